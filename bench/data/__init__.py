@@ -9,7 +9,8 @@ from bench.config import DataName, parse_choice
 from bench.data.mnist import load_mnist, load_mnist_5k
 from bench.data.types import Dataset, DataError, Provenance, Split
 
-Loader = Callable[[Path | None], Dataset]
+#: A loader takes the source path (None: its default locations) and keyword options.
+Loader = Callable[..., Dataset]
 
 LOADERS: dict[DataName, Loader] = {
     DataName.MNIST: load_mnist,
@@ -17,12 +18,15 @@ LOADERS: dict[DataName, Loader] = {
 }
 
 
-def load(name: DataName | str, source: Path | str | None = None) -> Dataset:
-    """Load data set ``name`` from ``source`` (a path) or its default locations."""
+def load(name: DataName | str, source: Path | str | None = None, **options: object) -> Dataset:
+    """Load data set ``name`` from ``source`` (a path) or its default locations.
+
+    ``options`` are passed to the loader (for example image size or samples per class).
+    """
     data_name = parse_choice(DataName, name, "data set")
     if data_name not in LOADERS:
         raise DataError(f"data set {data_name.value!r} has no loader yet")
-    return LOADERS[data_name](Path(source) if source is not None else None)
+    return LOADERS[data_name](Path(source) if source is not None else None, **options)
 
 
 __all__ = ["Dataset", "DataError", "Provenance", "Split", "load", "LOADERS"]
