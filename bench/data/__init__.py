@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.config import DataName, parse_choice
+from bench.data.cifar10 import load_cifar10
 from bench.data.mnist import load_mnist, load_mnist_5k
 from bench.data.types import Dataset, DataError, Provenance, Split
 
@@ -15,6 +16,7 @@ Loader = Callable[..., Dataset]
 LOADERS: dict[DataName, Loader] = {
     DataName.MNIST: load_mnist,
     DataName.MNIST_5K: load_mnist_5k,
+    DataName.CIFAR10: load_cifar10,
 }
 
 

@@ -1,0 +1,205 @@
+"""CIFAR-10 loaders: image folders, the official python batches, a Keras-layout npz,
+the Keras cache or the ``keras.datasets`` download. Labels use the Keras class order."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from bench.data.folders import read_class_tree
+from bench.data.paths import cache_dir, data_dir, keras_datasets_dir
+from bench.data.types import DataError, Dataset, Split, make_dataset
+
+CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
+IMAGE_SHAPE = (32, 32, 3)
+#: Images per split in the official release.
+OFFICIAL_COUNTS = {"train": 50_000, "test": 10_000}
+BATCH_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
+#: Names looked for inside $BENCH_DATA_DIR (or a --source folder), lossless layouts first.
+FOLDER_NAMES = ("cifar-10-batches-py", "cifar10.npz", "cifar10-jpeg")
+_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+_LAYOUTS = (
+    "a folder with train/<class>/ and test/<class>/ images, a cifar-10-batches-py folder "
+    "(data_batch_1..5, test_batch), an npz with x_train/y_train/x_test/y_test, or a folder "
+    f"holding one of {list(FOLDER_NAMES)}"
+)
+
+
+def _check_labels(y: np.ndarray, n: int, where: str) -> np.ndarray:
+    """y as int64 (n,), accepting (n, 1); DataError naming ``where`` otherwise."""
+    y = np.asarray(y)
+    if y.shape == (n, 1):
+        y = y[:, 0]
+    if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
+        raise DataError(
+            f"{where}: labels are {y.dtype} {y.shape}; expected integers shaped ({n},)."
+        )
+    if n and (y.min() < 0 or y.max() >= len(CLASSES)):
+        raise DataError(
+            f"{where}: labels outside 0..{len(CLASSES) - 1} (min {y.min()}, max {y.max()})."
+        )
+    return y.astype(np.int64)
+
+
+def _dataset(train: Split, test: Split, source: str, notes: tuple[str, ...] = ()) -> Dataset:
+    """make_dataset, with a note when a split is smaller or larger than the official one."""
+    for split, part in (("train", train), ("test", test)):
+        if len(part.y) != OFFICIAL_COUNTS[split]:
+            notes += (
+                f"{split} holds {len(part.y):,} images (official CIFAR-10: "
+                f"{OFFICIAL_COUNTS[split]:,}).",
+            )
+    return make_dataset("cifar10", CLASSES, train, test, source=source, notes=notes)
+
+
+def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One official python batch: x uint8 (N, 32, 32, 3) RGB, y int64 (N,).
+
+    The pickle holds b"data" (N, 3072) rows (1024 red, 1024 green, 1024 blue values, each
+    32x32 row-major) and b"labels". Only call on files the user pointed at: unpickling
+    runs code from the file.
+    """
+    try:
+        with open(path, "rb") as handle:
+            batch = pickle.load(handle, encoding="bytes")
+    except FileNotFoundError as error:
+        raise DataError(
+            f"{path}: missing; a cifar-10-batches-py folder holds "
+            f"{[*BATCH_FILES['train'], *BATCH_FILES['test']]}."
+        ) from error
+    except Exception as error:  # pickle raises many types on a damaged file
+        raise DataError(f"{path}: not a readable CIFAR-10 pickle ({error!r}).") from error
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        keys = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
+        raise DataError(f"{path}: expected a dict with keys b'data' and b'labels', got {keys}.")
+    data = np.asarray(batch[b"data"])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
+        raise DataError(f"{path}: b'data' is {data.dtype} {data.shape}; expected uint8 (N, 3072).")
+    y = _check_labels(np.asarray(batch[b"labels"]), len(data), f"{path} b'labels'")
+    x = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(x), y
+
+
+def read_batches(folder: Path) -> Dataset:
+    """The official ``cifar-10-batches-py`` folder (data_batch_1..5 and test_batch)."""
+    splits = {}
+    for split, names in BATCH_FILES.items():
+        parts = [read_batch(folder / name) for name in names]
+        splits[split] = Split(
+            np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+        )
+    return _dataset(splits["train"], splits["test"], source=str(folder))
+
+
+def read_npz(path: Path) -> Dataset:
+    """An npz in the Keras layout: x_train/x_test uint8 (N, 32, 32, 3), y_* (N,) or (N, 1)."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [key for key in _NPZ_KEYS if key not in npz.files]
+            if missing:
+                raise DataError(
+                    f"{path}: missing keys {missing}; found {sorted(npz.files)}. "
+                    f"Expected the Keras layout with keys {list(_NPZ_KEYS)}."
+                )
+            arrays = {key: npz[key] for key in _NPZ_KEYS}
+    except DataError:
+        raise
+    except Exception as error:  # zipfile, pickle or OS errors: report them as bad input
+        raise DataError(f"{path}: not a readable npz file ({error!r}).") from error
+    splits = {}
+    for split in ("train", "test"):
+        x = arrays[f"x_{split}"]
+        if x.dtype != np.uint8 or x.shape[1:] != IMAGE_SHAPE:
+            raise DataError(
+                f"{path}: x_{split} is {x.dtype} {x.shape}; expected uint8 (N, 32, 32, 3)."
+            )
+        splits[split] = Split(x, _check_labels(arrays[f"y_{split}"], len(x), f"{path} y_{split}"))
+    return _dataset(splits["train"], splits["test"], source=str(path))
+
+
+def read_image_tree(root: Path) -> Dataset:
+    """``root/{train,test}/<class>/*.jpg|png``, 32x32 RGB; decoded arrays are cached under
+    ``cache_dir()/cifar10`` so a second load only reads one npz per split."""
+    splits = {}
+    for split in ("train", "test"):
+        x, y = read_class_tree(root / split, CLASSES, cache_dir() / "cifar10", size=IMAGE_SHAPE[:2])
+        splits[split] = Split(x, y)
+    suffixes = {
+        p.suffix.lower() for split in ("train", "test") for p in (root / split).rglob("*.*")
+    }
+    notes = ("Decoded from image files in folders (one per class), in sorted file-name order.",)
+    if suffixes & {".jpg", ".jpeg"}:
+        notes += (
+            "JPEG re-encodings: pixels differ slightly from the original CIFAR-10 "
+            "batches, so accuracy is close to but not identical with published figures.",
+        )
+    return _dataset(splits["train"], splits["test"], source=str(root), notes=notes)
+
+
+def read_cifar10(path: Path) -> Dataset:
+    """Read CIFAR-10 from any supported layout at ``path`` (see ``_LAYOUTS``)."""
+    path = Path(path).expanduser()
+    if path.is_file() and path.suffix == ".npz":
+        return read_npz(path)
+    if not path.is_dir():
+        raise DataError(f"{path}: no such folder or npz file. Expected {_LAYOUTS}.")
+    if (path / "train").is_dir() or (path / "test").is_dir():
+        return read_image_tree(path)
+    if any((path / name).exists() for names in BATCH_FILES.values() for name in names):
+        return read_batches(path)
+    for name in FOLDER_NAMES:
+        if (path / name).exists():
+            return read_cifar10(path / name)
+    raise DataError(f"{path}: holds no CIFAR-10 data. Expected {_LAYOUTS}.")
+
+
+def _download() -> Dataset:
+    """``keras.datasets.cifar10.load_data()`` (downloads 163 MB into the Keras cache)."""
+    import keras
+
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+    except Exception as error:
+        raise DataError(
+            f"CIFAR-10 is not on this machine and could not be downloaded ({error!r}). "
+            "Set BENCH_DATA_DIR to a folder holding cifar10-jpeg/, cifar-10-batches-py/ or "
+            "cifar10.npz, or pass --source PATH."
+        ) from error
+    train = Split(x_train, _check_labels(y_train, len(x_train), "keras download y_train"))
+    test = Split(x_test, _check_labels(y_test, len(x_test), "keras download y_test"))
+    return _dataset(train, test, source="keras.datasets.cifar10.load_data()")
+
+
+def load_cifar10(source: Path | None) -> Dataset:
+    """CIFAR-10: ``source`` (any layout of :func:`read_cifar10`), else
+    $BENCH_DATA_DIR/{cifar-10-batches-py, cifar10.npz, cifar10-jpeg} (first found), else the
+    Keras cache, else the ``keras.datasets`` download."""
+    if source is not None:
+        return read_cifar10(Path(source))
+    folder = data_dir()
+    if folder is not None:
+        for name in FOLDER_NAMES:
+            if (folder / name).exists():
+                return read_cifar10(folder / name)
+        raise DataError(
+            f"BENCH_DATA_DIR={folder} holds none of {list(FOLDER_NAMES)}; "
+            "add one or pass --source PATH."
+        )
+    # Keras 3 extracts into cifar-10-batches-py-target/; Keras 2 extracted beside the archive.
+    for cached in ("cifar-10-batches-py-target/cifar-10-batches-py", "cifar-10-batches-py"):
+        if (keras_datasets_dir() / cached / "test_batch").is_file():
+            return read_batches(keras_datasets_dir() / cached)
+    return _download()

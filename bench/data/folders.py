@@ -1,0 +1,148 @@
+"""Read a folder-per-class image tree (``root/<class>/*.jpg|png``) into uint8 arrays.
+
+Decoding is strict: an unknown or missing class folder, a stray file or an unreadable
+image raises :class:`DataError` naming it. :func:`read_class_tree` caches the decoded
+arrays as an npz keyed by the folder and a fingerprint of its files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from bench.data.types import DataError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+#: Bump when the cached arrays would change for the same files (decoder, layout).
+CACHE_VERSION = 1
+
+
+def list_class_files(root: Path, classes: Sequence[str]) -> list[tuple[Path, int]]:
+    """(file, class id) for every image under ``root/<class>/``, sorted by class id then
+    file name. Hidden files (``.name``) are ignored; anything else that is not an image
+    of a known class raises DataError."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(
+            f"{root}: no such folder; expected one subfolder per class {list(classes)}."
+        )
+    folders = {path.name: path for path in root.iterdir() if not path.name.startswith(".")}
+    strays = sorted(name for name, path in folders.items() if not path.is_dir())
+    unknown = sorted(
+        name for name, path in folders.items() if path.is_dir() and name not in classes
+    )
+    missing = [name for name in classes if name not in folders]
+    if strays or unknown or missing:
+        raise DataError(
+            f"{root}: expected exactly one subfolder per class {list(classes)}; "
+            f"missing {missing}, unknown folders {unknown}, stray files {strays}."
+        )
+    files = []
+    for label, name in enumerate(classes):
+        members = sorted(p for p in folders[name].iterdir() if not p.name.startswith("."))
+        for path in members:
+            if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
+                raise DataError(
+                    f"{path}: not an image file (expected suffixes {list(IMAGE_SUFFIXES)}); "
+                    "remove it or move it out of the class folder."
+                )
+            files.append((path, label))
+        if not members:
+            raise DataError(f"{folders[name]}: class folder {name!r} holds no images.")
+    return files
+
+
+def read_image(path: Path) -> np.ndarray:
+    """Decode one image file to uint8 RGB (H, W, 3); grey or RGBA files become RGB."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise DataError(f"{path}: cannot be decoded as an image (corrupt or not an image file).")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def read_class_folders(
+    root: Path,
+    classes: Sequence[str],
+    size: tuple[int, int] | None = None,
+    resize: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decode every image under ``root/<class>/`` without caching.
+
+    size: required (height, width) in pixels; None takes the first image's size.
+    resize: scale images of another size to ``size`` (cv2 INTER_AREA) instead of raising.
+    Returns x uint8 (N, H, W, 3) RGB and y int64 (N,) class ids, in :func:`list_class_files`
+    order.
+    """
+    if resize and size is None:
+        raise ValueError("resize=True needs a size (height, width)")
+    files = list_class_files(root, classes)
+    images = []
+    for path, _ in tqdm(files, desc=f"decoding {root}", unit="img", disable=None):
+        image = read_image(path)
+        if size is None:
+            size = image.shape[:2]
+        if image.shape[:2] != tuple(size):
+            if not resize:
+                raise DataError(
+                    f"{path}: image is {image.shape[1]}x{image.shape[0]} px (width x height); "
+                    f"expected {size[1]}x{size[0]} like the other images."
+                )
+            image = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+        images.append(image)
+    x = np.stack(images).astype(np.uint8, copy=False)
+    y = np.array([label for _, label in files], dtype=np.int64)
+    return x, y
+
+
+def fingerprint(root: Path, classes: Sequence[str]) -> str:
+    """sha256 (hex, 16 chars) of the resolved folder, class names, and every file's relative
+    name, size and mtime: changes when any image is added, removed or rewritten."""
+    root = Path(root).resolve()
+    digest = hashlib.sha256(f"v{CACHE_VERSION}|{root}|{list(classes)}".encode())
+    for path, label in list_class_files(root, classes):
+        stat = path.stat()
+        digest.update(f"|{label}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def read_class_tree(
+    root: Path,
+    classes: Sequence[str],
+    cache_folder: Path | None,
+    size: tuple[int, int] | None = None,
+    resize: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`read_class_folders`, cached as ``cache_folder/<folder name>-<key>.npz``.
+
+    The key covers the folder, its files' names, sizes and mtimes, and ``size``/``resize``,
+    so an edited tree is decoded again. cache_folder None: no cache.
+    """
+    if cache_folder is None:
+        return read_class_folders(root, classes, size, resize)
+    key = fingerprint(root, classes)
+    if size is not None:
+        key = hashlib.sha256(f"{key}|{tuple(size)}|{resize}".encode()).hexdigest()[:16]
+    cached = Path(cache_folder) / f"{Path(root).resolve().name}-{key}.npz"
+    if cached.is_file():
+        try:
+            with np.load(cached, allow_pickle=False) as npz:
+                return npz["x"], npz["y"]
+        except Exception as error:  # a truncated or foreign file: decode again, overwrite it
+            warnings.warn(
+                f"{cached}: unreadable image cache ({error}); decoding {root} again.",
+                stacklevel=2,
+            )
+    x, y = read_class_folders(root, classes, size, resize)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+    with open(partial, "wb") as handle:
+        np.savez(handle, x=x, y=y)
+    os.replace(partial, cached)  # atomic: a concurrent reader never sees half a file
+    return x, y
