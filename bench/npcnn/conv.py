@@ -1,0 +1,133 @@
+"""2-D convolution on NHWC float32 batches, two ways: naive loops and im2col + matmul.
+
+Both follow TensorFlow/Keras semantics: the kernel has shape (kh, kw, in_channels,
+filters); ``"valid"`` keeps only full windows; ``"same"`` gives ceil(size / stride)
+outputs and pads ``total = max((out - 1) * stride + k - size, 0)`` zeros, the smaller
+half (``total // 2``) before and the rest after, so even kernels and strides pad one
+more on the bottom/right. The result is cross-correlation (no kernel flip), like Keras.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PADDINGS = ("valid", "same")
+DEFAULT_CHUNK_SIZE = 64
+"""Images per im2col block: bounds the column buffer at
+``chunk_size * out_h * out_w * kh * kw * in_channels * 4`` bytes."""
+
+
+def output_size(size: int, window: int, stride: int, padding: str) -> int:
+    """Number of output positions along one axis (pixels), as Keras computes it."""
+    if padding not in PADDINGS:
+        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
+    if stride < 1 or window < 1:
+        raise ValueError(f"window and stride must be >= 1, got window={window}, stride={stride}")
+    if padding == "same":
+        return -(-size // stride)
+    if size < window:
+        raise ValueError(f"'valid' padding needs input size >= window, got {size} < {window}")
+    return (size - window) // stride + 1
+
+
+def pad_amounts(size: int, window: int, stride: int, padding: str) -> tuple[int, int]:
+    """Zeros (before, after) along one axis; the extra one goes after, as in TensorFlow."""
+    out = output_size(size, window, stride, padding)
+    if padding == "valid":
+        return 0, 0
+    total = max((out - 1) * stride + window - size, 0)
+    return total // 2, total - total // 2
+
+
+def _check(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"conv2d expects an NHWC batch (4 axes), got shape {x.shape}")
+    if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise ValueError(
+            f"kernel shape {kernel.shape} does not fit input channels {x.shape[3]}; "
+            "expected (kh, kw, in_channels, filters)"
+        )
+    if bias is not None and bias.shape != (kernel.shape[3],):
+        raise ValueError(f"bias shape {bias.shape} != (filters,) = ({kernel.shape[3]},)")
+
+
+def _geometry(
+    x: np.ndarray, kernel: np.ndarray, strides: tuple[int, int], padding: str
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Return (out_h, out_w), (pad_top, pad_bottom), (pad_left, pad_right)."""
+    (kh, kw), (sh, sw) = kernel.shape[:2], strides
+    _, h, w, _ = x.shape
+    out = (output_size(h, kh, sh, padding), output_size(w, kw, sw, padding))
+    return out, pad_amounts(h, kh, sh, padding), pad_amounts(w, kw, sw, padding)
+
+
+def conv2d_naive(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    strides: tuple[int, int] = (1, 1),
+    padding: str = "valid",
+) -> np.ndarray:
+    """Reference convolution with the cookbook's explicit loops (slow; for checking).
+
+    For every image, filter and output pixel: sum(window * filter) + bias.
+    ``x``: (n, h, w, c) float32 -> (n, out_h, out_w, filters) float32.
+    """
+    _check(x, kernel, bias)
+    (out_h, out_w), rows, cols = _geometry(x, kernel, strides, padding)
+    kh, kw, _, filters = kernel.shape
+    sh, sw = strides
+    padded = np.pad(x.astype(np.float32, copy=False), ((0, 0), rows, cols, (0, 0)))
+    out = np.zeros((x.shape[0], out_h, out_w, filters), dtype=np.float32)
+    for image in range(x.shape[0]):
+        for f in range(filters):
+            for r in range(out_h):
+                for c in range(out_w):
+                    window = padded[image, r * sh : r * sh + kh, c * sw : c * sw + kw, :]
+                    out[image, r, c, f] = np.sum(window * kernel[:, :, :, f])
+            if bias is not None:
+                out[image, :, :, f] += bias[f]
+    return out
+
+
+def conv2d_vectorised(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    strides: tuple[int, int] = (1, 1),
+    padding: str = "valid",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> np.ndarray:
+    """im2col + one BLAS matrix product per block of ``chunk_size`` images.
+
+    Each block's windows are copied into a (block * out_h * out_w, kh * kw * c)
+    matrix (one strided slice copy per kernel offset, no loop over pixels) and
+    multiplied by the kernel reshaped to (kh * kw * c, filters), which is Keras'
+    own memory layout. ``x``: (n, h, w, c) -> (n, out_h, out_w, filters) float32.
+    """
+    _check(x, kernel, bias)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1 image, got {chunk_size}")
+    (out_h, out_w), rows, cols = _geometry(x, kernel, strides, padding)
+    n, h, w, c = x.shape
+    kh, kw, _, filters = kernel.shape
+    sh, sw = strides
+    matrix = np.ascontiguousarray(kernel, dtype=np.float32).reshape(kh * kw * c, filters)
+    bias = None if bias is None else bias.astype(np.float32, copy=False)
+    out = np.empty((n, out_h, out_w, filters), dtype=np.float32)
+    block = min(chunk_size, n)
+    padded = np.zeros((block, h + sum(rows), w + sum(cols), c), dtype=np.float32)
+    windows = np.empty((block, out_h, out_w, kh, kw, c), dtype=np.float32)
+    for start in range(0, n, block):
+        m = min(block, n - start)
+        padded[:m, rows[0] : rows[0] + h, cols[0] : cols[0] + w] = x[start : start + m]
+        for i in range(kh):
+            for j in range(kw):
+                windows[:m, :, :, i, j] = padded[
+                    :m, i : i + sh * (out_h - 1) + 1 : sh, j : j + sw * (out_w - 1) + 1 : sw
+                ]
+        target = out[start : start + m].reshape(m * out_h * out_w, filters)
+        np.matmul(windows[:m].reshape(m * out_h * out_w, -1), matrix, out=target)
+        if bias is not None:
+            target += bias
+    return out

@@ -1,0 +1,150 @@
+"""Inference-only layers of the NumPy engine; each maps a float32 batch to a new one.
+
+Every layer is a frozen dataclass holding float32 NumPy weights and a ``name``
+(the Keras layer's name, for diagnosis). ``layer(x)`` never modifies ``x``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.npcnn.activations import Activation
+from bench.npcnn.conv import DEFAULT_CHUNK_SIZE, conv2d_naive, conv2d_vectorised
+from bench.npcnn.pooling import avg_pool2d, max_pool2d
+
+CONV_METHODS = ("vectorised", "naive")
+
+
+@dataclass(frozen=True)
+class Conv2D:
+    """Convolution + bias + fused activation; kernel (kh, kw, c, filters), NHWC in and out."""
+
+    name: str
+    kernel: np.ndarray
+    bias: np.ndarray | None
+    strides: tuple[int, int]
+    padding: str
+    activation: Activation
+    method: str = "vectorised"
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+
+    def __post_init__(self) -> None:
+        if self.method not in CONV_METHODS:
+            raise ValueError(f"conv method must be one of {CONV_METHODS}, got {self.method!r}")
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(n, h, w, c) -> (n, out_h, out_w, filters)."""
+        if self.method == "naive":
+            out = conv2d_naive(x, self.kernel, self.bias, self.strides, self.padding)
+        else:
+            out = conv2d_vectorised(
+                x, self.kernel, self.bias, self.strides, self.padding, self.chunk_size
+            )
+        return self.activation(out, out=out)
+
+
+@dataclass(frozen=True)
+class Pool2D:
+    """Max or average pooling (``kind`` is ``"max"`` or ``"average"``), NHWC."""
+
+    name: str
+    kind: str
+    pool_size: tuple[int, int]
+    strides: tuple[int, int]
+    padding: str
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(n, h, w, c) -> (n, out_h, out_w, c)."""
+        pool = max_pool2d if self.kind == "max" else avg_pool2d
+        return pool(x, self.pool_size, self.strides, self.padding)
+
+
+@dataclass(frozen=True)
+class Dense:
+    """``activation(x @ kernel + bias)`` over the last axis; kernel (in, units)."""
+
+    name: str
+    kernel: np.ndarray
+    bias: np.ndarray | None
+    activation: Activation
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(..., in) -> (..., units)."""
+        out = np.matmul(x, self.kernel)
+        if self.bias is not None:
+            out += self.bias
+        return self.activation(out, out=out)
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """(n, ...) -> (n, prod(...)) in C order, which is Keras' channels_last order."""
+
+    name: str
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(x.shape[0], -1)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A layer that does nothing at inference (Dropout): returns ``x`` itself."""
+
+    name: str
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+
+@dataclass(frozen=True)
+class BatchNorm:
+    """Inference batch normalisation over the last axis, folded to ``x * scale + offset``.
+
+    ``scale = gamma / sqrt(moving_variance + epsilon)`` and
+    ``offset = beta - moving_mean * scale``, the same arithmetic as TensorFlow.
+    """
+
+    name: str
+    scale: np.ndarray
+    offset: np.ndarray
+
+    @classmethod
+    def from_statistics(
+        cls,
+        name: str,
+        mean: np.ndarray,
+        variance: np.ndarray,
+        epsilon: float,
+        gamma: np.ndarray | None,
+        beta: np.ndarray | None,
+    ) -> BatchNorm:
+        """Fold moving statistics and the optional gamma (scale) and beta (center)."""
+        scale = 1.0 / np.sqrt(variance.astype(np.float32) + np.float32(epsilon))
+        if gamma is not None:
+            scale = scale * gamma
+        offset = -mean * scale
+        if beta is not None:
+            offset = offset + beta
+        return cls(name, scale.astype(np.float32), offset.astype(np.float32))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Any shape whose last axis is the channel axis; same shape out."""
+        out = x * self.scale
+        out += self.offset
+        return out
+
+
+@dataclass(frozen=True)
+class ActivationLayer:
+    """A stand-alone activation layer (``keras.layers.Activation``, ``ReLU``, ...)."""
+
+    name: str
+    activation: Activation
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.activation(x)
+
+
+Layer = Conv2D | Pool2D | Dense | Flatten | Identity | BatchNorm | ActivationLayer

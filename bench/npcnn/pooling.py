@@ -1,0 +1,75 @@
+"""Max and average pooling on NHWC float32 batches, with Keras/TensorFlow semantics.
+
+Output sizes and ``"same"`` padding follow :mod:`bench.npcnn.conv`. Padded cells
+never win a max (they are -inf) and are not counted in an average (TensorFlow
+divides by the number of real pixels under each window).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.npcnn.conv import output_size, pad_amounts
+
+
+def _windows_offsets(
+    shape: tuple[int, ...], pool: tuple[int, int], strides: tuple[int, int], padding: str
+):
+    """Return output size, (top, bottom), (left, right) pads and per-offset slices."""
+    (h, w), (ph, pw), (sh, sw) = shape[1:3], pool, strides
+    out_h, out_w = output_size(h, ph, sh, padding), output_size(w, pw, sw, padding)
+    rows, cols = pad_amounts(h, ph, sh, padding), pad_amounts(w, pw, sw, padding)
+    slices = [
+        (slice(i, i + sh * (out_h - 1) + 1, sh), slice(j, j + sw * (out_w - 1) + 1, sw))
+        for i in range(ph)
+        for j in range(pw)
+    ]
+    return (out_h, out_w), rows, cols, slices
+
+
+def _check(x: np.ndarray, pool: tuple[int, int], strides: tuple[int, int]) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"pooling expects an NHWC batch (4 axes), got shape {x.shape}")
+    if min(pool) < 1 or min(strides) < 1:
+        raise ValueError(f"pool size and strides must be >= 1, got {pool} and {strides}")
+
+
+def max_pool2d(
+    x: np.ndarray, pool: tuple[int, int], strides: tuple[int, int], padding: str = "valid"
+) -> np.ndarray:
+    """Maximum over each window: (n, h, w, c) -> (n, out_h, out_w, c).
+
+    Non-overlapping unpadded windows use one reshape and max; otherwise the
+    maximum is taken over one strided slice per window offset (pool_h * pool_w).
+    """
+    _check(x, pool, strides)
+    (out_h, out_w), rows, cols, slices = _windows_offsets(x.shape, pool, strides, padding)
+    n, h, w, c = x.shape
+    if tuple(pool) == tuple(strides) and rows == cols == (0, 0):
+        ph, pw = pool
+        blocks = x[:, : out_h * ph, : out_w * pw].reshape(n, out_h, ph, out_w, pw, c)
+        return blocks.max(axis=(2, 4))
+    if rows != (0, 0) or cols != (0, 0):
+        x = np.pad(x, ((0, 0), rows, cols, (0, 0)), constant_values=-np.inf)
+    out = x[:, slices[0][0], slices[0][1]].copy()
+    for row_slice, col_slice in slices[1:]:
+        np.maximum(out, x[:, row_slice, col_slice], out=out)
+    return out
+
+
+def avg_pool2d(
+    x: np.ndarray, pool: tuple[int, int], strides: tuple[int, int], padding: str = "valid"
+) -> np.ndarray:
+    """Mean over the real (unpadded) pixels of each window: (n, h, w, c) -> (n, oh, ow, c)."""
+    _check(x, pool, strides)
+    (out_h, out_w), rows, cols, slices = _windows_offsets(x.shape, pool, strides, padding)
+    n, h, w, c = x.shape
+    padded = np.pad(x, ((0, 0), rows, cols, (0, 0)))
+    real = np.pad(np.ones((h, w), dtype=np.float32), (rows, cols))
+    total = np.zeros((n, out_h, out_w, c), dtype=np.float32)
+    count = np.zeros((out_h, out_w), dtype=np.float32)
+    for row_slice, col_slice in slices:
+        total += padded[:, row_slice, col_slice]
+        count += real[row_slice, col_slice]
+    total /= count[None, :, :, None]
+    return total

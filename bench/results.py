@@ -1,0 +1,144 @@
+"""The result store: append-only JSON Lines files in one folder per (task, profile).
+
+Layout of ``<results>/<task>/<profile>/``:
+
+- ``rows.jsonl``: one :class:`bench.sweep.Row` per line, appended and flushed to
+  disk after every cell, so an interrupted run loses nothing already computed;
+- ``models.jsonl``: one :class:`bench.train.TrainRecord` per trained model;
+- ``probes.jsonl``: task-specific extra measurements (e.g. MNIST's mean "1");
+- ``dataset.json``: provenance of the data the run used.
+
+A lock file guards the folder so two runs of the same task and profile cannot
+interleave their writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from bench.sweep import Row
+
+log = logging.getLogger(__name__)
+
+ROWS, MODELS, PROBES, DATASET = "rows.jsonl", "models.jsonl", "probes.jsonl", "dataset.json"
+
+
+class StoreBusy(RuntimeError):
+    """Another run holds the store's lock."""
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """All complete records of a JSON Lines file ([] if it does not exist).
+
+    A last line cut short by a crash is reported and ignored; a broken line
+    anywhere else is an error naming the file and line.
+    """
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            if number == len(lines):
+                log.warning("%s: ignoring line %d, cut short by an interrupted run", path, number)
+                continue
+            raise ValueError(f"{path}: line {number} is not valid JSON ({error})") from error
+    return records
+
+
+class ResultStore:
+    """Append-only results of one task and profile under ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._lock = FileLock(str(self.folder) + ".lock")
+
+    def __enter__(self) -> ResultStore:
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=1)
+        except Timeout:
+            raise StoreBusy(
+                f"{self.folder} is in use by another bench run; wait for it to finish."
+            ) from None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._repair_tail(self.folder / ROWS)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+    @staticmethod
+    def _repair_tail(path: Path) -> None:
+        """Drop a partial last line (from a crash) so the next append starts cleanly."""
+        if not path.is_file():
+            return
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            keep = data[: data.rfind(b"\n") + 1]
+            log.warning("%s: dropping a partial last line left by an interrupted run", path)
+            path.write_bytes(keep)
+
+    def _append(self, name: str, records: Iterable[dict]) -> None:
+        text = "".join(json.dumps(record, sort_keys=True) + "\n" for record in records)
+        with open(self.folder / name, "a", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def append_rows(self, rows: Iterable[Row]) -> None:
+        """Append a cell's rows and force them to disk."""
+        self._append(ROWS, (asdict(row) for row in rows))
+
+    def append_model(self, record: object) -> None:
+        """Record a trained model (a TrainRecord dataclass) once per key."""
+        known = {r["key"] for r in read_jsonl(self.folder / MODELS)}
+        data = asdict(record)
+        if data["key"] not in known:
+            self._append(MODELS, [data])
+
+    def append_probes(self, probes: Iterable[dict]) -> None:
+        self._append(PROBES, probes)
+
+    def write_dataset(self, provenance: dict) -> None:
+        (self.folder / DATASET).write_text(json.dumps(provenance, indent=1, sort_keys=True))
+
+    def done_cells(self, model_key: str) -> frozenset[tuple[str, float]]:
+        """(transform, magnitude) cells already stored for a model."""
+        return frozenset(
+            (row["transform"], float(row["magnitude"]))
+            for row in read_jsonl(self.folder / ROWS)
+            if row["model_key"] == model_key
+        )
+
+    def probed(self, model_key: str, probe: str) -> bool:
+        return any(
+            p["model_key"] == model_key and p["probe"] == probe
+            for p in read_jsonl(self.folder / PROBES)
+        )
+
+
+def load_rows(folder: Path) -> list[Row]:
+    """Every stored row of a run folder, as Row objects."""
+    return [Row(**record) for record in read_jsonl(Path(folder) / ROWS)]
+
+
+def load_records(folder: Path, name: str) -> list[dict]:
+    """The records of ``models.jsonl`` or ``probes.jsonl`` in a run folder."""
+    return read_jsonl(Path(folder) / name)
+
+
+def load_dataset_info(folder: Path) -> dict:
+    path = Path(folder) / DATASET
+    return json.loads(path.read_text()) if path.is_file() else {}

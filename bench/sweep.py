@@ -1,0 +1,173 @@
+"""Evaluate a trained model on a grid of transformed test sets; returns rows, no file I/O.
+
+A *cell* is one (transform, magnitude). For every cell the whole test split is
+transformed and classified, and one :class:`Row` is produced per image group
+(``all``, plus any groups the task defines, such as ``class:cat`` or ``age:60+``).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from bench import metrics, transforms
+from bench.config import Fill, TransformName
+from bench.data.types import Split
+from bench.train import to_inputs
+
+PREDICT_BATCH = 1024
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class ModelTag:
+    """Which trained model a row belongs to."""
+
+    task: str
+    data: str
+    profile: str
+    family: str
+    augmentation: str
+    seed: int
+    model_key: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One model x cell x image group.
+
+    accuracy, clean_accuracy, consistency and mean_abs_change are shares in [0, 1];
+    delta_pp is accuracy minus clean accuracy in percentage points; ci_low/ci_high
+    is a 95% bootstrap interval of accuracy over the group's n test images;
+    correct_bits is the per-image correctness (np.packbits, base64) for the
+    ``all`` group, empty for other groups.
+    """
+
+    task: str
+    data: str
+    profile: str
+    family: str
+    augmentation: str
+    seed: int
+    model_key: str
+    transform: str
+    magnitude: float
+    group: str
+    n: int
+    accuracy: float
+    clean_accuracy: float
+    delta_pp: float
+    consistency: float
+    mean_abs_change: float
+    ci_low: float
+    ci_high: float
+    correct_bits: str = ""
+
+
+def pack_bits(correct: np.ndarray) -> str:
+    """(N,) bool -> base64 text of np.packbits."""
+    return base64.b64encode(np.packbits(correct.astype(bool))).decode("ascii")
+
+
+def unpack_bits(text: str, n: int) -> np.ndarray:
+    """Inverse of :func:`pack_bits` for n images."""
+    return np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))[:n].astype(bool)
+
+
+def predict_proba(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """Class probabilities (N, K) for uint8 images (N, H, W, C); sigmoid heads give K=2."""
+    output = model.predict(to_inputs(images), batch_size=PREDICT_BATCH, verbose=0)
+    return metrics.as_class_probabilities(output)
+
+
+@dataclass(frozen=True)
+class CleanReference:
+    """The model's output on the untransformed test split: probabilities (N, K)."""
+
+    proba: np.ndarray
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.proba.argmax(axis=1)
+
+
+def group_masks(test: Split, groups: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """``all`` plus the task's groups, as boolean masks over the test images."""
+    masks = {ALL: np.ones(len(test.y), dtype=bool)}
+    masks.update(groups or {})
+    return masks
+
+
+def evaluate_cell(
+    model: keras.Model,
+    tag: ModelTag,
+    test: Split,
+    clean: CleanReference,
+    transform: TransformName,
+    magnitude: float,
+    fill: Fill,
+    masks: Mapping[str, np.ndarray],
+    rng: np.random.Generator,
+) -> list[Row]:
+    """Rows (one per group) for the test split transformed by ``transform`` at ``magnitude``."""
+    proba = predict_proba(model, transforms.apply(transform, test.x, magnitude, fill=fill))
+    predicted = proba.argmax(axis=1)
+    correct = predicted == test.y
+    clean_correct = clean.predicted == test.y
+    rows = []
+    for group, mask in masks.items():
+        if not mask.any():
+            continue
+        low, high = metrics.bootstrap_interval(correct[mask], rng)
+        accuracy = float(correct[mask].mean())
+        clean_accuracy = float(clean_correct[mask].mean())
+        rows.append(
+            Row(
+                **vars(tag),
+                transform=transform.value,
+                magnitude=float(magnitude),
+                group=group,
+                n=int(mask.sum()),
+                accuracy=accuracy,
+                clean_accuracy=clean_accuracy,
+                delta_pp=metrics.delta_pp(accuracy, clean_accuracy),
+                consistency=metrics.consistency(clean.predicted[mask], predicted[mask]),
+                mean_abs_change=metrics.mean_absolute_change(clean.proba[mask], proba[mask]),
+                ci_low=low,
+                ci_high=high,
+                correct_bits=pack_bits(correct) if group == ALL else "",
+            )
+        )
+    return rows
+
+
+def cells(grid: tuple[tuple[TransformName, tuple[float, ...]], ...]) -> list[tuple[TransformName, float]]:
+    """The (transform, magnitude) cells of a profile grid, in order."""
+    return [(transform, magnitude) for transform, magnitudes in grid for magnitude in magnitudes]
+
+
+def run(
+    model: keras.Model,
+    tag: ModelTag,
+    test: Split,
+    grid: tuple[tuple[TransformName, tuple[float, ...]], ...],
+    fill: Fill,
+    groups: Mapping[str, np.ndarray] | None = None,
+    skip: frozenset[tuple[str, float]] = frozenset(),
+) -> Iterator[list[Row]]:
+    """Yield the rows of each cell of ``grid`` not in ``skip`` ((transform, magnitude) pairs).
+
+    The bootstrap of each cell is seeded from the model seed, so a resumed run
+    reproduces the intervals of an uninterrupted one.
+    """
+    clean = CleanReference(predict_proba(model, test.x))
+    masks = group_masks(test, groups)
+    for index, (transform, magnitude) in enumerate(cells(grid)):
+        if (transform.value, float(magnitude)) in skip:
+            continue
+        rng = np.random.default_rng([tag.seed, index])
+        yield evaluate_cell(model, tag, test, clean, transform, magnitude, fill, masks, rng)

@@ -1,0 +1,182 @@
+"""Seeded training with a content-addressed model cache.
+
+The cache key is a sha256 over everything that determines the trained weights:
+the model architecture (Keras config), training settings, augmentation policy and
+ranges, the training data checksum, the seed and the library versions. A model
+whose key is in the cache is loaded instead of trained.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from filelock import FileLock
+
+from bench import augment, models
+from bench.config import Augmentation, Family, Profile
+from bench.data.types import Split, checksum
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which model to train: family, augmentation policy and seed."""
+
+    family: Family
+    augmentation: Augmentation
+    seed: int
+
+    @property
+    def label(self) -> str:
+        """Readable id, e.g. ``cnn-shift-s0``."""
+        return f"{self.family.value}-{self.augmentation.value}-s{self.seed}"
+
+
+@dataclass(frozen=True)
+class TrainRecord:
+    """What a training run did: sizes, settings, time (seconds) and per-epoch history."""
+
+    key: str
+    task: str
+    data: str
+    family: str
+    augmentation: str
+    augmentation_ranges: str
+    seed: int
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    n_train: int
+    data_checksum: str
+    params: int
+    train_seconds: float
+    history: dict[str, list[float]] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that can change trained weights or timings."""
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def to_inputs(images: np.ndarray) -> np.ndarray:
+    """uint8 images (N, H, W, C) -> float32 in [0, 1], the models' input."""
+    return images.astype(np.float32) / 255.0
+
+
+def _compile(model: keras.Model, n_classes: int, learning_rate: float) -> None:
+    loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=loss,
+        metrics=["accuracy"],
+    )
+
+
+def _pipeline(train: Split, n_classes: int, spec: ModelSpec, profile: Profile) -> tf.data.Dataset:
+    """Shuffled, batched, augmented (inside the graph), prefetched training batches."""
+    height, width = train.x.shape[1:3]
+    augmenter = augment.build_augmenter(
+        spec.augmentation, profile.augment, (height, width), profile.fill, spec.seed
+    )
+    labels = train.y.astype(np.float32) if n_classes == 2 else train.y  # sigmoid head
+    data = tf.data.Dataset.from_tensor_slices((train.x, labels))
+    data = data.shuffle(len(train.x), seed=spec.seed, reshuffle_each_iteration=True)
+    data = data.batch(profile.train.batch_size)
+    data = data.map(
+        lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    if augmenter is not None:
+        data = data.map(
+            lambda x, y: (augmenter(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
+        )
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def cache_key(model: keras.Model, spec: ModelSpec, profile: Profile, data_checksum: str) -> str:
+    """sha256 (hex, 20 chars) of everything that determines the trained weights."""
+    content = {
+        "architecture": model.get_config(),
+        "train": asdict(profile.train),
+        "augmentation": spec.augmentation.value,
+        "ranges": asdict(profile.augment) if spec.augmentation != Augmentation.NONE else None,
+        "fill": profile.fill.value,
+        "data": data_checksum,
+        "seed": spec.seed,
+        "versions": library_versions(),
+    }
+    blob = json.dumps(content, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def fit(
+    spec: ModelSpec,
+    train: Split,
+    n_classes: int,
+    profile: Profile,
+    cache: Path,
+    verbose: int = 2,
+) -> tuple[keras.Model, TrainRecord, bool]:
+    """Train (or load from ``cache``) one model. Returns (model, record, came_from_cache)."""
+    keras.utils.set_random_seed(spec.seed)
+    input_shape = tuple(train.x.shape[1:])
+    model = models.build(profile.task, spec.family, input_shape, n_classes)
+    data_sum = checksum(train.x, train.y)
+    key = cache_key(model, spec, profile, data_sum)
+    cache.mkdir(parents=True, exist_ok=True)
+    model_path, record_path = cache / f"{key}.keras", cache / f"{key}.json"
+    with FileLock(str(cache / f"{key}.lock")):
+        if model_path.is_file() and record_path.is_file():
+            record = TrainRecord(**json.loads(record_path.read_text()))
+            return keras.models.load_model(model_path, compile=False), record, True
+        _compile(model, n_classes, profile.train.learning_rate)
+        started = time.perf_counter()
+        history = model.fit(
+            _pipeline(train, n_classes, spec, profile), epochs=profile.train.epochs, verbose=verbose
+        )
+        seconds = time.perf_counter() - started
+        record = TrainRecord(
+            key=key,
+            task=profile.task.value,
+            data=profile.data.value,
+            family=spec.family.value,
+            augmentation=spec.augmentation.value,
+            augmentation_ranges=augment.describe(spec.augmentation, profile.augment),
+            seed=spec.seed,
+            epochs=profile.train.epochs,
+            batch_size=profile.train.batch_size,
+            learning_rate=profile.train.learning_rate,
+            n_train=len(train.x),
+            data_checksum=data_sum,
+            params=model.count_params(),
+            train_seconds=round(seconds, 3),
+            history={name: [float(v) for v in values] for name, values in history.history.items()},
+            versions=library_versions(),
+        )
+        _save_atomically(model, record, model_path, record_path)
+    return model, record, False
+
+
+def _save_atomically(
+    model: keras.Model, record: TrainRecord, model_path: Path, record_path: Path
+) -> None:
+    """Write model then record via temporary names, so a crash never leaves half a pair."""
+    tmp_model = model_path.with_name(f"tmp-{os.getpid()}-{model_path.name}")
+    model.save(tmp_model)
+    os.replace(tmp_model, model_path)
+    tmp_record = record_path.with_name(f"tmp-{os.getpid()}-{record_path.name}")
+    tmp_record.write_text(json.dumps(asdict(record), indent=1))
+    os.replace(tmp_record, record_path)
