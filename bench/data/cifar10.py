@@ -89,7 +89,7 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
         raise DataError(f"{path}: b'data' is {data.dtype} {data.shape}; expected uint8 (N, 3072).")
     y = _check_labels(np.asarray(batch[b"labels"]), len(data), f"{path} b'labels'")
-    x = data.reshape(-1, 3, 32, 32).transpose(0, 3, 2, 1)
+    x = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(x), y
 
 
