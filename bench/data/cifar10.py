@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.data.folders import read_class_tree
+from bench.data.folders import image_suffixes, read_class_tree
 from bench.data.paths import cache_dir, data_dir, keras_datasets_dir
 from bench.data.types import DataError, Dataset, Split, make_dataset
 
@@ -137,9 +137,7 @@ def read_image_tree(root: Path) -> Dataset:
     for split in ("train", "test"):
         x, y = read_class_tree(root / split, CLASSES, cache_dir() / "cifar10", size=IMAGE_SHAPE[:2])
         splits[split] = Split(x, y)
-    suffixes = {
-        p.suffix.lower() for split in ("train", "test") for p in (root / split).rglob("*.*")
-    }
+    suffixes = image_suffixes(root / "train", CLASSES) | image_suffixes(root / "test", CLASSES)
     notes = ("Decoded from image files in folders (one per class), in sorted file-name order.",)
     if suffixes & {".jpg", ".jpeg"}:
         notes += (

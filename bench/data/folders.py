@@ -11,6 +11,7 @@ import hashlib
 import os
 import warnings
 from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
 
 import cv2
@@ -24,19 +25,18 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 CACHE_VERSION = 1
 
 
-def list_class_files(root: Path, classes: Sequence[str]) -> list[tuple[Path, int]]:
-    """(file, class id) for every image under ``root/<class>/``, sorted by class id then
-    file name. Hidden files (``.name``) are ignored; anything else that is not an image
-    of a known class raises DataError."""
+def _scan(root: Path, classes: Sequence[str]) -> list[tuple[os.DirEntry, int]]:
+    """(directory entry, class id) for every image; see :func:`list_class_files`."""
     root = Path(root)
     if not root.is_dir():
         raise DataError(
             f"{root}: no such folder; expected one subfolder per class {list(classes)}."
         )
-    folders = {path.name: path for path in root.iterdir() if not path.name.startswith(".")}
-    strays = sorted(name for name, path in folders.items() if not path.is_dir())
+    with os.scandir(root) as entries:
+        folders = {e.name: e for e in entries if not e.name.startswith(".")}
+    strays = sorted(name for name, entry in folders.items() if not entry.is_dir())
     unknown = sorted(
-        name for name, path in folders.items() if path.is_dir() and name not in classes
+        name for name, entry in folders.items() if entry.is_dir() and name not in classes
     )
     missing = [name for name in classes if name not in folders]
     if strays or unknown or missing:
@@ -46,17 +46,36 @@ def list_class_files(root: Path, classes: Sequence[str]) -> list[tuple[Path, int
         )
     files = []
     for label, name in enumerate(classes):
-        members = sorted(p for p in folders[name].iterdir() if not p.name.startswith("."))
-        for path in members:
-            if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
-                raise DataError(
-                    f"{path}: not an image file (expected suffixes {list(IMAGE_SUFFIXES)}); "
-                    "remove it or move it out of the class folder."
-                )
-            files.append((path, label))
+        with os.scandir(folders[name].path) as entries:
+            members = sorted(
+                (e for e in entries if not e.name.startswith(".")), key=attrgetter("name")
+            )
         if not members:
-            raise DataError(f"{folders[name]}: class folder {name!r} holds no images.")
+            raise DataError(f"{folders[name].path}: class folder {name!r} holds no images.")
+        for entry in members:
+            if not entry.is_file() or _suffix(entry.name) not in IMAGE_SUFFIXES:
+                raise DataError(
+                    f"{entry.path}: not an image file (expected suffixes "
+                    f"{list(IMAGE_SUFFIXES)}); remove it or move it out of the class folder."
+                )
+            files.append((entry, label))
     return files
+
+
+def _suffix(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
+
+
+def image_suffixes(root: Path, classes: Sequence[str]) -> set[str]:
+    """The lower-case file suffixes (e.g. ``{".jpg"}``) of the images under ``root``."""
+    return {_suffix(entry.name) for entry, _ in _scan(root, classes)}
+
+
+def list_class_files(root: Path, classes: Sequence[str]) -> list[tuple[Path, int]]:
+    """(file, class id) for every image under ``root/<class>/``, sorted by class id then
+    file name. Hidden files (``.name``) are ignored; anything else that is not an image
+    of a known class raises DataError."""
+    return [(Path(entry.path), label) for entry, label in _scan(root, classes)]
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -106,9 +125,9 @@ def fingerprint(root: Path, classes: Sequence[str]) -> str:
     name, size and mtime: changes when any image is added, removed or rewritten."""
     root = Path(root).resolve()
     digest = hashlib.sha256(f"v{CACHE_VERSION}|{root}|{list(classes)}".encode())
-    for path, label in list_class_files(root, classes):
-        stat = path.stat()
-        digest.update(f"|{label}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for entry, label in _scan(root, classes):
+        stat = entry.stat()
+        digest.update(f"|{label}/{entry.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
