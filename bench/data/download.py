@@ -1,0 +1,127 @@
+"""Fetch http(s) URLs into an on-disk cache, with a time limit and a size cap.
+
+A URL's bytes are stored under ``cache_dir()/downloads`` in a file named by the sha256 of
+the URL, written atomically, so a second fetch of the same URL reads the disk and sends
+nothing. Only complete downloads are stored: a failure leaves no file and is retried next
+time. Every failure raises :class:`DownloadError` carrying one of the reasons below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench.data.paths import cache_dir
+
+SCHEMES = ("http", "https")
+
+UNSUPPORTED_SCHEME = "unsupported URL scheme"
+FAILED = "download failed"
+TOO_LARGE = "too large"
+
+USER_AGENT = "bench-data/0.1 (research benchmark)"
+_CHUNK_BYTES = 64 * 1024
+
+
+class DownloadError(Exception):
+    """A URL that could not be fetched. ``reason`` is one of UNSUPPORTED_SCHEME, FAILED,
+    TOO_LARGE; the message names the URL and what went wrong."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def url_scheme(text: str) -> str | None:
+    """The lower-case scheme of ``text`` when it is written as a URL (``scheme://...`` or
+    ``data:...``), else None: ``C:\\x.jpg`` and ``faces/x.jpg`` are paths."""
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]+):", text)
+    if match is None:
+        return None
+    scheme = match.group(1).lower()
+    return scheme if text[match.end() :].startswith("//") or scheme == "data" else None
+
+
+def downloads_dir() -> Path:
+    """Where fetched URLs are cached: ``cache_dir()/downloads``."""
+    return cache_dir() / "downloads"
+
+
+def cached_path(url: str, folder: Path | None = None) -> Path:
+    """The cache file for ``url`` (which may not exist yet)."""
+    name = hashlib.sha256(url.encode()).hexdigest()[:40]
+    return (folder or downloads_dir()) / name
+
+
+class _SchemeCheckingRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s) URLs (urllib would also follow ftp)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        scheme = urlsplit(newurl).scheme.lower()
+        if scheme not in SCHEMES:
+            raise DownloadError(
+                UNSUPPORTED_SCHEME, f"{req.full_url}: redirected to {scheme!r} URL {newurl}"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SchemeCheckingRedirects)
+
+
+def fetch(
+    url: str,
+    *,
+    timeout_s: float = 10.0,
+    max_bytes: int = 5_000_000,
+    folder: Path | None = None,
+) -> Path:
+    """Return the path of ``url``'s bytes in the cache, downloading them if needed.
+
+    timeout_s: seconds allowed for the whole download (each socket wait is also bounded
+    by it); max_bytes: largest body accepted. Raises DownloadError on any failure.
+    """
+    scheme = url_scheme(url)
+    if scheme not in SCHEMES:
+        raise DownloadError(UNSUPPORTED_SCHEME, f"{url}: scheme {scheme!r} is not http(s)")
+    target = cached_path(url, folder)
+    if target.is_file():
+        return target
+    body = _download(url, timeout_s, max_bytes)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    partial.write_bytes(body)
+    os.replace(partial, target)
+    return target
+
+
+def _download(url: str, timeout_s: float, max_bytes: int) -> bytes:
+    """The body of ``url``, at most ``max_bytes``, within about ``timeout_s`` seconds."""
+    deadline = time.monotonic() + timeout_s
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with _OPENER.open(request, timeout=timeout_s) as response:
+            declared = response.headers.get("Content-Length")
+            if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                raise DownloadError(TOO_LARGE, f"{url}: {int(declared):,} bytes > {max_bytes:,}")
+            chunks: list[bytes] = []
+            total = 0
+            while chunk := response.read1(_CHUNK_BYTES):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise DownloadError(TOO_LARGE, f"{url}: more than {max_bytes:,} bytes")
+                if time.monotonic() > deadline:
+                    raise DownloadError(FAILED, f"{url}: not complete after {timeout_s} s")
+                chunks.append(chunk)
+    except DownloadError:
+        raise
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        # URLError covers HTTP error statuses and DNS failures; OSError covers timeouts.
+        raise DownloadError(FAILED, f"{url}: {type(error).__name__}: {error}") from error
+    return b"".join(chunks)

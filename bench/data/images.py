@@ -1,0 +1,131 @@
+"""Decode any image file and turn it into a square grayscale uint8 array.
+
+Conversion rules (one quantisation to 8 bits, at the end):
+
+- sample values are scaled to [0, 1]: uint8 / 255, uint16 / 65535, bool as 0/1; other
+  integer types must hold 0..65535 and are read as 16-bit; floats must already lie in [0, 1];
+- alpha is composited on white (a transparent pixel becomes white), for RGBA and gray+alpha;
+- RGB becomes gray with ITU-R BT.601 luma weights in RGB order,
+  ``0.299 R + 0.587 G + 0.114 B`` (as cv2.COLOR_RGB2GRAY; scikit-image's ``rgb2gray`` uses
+  the BT.709 weights instead), so pure red 255 -> round(76.245) = 76, pure green -> 150,
+  pure blue -> round(29.07) = 29;
+- CMYK JPEGs are converted to RGB by Pillow; palette images arrive as RGB(A);
+  of an animation (GIF) only the first frame is used;
+- the result is resized to size x size (stretched, not cropped) with cv2.INTER_AREA when
+  shrinking both sides, else cv2.INTER_LINEAR.
+
+Anything that cannot be decoded raises :class:`ImageError`; an image of more than
+:data:`MAX_PIXELS` pixels raises :class:`ImageTooLarge` (the float conversion would need
+several bytes per sample).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import cv2
+import imageio.v3 as iio
+import numpy as np
+import skimage.io
+
+#: ITU-R BT.601 luma weights for R, G, B (in that order).
+BT601_RGB = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+#: Largest image (height x width of one frame) that is converted, to bound peak memory.
+MAX_PIXELS = 50_000_000
+
+
+class ImageError(Exception):
+    """An image file that cannot be decoded or converted; the message says why."""
+
+
+class ImageTooLarge(ImageError):
+    """An image with more than :data:`MAX_PIXELS` pixels."""
+
+
+def decode(path: Path) -> np.ndarray:
+    """Read ``path`` with scikit-image; returns its array as stored (H, W) or (H, W, C),
+    or (frames, H, W, C) for animations. Raises ImageError on any decoding failure."""
+    try:
+        image = skimage.io.imread(Path(path))
+        if image.ndim == 3 and image.shape[-1] == 4 and iio.immeta(path).get("mode") == "CMYK":
+            image = iio.imread(path, mode="RGB")  # skimage hands back raw CMYK samples
+    except Exception as error:  # Pillow/imageio raise many types (OSError, SyntaxError, ...)
+        raise ImageError(f"cannot decode {path}: {type(error).__name__}: {error}") from error
+    if not isinstance(image, np.ndarray) or image.size == 0 or image.ndim not in (2, 3, 4):
+        raise ImageError(f"cannot decode {path}: no 2-D pixel data")
+    frame = image[0] if image.ndim == 4 else image
+    if frame.shape[0] * frame.shape[1] > MAX_PIXELS:
+        raise ImageTooLarge(f"{path}: {frame.shape[1]}x{frame.shape[0]} pixels > {MAX_PIXELS:,}")
+    return image
+
+
+def pixel_digest(image: np.ndarray) -> str:
+    """sha256 (hex) of a decoded array's shape, dtype and bytes: equal for identical pixels."""
+    digest = hashlib.sha256(f"{image.shape}{image.dtype}".encode())
+    digest.update(np.ascontiguousarray(image).tobytes())
+    return digest.hexdigest()
+
+
+def to_unit_float(image: np.ndarray) -> np.ndarray:
+    """Sample values as float32 in [0, 1] (rules in the module docstring)."""
+    if image.dtype == np.bool_:
+        return image.astype(np.float32)
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / 65535.0
+    if np.issubdtype(image.dtype, np.integer):
+        low, high = int(image.min()), int(image.max())
+        if low < 0 or high > 65535:
+            raise ImageError(f"{image.dtype} samples span {low}..{high}, outside 0..65535")
+        return image.astype(np.float32) / 65535.0
+    if np.issubdtype(image.dtype, np.floating):
+        if not np.all(np.isfinite(image)) or image.min() < 0.0 or image.max() > 1.0:
+            raise ImageError(f"{image.dtype} samples must be finite and within [0, 1]")
+        return image.astype(np.float32)
+    raise ImageError(f"unsupported sample type {image.dtype}")
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Any decoded image -> float32 gray (H, W) in [0, 1]: BT.601 on RGB, alpha on white."""
+    if image.ndim == 4:
+        image = image[0]
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    values = to_unit_float(image)
+    if values.ndim == 2:
+        return values
+    if values.ndim != 3 or values.shape[-1] not in (2, 3, 4):
+        raise ImageError(f"unsupported image shape {image.shape}")
+    channels = values.shape[-1]
+    if channels == 2:
+        color, alpha = values[..., 0], values[..., 1]
+    else:
+        color = values[..., :3] @ BT601_RGB
+        alpha = values[..., 3] if channels == 4 else None
+    if alpha is None:
+        return color
+    return color * alpha + (1.0 - alpha)
+
+
+def resize(gray: np.ndarray, size: int) -> np.ndarray:
+    """float gray (H, W) -> (size, size): INTER_AREA when shrinking both sides, else linear."""
+    height, width = gray.shape
+    shrink = height >= size and width >= size
+    method = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    return cv2.resize(gray, (size, size), interpolation=method)
+
+
+def preprocess(image: np.ndarray, size: int) -> np.ndarray:
+    """A decoded image -> uint8 gray (size, size), 0..255."""
+    gray = resize(to_gray(image), size)
+    return np.clip(np.rint(gray * 255.0), 0, 255).astype(np.uint8)
+
+
+def load_gray(path: Path, size: int) -> tuple[np.ndarray, str]:
+    """Decode ``path`` and preprocess it: (uint8 (size, size), pixel digest of the decoded
+    array). Raises ImageError when the file cannot be used."""
+    image = decode(path)
+    return preprocess(image, size), pixel_digest(image)
