@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bench.config import DataName, parse_choice
 from bench.data.cifar10 import load_cifar10
+from bench.data.gender import load_gender
 from bench.data.mnist import load_mnist, load_mnist_5k
 from bench.data.types import Dataset, DataError, Provenance, Split
 
@@ -17,6 +18,7 @@ LOADERS: dict[DataName, Loader] = {
     DataName.MNIST: load_mnist,
     DataName.MNIST_5K: load_mnist_5k,
     DataName.CIFAR10: load_cifar10,
+    DataName.GENDER: load_gender,
 }
 
 
