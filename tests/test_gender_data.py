@@ -350,6 +350,14 @@ def test_url_failures_are_counted_and_retried_next_time(tmp_path):
         assert server.hits["/gone.png"] == 2
 
 
+def test_too_few_images_to_split_is_a_data_error(tmp_path):
+    rows = [row(str(noise_image(tmp_path / f"{c}{i}.png", 10 * k + i)), c)
+            for k, c in enumerate(("male", "female")) for i in range(2)]
+    source = write_csv(tmp_path / "labels.csv", rows)
+    with pytest.raises(DataError, match=r"cannot split 4 images .*test_fraction=0.1"):
+        load_gender(source, size=4, per_class=None, test_fraction=0.1)
+
+
 @pytest.mark.parametrize(
     "options",
     [{"size": 0}, {"per_class": 0}, {"test_fraction": 1.0}, {"classes": ("male",)},
