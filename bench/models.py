@@ -21,18 +21,18 @@ Builder = Callable[[tuple[int, int, int], int], keras.Model]
 def _head(n_classes: int) -> layers.Layer:
     """Softmax over the classes, or a single sigmoid unit for two classes."""
     if n_classes == 2:
-        return layers.Dense(1, activation="sigmoid", name="output")
-    return layers.Dense(n_classes, activation="softmax", name="output")
+        return layers.Dense(1, activation="sigmoid")
+    return layers.Dense(n_classes, activation="softmax")
 
 
 def mnist_mlp(input_shape: tuple[int, int, int], n_classes: int) -> keras.Model:
-    """The cookbook's MLP: Flatten, Dense 1000 relu, Dense softmax."""
+    """The cookbook's MLP: Flatten, Dense 1000 relu, softmax head."""
     return keras.Sequential(
         [
             keras.Input(shape=input_shape),
             layers.Flatten(),
             layers.Dense(1000, activation="relu"),
-            layers.Dense(n_classes, activation="softmax"),
+            _head(n_classes),
         ],
         name="mnist_mlp",
     )
@@ -50,7 +50,7 @@ def mnist_cnn(input_shape: tuple[int, int, int], n_classes: int) -> keras.Model:
             layers.MaxPooling2D(pool_size=(2, 2)),
             layers.Flatten(),
             layers.Dense(1000, activation="relu"),
-            layers.Dense(n_classes, activation="softmax"),
+            _head(n_classes),
         ],
         name="mnist_cnn",
     )
@@ -110,7 +110,7 @@ def cifar10_cnn(input_shape: tuple[int, int, int], n_classes: int) -> keras.Mode
                 layers.BatchNormalization(),
             ]
         stack += [layers.MaxPooling2D(pool_size=(2, 2)), layers.Dropout(dropout)]
-    stack += [layers.Flatten(), layers.Dense(n_classes, activation="softmax")]
+    stack += [layers.Flatten(), _head(n_classes)]
     return keras.Sequential(stack, name="cifar10_cnn")
 
 
@@ -122,7 +122,7 @@ def cifar10_mlp(input_shape: tuple[int, int, int], n_classes: int) -> keras.Mode
             layers.Flatten(),
             layers.Dense(1000, activation="relu"),
             layers.Dense(500, activation="relu"),
-            layers.Dense(n_classes, activation="softmax"),
+            _head(n_classes),
         ],
         name="cifar10_mlp",
     )

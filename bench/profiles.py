@@ -52,7 +52,7 @@ _MNIST_BOOK = Profile(
     n_test=None,
     subset_seed=0,
     train=TrainSettings(epochs=5, batch_size=1024, learning_rate=0.001),
-    seeds=(0,),
+    seeds=(0, 1),
     families=BOTH_FAMILIES,
     augmentations=ALL_POLICIES,
     augment=_MNIST_AUGMENT,

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
-from bench import data, probes, sweep
+from bench import data, machine, probes, sweep
 from bench.config import Profile, Task, TransformName
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split
@@ -53,6 +53,7 @@ class PreparedData:
             image_shape=list(self.dataset.image_shape),
             n_train_used=len(self.train.y),
             n_test_used=len(self.test.y),
+            environment=machine.environment(),
             subset=(
                 f"stratified subsets of {profile.n_train or 'all'} train / "
                 f"{profile.n_test or 'all'} test images, seed {profile.subset_seed}"

@@ -106,10 +106,19 @@ def _pipeline(train: Split, n_classes: int, spec: ModelSpec, profile: Profile) -
     return data.prefetch(tf.data.AUTOTUNE)
 
 
+def _without_names(config: object) -> object:
+    """A Keras config with every ``name`` entry removed (Keras numbers names per session)."""
+    if isinstance(config, dict):
+        return {k: _without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list):
+        return [_without_names(v) for v in config]
+    return config
+
+
 def cache_key(model: keras.Model, spec: ModelSpec, profile: Profile, data_checksum: str) -> str:
     """sha256 (hex, 20 chars) of everything that determines the trained weights."""
     content = {
-        "architecture": model.get_config(),
+        "architecture": _without_names(model.get_config()),
         "train": asdict(profile.train),
         "augmentation": spec.augmentation.value,
         "ranges": asdict(profile.augment) if spec.augmentation != Augmentation.NONE else None,
@@ -131,6 +140,7 @@ def fit(
     verbose: int = 2,
 ) -> tuple[keras.Model, TrainRecord, bool]:
     """Train (or load from ``cache``) one model. Returns (model, record, came_from_cache)."""
+    keras.backend.clear_session()  # fresh layer names and graph for every model
     keras.utils.set_random_seed(spec.seed)
     input_shape = tuple(train.x.shape[1:])
     model = models.build(profile.task, spec.family, input_shape, n_classes)
@@ -145,7 +155,8 @@ def fit(
         _compile(model, n_classes, profile.train.learning_rate)
         started = time.perf_counter()
         history = model.fit(
-            _pipeline(train, n_classes, spec, profile), epochs=profile.train.epochs, verbose=verbose
+            _pipeline(train, n_classes, spec, profile), epochs=profile.train.epochs, verbose=verbose,
+            shuffle=False,  # the pipeline shuffles, seeded
         )
         seconds = time.perf_counter() - started
         record = TrainRecord(

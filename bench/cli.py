@@ -1,0 +1,132 @@
+"""The ``bench`` command: ``bench run``, ``bench report``, ``bench list``.
+
+Bad input (unknown names, missing or malformed data) ends with one line on
+stderr and exit status 2, never a traceback. Ctrl-C keeps every finished cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from bench.config import (
+    Augmentation,
+    DataName,
+    Family,
+    ProfileName,
+    Task,
+    TransformName,
+    parse_choice,
+)
+
+DEFAULT_RESULTS = Path("results")
+DEFAULT_REPORTS = Path("reports")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="train, sweep and report one task")
+    run.add_argument("task", help=f"one of: {', '.join(t.value for t in Task)}")
+    run.add_argument("--profile", default=ProfileName.QUICK.value,
+                     help="smoke, quick (default) or book")
+    run.add_argument("--source", type=Path, default=None,
+                     help="data file or folder (default: the task's usual locations)")
+    run.add_argument("--data", default=None,
+                     help="data set instead of the profile's (e.g. mnist or mnist-5k)")
+    run.add_argument("--seeds", default=None,
+                     help="comma-separated training seeds instead of the profile's, e.g. 0,1,2")
+    run.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
+    run.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results folder")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+
+    report = commands.add_parser("report", help="regenerate every report from stored results")
+    report.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
+    report.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results folder")
+
+    commands.add_parser("list", help="list tasks, profiles, data sets and transforms")
+    return parser
+
+
+def _seeds(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"--seeds must be comma-separated integers, got {text!r}") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from bench.profiles import get_profile
+
+    profile = get_profile(args.task, args.profile)
+    if args.data is not None:
+        profile = dataclasses.replace(profile, data=parse_choice(DataName, args.data, "data set"))
+    seeds = _seeds(args.seeds)
+    from bench import report, runner  # imports TensorFlow: only once the arguments are valid
+
+    started = time.perf_counter()
+    try:
+        folder = runner.run_task(profile, args.results, args.source, seeds,
+                                 verbose=0 if args.quiet else 2)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished cells are kept in {args.results}; run the same "
+              "command again to continue.", file=sys.stderr)
+        return 130
+    path = report.write_report(folder, args.out)
+    print(f"wrote {path} ({time.perf_counter() - started:.0f} s); results in {folder}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bench import report
+
+    folders = sorted(p.parent for p in Path(args.results).glob("*/*/rows.jsonl"))
+    if not folders:
+        raise FileNotFoundError(
+            f"no stored results under {args.results}/; run `bench run TASK` first"
+        )
+    for folder in folders:
+        print(f"wrote {report.write_report(folder, args.out)}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from bench.profiles import PROFILES
+
+    print("tasks and profiles:")
+    for task in Task:
+        names = [p.value for t, p in PROFILES if t == task]
+        print(f"  {task.value}: {', '.join(names) if names else '(no profile yet)'}")
+    for title, enum in (("data sets", DataName), ("model families", Family),
+                        ("augmentations", Augmentation), ("transforms", TransformName)):
+        print(f"{title}: {', '.join(member.value for member in enum)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bench`` console script; returns the exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args = _parser().parse_args(argv)
+    from bench.data.types import DataError
+    from bench.results import StoreBusy
+
+    commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list}
+    try:
+        return commands[args.command](args)
+    except (DataError, ValueError, FileNotFoundError, StoreBusy) as error:
+        print(f"bench: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Generated sentences that state a run's findings in numbers, with significance.
+
+A difference between two models is called significant only when its 95% paired
+bootstrap interval over test images excludes zero and, with several seeds, every
+seed agrees on its sign (see docs/metrics.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from bench import metrics
+from bench.sweep import ALL, Row, unpack_bits
+from bench.transforms import IDENTITY
+
+#: The augmentation policy that targets each transform.
+MATCHING_POLICY = {"shift_x": "shift", "shift_y": "shift", "rotate": "rotate", "scale": "scale"}
+
+_PHRASE = {
+    "shift_x": "a horizontal shift of {m:g} px",
+    "shift_y": "a vertical shift of {m:g} px",
+    "rotate": "a rotation of {m:g} degrees",
+    "scale": "scaling by {m:g}x",
+}
+
+
+def headline_magnitude(summary: pd.DataFrame, transform: str) -> float | None:
+    """The magnitude quoted for a transform: +3 px for shifts when swept, else the
+    magnitude farthest from the identity (the largest positive one on ties)."""
+    magnitudes = sorted(set(summary.loc[summary["transform"] == transform, "magnitude"]))
+    if not magnitudes:
+        return None
+    if transform.startswith("shift") and 3.0 in magnitudes:
+        return 3.0
+    identity = IDENTITY[transform]
+    return max(magnitudes, key=lambda m: (abs(m - identity), m))
+
+
+def _cell(summary: pd.DataFrame, family: str, augmentation: str, transform: str, magnitude: float):
+    part = summary[
+        (summary["family"] == family)
+        & (summary["augmentation"] == augmentation)
+        & (summary["transform"] == transform)
+        & (summary["magnitude"] == magnitude)
+        & (summary["group"] == ALL)
+    ]
+    return None if part.empty else part.iloc[0]
+
+
+def _correct(rows: Sequence[Row], family: str, augmentation: str, transform: str,
+             magnitude: float) -> dict[int, np.ndarray]:
+    """Per-seed (N,) correctness of one model at one cell."""
+    return {
+        row.seed: unpack_bits(row.correct_bits, row.n)
+        for row in rows
+        if (row.family, row.augmentation, row.transform, row.magnitude, row.group)
+        == (family, augmentation, transform, magnitude, ALL)
+    }
+
+
+def compare(rows: Sequence[Row], a: tuple[str, str], b: tuple[str, str], transform: str,
+            magnitude: float, seed: int = 0) -> tuple[float, float, float, bool] | None:
+    """Accuracy difference a - b (percentage points) at one cell, its 95% paired bootstrap
+    interval pooled over the seeds both have, and whether it is significant."""
+    correct_a = _correct(rows, *a, transform, magnitude)
+    correct_b = _correct(rows, *b, transform, magnitude)
+    seeds = sorted(set(correct_a) & set(correct_b))
+    if not seeds:
+        return None
+    pooled_a = np.concatenate([correct_a[s] for s in seeds])
+    pooled_b = np.concatenate([correct_b[s] for s in seeds])
+    diff, low, high = metrics.paired_bootstrap_difference(
+        pooled_a, pooled_b, np.random.default_rng(seed)
+    )
+    signs = {np.sign(correct_a[s].mean() - correct_b[s].mean()) for s in seeds}
+    significant = metrics.significant(low, high) and len(signs) == 1
+    return diff * 100, low * 100, high * 100, significant
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def sentences(summary: pd.DataFrame, rows: Sequence[Row], task_name: str) -> list[str]:
+    """One or two sentences per swept transform, generated from the numbers."""
+    families = [f for f in ("cnn", "mlp") if f in set(summary["family"])]
+    out = []
+    for transform in ("shift_x", "shift_y", "rotate", "scale"):
+        magnitude = headline_magnitude(summary, transform)
+        if magnitude is None:
+            continue
+        phrase = _PHRASE[transform].format(m=magnitude)
+        kept = []
+        for family in families:
+            cell = _cell(summary, family, "none", transform, magnitude)
+            if cell is not None:
+                kept.append(
+                    f"the {family.upper()} keeps {_pct(cell['accuracy'])} of its "
+                    f"{_pct(cell['clean_accuracy'])} clean accuracy"
+                )
+        if kept:
+            out.append(f"On {task_name}, under {phrase}, " + " and ".join(kept) + ".")
+        policy = MATCHING_POLICY[transform]
+        lifted = []
+        for family in families:
+            cell = _cell(summary, family, policy, transform, magnitude)
+            result = compare(rows, (family, policy), (family, "none"), transform, magnitude)
+            if cell is None or result is None:
+                continue
+            diff, low, high, significant = result
+            verdict = "significant" if significant else "not significant"
+            lifted.append(
+                f"the {family.upper()} to {_pct(cell['accuracy'])} ({diff:+.1f} pp, 95% CI "
+                f"{low:+.1f} to {high:+.1f}, {verdict})"
+            )
+        if lifted:
+            out.append(f"Training with {policy} augmentation moves " + " and ".join(lifted) + ".")
+    return out

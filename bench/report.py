@@ -1,0 +1,270 @@
+"""Stored results of one run -> a Markdown report with PNG plots beside it.
+
+``render_markdown`` is pure (data in, text out); ``write_report`` draws the
+plots and writes the files. Every number in a report comes from the stored rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tabulate import tabulate
+
+from bench import headlines, plots, results, summary
+from bench.sweep import ALL, Row
+from bench.transforms import IDENTITY, UNITS
+
+_TITLES = {"mnist": "MNIST digits", "gender": "Face gender", "cifar10": "CIFAR-10"}
+_TRANSFORM_TITLES = {
+    "shift_x": "Horizontal shift (px, + = right)",
+    "shift_y": "Vertical shift (px, + = down)",
+    "rotate": "Rotation (degrees, + = counter-clockwise)",
+    "scale": "Scale (factor, > 1 = larger)",
+}
+
+
+@dataclass(frozen=True)
+class RunData:
+    """Everything a report needs, as stored by one run."""
+
+    task: str
+    profile: str
+    rows: list[Row]
+    models: list[dict]
+    probes: list[dict]
+    dataset: dict
+
+    @classmethod
+    def load(cls, folder: Path) -> RunData:
+        folder = Path(folder)
+        return cls(
+            task=folder.parent.name,
+            profile=folder.name,
+            rows=results.load_rows(folder),
+            models=results.load_records(folder, results.MODELS),
+            probes=results.load_records(folder, results.PROBES),
+            dataset=results.load_dataset_info(folder),
+        )
+
+
+def _model_label(family: str, augmentation: str) -> str:
+    return f"{family.upper()} / {augmentation}"
+
+
+def _acc(value: float, spread: float) -> str:
+    return f"{value * 100:.1f} ± {spread * 100:.1f}"
+
+
+def _spread(row: pd.Series) -> float:
+    """Seed std with several seeds, else half the 95% bootstrap interval width."""
+    if row["seeds"] > 1:
+        return row["accuracy_std"]
+    return (row["ci_high"] - row["ci_low"]) / 2
+
+
+def _spread_note(table: pd.DataFrame) -> str:
+    seeds = int(table["seeds"].max())
+    if seeds > 1:
+        return f"mean ± sample standard deviation over {seeds} seeds"
+    return "± half the width of the 95% bootstrap interval over test images (one seed)"
+
+
+def clean_table(table: pd.DataFrame, models: list[dict]) -> str:
+    """Clean accuracy, spread, n, parameters and training time per model."""
+    by_model = pd.DataFrame(models)
+    lines = []
+    for _, row in summary.clean(table).iterrows():
+        trained = by_model[
+            (by_model["family"] == row["family"])
+            & (by_model["augmentation"] == row["augmentation"])
+        ]
+        lines.append([
+            row["family"].upper(),
+            row["augmentation"],
+            trained["augmentation_ranges"].iloc[0] if len(trained) else "",
+            _acc(row["clean_accuracy"], _spread(row)),
+            int(row["n"]),
+            int(row["seeds"]),
+            f"{int(trained['params'].iloc[0]):,}" if len(trained) else "",
+            f"{trained['train_seconds'].mean():.1f}" if len(trained) else "",
+        ])
+    headers = ["model", "augmentation", "ranges", "clean accuracy (%)", "n test images",
+               "seeds", "parameters", "training time (s, mean)"]
+    return tabulate(lines, headers=headers, tablefmt="github")
+
+
+def transform_table(table: pd.DataFrame, transform: str) -> str:
+    """Rows: magnitude; columns: model x augmentation; cells: accuracy ± spread (delta pp)."""
+    part = table[(table["transform"] == transform) & (table["group"] == ALL)]
+    models = sorted({(r.family, r.augmentation) for r in part.itertuples()})
+    lines = []
+    for magnitude, at in part.groupby("magnitude", sort=True):
+        line = [f"{magnitude:+g}" if transform != "scale" else f"{magnitude:g}"]
+        for family, augmentation in models:
+            cell = at[(at["family"] == family) & (at["augmentation"] == augmentation)]
+            if cell.empty:
+                line.append("")
+                continue
+            cell = cell.iloc[0]
+            line.append(f"{_acc(cell['accuracy'], _spread(cell))} ({cell['delta_pp']:+.1f})")
+        lines.append(line)
+    headers = [UNITS[transform]] + [_model_label(f, a) for f, a in models]
+    return tabulate(lines, headers=headers, tablefmt="github")
+
+
+def robustness_table(frame: pd.DataFrame, rows: Sequence[Row]) -> str:
+    """Relative robustness per transform and worst-of-grid accuracy, per model."""
+    relative = summary.relative_robustness(frame)
+    worst = summary.worst_of_grid(rows, {"shift_x": 3, "shift_y": 3, "rotate": 30})
+    transforms = sorted(set(relative["transform"]))
+    lines = []
+    for (family, augmentation), part in relative.groupby(["family", "augmentation"]):
+        line = [family.upper(), augmentation]
+        for transform in transforms:
+            value = part[part["transform"] == transform].iloc[0]
+            line.append(f"{value['mean']:.3f} ± {value['std']:.3f}")
+        w = worst[(worst["family"] == family) & (worst["augmentation"] == augmentation)]
+        line.append(f"{w['mean'].iloc[0] * 100:.1f} ± {w['std'].iloc[0] * 100:.1f}" if len(w) else "")
+        lines.append(line)
+    headers = ["model", "augmentation"] + [f"rel. robustness {t}" for t in transforms]
+    headers.append("worst-of-grid acc. (%)")
+    return tabulate(lines, headers=headers, tablefmt="github")
+
+
+def probe_table(probes: list[dict]) -> str:
+    """The mean-"1" probability of class 1 per shift, mean ± std over seeds."""
+    frame = pd.DataFrame(probes)
+    stats = frame.groupby(["shift_px", "family", "augmentation"])["probability"].agg(
+        ["mean", "std", "count"]
+    ).reset_index()
+    models = sorted({(r.family, r.augmentation) for r in stats.itertuples()})
+    lines = []
+    for shift_px, at in stats.groupby("shift_px", sort=True):
+        line = [f"{shift_px:+g}"]
+        for family, augmentation in models:
+            cell = at[(at["family"] == family) & (at["augmentation"] == augmentation)].iloc[0]
+            std = 0.0 if pd.isna(cell["std"]) else cell["std"]
+            line.append(f"{cell['mean']:.3f} ± {std:.3f}")
+        lines.append(line)
+    headers = ["shift (px)"] + [_model_label(f, a) for f, a in models]
+    return tabulate(lines, headers=headers, tablefmt="github")
+
+
+def group_table(table: pd.DataFrame) -> str:
+    """Clean accuracy and the delta at each transform's headline magnitude, per image group."""
+    part = table[table["augmentation"] == "none"]
+    lines = []
+    for (group, family), at in part.groupby(["group", "family"], sort=True):
+        clean_row = summary.clean(at, group).iloc[0]
+        line = [group, int(clean_row["n"]), family.upper(),
+                _acc(clean_row["clean_accuracy"], _spread(clean_row))]
+        for transform in _TRANSFORM_TITLES:
+            magnitude = headlines.headline_magnitude(table, transform)
+            cell = at[(at["transform"] == transform) & (at["magnitude"] == magnitude)]
+            line.append(f"{cell['delta_pp'].iloc[0]:+.1f}" if len(cell) else "")
+        lines.append(line)
+    headers = ["group", "n test images", "model (no augmentation)", "clean accuracy (%)"] + [
+        f"Δ {t} {headlines.headline_magnitude(table, t):g} (pp)" for t in _TRANSFORM_TITLES
+    ]
+    return tabulate(lines, headers=headers, tablefmt="github")
+
+
+def setup_section(run: RunData) -> list[str]:
+    """Provenance: data, models, training, seeds and environment."""
+    info = run.dataset
+    models = pd.DataFrame(run.models)
+    lines = ["## Setup and provenance", ""]
+    lines += [
+        f"- **Data**: `{info.get('name')}` from `{info.get('source')}`, checksum "
+        f"`{info.get('checksum')}`; classes: {', '.join(info.get('classes', []))}; "
+        f"image shape {tuple(info.get('image_shape', []))}.",
+        f"- **Images used**: {info.get('n_train_used'):,} train, {info.get('n_test_used'):,} "
+        f"test ({info.get('subset')}).",
+    ]
+    for split, counts in info.get("counts", {}).items():
+        lines.append(f"- **{split} split as loaded, per class**: "
+                     + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))
+    for note in info.get("notes", []):
+        lines.append(f"- {note}")
+    if info.get("skipped"):
+        lines.append("- **Rows skipped**: " + ", ".join(
+            f"{reason}: {count:,}" for reason, count in info["skipped"].items()))
+    first = models.iloc[0]
+    lines += [
+        f"- **Training**: Adam (learning rate {first['learning_rate']:g}), {first['epochs']} "
+        f"epochs, batch {first['batch_size']}, on {first['n_train']:,} images; seeds "
+        f"{sorted(set(models['seed']))}; total training time "
+        f"{models['train_seconds'].sum():.0f} s over {len(models)} models.",
+        "- **Environment**: " + ", ".join(f"{k} {v}" for k, v in info.get("environment", {}).items()),
+        "- **Models** (cache keys): " + ", ".join(
+            f"{r.family}/{r.augmentation}/s{r.seed} `{r.key}`" for r in models.itertuples()),
+    ]
+    return lines
+
+
+def render_markdown(run: RunData, figures: dict[str, str]) -> str:
+    """The whole report. ``figures`` maps transform -> relative path of its PNG."""
+    frame = summary.rows_frame(run.rows)
+    table = summary.over_seeds(frame)
+    title = _TITLES.get(run.task, run.task)
+    n_test = int(table[table["group"] == ALL]["n"].max())
+    seeds = int(table["seeds"].max())
+    out = [
+        f"# {title}: robustness to shifts, rotations and scaling (`{run.profile}` profile)",
+        "",
+        f"*Generated by `bench report` from the stored results of `bench run {run.task} "
+        f"--profile {run.profile}`: n = {n_test:,} test images per cell, {seeds} seed(s). "
+        f"Spread: {_spread_note(table)}.*",
+        "",
+        "## Findings",
+        "",
+    ]
+    out += [f"- {s}" for s in headlines.sentences(table, run.rows, title)]
+    out += ["", "## Plots", ""]
+    out += [f"![{t}]({path})" for t, path in figures.items()]
+    out += ["", "## Clean accuracy", "", clean_table(table, run.models), ""]
+    for transform, heading in _TRANSFORM_TITLES.items():
+        if transform not in set(table["transform"]):
+            continue
+        out += [f"## {heading}", "",
+                "Accuracy in % ± spread, and in brackets the change from clean accuracy in "
+                f"percentage points; identity at {IDENTITY[transform]:g}.", "",
+                transform_table(table, transform), ""]
+    out += ["## Robustness summary", "",
+            "Relative robustness: area under the accuracy-vs-magnitude curve divided by clean "
+            "accuracy times the magnitude range (1 = no loss). Worst-of-grid: share of test "
+            "images classified correctly at every swept shift within ±3 px and rotation within "
+            "±30 degrees (see docs/metrics.md). Mean ± std over seeds.", "",
+            robustness_table(frame, run.rows), ""]
+    if run.probes:
+        out += ['## The mean "1", shifted horizontally', "",
+                'The cookbook\'s demonstration: the mean image of the test set\'s "1"s '
+                f"(n = {run.probes[0]['n_images']:,}), shifted, and each model's probability of "
+                "class 1 (mean ± std over seeds).", "", probe_table(run.probes), ""]
+    if set(table["group"]) != {ALL}:
+        out += ["## By image group", "",
+                "Clean accuracy per group and change at each transform's headline magnitude, for "
+                "the models trained without augmentation.", "", group_table(table), ""]
+    out += setup_section(run)
+    return "\n".join(out) + "\n"
+
+
+def write_report(results_folder: Path, reports_dir: Path) -> Path:
+    """Render ``<reports_dir>/<task>.md`` for the quick profile (``<task>-<profile>.md``
+    for the others) and its PNG plots under ``<reports_dir>/figures/``."""
+    run = RunData.load(results_folder)
+    name = run.task if run.profile == "quick" else f"{run.task}-{run.profile}"
+    table = summary.over_seeds(summary.rows_frame(run.rows))
+    figures = {}
+    for transform, heading in _TRANSFORM_TITLES.items():
+        if transform in set(table["transform"]):
+            png = Path("figures") / f"{name}-{transform}.png"
+            plots.accuracy_curves(table, transform, f"{_TITLES.get(run.task)}: {heading}",
+                                  Path(reports_dir) / png)
+            figures[transform] = png.as_posix()
+    path = Path(reports_dir) / f"{name}.md"
+    path.write_text(render_markdown(run, figures), encoding="utf-8")
+    return path

@@ -1,0 +1,108 @@
+"""Aggregate stored rows over seeds into tidy pandas tables (no rendering here).
+
+Accuracies stay shares in [0, 1]; deltas are percentage points. With one seed
+the spread is the row's 95% bootstrap interval over test images; with several,
+it is the sample standard deviation over seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+
+from bench import metrics
+from bench.sweep import ALL, Row, unpack_bits
+from bench.transforms import IDENTITY
+
+MODEL_COLUMNS = ["family", "augmentation"]
+CELL_COLUMNS = ["transform", "magnitude", "group"]
+
+
+def rows_frame(rows: Sequence[Row]) -> pd.DataFrame:
+    """One DataFrame row per stored Row (without the packed bits)."""
+    if not rows:
+        raise ValueError("no result rows to summarise; run `bench run` first")
+    frame = pd.DataFrame([asdict(row) for row in rows]).drop(columns=["correct_bits"])
+    return frame.drop_duplicates(subset=["model_key", *CELL_COLUMNS], keep="last")
+
+
+def over_seeds(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean and spread over seeds of every model x cell x group.
+
+    Columns: family, augmentation, transform, magnitude, group, n (images),
+    seeds (count), accuracy, accuracy_std, clean_accuracy, delta_pp, delta_pp_std,
+    consistency, mean_abs_change, ci_low, ci_high (the interval of a single seed,
+    NaN when several seeds are averaged).
+    """
+    keys = MODEL_COLUMNS + CELL_COLUMNS
+    grouped = frame.groupby(keys, sort=True)
+    out = grouped.agg(
+        n=("n", "first"),
+        seeds=("seed", "nunique"),
+        accuracy=("accuracy", "mean"),
+        accuracy_std=("accuracy", lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0),
+        clean_accuracy=("clean_accuracy", "mean"),
+        delta_pp=("delta_pp", "mean"),
+        delta_pp_std=("delta_pp", lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0),
+        consistency=("consistency", "mean"),
+        mean_abs_change=("mean_abs_change", "mean"),
+        ci_low=("ci_low", "first"),
+        ci_high=("ci_high", "first"),
+    ).reset_index()
+    several = out["seeds"] > 1
+    out.loc[several, ["ci_low", "ci_high"]] = np.nan
+    return out
+
+
+def clean(summary: pd.DataFrame, group: str = ALL) -> pd.DataFrame:
+    """The untransformed accuracy of each model (one identity cell per model)."""
+    identity = summary[
+        (summary["group"] == group)
+        & summary.apply(lambda r: r["magnitude"] == IDENTITY[r["transform"]], axis=1)
+    ]
+    return identity.drop_duplicates(subset=MODEL_COLUMNS).reset_index(drop=True)
+
+
+def relative_robustness(frame: pd.DataFrame) -> pd.DataFrame:
+    """Relative robustness per model x transform (group ``all``), mean and std over seeds."""
+    records = []
+    for (family, augmentation, transform, seed), part in frame[frame["group"] == ALL].groupby(
+        [*MODEL_COLUMNS, "transform", "seed"]
+    ):
+        part = part.sort_values("magnitude")
+        value = metrics.relative_robustness(
+            part["magnitude"].tolist(), part["accuracy"].tolist(), part["clean_accuracy"].iloc[0]
+        )
+        records.append((family, augmentation, transform, seed, value))
+    table = pd.DataFrame(records, columns=[*MODEL_COLUMNS, "transform", "seed", "value"])
+    return _seed_stats(table, [*MODEL_COLUMNS, "transform"])
+
+
+def _seed_stats(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """mean, std (ddof 1) and seed count of ``value`` per ``keys``."""
+    stats = [
+        (*key, *metrics.seed_summary(part["value"].tolist()))
+        for key, part in table.groupby(keys, sort=True)
+    ]
+    return pd.DataFrame(stats, columns=[*keys, "mean", "std", "seeds"])
+
+
+def worst_of_grid(rows: Sequence[Row], limits: dict[str, float]) -> pd.DataFrame:
+    """Worst-of-grid accuracy per model: an image counts only if correct in every cell
+    whose |magnitude - identity| <= limits[transform] (px or degrees), mean over seeds."""
+    by_model: dict[tuple, list[np.ndarray]] = {}
+    for row in rows:
+        if row.group != ALL or row.transform not in limits:
+            continue
+        if abs(row.magnitude - IDENTITY[row.transform]) > limits[row.transform]:
+            continue
+        key = (row.family, row.augmentation, row.seed)
+        by_model.setdefault(key, []).append(unpack_bits(row.correct_bits, row.n))
+    table = pd.DataFrame(
+        [(*key, metrics.worst_of_grid_accuracy(np.stack(bits))) for key, bits in by_model.items()],
+        columns=[*MODEL_COLUMNS, "seed", "value"],
+    )
+    return _seed_stats(table, MODEL_COLUMNS)

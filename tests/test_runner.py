@@ -1,0 +1,82 @@
+"""End to end on tiny synthetic data: train, cache, sweep, store, resume, report."""
+
+import numpy as np
+import pytest
+
+from bench import report, runner, sweep
+from bench.results import load_records, load_rows
+from bench.train import ModelSpec, fit
+from conftest import bars_dataset
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    dataset = bars_dataset()
+    monkeypatch.setattr(runner.data, "load", lambda name, source, **options: dataset)
+    return dataset
+
+
+def test_second_fit_comes_from_the_cache_with_identical_weights(tiny_profile, isolated_cache):
+    data = bars_dataset()
+    spec = ModelSpec(tiny_profile.families[1], tiny_profile.augmentations[0], seed=3)
+    model, record, cached = fit(spec, data.train, 2, tiny_profile, isolated_cache, verbose=0)
+    again, record2, cached2 = fit(spec, data.train, 2, tiny_profile, isolated_cache, verbose=0)
+    assert (cached, cached2) == (False, True) and record == record2
+    assert record.params == model.count_params() and record.train_seconds > 0
+    assert len(record.history["loss"]) == tiny_profile.train.epochs
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_run_stores_every_cell_and_writes_a_complete_report(tiny_profile, bars, tmp_path):
+    folder = runner.run_task(tiny_profile, tmp_path / "results", verbose=0)
+    rows = load_rows(folder)
+    n_models = len(tiny_profile.families) * len(tiny_profile.seeds)
+    assert len(rows) == n_models * len(sweep.cells(tiny_profile.grid))
+    assert {r.n for r in rows} == {len(bars.test.y)}
+    for row in rows:
+        if row.magnitude == 0.0:
+            assert row.accuracy == row.clean_accuracy and row.delta_pp == 0.0
+            assert row.consistency == 1.0
+        assert row.ci_low <= row.accuracy <= row.ci_high
+    models = load_records(folder, "models.jsonl")
+    assert len(models) == n_models and all(m["params"] > 0 for m in models)
+    probes = load_records(folder, "probes.jsonl")
+    assert {p["shift_px"] for p in probes} == {-1.0, 0.0, 1.0}
+
+    path = report.write_report(folder, tmp_path / "reports")
+    text = path.read_text()
+    for heading in ("## Findings", "## Clean accuracy", "## Horizontal shift", "## Rotation",
+                    "## Robustness summary", '## The mean "1"', "## Setup and provenance"):
+        assert heading in text
+    assert "synthetic bars" in text and "n = 40 test images" in text
+    for png in (tmp_path / "reports" / "figures").glob("*.png"):
+        assert png.stat().st_size > 1000
+    assert "figures/mnist-smoke-shift_x.png" in text
+
+
+def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, bars, tmp_path,
+                                                        monkeypatch):
+    real = sweep.evaluate_cell
+    calls = []
+
+    def dies_after_three(*args, **kwargs):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(args[4:6])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep, "evaluate_cell", dies_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_task(tiny_profile, tmp_path / "results", verbose=0)
+    folder = tmp_path / "results" / "mnist" / "smoke"
+    assert len(load_rows(folder)) == 3
+
+    monkeypatch.setattr(sweep, "evaluate_cell", real)
+    runner.run_task(tiny_profile, tmp_path / "results", verbose=0)
+    rows = load_rows(folder)
+    cells = [(r.model_key, r.transform, r.magnitude) for r in rows]
+    n_models = len(tiny_profile.families) * len(tiny_profile.seeds)
+    assert len(cells) == len(set(cells)) == n_models * len(sweep.cells(tiny_profile.grid))
