@@ -36,5 +36,5 @@ def mean_digit_shift(
     proba = predict_proba(model, shifted)[:, digit]
     return [
         {"shift_px": float(dx), "probability": float(p), "n_images": int(len(images))}
-        for dx, p in zip(shifts_px, proba)
+        for dx, p in zip(shifts_px, proba, strict=True)
     ]

@@ -78,6 +78,7 @@ PROFILES: dict[tuple[Task, ProfileName], Profile] = {
         n_train=2000,
         n_test=500,
         train=TrainSettings(epochs=1, batch_size=128, learning_rate=0.001),
+        seeds=(0,),
         augmentations=(Augmentation.NONE, Augmentation.SHIFT),
         grid=SMOKE_GRID,
         clean_floor=0.5,

@@ -58,6 +58,11 @@ def _acc(value: float, spread: float) -> str:
     return f"{value * 100:.1f} ± {spread * 100:.1f}"
 
 
+def _mean_std(mean: float, std: float, seeds: int, fmt: str) -> str:
+    """``mean ± std`` over several seeds, the bare mean for one seed."""
+    return f"{mean:{fmt}} ± {std:{fmt}}" if seeds > 1 else f"{mean:{fmt}}"
+
+
 def _spread(row: pd.Series) -> float:
     """Seed std with several seeds, else half the 95% bootstrap interval width."""
     if row["seeds"] > 1:
@@ -125,9 +130,10 @@ def robustness_table(frame: pd.DataFrame, rows: Sequence[Row]) -> str:
         line = [family.upper(), augmentation]
         for transform in transforms:
             value = part[part["transform"] == transform].iloc[0]
-            line.append(f"{value['mean']:.3f} ± {value['std']:.3f}")
+            line.append(_mean_std(value["mean"], value["std"], value["seeds"], ".3f"))
         w = worst[(worst["family"] == family) & (worst["augmentation"] == augmentation)]
-        line.append(f"{w['mean'].iloc[0] * 100:.1f} ± {w['std'].iloc[0] * 100:.1f}" if len(w) else "")
+        line.append(_mean_std(w["mean"].iloc[0] * 100, w["std"].iloc[0] * 100,
+                              w["seeds"].iloc[0], ".1f") if len(w) else "")
         lines.append(line)
     headers = ["model", "augmentation"] + [f"rel. robustness {t}" for t in transforms]
     headers.append("worst-of-grid acc. (%)")
@@ -139,15 +145,14 @@ def probe_table(probes: list[dict]) -> str:
     frame = pd.DataFrame(probes)
     stats = frame.groupby(["shift_px", "family", "augmentation"])["probability"].agg(
         ["mean", "std", "count"]
-    ).reset_index()
+    ).reset_index().fillna({"std": 0.0})
     models = sorted({(r.family, r.augmentation) for r in stats.itertuples()})
     lines = []
     for shift_px, at in stats.groupby("shift_px", sort=True):
         line = [f"{shift_px:+g}"]
         for family, augmentation in models:
             cell = at[(at["family"] == family) & (at["augmentation"] == augmentation)].iloc[0]
-            std = 0.0 if pd.isna(cell["std"]) else cell["std"]
-            line.append(f"{cell['mean']:.3f} ± {std:.3f}")
+            line.append(_mean_std(cell["mean"], cell["std"], cell["count"], ".3f"))
         lines.append(line)
     headers = ["shift (px)"] + [_model_label(f, a) for f, a in models]
     return tabulate(lines, headers=headers, tablefmt="github")
@@ -198,7 +203,8 @@ def setup_section(run: RunData) -> list[str]:
         f"epochs, batch {first['batch_size']}, on {first['n_train']:,} images; seeds "
         f"{sorted(set(models['seed']))}; total training time "
         f"{models['train_seconds'].sum():.0f} s over {len(models)} models.",
-        "- **Environment**: " + ", ".join(f"{k} {v}" for k, v in info.get("environment", {}).items()),
+        "- **Environment**: "
+        + ", ".join(f"{k} {v}" for k, v in info.get("environment", {}).items()),
         "- **Models** (cache keys): " + ", ".join(
             f"{r.family}/{r.augmentation}/s{r.seed} `{r.key}`" for r in models.itertuples()),
     ]

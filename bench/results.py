@@ -63,6 +63,9 @@ class ResultStore:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._lock = FileLock(str(self.folder) + ".lock")
+        self._cells: dict[tuple[str, str, float], list[Row]] = {}
+        self._probes: list[dict] = []
+        self._model_keys: set[str] = set()
 
     def __enter__(self) -> ResultStore:
         self.folder.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +77,14 @@ class ResultStore:
             ) from None
         self.folder.mkdir(parents=True, exist_ok=True)
         self._repair_tail(self.folder / ROWS)
+        for row in load_rows(self.folder):
+            self._index(row)
+        self._probes = read_jsonl(self.folder / PROBES)
+        self._model_keys = {r["key"] for r in read_jsonl(self.folder / MODELS)}
         return self
+
+    def _index(self, row: Row) -> None:
+        self._cells.setdefault((row.model_key, row.transform, float(row.magnitude)), []).append(row)
 
     def __exit__(self, *exc_info: object) -> None:
         self._lock.release()
@@ -99,34 +109,37 @@ class ResultStore:
 
     def append_rows(self, rows: Iterable[Row]) -> None:
         """Append a cell's rows and force them to disk."""
+        rows = list(rows)
         self._append(ROWS, (asdict(row) for row in rows))
+        for row in rows:
+            self._index(row)
 
     def append_model(self, record: object) -> None:
         """Record a trained model (a TrainRecord dataclass) once per key."""
-        known = {r["key"] for r in read_jsonl(self.folder / MODELS)}
         data = asdict(record)
-        if data["key"] not in known:
+        if data["key"] not in self._model_keys:
             self._append(MODELS, [data])
+            self._model_keys.add(data["key"])
 
     def append_probes(self, probes: Iterable[dict]) -> None:
+        probes = list(probes)
         self._append(PROBES, probes)
+        self._probes.extend(probes)
 
     def write_dataset(self, provenance: dict) -> None:
         (self.folder / DATASET).write_text(json.dumps(provenance, indent=1, sort_keys=True))
 
     def done_cells(self, model_key: str) -> frozenset[tuple[str, float]]:
         """(transform, magnitude) cells already stored for a model."""
-        return frozenset(
-            (row["transform"], float(row["magnitude"]))
-            for row in read_jsonl(self.folder / ROWS)
-            if row["model_key"] == model_key
-        )
+        return frozenset((t, m) for key, t, m in self._cells if key == model_key)
 
-    def probed(self, model_key: str, probe: str) -> bool:
-        return any(
-            p["model_key"] == model_key and p["probe"] == probe
-            for p in read_jsonl(self.folder / PROBES)
-        )
+    def rows_of(self, model_key: str, transform: str, magnitude: float) -> list[Row]:
+        """The stored rows of one model's cell ([] if not computed yet)."""
+        return list(self._cells.get((model_key, transform, float(magnitude)), []))
+
+    def probes_of(self, model_key: str, probe: str) -> list[dict]:
+        """The stored probe records of one model."""
+        return [p for p in self._probes if p["model_key"] == model_key and p["probe"] == probe]
 
 
 def load_rows(folder: Path) -> list[Row]:

@@ -21,6 +21,7 @@ from bench.config import Profile, Task, TransformName
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split
 from bench.results import ResultStore
+from bench.sweep import Row
 from bench.train import ModelSpec, TrainRecord, fit
 
 log = logging.getLogger(__name__)
@@ -101,19 +102,105 @@ def model_specs(profile: Profile, seeds: tuple[int, ...] | None) -> list[ModelSp
     ]
 
 
-def _probe(store: ResultStore, model: keras.Model, record: TrainRecord, profile: Profile,
-           prepared: PreparedData) -> None:
-    """The MNIST mean-"1" demonstration, once per model."""
-    if profile.task != Task.MNIST or store.probed(record.key, probes.MEAN_ONE):
-        return
-    points = probes.mean_digit_shift(
-        model, prepared.test, 1, profile.magnitudes(TransformName.SHIFT_X), profile.fill
-    )
-    store.append_probes(
-        {"probe": probes.MEAN_ONE, "model_key": record.key, "family": record.family,
-         "augmentation": record.augmentation, "seed": record.seed, **point}
-        for point in points
-    )
+@dataclass
+class _Loaded:
+    """The model currently in memory, with its record and clean-test reference."""
+
+    spec: ModelSpec
+    model: keras.Model
+    record: TrainRecord
+    tag: sweep.ModelTag
+    clean: sweep.CleanReference
+
+
+class TaskRun:
+    """One task under one profile, with its store open: models on demand, cells on demand.
+
+    Use as a context manager. ``rows(spec, transform, magnitude)`` returns the stored
+    rows of a cell, computing and storing them first if needed; models are trained or
+    loaded from the cache when first needed, one in memory at a time.
+    """
+
+    def __init__(self, profile: Profile, results_dir: Path, source: Path | None = None,
+                 options: dict | None = None, verbose: int = 2) -> None:
+        self.profile = profile
+        self.verbose = verbose
+        self.prepared = prepare(profile, source, options)
+        self.masks = sweep.group_masks(self.prepared.test, GROUPS[profile.task](self.prepared))
+        self.folder = Path(results_dir) / profile.task.value / profile.name.value
+        self.store = ResultStore(self.folder)
+        self._loaded: _Loaded | None = None
+        self._cell_index = {cell: i for i, cell in enumerate(sweep.cells(profile.grid))}
+
+    def __enter__(self) -> TaskRun:
+        self.store.__enter__()
+        self.store.write_dataset(self.prepared.describe(self.profile))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.store.__exit__(*exc_info)
+
+    def load(self, spec: ModelSpec) -> _Loaded:
+        """Train or load ``spec`` (kept in memory until another model is asked for)."""
+        if self._loaded is not None and self._loaded.spec == spec:
+            return self._loaded
+        self._loaded = None
+        n_classes = len(self.prepared.dataset.classes)
+        model, record, cached = fit(spec, self.prepared.train, n_classes, self.profile,
+                                    cache_dir() / "models", self.verbose)
+        log.info("%s %s (%.1f s training)", spec.label,
+                 "loaded from cache" if cached else "trained", record.train_seconds)
+        self.store.append_model(record)
+        tag = sweep.ModelTag(
+            task=self.profile.task.value, data=self.profile.data.value,
+            profile=self.profile.name.value, family=spec.family.value,
+            augmentation=spec.augmentation.value, seed=spec.seed, model_key=record.key,
+        )
+        clean = sweep.CleanReference(sweep.predict_proba(model, self.prepared.test.x))
+        self._loaded = _Loaded(spec, model, record, tag, clean)
+        return self._loaded
+
+    def rows(self, spec: ModelSpec, transform: TransformName, magnitude: float) -> list[Row]:
+        """The rows of one cell for one model: stored ones, else computed and stored."""
+        loaded = self.load(spec)
+        stored = self.store.rows_of(loaded.record.key, transform.value, magnitude)
+        if stored:
+            return stored
+        index = self._cell_index[(transform, magnitude)]
+        rows = sweep.evaluate_cell(
+            loaded.model, loaded.tag, self.prepared.test, loaded.clean, transform, magnitude,
+            self.profile.fill, self.masks, np.random.default_rng([spec.seed, index]),
+        )
+        self.store.append_rows(rows)
+        return rows
+
+    def sweep(self, spec: ModelSpec) -> None:
+        """Every cell of the grid for one model, with a progress bar."""
+        key = self.load(spec).record.key
+        done = self.store.done_cells(key)
+        todo = [cell for cell in self._cell_index if (cell[0].value, cell[1]) not in done]
+        for transform, magnitude in tqdm(todo, desc=f"sweep {spec.label}", unit="cell",
+                                         disable=self.verbose == 0):
+            self.rows(spec, transform, magnitude)
+
+    def probe(self, spec: ModelSpec) -> list[dict]:
+        """The MNIST mean-"1" demonstration, stored once per model ([] for other tasks)."""
+        if self.profile.task != Task.MNIST:
+            return []
+        loaded = self.load(spec)
+        stored = self.store.probes_of(loaded.record.key, probes.MEAN_ONE)
+        if stored:
+            return stored
+        points = [
+            {"probe": probes.MEAN_ONE, "model_key": loaded.record.key,
+             "family": spec.family.value, "augmentation": spec.augmentation.value,
+             "seed": spec.seed, **point}
+            for point in probes.mean_digit_shift(
+                loaded.model, self.prepared.test, 1,
+                self.profile.magnitudes(TransformName.SHIFT_X), self.profile.fill)
+        ]
+        self.store.append_probes(points)
+        return points
 
 
 def run_task(
@@ -129,35 +216,10 @@ def run_task(
     Finished cells are stored as they complete; a rerun skips them and reuses
     cached models, so an interrupted run continues where it stopped.
     """
-    prepared = prepare(profile, source, options)
-    n_classes = len(prepared.dataset.classes)
-    groups = GROUPS[profile.task](prepared)
-    folder = Path(results_dir) / profile.task.value / profile.name.value
     specs = model_specs(profile, seeds)
-    n_cells = len(sweep.cells(profile.grid))
-    with ResultStore(folder) as store:
-        store.write_dataset(prepared.describe(profile))
+    with TaskRun(profile, results_dir, source, options, verbose) as run:
         for number, spec in enumerate(specs, start=1):
             log.info("model %d/%d: %s %s", number, len(specs), profile.task.value, spec.label)
-            model, record, cached = fit(
-                spec, prepared.train, n_classes, profile, cache_dir() / "models", verbose
-            )
-            log.info("%s %s (%.1f s training)", spec.label,
-                     "loaded from cache" if cached else "trained", record.train_seconds)
-            store.append_model(record)
-            tag = sweep.ModelTag(
-                task=profile.task.value, data=profile.data.value, profile=profile.name.value,
-                family=spec.family.value, augmentation=spec.augmentation.value,
-                seed=spec.seed, model_key=record.key,
-            )
-            done = store.done_cells(record.key)
-            bar = tqdm(total=n_cells, initial=len(done), desc=f"sweep {spec.label}", unit="cell",
-                       disable=verbose == 0)
-            for rows in sweep.run(model, tag, prepared.test, profile.grid, profile.fill,
-                                  groups, skip=done):
-                store.append_rows(rows)
-                bar.update(1)
-            bar.close()
-            _probe(store, model, record, profile, prepared)
-            keras.backend.clear_session()
-    return folder
+            run.sweep(spec)
+            run.probe(spec)
+    return run.folder

@@ -8,7 +8,7 @@ transformed and classified, and one :class:`Row` is produced per image group
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import keras
@@ -145,29 +145,9 @@ def evaluate_cell(
     return rows
 
 
-def cells(grid: tuple[tuple[TransformName, tuple[float, ...]], ...]) -> list[tuple[TransformName, float]]:
+Grid = tuple[tuple[TransformName, tuple[float, ...]], ...]
+
+
+def cells(grid: Grid) -> list[tuple[TransformName, float]]:
     """The (transform, magnitude) cells of a profile grid, in order."""
     return [(transform, magnitude) for transform, magnitudes in grid for magnitude in magnitudes]
-
-
-def run(
-    model: keras.Model,
-    tag: ModelTag,
-    test: Split,
-    grid: tuple[tuple[TransformName, tuple[float, ...]], ...],
-    fill: Fill,
-    groups: Mapping[str, np.ndarray] | None = None,
-    skip: frozenset[tuple[str, float]] = frozenset(),
-) -> Iterator[list[Row]]:
-    """Yield the rows of each cell of ``grid`` not in ``skip`` ((transform, magnitude) pairs).
-
-    The bootstrap of each cell is seeded from the model seed, so a resumed run
-    reproduces the intervals of an uninterrupted one.
-    """
-    clean = CleanReference(predict_proba(model, test.x))
-    masks = group_masks(test, groups)
-    for index, (transform, magnitude) in enumerate(cells(grid)):
-        if (transform.value, float(magnitude)) in skip:
-            continue
-        rng = np.random.default_rng([tag.seed, index])
-        yield evaluate_cell(model, tag, test, clean, transform, magnitude, fill, masks, rng)

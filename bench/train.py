@@ -155,7 +155,9 @@ def fit(
         _compile(model, n_classes, profile.train.learning_rate)
         started = time.perf_counter()
         history = model.fit(
-            _pipeline(train, n_classes, spec, profile), epochs=profile.train.epochs, verbose=verbose,
+            _pipeline(train, n_classes, spec, profile),
+            epochs=profile.train.epochs,
+            verbose=verbose,
             shuffle=False,  # the pipeline shuffles, seeded
         )
         seconds = time.perf_counter() - started

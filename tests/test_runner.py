@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import bars_dataset
 
 from bench import report, runner, sweep
 from bench.results import load_records, load_rows
 from bench.train import ModelSpec, fit
-from conftest import bars_dataset
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def test_second_fit_comes_from_the_cache_with_identical_weights(tiny_profile, is
     assert (cached, cached2) == (False, True) and record == record2
     assert record.params == model.count_params() and record.train_seconds > 0
     assert len(record.history["loss"]) == tiny_profile.train.epochs
-    for a, b in zip(model.get_weights(), again.get_weights()):
+    for a, b in zip(model.get_weights(), again.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from bench.data.paths import data_dir, keras_datasets_dir
-from bench.data.types import Dataset, DataError, Split, make_dataset
+from bench.data.types import DataError, Dataset, Split, make_dataset
 
 CLASSES = tuple(str(digit) for digit in range(10))
 _KEYS = ("x_train", "y_train", "x_test", "y_test")

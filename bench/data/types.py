@@ -28,7 +28,9 @@ class Split:
 
     def __post_init__(self) -> None:
         if self.x.ndim != 4 or self.x.dtype != np.uint8:
-            raise ValueError(f"Split.x must be uint8 (N, H, W, C), got {self.x.dtype} {self.x.shape}")
+            raise ValueError(
+                f"Split.x must be uint8 (N, H, W, C), got {self.x.dtype} {self.x.shape}"
+            )
         if self.y.shape != (len(self.x),):
             raise ValueError(f"Split.y must be shaped ({len(self.x)},), got {self.y.shape}")
         if self.meta is not None and len(self.meta) != len(self.x):

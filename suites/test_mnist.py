@@ -1,0 +1,30 @@
+"""MNIST robustness suite: one test per model x augmentation x seed x transform cell.
+
+Run: ``pytest suites/test_mnist.py --bench-profile smoke`` (add ``--bench-data mnist``
+with ``BENCH_DATA_DIR`` set for the full set). Writes ``reports/mnist*.md``.
+"""
+
+import numpy as np
+from checks import check_cell_rows
+
+TASK = "mnist"
+
+
+def test_cell(task_run, cell):
+    spec, transform, magnitude = cell
+    rows = task_run.rows(spec, transform, magnitude)
+    groups = {name: int(mask.sum()) for name, mask in task_run.masks.items()}
+    check_cell_rows(rows, groups, task_run.profile.clean_floor)
+
+
+def test_mean_one_probe(task_run):
+    """The cookbook's mean "1", shifted: one probability per shift, highest near 0 px."""
+    from bench.runner import model_specs
+
+    for spec in model_specs(task_run.profile, None):
+        points = task_run.probe(spec)
+        shifts = [p["shift_px"] for p in points]
+        assert shifts == list(task_run.profile.magnitudes("shift_x"))
+        probability = np.array([p["probability"] for p in points])
+        assert np.all((probability >= 0) & (probability <= 1))
+        assert points[0]["n_images"] == int(np.sum(task_run.prepared.test.y == 1))
