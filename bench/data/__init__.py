@@ -9,7 +9,7 @@ from bench.config import DataName, parse_choice
 from bench.data.cifar10 import load_cifar10
 from bench.data.gender import load_gender
 from bench.data.mnist import load_mnist, load_mnist_5k
-from bench.data.types import Dataset, DataError, Provenance, Split
+from bench.data.types import DataError, Dataset, Provenance, Split
 
 #: A loader takes the source path (None: its default locations) and keyword options.
 Loader = Callable[..., Dataset]
