@@ -113,7 +113,8 @@ class Profile:
     n_train / n_test: how many images to use (None: the whole split), drawn
     stratified with ``subset_seed``. grid: magnitudes per transform, in pixels,
     degrees or scale factor. clean_floor: the clean accuracy below which a suite
-    calls a trained model broken (a sanity floor, not a goal).
+    calls a trained model broken (a sanity floor, not a goal). data_options: keyword
+    options for the data loader (e.g. image size, images per class).
     """
 
     name: ProfileName
@@ -130,6 +131,7 @@ class Profile:
     grid: tuple[tuple[TransformName, tuple[float, ...]], ...]
     fill: Fill
     clean_floor: float
+    data_options: tuple[tuple[str, object], ...] = ()
 
     def magnitudes(self, transform: TransformName) -> tuple[float, ...]:
         """The swept magnitudes of one transform."""

@@ -18,6 +18,7 @@ from bench.sweep import ALL, Row
 from bench.transforms import IDENTITY, UNITS
 
 _TITLES = {"mnist": "MNIST digits", "gender": "Face gender", "cifar10": "CIFAR-10"}
+_IN_SENTENCE = {"mnist": "MNIST", "gender": "the face-gender task", "cifar10": "CIFAR-10"}
 _TRANSFORM_TITLES = {
     "shift_x": "Horizontal shift (px, + = right)",
     "shift_y": "Vertical shift (px, + = down)",
@@ -98,7 +99,7 @@ def clean_table(table: pd.DataFrame, models: list[dict]) -> str:
         ])
     headers = ["model", "augmentation", "ranges", "clean accuracy (%)", "n test images",
                "seeds", "parameters", "training time (s, mean)"]
-    return tabulate(lines, headers=headers, tablefmt="github")
+    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
 def transform_table(table: pd.DataFrame, transform: str) -> str:
@@ -117,7 +118,7 @@ def transform_table(table: pd.DataFrame, transform: str) -> str:
             line.append(f"{_acc(cell['accuracy'], _spread(cell))} ({cell['delta_pp']:+.1f})")
         lines.append(line)
     headers = [UNITS[transform]] + [_model_label(f, a) for f, a in models]
-    return tabulate(lines, headers=headers, tablefmt="github")
+    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
 def robustness_table(frame: pd.DataFrame, rows: Sequence[Row]) -> str:
@@ -137,7 +138,7 @@ def robustness_table(frame: pd.DataFrame, rows: Sequence[Row]) -> str:
         lines.append(line)
     headers = ["model", "augmentation"] + [f"rel. robustness {t}" for t in transforms]
     headers.append("worst-of-grid acc. (%)")
-    return tabulate(lines, headers=headers, tablefmt="github")
+    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
 def probe_table(probes: list[dict]) -> str:
@@ -155,14 +156,17 @@ def probe_table(probes: list[dict]) -> str:
             line.append(_mean_std(cell["mean"], cell["std"], cell["count"], ".3f"))
         lines.append(line)
     headers = ["shift (px)"] + [_model_label(f, a) for f, a in models]
-    return tabulate(lines, headers=headers, tablefmt="github")
+    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
 def group_table(table: pd.DataFrame) -> str:
     """Clean accuracy and the delta at each transform's headline magnitude, per image group."""
     part = table[table["augmentation"] == "none"]
     lines = []
-    for (group, family), at in part.groupby(["group", "family"], sort=True):
+    order = {ALL: 0, "age:<13": 1, "age:13-59": 2, "age:60+": 3}
+    keys = sorted(part.groupby(["group", "family"]).groups, key=lambda k: (order.get(k[0], 9), k))
+    for group, family in keys:
+        at = part[(part["group"] == group) & (part["family"] == family)]
         clean_row = summary.clean(at, group).iloc[0]
         line = [group, int(clean_row["n"]), family.upper(),
                 _acc(clean_row["clean_accuracy"], _spread(clean_row))]
@@ -174,7 +178,7 @@ def group_table(table: pd.DataFrame) -> str:
     headers = ["group", "n test images", "model (no augmentation)", "clean accuracy (%)"] + [
         f"Δ {t} {headlines.headline_magnitude(table, t):g} (pp)" for t in _TRANSFORM_TITLES
     ]
-    return tabulate(lines, headers=headers, tablefmt="github")
+    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
 def setup_section(run: RunData) -> list[str]:
@@ -228,7 +232,8 @@ def render_markdown(run: RunData, figures: dict[str, str]) -> str:
         "## Findings",
         "",
     ]
-    out += [f"- {s}" for s in headlines.sentences(table, run.rows, title)]
+    task_words = _IN_SENTENCE.get(run.task, run.task)
+    out += [f"- {s}" for s in headlines.sentences(table, run.rows, task_words)]
     out += ["", "## Plots", ""]
     out += [f"![{t}]({path})" for t, path in figures.items()]
     out += ["", "## Clean accuracy", "", clean_table(table, run.models), ""]

@@ -65,7 +65,7 @@ class PreparedData:
 
 def prepare(profile: Profile, source: Path | None, options: dict | None = None) -> PreparedData:
     """Load the profile's data set and draw its subsets."""
-    dataset = data.load(profile.data, source, **(options or {}))
+    dataset = data.load(profile.data, source, **{**dict(profile.data_options), **(options or {})})
     return PreparedData(
         dataset,
         subset(dataset.train, profile.n_train, profile.subset_seed),
@@ -88,8 +88,32 @@ def class_groups(prepared: PreparedData) -> dict[str, np.ndarray]:
     }
 
 
+AGE_BANDS = (("age:<13", 0, 13), ("age:13-59", 13, 60), ("age:60+", 60, 1_000))
+
+
+def face_groups(prepared: PreparedData) -> dict[str, np.ndarray]:
+    """Age bands (under 13, 13-59, 60 and over) and race, where the data records them."""
+    meta = prepared.test.meta
+    groups: dict[str, np.ndarray] = {}
+    if meta is None:
+        return groups
+    if "age" in meta:
+        age = meta["age"].astype("float64").to_numpy()  # missing ages become NaN
+        for name, low, high in AGE_BANDS:
+            groups[name] = (age >= low) & (age < high)
+    if "race" in meta:
+        race = meta["race"].astype("string")
+        for value in sorted(race.dropna().unique()):
+            groups[f"race:{value}"] = (race == value).fillna(False).to_numpy(dtype=bool)
+    return groups
+
+
 #: Image groups each task breaks its results down by (besides ``all``).
-GROUPS: dict[Task, GroupFn] = {Task.MNIST: no_groups}
+GROUPS: dict[Task, GroupFn] = {
+    Task.MNIST: no_groups,
+    Task.GENDER: face_groups,
+    Task.CIFAR10: class_groups,
+}
 
 
 def model_specs(profile: Profile, seeds: tuple[int, ...] | None) -> list[ModelSpec]:

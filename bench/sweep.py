@@ -96,9 +96,9 @@ class CleanReference:
 
 
 def group_masks(test: Split, groups: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
-    """``all`` plus the task's groups, as boolean masks over the test images."""
+    """``all`` plus the task's non-empty groups, as boolean masks over the test images."""
     masks = {ALL: np.ones(len(test.y), dtype=bool)}
-    masks.update(groups or {})
+    masks.update({name: mask for name, mask in (groups or {}).items() if mask.any()})
     return masks
 
 
@@ -120,8 +120,6 @@ def evaluate_cell(
     clean_correct = clean.predicted == test.y
     rows = []
     for group, mask in masks.items():
-        if not mask.any():
-            continue
         low, high = metrics.bootstrap_interval(correct[mask], rng)
         accuracy = float(correct[mask].mean())
         clean_accuracy = float(clean_correct[mask].mean())

@@ -8,6 +8,15 @@ from bench.sweep import ALL, Row
 from bench.transforms import IDENTITY
 
 
+def check_cell(task_run, cell) -> list[Row]:
+    """Compute (or read) one cell of a TaskRun and check its rows; returns them."""
+    spec, transform, magnitude = cell
+    rows = task_run.rows(spec, transform, magnitude)
+    groups = {name: int(mask.sum()) for name, mask in task_run.masks.items()}
+    check_cell_rows(rows, groups, task_run.profile.clean_floor)
+    return rows
+
+
 def check_cell_rows(rows: list[Row], expected_groups: dict[str, int], clean_floor: float) -> None:
     """Assert a cell's rows are complete and plausible.
 

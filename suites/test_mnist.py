@@ -5,16 +5,13 @@ with ``BENCH_DATA_DIR`` set for the full set). Writes ``reports/mnist*.md``.
 """
 
 import numpy as np
-from checks import check_cell_rows
+from checks import check_cell
 
 TASK = "mnist"
 
 
 def test_cell(task_run, cell):
-    spec, transform, magnitude = cell
-    rows = task_run.rows(spec, transform, magnitude)
-    groups = {name: int(mask.sum()) for name, mask in task_run.masks.items()}
-    check_cell_rows(rows, groups, task_run.profile.clean_floor)
+    check_cell(task_run, cell)
 
 
 def test_mean_one_probe(task_run):
