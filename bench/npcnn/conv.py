@@ -9,12 +9,14 @@ more on the bottom/right. The result is cross-correlation (no kernel flip), like
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 PADDINGS = ("valid", "same")
-DEFAULT_CHUNK_SIZE = 64
-"""Images per im2col block: bounds the column buffer at
-``chunk_size * out_h * out_w * kh * kw * in_channels * 4`` bytes."""
+BLOCK_BYTES = 2 * 2**20
+"""Default size of one im2col block, columns plus outputs (bytes): small enough to
+stay in a core's L2 cache while bias and activation are applied to it."""
 
 
 def output_size(size: int, window: int, stride: int, padding: str) -> int:
@@ -96,26 +98,32 @@ def conv2d_vectorised(
     bias: np.ndarray | None,
     strides: tuple[int, int] = (1, 1),
     padding: str = "valid",
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
+    activation: Callable[..., np.ndarray] | None = None,
 ) -> np.ndarray:
     """im2col + one BLAS matrix product per block of ``chunk_size`` images.
 
     Each block's windows are copied into a (block * out_h * out_w, kh * kw * c)
     matrix (one strided slice copy per kernel offset, no loop over pixels) and
     multiplied by the kernel reshaped to (kh * kw * c, filters), which is Keras'
-    own memory layout. ``x``: (n, h, w, c) -> (n, out_h, out_w, filters) float32.
+    own memory layout; bias and ``activation(out, out=out)`` (if given) are then
+    applied to the block while it is in cache. A block holds ``chunk_size * out_h
+    * out_w * (kh * kw * c + filters)`` float32 values; ``None`` sizes it to about
+    :data:`BLOCK_BYTES`. ``x``: (n, h, w, c) -> (n, out_h, out_w, filters) float32.
     """
     _check(x, kernel, bias)
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1 image, got {chunk_size}")
     (out_h, out_w), rows, cols = _geometry(x, kernel, strides, padding)
     n, h, w, c = x.shape
     kh, kw, _, filters = kernel.shape
+    if chunk_size is None:
+        chunk_size = max(1, BLOCK_BYTES // (4 * out_h * out_w * (kh * kw * c + filters)))
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1 image, got {chunk_size}")
     sh, sw = strides
     matrix = np.ascontiguousarray(kernel, dtype=np.float32).reshape(kh * kw * c, filters)
     bias = None if bias is None else bias.astype(np.float32, copy=False)
     out = np.empty((n, out_h, out_w, filters), dtype=np.float32)
-    block = min(chunk_size, n)
+    block = max(1, min(chunk_size, n))
     padded = np.zeros((block, h + sum(rows), w + sum(cols), c), dtype=np.float32)
     windows = np.empty((block, out_h, out_w, kh, kw, c), dtype=np.float32)
     for start in range(0, n, block):
@@ -130,4 +138,6 @@ def conv2d_vectorised(
         np.matmul(windows[:m].reshape(m * out_h * out_w, -1), matrix, out=target)
         if bias is not None:
             target += bias
+        if activation is not None:
+            activation(target, out=target)
     return out

@@ -8,13 +8,15 @@ an unsupported model fails loudly instead of predicting something different.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import NoReturn
 
 import keras
 import numpy as np
 
 from bench.npcnn.activations import SUPPORTED, Activation
-from bench.npcnn.conv import DEFAULT_CHUNK_SIZE, PADDINGS
+from bench.npcnn.conv import PADDINGS
 from bench.npcnn.layers import (
     CONV_METHODS,
     ActivationLayer,
@@ -26,12 +28,12 @@ from bench.npcnn.layers import (
     Layer,
     Pool2D,
 )
-from bench.npcnn.network import Network
+from bench.npcnn.network import Network, auto_chunk_size, usable_cores
 
-Converter = Callable[[keras.layers.Layer, str, int], Layer]
+Converter = Callable[[keras.layers.Layer], Layer]
 
 
-def _unsupported(layer: keras.layers.Layer, option: str, value: object, allowed: str) -> None:
+def _unsupported(layer: keras.layers.Layer, option: str, value: object, allowed: str) -> NoReturn:
     raise NotImplementedError(
         f"npcnn cannot run layer {layer.name!r} ({type(layer).__name__}): "
         f"{option}={value!r} is not supported (supported: {allowed})"
@@ -48,23 +50,22 @@ def _numpy(variable: object) -> np.ndarray:
 
 
 def _activation(layer: keras.layers.Layer, function: object) -> Activation:
-    """The engine's version of a Keras activation function (fused or a layer's)."""
-    try:
-        name = keras.activations.serialize(function)
-    except ValueError as error:
-        raise NotImplementedError(
-            f"npcnn cannot run layer {layer.name!r} ({type(layer).__name__}): "
-            f"custom activation {function!r} is not supported (supported: {', '.join(SUPPORTED)})"
-        ) from error
-    _require(layer, "activation", name, SUPPORTED)
-    return Activation(name)
+    """The engine's version of a built-in Keras activation (fused or a layer's).
+
+    Matched by identity with ``keras.activations.get(name)``, so a custom function
+    that merely shares a built-in's name is refused too.
+    """
+    for name in SUPPORTED:
+        if function is keras.activations.get(name):
+            return Activation(name)
+    _unsupported(layer, "activation", getattr(function, "__name__", function), ", ".join(SUPPORTED))
 
 
 def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
-def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int) -> Conv2D:
+def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int | None) -> Conv2D:
     _require(layer, "dilation_rate", _pair(layer.dilation_rate), ((1, 1),))
     _require(layer, "groups", layer.groups, (1,))
     _require(layer, "padding", layer.padding, PADDINGS)
@@ -80,7 +81,7 @@ def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int) -> Conv2D:
     )
 
 
-def _dense(layer: keras.layers.Dense, method: str, chunk_size: int) -> Dense:
+def _dense(layer: keras.layers.Dense) -> Dense:
     return Dense(
         name=layer.name,
         kernel=_numpy(layer.kernel),
@@ -90,16 +91,14 @@ def _dense(layer: keras.layers.Dense, method: str, chunk_size: int) -> Dense:
 
 
 def _pool(kind: str) -> Converter:
-    def convert(layer: keras.layers.Layer, method: str, chunk_size: int) -> Pool2D:
+    def convert(layer: keras.layers.Layer) -> Pool2D:
         _require(layer, "padding", layer.padding, PADDINGS)
-        return Pool2D(
-            layer.name, kind, _pair(layer.pool_size), _pair(layer.strides), layer.padding
-        )
+        return Pool2D(layer.name, kind, _pair(layer.pool_size), _pair(layer.strides), layer.padding)
 
     return convert
 
 
-def _batch_norm(layer: keras.layers.BatchNormalization, method: str, chunk_size: int):
+def _batch_norm(layer: keras.layers.BatchNormalization):
     last_axis = len(layer.input.shape) - 1
     _require(layer, "axis", layer.axis, (-1, last_axis))
     _require(layer, "renorm", layer.renorm, (False,))
@@ -113,19 +112,19 @@ def _batch_norm(layer: keras.layers.BatchNormalization, method: str, chunk_size:
     )
 
 
-def _flatten(layer: keras.layers.Flatten, method: str, chunk_size: int) -> Flatten:
+def _flatten(layer: keras.layers.Flatten) -> Flatten:
     return Flatten(layer.name)
 
 
-def _dropout(layer: keras.layers.Dropout, method: str, chunk_size: int) -> Identity:
+def _dropout(layer: keras.layers.Dropout) -> Identity:
     return Identity(layer.name)
 
 
-def _activation_layer(layer: keras.layers.Activation, method: str, chunk_size: int):
+def _activation_layer(layer: keras.layers.Activation):
     return ActivationLayer(layer.name, _activation(layer, layer.activation))
 
 
-def _relu_layer(layer: keras.layers.ReLU, method: str, chunk_size: int) -> ActivationLayer:
+def _relu_layer(layer: keras.layers.ReLU) -> ActivationLayer:
     _require(layer, "max_value", layer.max_value, (None,))
     _require(layer, "threshold", float(layer.threshold), (0.0,))
     slope = float(layer.negative_slope)
@@ -134,17 +133,17 @@ def _relu_layer(layer: keras.layers.ReLU, method: str, chunk_size: int) -> Activ
     return ActivationLayer(layer.name, Activation("leaky_relu", slope))
 
 
-def _leaky_relu_layer(layer: keras.layers.LeakyReLU, method: str, chunk_size: int):
+def _leaky_relu_layer(layer: keras.layers.LeakyReLU):
     return ActivationLayer(layer.name, Activation("leaky_relu", float(layer.negative_slope)))
 
 
-def _softmax_layer(layer: keras.layers.Softmax, method: str, chunk_size: int):
+def _softmax_layer(layer: keras.layers.Softmax):
     _require(layer, "axis", layer.axis, (-1,))
     return ActivationLayer(layer.name, Activation("softmax"))
 
 
 CONVERTERS: dict[type, Converter] = {
-    keras.layers.Conv2D: _conv2d,
+    keras.layers.Conv2D: functools.partial(_conv2d, method="vectorised", chunk_size=None),
     keras.layers.Dense: _dense,
     keras.layers.MaxPooling2D: _pool("max"),
     keras.layers.AveragePooling2D: _pool("average"),
@@ -158,10 +157,10 @@ CONVERTERS: dict[type, Converter] = {
 }
 
 
-def _convert_layer(layer: keras.layers.Layer, method: str, chunk_size: int) -> Layer:
-    converter = CONVERTERS.get(type(layer))
+def _convert_layer(layer: keras.layers.Layer, converters: dict[type, Converter]) -> Layer:
+    converter = converters.get(type(layer))
     if converter is None:
-        names = ", ".join(sorted(cls.__name__ for cls in CONVERTERS))
+        names = ", ".join(sorted(cls.__name__ for cls in converters))
         raise NotImplementedError(
             f"npcnn cannot run layer {layer.name!r}: layer type {type(layer).__name__} "
             f"is not supported (supported: {names})"
@@ -169,18 +168,26 @@ def _convert_layer(layer: keras.layers.Layer, method: str, chunk_size: int) -> L
     if getattr(layer, "data_format", "channels_last") != "channels_last":
         _unsupported(layer, "data_format", layer.data_format, "'channels_last'")
     _require(layer, "dtype policy", layer.dtype_policy.name, ("float32",))
-    return converter(layer, method, chunk_size)
+    return converter(layer)
 
 
 def from_keras(
-    model: keras.Model, conv: str = "vectorised", chunk_size: int = DEFAULT_CHUNK_SIZE
+    model: keras.Model,
+    conv: str = "vectorised",
+    chunk_size: int | None = None,
+    conv_chunk_size: int | None = None,
+    threads: int | None = None,
 ) -> Network:
     """Copy a built ``keras.Sequential`` model's weights into a NumPy network.
 
     ``conv`` picks the convolution (``"vectorised"`` im2col + matmul, or the
-    ``"naive"`` reference loops); ``chunk_size`` is the number of images per
-    im2col block. Raises ``NotImplementedError`` naming the layer and option
-    for anything the engine would not reproduce exactly.
+    ``"naive"`` reference loops). ``chunk_size``: images per pass through the
+    whole network in ``predict`` (None: the largest layer output of a pass fills
+    about :data:`bench.npcnn.network.ACTIVATION_BYTES`); ``conv_chunk_size``:
+    images per im2col block (None: about :data:`bench.npcnn.conv.BLOCK_BYTES`);
+    ``threads``: chunks run in parallel (None: the cores this process may use). Raises
+    ``NotImplementedError`` naming the layer and option for anything the engine
+    would not reproduce exactly.
     """
     if not isinstance(model, keras.Sequential):
         raise NotImplementedError(
@@ -191,5 +198,13 @@ def from_keras(
         raise ValueError(f"conv must be one of {CONV_METHODS}, got {conv!r}")
     if not model.built:
         raise ValueError(f"model {model.name!r} is not built: give it a keras.Input first")
-    layers = tuple(_convert_layer(layer, conv, chunk_size) for layer in model.layers)
-    return Network(model.name, tuple(model.input_shape[1:]), layers)
+    converters = {
+        **CONVERTERS,
+        keras.layers.Conv2D: functools.partial(_conv2d, method=conv, chunk_size=conv_chunk_size),
+    }
+    layers = tuple(_convert_layer(layer, converters) for layer in model.layers)
+    if chunk_size is None:
+        largest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers)
+        chunk_size = auto_chunk_size(largest)
+    threads = usable_cores() if threads is None else threads
+    return Network(model.name, tuple(model.input_shape[1:]), layers, chunk_size, threads)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.npcnn.activations import Activation
-from bench.npcnn.conv import DEFAULT_CHUNK_SIZE, conv2d_naive, conv2d_vectorised
+from bench.npcnn.conv import conv2d_naive, conv2d_vectorised
 from bench.npcnn.pooling import avg_pool2d, max_pool2d
 
 CONV_METHODS = ("vectorised", "naive")
@@ -19,7 +19,11 @@ CONV_METHODS = ("vectorised", "naive")
 
 @dataclass(frozen=True)
 class Conv2D:
-    """Convolution + bias + fused activation; kernel (kh, kw, c, filters), NHWC in and out."""
+    """Convolution + bias + fused activation; kernel (kh, kw, c, filters), NHWC in and out.
+
+    ``chunk_size``: images per im2col block of the vectorised method (None: sized
+    to :data:`bench.npcnn.conv.BLOCK_BYTES`).
+    """
 
     name: str
     kernel: np.ndarray
@@ -28,7 +32,7 @@ class Conv2D:
     padding: str
     activation: Activation
     method: str = "vectorised"
-    chunk_size: int = DEFAULT_CHUNK_SIZE
+    chunk_size: int | None = None
 
     def __post_init__(self) -> None:
         if self.method not in CONV_METHODS:
@@ -38,11 +42,10 @@ class Conv2D:
         """(n, h, w, c) -> (n, out_h, out_w, filters)."""
         if self.method == "naive":
             out = conv2d_naive(x, self.kernel, self.bias, self.strides, self.padding)
-        else:
-            out = conv2d_vectorised(
-                x, self.kernel, self.bias, self.strides, self.padding, self.chunk_size
-            )
-        return self.activation(out, out=out)
+            return self.activation(out, out=out)
+        return conv2d_vectorised(
+            x, self.kernel, self.bias, self.strides, self.padding, self.chunk_size, self.activation
+        )
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,9 @@ class BatchNorm:
             offset = offset + beta
         return cls(name, scale.astype(np.float32), offset.astype(np.float32))
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """Any shape whose last axis is the channel axis; same shape out."""
-        out = x * self.scale
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Any shape whose last axis is the channel axis; same shape out (``out=x``: in place)."""
+        out = np.multiply(x, self.scale, out=out)
         out += self.offset
         return out
 
@@ -143,8 +146,13 @@ class ActivationLayer:
     name: str
     activation: Activation
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.activation(x)
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Same shape out; ``out=x`` works in place."""
+        return self.activation(x, out=out)
 
 
 Layer = Conv2D | Pool2D | Dense | Flatten | Identity | BatchNorm | ActivationLayer
+ELEMENTWISE = (BatchNorm, ActivationLayer)
+"""Layers that accept ``out=`` and can overwrite an input the network owns."""
+PASS_THROUGH = (Flatten, Identity)
+"""Layers that return their input or a view of it (no new buffer)."""

@@ -2,24 +2,68 @@
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
-from bench.npcnn.layers import Layer
+from bench.npcnn.layers import ELEMENTWISE, PASS_THROUGH, Layer
+
+ACTIVATION_BYTES = 8 * 2**20
+"""Default bound on the largest intermediate output of one pass (bytes), which sets
+how many images ``Network.predict`` runs through all layers at a time."""
+
+
+def auto_chunk_size(largest_output: int) -> int:
+    """Images per pass so the largest layer output (``largest_output`` float32 values
+    per image) fits in :data:`ACTIVATION_BYTES`."""
+    return max(1, ACTIVATION_BYTES // (4 * largest_output))
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask), at least 1."""
+    return max(1, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+@functools.cache
+def _pool(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="npcnn")
 
 
 @dataclass(frozen=True)
 class Network:
     """Layers applied in order to an NHWC float32 batch.
 
-    ``input_shape`` is the per-image shape the Keras model was built for,
-    e.g. (28, 28, 1); ``layers`` carry the Keras layer names.
+    ``input_shape`` is the per-image shape the Keras model was built for, e.g.
+    (28, 28, 1); ``layers`` carry the Keras layer names. ``predict`` runs the
+    whole chain on ``chunk_size`` images at a time, so every intermediate buffer
+    is bounded by the chunk, not the batch, and stays closer to the CPU caches
+    (:func:`auto_chunk_size` picks one from the largest layer output).
+
+    Chunks run on ``threads`` Python threads (NumPy releases the GIL in its
+    loops and in BLAS) while BLAS itself is held to one thread: many small
+    multi-threaded BLAS calls stall badly whenever another process holds a core.
     """
 
     name: str
     input_shape: tuple[int, ...]
     layers: tuple[Layer, ...]
+    chunk_size: int
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1 image, got {self.chunk_size}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
 
     def _as_batch(self, x: np.ndarray) -> np.ndarray:
         batch = np.asarray(x, dtype=np.float32)
@@ -30,15 +74,32 @@ class Network:
             )
         return batch
 
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        """All layers on one chunk; element-wise layers overwrite buffers made here."""
+        owned = False
+        for layer in self.layers:
+            if owned and isinstance(layer, ELEMENTWISE):
+                x = layer(x, out=x)
+            else:
+                x = layer(x)
+                owned = owned or not isinstance(layer, PASS_THROUGH)
+        return x
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """(n, *input_shape) -> the last layer's output, e.g. (n, classes) float32."""
-        out = self._as_batch(x)
-        for layer in self.layers:
-            out = layer(out)
-        return out
+        batch = self._as_batch(x)
+        chunks = [batch[i : i + self.chunk_size] for i in range(0, len(batch), self.chunk_size)]
+        with _blas().limit(limits=1, user_api="blas"):
+            if len(chunks) <= 1:
+                return self._forward(batch)
+            if self.threads == 1:
+                outputs = [self._forward(chunk) for chunk in chunks]
+            else:
+                outputs = list(_pool(self.threads).map(self._forward, chunks))
+        return np.concatenate(outputs)
 
     def layer_outputs(self, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
-        """Every layer's output, in order, as (Keras layer name, float32 array) pairs."""
+        """Every layer's output on the whole batch, in order, as (Keras name, array) pairs."""
         out = self._as_batch(x)
         outputs = []
         for layer in self.layers:

@@ -1,0 +1,98 @@
+"""Forward-pass timing: the NumPy engine against Keras, per architecture and batch size.
+
+Run with ``pytest suites/test_forward_pass.py --benchmark-only
+--benchmark-json=reports/forward_pass.json`` and render the table with
+``python -m bench.forward_report reports/forward_pass.json reports/forward_pass.md``.
+One benchmark per (architecture, batch, implementation), grouped by
+``{arch}-b{batch}``. Weights are the seeded initial ones (speed does not depend on
+them); outputs are checked against Keras after timing. No wall-clock assertions.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+import numpy as np
+import pytest
+
+from bench import models
+from bench.npcnn import Network, from_keras
+
+ARCHITECTURES = {
+    # name: (task, family, input shape, classes), as the bench trains them
+    "mnist_mlp": ("mnist", "mlp", (28, 28, 1), 10),
+    "mnist_cnn": ("mnist", "cnn", (28, 28, 1), 10),
+    "gender_cnn": ("gender", "cnn", (50, 50, 1), 2),
+    "cifar10_cnn": ("cifar10", "cnn", (32, 32, 3), 10),
+}
+BATCHES = (1, 64, 1024)
+IMPLEMENTATIONS = ("numpy-vectorised", "numpy-naive", "keras-call", "keras-predict")
+ROUNDS = {1: 30, 64: 8, 1024: 3}
+"""Timed rounds per batch size (after one warm-up round), to keep the suite to minutes."""
+NAIVE_ROUNDS = 2
+NAIVE_MAX_WINDOWS = 500_000
+"""The naive conv runs one NumPy sum per (image, output pixel, filter), a few
+microseconds each: cells with more windows than this (over ~2 s a round) are skipped."""
+ATOL = 1e-5  # float32 probabilities, as in tests/test_npcnn_keras.py
+
+
+@functools.cache
+def _model(arch: str) -> keras.Model:
+    task, family, shape, classes = ARCHITECTURES[arch]
+    keras.utils.set_random_seed(0)
+    return models.build(task, family, shape, classes)
+
+
+@functools.cache
+def _network(arch: str, conv: str) -> Network:
+    return from_keras(_model(arch), conv=conv)
+
+
+def _naive_windows(model: keras.Model, batch: int) -> int:
+    """(image, output pixel, filter) triples the naive convolution loops over."""
+    return sum(
+        batch * int(np.prod(layer.output.shape[1:]))
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D)
+    )
+
+
+def _runner(implementation: str, arch: str):
+    model = _model(arch)
+    if implementation == "keras-call":
+        return lambda x: model(x, training=False)
+    if implementation == "keras-predict":
+        return lambda x: model.predict(x, verbose=0)
+    return _network(arch, implementation.removeprefix("numpy-")).predict
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("batch", BATCHES, ids=lambda b: f"b{b}")
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+def test_forward_pass(benchmark, arch: str, batch: int, implementation: str) -> None:
+    model = _model(arch)
+    naive = implementation == "numpy-naive"
+    if naive and _naive_windows(model, 1) == 0:
+        pytest.skip(f"{arch} has no convolution: naive and vectorised are the same code")
+    if naive and _naive_windows(model, batch) > NAIVE_MAX_WINDOWS:
+        pytest.skip(f"naive conv of {arch} at batch {batch}: more than {NAIVE_MAX_WINDOWS} "
+                    "windows, over a few seconds a round")  # fmt: skip
+    shape = ARCHITECTURES[arch][2]
+    x = np.random.default_rng(batch).random((batch, *shape), dtype=np.float32)
+    benchmark.group = f"{arch}-b{batch}"
+    benchmark.extra_info.update(
+        arch=arch,
+        batch=batch,
+        implementation=implementation,
+        input_shape=list(shape),
+        parameters=model.count_params(),
+    )
+    rounds = NAIVE_ROUNDS if naive else ROUNDS[batch]
+    run = _runner(implementation, arch)
+    out = benchmark.pedantic(run, args=(x,), rounds=rounds, warmup_rounds=1, iterations=1)
+
+    expected = keras.ops.convert_to_numpy(model(x, training=False))
+    got = np.asarray(keras.ops.convert_to_numpy(out))
+    assert got.shape == expected.shape
+    assert np.max(np.abs(got - expected)) <= ATOL

@@ -1,0 +1,177 @@
+"""The NumPy engine's convolution and pooling: vectorised == naive loops, TF padding rules."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from bench.npcnn import avg_pool2d, conv2d_naive, conv2d_vectorised, max_pool2d
+from bench.npcnn.conv import output_size, pad_amounts
+
+CONV_CASES = [
+    # (height, width, channels, filters, kernel (kh, kw), strides, padding)
+    (5, 5, 1, 1, (3, 3), (1, 1), "valid"),
+    (6, 7, 3, 4, (3, 3), (1, 1), "same"),
+    (6, 6, 2, 3, (2, 2), (1, 1), "same"),
+    (7, 6, 2, 3, (4, 2), (2, 1), "same"),
+    (8, 8, 3, 2, (3, 3), (2, 2), "same"),
+    (9, 8, 1, 5, (3, 3), (2, 3), "valid"),
+    (5, 9, 4, 2, (1, 1), (1, 1), "valid"),
+    (4, 4, 2, 2, (4, 4), (1, 1), "valid"),
+    (5, 5, 1, 2, (5, 5), (3, 3), "same"),
+    (6, 5, 2, 3, (2, 3), (3, 2), "valid"),
+]
+
+
+def _case_id(case: tuple) -> str:
+    h, w, c, f, (kh, kw), (sh, sw), padding = case
+    return f"{h}x{w}x{c}-f{f}-k{kh}x{kw}-s{sh}x{sw}-{padding}"
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=_case_id)
+@pytest.mark.parametrize("use_bias", [True, False], ids=["bias", "nobias"])
+def test_vectorised_conv_matches_naive_loops(case: tuple, use_bias: bool) -> None:
+    h, w, c, f, kernel_size, strides, padding = case
+    rng = np.random.default_rng(CONV_CASES.index(case))
+    x = rng.normal(size=(3, h, w, c)).astype(np.float32)
+    kernel = rng.normal(size=(*kernel_size, c, f)).astype(np.float32)
+    bias = rng.normal(size=f).astype(np.float32) if use_bias else None
+
+    naive = conv2d_naive(x, kernel, bias, strides, padding)
+    fast = conv2d_vectorised(x, kernel, bias, strides, padding, chunk_size=2)
+
+    expected_shape = (
+        3,
+        output_size(h, kernel_size[0], strides[0], padding),
+        output_size(w, kernel_size[1], strides[1], padding),
+        f,
+    )
+    assert naive.shape == fast.shape == expected_shape
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+
+
+def test_naive_conv_is_the_sum_of_window_times_filter() -> None:
+    """One 3x3 window of a 4x4 image by hand: out[0, 1, 1] = sum(x[1:4, 1:4] * k) + b."""
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    kernel = np.arange(9, dtype=np.float32).reshape(3, 3, 1, 1) - 4
+    bias = np.array([0.5], dtype=np.float32)
+    out = conv2d_naive(x, kernel, bias, (1, 1), "valid")
+    assert out.shape == (1, 2, 2, 1)
+    assert out[0, 1, 1, 0] == np.sum(x[0, 1:4, 1:4, 0] * kernel[:, :, 0, 0]) + 0.5
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 5, 64])
+def test_chunk_size_does_not_change_the_result(chunk_size: int) -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(5, 8, 8, 3)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, 3, 4)).astype(np.float32)
+    bias = rng.normal(size=4).astype(np.float32)
+    whole = conv2d_vectorised(x, kernel, bias, (1, 1), "same", chunk_size=len(x))
+    chunked = conv2d_vectorised(x, kernel, bias, (1, 1), "same", chunk_size=chunk_size)
+    np.testing.assert_array_equal(chunked, whole)
+
+
+@pytest.mark.parametrize(
+    ("size", "window", "stride", "expected"),
+    [
+        # TensorFlow's rule: total = max((ceil(size / stride) - 1) * stride + window - size, 0),
+        # split total // 2 before and the rest after.
+        (5, 3, 1, (1, 1)),
+        (6, 2, 1, (0, 1)),
+        (6, 4, 1, (1, 2)),
+        (6, 3, 2, (0, 1)),
+        (7, 3, 2, (1, 1)),
+        (5, 1, 1, (0, 0)),
+        (4, 2, 2, (0, 0)),
+        (5, 5, 3, (1, 2)),
+    ],
+)
+def test_same_padding_puts_the_extra_zero_after(size, window, stride, expected) -> None:
+    assert pad_amounts(size, window, stride, "same") == expected
+    assert output_size(size, window, stride, "same") == -(-size // stride)
+    assert pad_amounts(size, window, stride, "valid") == (0, 0)
+
+
+def _pool_reference(x, pool, strides, padding, reduce):
+    """Loop over output pixels, gathering the real (unpadded) pixels of each window."""
+    n, h, w, c = x.shape
+    (ph, pw), (sh, sw) = pool, strides
+    top, left = pad_amounts(h, ph, sh, padding)[0], pad_amounts(w, pw, sw, padding)[0]
+    out_h, out_w = output_size(h, ph, sh, padding), output_size(w, pw, sw, padding)
+    out = np.empty((n, out_h, out_w, c), dtype=np.float32)
+    for r, col in itertools.product(range(out_h), range(out_w)):
+        r0, c0 = r * sh - top, col * sw - left
+        window = x[:, max(r0, 0) : r0 + ph, max(c0, 0) : c0 + pw]
+        out[:, r, col] = reduce(window, axis=(1, 2))
+    return out
+
+
+POOL_CASES = [
+    # (height, width, pool, strides, padding)
+    (4, 4, (2, 2), (2, 2), "valid"),
+    (5, 5, (2, 2), (2, 2), "valid"),
+    (12, 11, (5, 5), (5, 5), "valid"),
+    (7, 7, (3, 3), (2, 2), "valid"),
+    (5, 5, (2, 2), (2, 2), "same"),
+    (6, 7, (3, 3), (1, 1), "same"),
+    (6, 6, (3, 2), (2, 3), "same"),
+    (5, 4, (1, 1), (2, 1), "valid"),
+]
+
+
+def _pool_id(case: tuple) -> str:
+    h, w, (ph, pw), (sh, sw), padding = case
+    return f"{h}x{w}-p{ph}x{pw}-s{sh}x{sw}-{padding}"
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=_pool_id)
+@pytest.mark.parametrize(
+    ("pool_fn", "reduce"), [(max_pool2d, np.max), (avg_pool2d, np.mean)], ids=["max", "avg"]
+)
+def test_pooling_matches_a_loop_over_windows(case, pool_fn, reduce) -> None:
+    h, w, pool, strides, padding = case
+    x = np.random.default_rng(3).normal(size=(2, h, w, 3)).astype(np.float32)
+    got = pool_fn(x, pool, strides, padding)
+    expected = _pool_reference(x, pool, strides, padding, reduce)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_max_pool_ignores_padding_even_when_all_values_are_negative() -> None:
+    x = -np.ones((1, 3, 3, 1), dtype=np.float32)
+    assert np.all(max_pool2d(x, (2, 2), (2, 2), "same") == -1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda x, k: conv2d_vectorised(x, k, None, (1, 1), "full"), "padding must be one of"),
+        (lambda x, k: conv2d_vectorised(x[:, :2], k, None, (1, 1), "valid"), "input size >= "),
+        (lambda x, k: conv2d_vectorised(x, k[:, :, :1], None), "does not fit input channels"),
+        (lambda x, k: conv2d_vectorised(x, k, np.zeros(3, np.float32)), "bias shape"),
+        (lambda x, k: conv2d_vectorised(x, k, None, chunk_size=0), "chunk_size must be"),
+        (lambda x, k: conv2d_naive(x[0], k, None), "NHWC batch"),
+        (lambda x, k: conv2d_vectorised(x, k, None, (0, 1)), "stride must be >= 1"),
+        (lambda x, k: max_pool2d(x, (2, 2), (2, 2), "causal"), "padding must be one of"),
+        (lambda x, k: avg_pool2d(x, (0, 2), (2, 2)), "pool size and strides"),
+    ],
+    ids=[
+        "bad-padding",
+        "window-too-big",
+        "channels",
+        "bias",
+        "chunk",
+        "not-nhwc",
+        "stride",
+        "pool-padding",
+        "pool-size",
+    ],
+)
+def test_invalid_arguments_raise_a_clear_error(call, message) -> None:
+    x = np.zeros((2, 5, 5, 2), dtype=np.float32)
+    kernel = np.zeros((3, 3, 2, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match=message):
+        call(x, kernel)
