@@ -15,6 +15,7 @@ import functools
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from bench import models
 from bench.npcnn import Network, from_keras
@@ -87,7 +88,12 @@ def test_forward_pass(benchmark, arch: str, batch: int, implementation: str) -> 
         implementation=implementation,
         input_shape=list(shape),
         parameters=model.count_params(),
-    )
+        versions={"numpy": np.__version__, "keras": keras.__version__,
+                  "tensorflow": tf.__version__},
+    )  # fmt: skip
+    if implementation.startswith("numpy"):
+        network = _network(arch, implementation.removeprefix("numpy-"))
+        benchmark.extra_info.update(chunk_size=network.chunk_size, threads=network.threads)
     rounds = NAIVE_ROUNDS if naive else ROUNDS[batch]
     run = _runner(implementation, arch)
     out = benchmark.pedantic(run, args=(x,), rounds=rounds, warmup_rounds=1, iterations=1)

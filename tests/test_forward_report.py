@@ -1,0 +1,91 @@
+"""bench.forward_report on a small hand-made pytest-benchmark JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.forward_report import main, render_forward_pass, write_forward_pass_report
+
+
+def _bench(arch: str, batch: int, implementation: str, median_s: float, rounds: int) -> dict:
+    return {
+        "group": f"{arch}-b{batch}",
+        "name": f"test_forward_pass[{arch}-b{batch}-{implementation}]",
+        "extra_info": {"arch": arch, "batch": batch, "implementation": implementation,
+                       "versions": {"numpy": "2.4.0", "keras": "3.15.0"}},
+        "stats": {"median": median_s, "iqr": median_s / 10, "rounds": rounds},
+    }  # fmt: skip
+
+
+def _json() -> dict:
+    return {
+        "machine_info": {
+            "node": "box",
+            "machine": "x86_64",
+            "system": "Linux",
+            "release": "6.1",
+            "python_version": "3.11.7",
+            "cpu": {"brand_raw": "Test CPU", "count": 2},
+        },
+        "commit_info": {"id": "abcdef1234567890", "branch": "main", "dirty": False},
+        "datetime": "2026-01-01T00:00:00",
+        "version": "5.1.0",
+        "benchmarks": [
+            _bench("mnist_cnn", 1, "numpy-vectorised", 0.0005, 30),
+            _bench("mnist_cnn", 1, "numpy-naive", 0.05, 2),
+            _bench("mnist_cnn", 1, "keras-call", 0.005, 30),
+            _bench("mnist_cnn", 1, "keras-predict", 0.05, 30),
+            _bench("mnist_cnn", 1024, "numpy-vectorised", 0.064, 3),
+            _bench("mnist_cnn", 1024, "keras-call", 0.128, 3),
+            _bench("mnist_cnn", 1024, "keras-predict", 0.256, 3),
+            {"name": "unrelated", "extra_info": {}, "stats": {"median": 1.0}},
+        ],
+    }
+
+
+def _row(markdown: str, start: str) -> list[str]:
+    line = next(line for line in markdown.splitlines() if line.startswith(start))
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def test_throughput_ratios_and_sample_sizes_come_from_the_medians() -> None:
+    text = render_forward_pass(_json())
+    # batch 1: 1 / 0.0005 = 2,000 img/s; naive 20; model(x) 200; predict 20
+    assert _row(text, "| mnist_cnn      | 1 ") == [
+        "mnist_cnn", "1", "2,000", "20", "200", "20", "10.00x", "100.00x", "100.00x",
+        "30/2/30/30",
+    ]  # fmt: skip
+    # batch 1024: 1024 / 0.064 = 16,000 img/s; no naive run -> "–"
+    assert _row(text, "| mnist_cnn      | 1024 ") == [
+        "mnist_cnn", "1024", "16,000", "–", "8,000", "4,000", "2.00x", "4.00x", "–", "3/–/3/3",
+    ]  # fmt: skip
+
+
+def test_report_leads_with_findings_and_ends_with_the_setup() -> None:
+    text = render_forward_pass(_json())
+    assert text.startswith("# Forward pass")
+    assert "**mnist_cnn**, batch 1,024: NumPy 16,000 images/s, 2.00x" in text
+    assert "One image: 0.50 ms (NumPy), 5.00 ms (`model(x)`), 50.00 ms (`predict`)." in text
+    assert "| 0.5 ± 0.05 " in text  # latency table: median ms ± IQR
+    setup = text[text.index("## Setup") :]
+    assert "Test CPU, 2 logical cores" in setup
+    assert "Commit `abcdef1234` on main" in setup
+    assert "numpy 2.4.0, keras 3.15.0" in setup
+
+
+def test_json_without_forward_pass_benchmarks_is_refused() -> None:
+    with pytest.raises(ValueError, match="no forward-pass benchmarks"):
+        render_forward_pass({"benchmarks": [{"name": "x", "extra_info": {}, "stats": {}}]})
+
+
+def test_writer_and_command_line_write_the_markdown(tmp_path) -> None:
+    source = tmp_path / "forward_pass.json"
+    source.write_text(json.dumps(_json()))
+    written = write_forward_pass_report(source, tmp_path / "out" / "forward_pass.md")
+    assert written.read_text() == render_forward_pass(_json())
+    main([str(source), str(tmp_path / "cli.md")])
+    assert (tmp_path / "cli.md").read_text() == written.read_text()
+    with pytest.raises(FileNotFoundError, match="missing.json not found"):
+        write_forward_pass_report(tmp_path / "missing.json", tmp_path / "x.md")
