@@ -81,21 +81,36 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: finished cells are kept in {args.results}; run the same "
               "command again to continue.", file=sys.stderr)
         return 130
+    from bench import frontpage
+
     path = report.write_report(folder, args.out)
-    print(f"wrote {path} ({time.perf_counter() - started:.0f} s); results in {folder}")
+    front = frontpage.write_front_page(args.results, args.out)
+    print(f"wrote {path} and {front} ({time.perf_counter() - started:.0f} s); "
+          f"results in {folder}")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bench import report
+    """Every task report, the forward-pass report and the front page, from stored data."""
+    from bench import frontpage, report
 
     folders = sorted(p.parent for p in Path(args.results).glob("*/*/rows.jsonl"))
-    if not folders:
+    benchmark_json = Path(args.out) / "forward_pass.json"
+    if not folders and not benchmark_json.is_file():
         raise FileNotFoundError(
-            f"no stored results under {args.results}/; run `bench run TASK` first"
+            f"no stored results under {args.results}/ and no {benchmark_json}; run "
+            "`bench run TASK` or `tox -e bench` first"
         )
+    if benchmark_json.is_file():
+        from bench.forward_report import write_forward_pass_report
+
+        markdown = Path(args.out) / "forward_pass.md"
+        write_forward_pass_report(benchmark_json, markdown)
+        print(f"wrote {markdown}")
     for folder in folders:
         print(f"wrote {report.write_report(folder, args.out)}")
+    if folders:
+        print(f"wrote {frontpage.write_front_page(args.results, args.out)}")
     return 0
 
 

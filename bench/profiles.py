@@ -171,9 +171,10 @@ PROFILES: dict[tuple[Task, ProfileName], Profile] = {
     (Task.CIFAR10, ProfileName.SMOKE): dataclasses.replace(
         _CIFAR_BOOK,
         name=ProfileName.SMOKE,
-        n_train=2000,
+        n_train=3000,
         n_test=500,
-        train=TrainSettings(epochs=1, batch_size=64, learning_rate=0.001),
+        # BatchNorm's moving statistics need some hundred steps before inference works.
+        train=TrainSettings(epochs=3, batch_size=32, learning_rate=0.001),
         seeds=(0,),
         augmentations=(Augmentation.NONE, Augmentation.ROTATE),
         grid=SMOKE_GRID,

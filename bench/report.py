@@ -263,11 +263,16 @@ def render_markdown(run: RunData, figures: dict[str, str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def report_name(task: str, profile: str) -> str:
+    """File stem of a run's report: the task for the quick profile, else task-profile."""
+    return task if profile == "quick" else f"{task}-{profile}"
+
+
 def write_report(results_folder: Path, reports_dir: Path) -> Path:
     """Render ``<reports_dir>/<task>.md`` for the quick profile (``<task>-<profile>.md``
     for the others) and its PNG plots under ``<reports_dir>/figures/``."""
     run = RunData.load(results_folder)
-    name = run.task if run.profile == "quick" else f"{run.task}-{run.profile}"
+    name = report_name(run.task, run.profile)
     table = summary.over_seeds(summary.rows_frame(run.rows))
     figures = {}
     for transform, heading in _TRANSFORM_TITLES.items():

@@ -73,6 +73,8 @@ def relative_robustness(frame: pd.DataFrame) -> pd.DataFrame:
         [*MODEL_COLUMNS, "transform", "seed"]
     ):
         part = part.sort_values("magnitude")
+        if len(part) < 2:
+            continue  # an interrupted run: no curve yet
         value = metrics.relative_robustness(
             part["magnitude"].tolist(), part["accuracy"].tolist(), part["clean_accuracy"].iloc[0]
         )

@@ -1,0 +1,170 @@
+"""The front page across tasks: ``reports/README.md``, generated from stored results only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tabulate import tabulate
+
+from bench import headlines, summary
+from bench.report import RunData, report_name
+from bench.sweep import ALL
+from bench.transforms import IDENTITY
+
+#: Which run of a task the headline sentences quote: the most thorough one present.
+PROFILE_PREFERENCE = ("book", "quick", "smoke")
+_TASK_WORDS = {"mnist": "MNIST", "gender": "the face-gender task", "cifar10": "CIFAR-10"}
+
+
+def _extreme_accuracy(frame: pd.DataFrame, transforms: tuple[str, ...]) -> pd.DataFrame:
+    """Per model and seed: mean accuracy over the cells farthest from the identity
+    (both ends) of ``transforms``."""
+    rows = frame[(frame["group"] == ALL) & frame["transform"].isin(transforms)]
+    distance = (rows["magnitude"] - rows["transform"].map(IDENTITY)).abs()
+    farthest = distance == distance.groupby(rows["transform"]).transform("max")
+    return (
+        rows[farthest]
+        .groupby(["family", "augmentation", "seed"])["accuracy"].mean()
+        .reset_index()
+    )
+
+
+def _fmt(values: pd.Series, scale: float = 100.0, fmt: str = ".1f") -> str:
+    """mean ± std over seeds (bare mean for one seed)."""
+    mean, std, seeds = float(np.mean(values)), 0.0, len(values)
+    if seeds > 1:
+        std = float(np.std(values, ddof=1))
+        return f"{mean * scale:{fmt}} ± {std * scale:{fmt}}"
+    return f"{mean * scale:{fmt}}"
+
+
+def _extremes_label(frame: pd.DataFrame) -> str:
+    """The extreme magnitudes of a run's grid, e.g. ``±4 px, ±45°, 0.6x/1.4x``."""
+    def mags(transform: str) -> pd.Series:
+        return frame.loc[frame["transform"] == transform, "magnitude"]
+
+    parts = []
+    if not mags("shift_x").empty:
+        parts.append(f"±{mags('shift_x').abs().max():g} px")
+    if not mags("rotate").empty:
+        parts.append(f"±{mags('rotate').abs().max():g}°")
+    if not mags("scale").empty:
+        parts.append(f"{mags('scale').min():g}x/{mags('scale').max():g}x")
+    return ", ".join(parts)
+
+
+def _clean_cell(part: pd.DataFrame) -> str:
+    """Clean accuracy: mean ± std over seeds, or with one seed its 95% bootstrap interval."""
+    if part["seed"].nunique() > 1:
+        return _fmt(part["clean_accuracy"])
+    row = part.iloc[0]
+    low, high = row["ci_low"] * 100, row["ci_high"] * 100
+    return f"{row['clean_accuracy'] * 100:.1f} [{low:.1f}, {high:.1f}]"
+
+
+def run_table_rows(run: RunData) -> list[list[str]]:
+    """One front-page line per model x augmentation of one run."""
+    frame = summary.rows_frame(run.rows)
+    clean = frame[(frame["group"] == ALL)
+                  & (frame["magnitude"] == frame["transform"].map(IDENTITY))]
+    clean = clean.drop_duplicates(["family", "augmentation", "seed"])
+    extremes = {
+        name: _extreme_accuracy(frame, transforms)
+        for name, transforms in (("shift", ("shift_x", "shift_y")), ("rotate", ("rotate",)),
+                                 ("scale", ("scale",)))
+    }
+    worst = summary.worst_of_grid(run.rows, {"shift_x": 3, "shift_y": 3, "rotate": 30})
+    relative = summary.relative_robustness(frame)
+    n_test = int(frame.loc[frame["group"] == ALL, "n"].max())
+    link = f"[{run.task}/{run.profile}]({report_name(run.task, run.profile)}.md)"
+    lines = []
+    for (family, augmentation), part in clean.groupby(["family", "augmentation"], sort=True):
+        def pick(table: pd.DataFrame, column: str = "accuracy",
+                 family: str = family, augmentation: str = augmentation) -> pd.Series:
+            return table[(table["family"] == family)
+                         & (table["augmentation"] == augmentation)][column]
+
+        w = worst[(worst["family"] == family) & (worst["augmentation"] == augmentation)]
+        r = pick(relative, "mean")
+        lines.append([
+            link, family.upper(), augmentation, f"{n_test:,}", str(part["seed"].nunique()),
+            _extremes_label(frame), _clean_cell(part),
+            _fmt(pick(extremes["shift"])), _fmt(pick(extremes["rotate"])),
+            _fmt(pick(extremes["scale"])),
+            (f"{w['mean'].iloc[0] * 100:.1f}" + (f" ± {w['std'].iloc[0] * 100:.1f}"
+                                                  if w["seeds"].iloc[0] > 1 else ""))
+            if len(w) else "",
+            f"{r.mean():.3f}" if len(r) else "",
+        ])
+    return lines
+
+
+def preferred_runs(runs: list[RunData]) -> dict[str, RunData]:
+    """The most thorough stored run of each task (book, else quick, else smoke)."""
+    chosen: dict[str, RunData] = {}
+    for run in sorted(runs, key=lambda r: PROFILE_PREFERENCE.index(r.profile)
+                      if r.profile in PROFILE_PREFERENCE else 99):
+        chosen.setdefault(run.task, run)
+    return chosen
+
+
+def render_front_page(runs: list[RunData], forward_pass: bool) -> str:
+    """Markdown of the front page for every stored run; ``forward_pass``: link that report."""
+    if not runs:
+        raise ValueError("no stored runs to summarise; run `bench run TASK` first")
+    lines_out = [
+        "# bench: how much accuracy survives shifts, rotations and scaling?",
+        "",
+        "*Generated by `bench report` from the stored results in `results/`; every number "
+        "below comes from those rows. Accuracies in %, mean ± standard deviation over seeds "
+        "(a bare number: one seed). Significance: 95% paired bootstrap interval over test "
+        "images, and the same sign in every seed (docs/metrics.md).*",
+        "",
+        "## Headlines",
+        "",
+    ]
+    for task, run in preferred_runs(runs).items():
+        table = summary.over_seeds(summary.rows_frame(run.rows))
+        words = f"{_TASK_WORDS.get(task, task)} (`{run.profile}` profile)"
+        for sentence in headlines.sentences(table, run.rows, words):
+            lines_out.append(f"- {sentence}")
+    table_rows = []
+    for run in runs:
+        table_rows += run_table_rows(run)
+    headers = [
+        "task / profile", "model", "augmentation", "n test", "seeds", "grid extremes", "clean",
+        "largest shift", "largest rotation", "extreme scales", "worst-of-grid (±3 px, ±30°)",
+        "relative robustness (mean of 4)",
+    ]
+    lines_out += [
+        "",
+        "## All tasks",
+        "",
+        "Largest shift: mean accuracy at the largest horizontal and vertical shifts, both "
+        "directions; largest rotation: both directions; extreme scales: the smallest and the "
+        "largest factor (the grid extremes column gives them). Clean accuracy with one seed "
+        "carries its 95% bootstrap interval over test images in brackets.",
+        "",
+        tabulate(table_rows, headers=headers, tablefmt="github", disable_numparse=True),
+        "",
+        "## Reports",
+        "",
+    ]
+    lines_out += [f"- [{run.task}, `{run.profile}` profile]"
+                  f"({report_name(run.task, run.profile)}.md)" for run in runs]
+    if forward_pass:
+        lines_out.append("- [NumPy vs Keras forward pass](forward_pass.md)")
+    return "\n".join(lines_out).rstrip() + "\n"
+
+
+def write_front_page(results_dir: Path, reports_dir: Path) -> Path:
+    """Write ``<reports_dir>/README.md`` from every run stored under ``results_dir``."""
+    folders = sorted(p.parent for p in Path(results_dir).glob("*/*/rows.jsonl"))
+    runs = [RunData.load(folder) for folder in folders]
+    path = Path(reports_dir) / "README.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    forward_pass = (Path(reports_dir) / "forward_pass.md").is_file()
+    path.write_text(render_front_page(runs, forward_pass), encoding="utf-8")
+    return path
