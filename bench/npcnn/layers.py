@@ -22,7 +22,9 @@ class Conv2D:
     """Convolution + bias + fused activation; kernel (kh, kw, c, filters), NHWC in and out.
 
     ``chunk_size``: images per im2col block of the vectorised method (None: sized
-    to :data:`bench.npcnn.conv.BLOCK_BYTES`).
+    to :data:`bench.npcnn.conv.BLOCK_BYTES`). ``epilogue``: element-wise layers
+    that follow in the model (e.g. ReLU then BatchNorm), applied to each block
+    while it is in cache; :meth:`bench.npcnn.network.Network.predict` fills it in.
     """
 
     name: str
@@ -33,18 +35,26 @@ class Conv2D:
     activation: Activation
     method: str = "vectorised"
     chunk_size: int | None = None
+    epilogue: tuple[BatchNorm | ActivationLayer, ...] = ()
 
     def __post_init__(self) -> None:
         if self.method not in CONV_METHODS:
             raise ValueError(f"conv method must be one of {CONV_METHODS}, got {self.method!r}")
 
+    def _finish(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Activation, then the epilogue layers, in place on ``out``."""
+        self.activation(x, out=out)
+        for layer in self.epilogue:
+            layer(out, out=out)
+        return out
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """(n, h, w, c) -> (n, out_h, out_w, filters)."""
         if self.method == "naive":
             out = conv2d_naive(x, self.kernel, self.bias, self.strides, self.padding)
-            return self.activation(out, out=out)
+            return self._finish(out, out)
         return conv2d_vectorised(
-            x, self.kernel, self.bias, self.strides, self.padding, self.chunk_size, self.activation
+            x, self.kernel, self.bias, self.strides, self.padding, self.chunk_size, self._finish
         )
 
 

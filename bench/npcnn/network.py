@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from bench.npcnn.layers import ELEMENTWISE, PASS_THROUGH, Layer
+from bench.npcnn.layers import ELEMENTWISE, PASS_THROUGH, Conv2D, Layer
 
 ACTIVATION_BYTES = 8 * 2**20
 """Default bound on the largest intermediate output of one pass (bytes), which sets
@@ -21,6 +22,17 @@ def auto_chunk_size(largest_output: int) -> int:
     """Images per pass so the largest layer output (``largest_output`` float32 values
     per image) fits in :data:`ACTIVATION_BYTES`."""
     return max(1, ACTIVATION_BYTES // (4 * largest_output))
+
+
+def fuse_epilogues(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    """Fold the element-wise layers that follow each Conv2D into its ``epilogue``."""
+    fused: list[Layer] = []
+    for layer in layers:
+        if fused and isinstance(fused[-1], Conv2D) and isinstance(layer, ELEMENTWISE):
+            fused[-1] = dataclasses.replace(fused[-1], epilogue=(*fused[-1].epilogue, layer))
+        else:
+            fused.append(layer)
+    return tuple(fused)
 
 
 def usable_cores() -> int:
@@ -51,6 +63,8 @@ class Network:
     Chunks run on ``threads`` Python threads (NumPy releases the GIL in its
     loops and in BLAS) while BLAS itself is held to one thread: many small
     multi-threaded BLAS calls stall badly whenever another process holds a core.
+    ``predict`` runs the layers with :func:`fuse_epilogues` applied;
+    ``layer_outputs`` runs them one by one.
     """
 
     name: str
@@ -74,10 +88,14 @@ class Network:
             )
         return batch
 
+    @functools.cached_property
+    def _fused(self) -> tuple[Layer, ...]:
+        return fuse_epilogues(self.layers)
+
     def _forward(self, x: np.ndarray) -> np.ndarray:
         """All layers on one chunk; element-wise layers overwrite buffers made here."""
         owned = False
-        for layer in self.layers:
+        for layer in self._fused:
             if owned and isinstance(layer, ELEMENTWISE):
                 x = layer(x, out=x)
             else:
@@ -88,7 +106,11 @@ class Network:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """(n, *input_shape) -> the last layer's output, e.g. (n, classes) float32."""
         batch = self._as_batch(x)
-        chunks = [batch[i : i + self.chunk_size] for i in range(0, len(batch), self.chunk_size)]
+        # Equal chunks, as many as a multiple of the threads allows, so no thread idles.
+        count = -(-len(batch) // self.chunk_size)
+        count = min(len(batch), -(-count // self.threads) * self.threads)
+        edges = np.linspace(0, len(batch), count + 1).round().astype(int)
+        chunks = [batch[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True)]
         with _blas().limit(limits=1, user_api="blas"):
             if len(chunks) <= 1:
                 return self._forward(batch)
