@@ -80,7 +80,8 @@ def run_table_rows(run: RunData) -> list[list[str]]:
     n_test = int(frame.loc[frame["group"] == ALL, "n"].max())
     link = f"[{run.task}/{run.profile}]({report_name(run.task, run.profile)}.md)"
     lines = []
-    for (family, augmentation), part in clean.groupby(["family", "augmentation"], sort=True):
+    for (family, augmentation), part in sorted(clean.groupby(["family", "augmentation"]),
+                                               key=lambda item: summary.model_order(item[0])):
         def pick(table: pd.DataFrame, column: str = "accuracy",
                  family: str = family, augmentation: str = augmentation) -> pd.Series:
             return table[(table["family"] == family)

@@ -14,6 +14,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from bench import headlines, plots, results, summary
+from bench.summary import model_order
 from bench.sweep import ALL, Row
 from bench.transforms import IDENTITY, UNITS
 
@@ -82,7 +83,10 @@ def clean_table(table: pd.DataFrame, models: list[dict]) -> str:
     """Clean accuracy, spread, n, parameters and training time per model."""
     by_model = pd.DataFrame(models)
     lines = []
-    for _, row in summary.clean(table).iterrows():
+    clean = summary.clean(table)
+    clean = clean.iloc[sorted(range(len(clean)), key=lambda i: model_order(
+        (clean["family"].iloc[i], clean["augmentation"].iloc[i])))]
+    for _, row in clean.iterrows():
         trained = by_model[
             (by_model["family"] == row["family"])
             & (by_model["augmentation"] == row["augmentation"])
@@ -105,7 +109,7 @@ def clean_table(table: pd.DataFrame, models: list[dict]) -> str:
 def transform_table(table: pd.DataFrame, transform: str) -> str:
     """Rows: magnitude; columns: model x augmentation; cells: accuracy ± spread (delta pp)."""
     part = table[(table["transform"] == transform) & (table["group"] == ALL)]
-    models = sorted({(r.family, r.augmentation) for r in part.itertuples()})
+    models = sorted({(r.family, r.augmentation) for r in part.itertuples()}, key=model_order)
     lines = []
     for magnitude, at in part.groupby("magnitude", sort=True):
         line = [f"{magnitude:+g}" if transform != "scale" else f"{magnitude:g}"]
@@ -127,7 +131,8 @@ def robustness_table(frame: pd.DataFrame, rows: Sequence[Row]) -> str:
     worst = summary.worst_of_grid(rows, {"shift_x": 3, "shift_y": 3, "rotate": 30})
     transforms = sorted(set(relative["transform"]))
     lines = []
-    for (family, augmentation), part in relative.groupby(["family", "augmentation"]):
+    for (family, augmentation), part in sorted(relative.groupby(["family", "augmentation"]),
+                                               key=lambda item: model_order(item[0])):
         line = [family.upper(), augmentation]
         for transform in transforms:
             value = part[part["transform"] == transform].iloc[0]
@@ -147,7 +152,7 @@ def probe_table(probes: list[dict]) -> str:
     stats = frame.groupby(["shift_px", "family", "augmentation"])["probability"].agg(
         ["mean", "std", "count"]
     ).reset_index().fillna({"std": 0.0})
-    models = sorted({(r.family, r.augmentation) for r in stats.itertuples()})
+    models = sorted({(r.family, r.augmentation) for r in stats.itertuples()}, key=model_order)
     lines = []
     for shift_px, at in stats.groupby("shift_px", sort=True):
         line = [f"{shift_px:+g}"]

@@ -14,10 +14,20 @@ import numpy as np
 import pandas as pd
 
 from bench import metrics
+from bench.config import Augmentation, Family
 from bench.sweep import ALL, Row, unpack_bits
 from bench.transforms import IDENTITY
 
 MODEL_COLUMNS = ["family", "augmentation"]
+_FAMILY_ORDER = {family.value: i for i, family in enumerate(Family)}
+_POLICY_ORDER = {policy.value: i for i, policy in enumerate(Augmentation)}
+
+
+def model_order(model: tuple[str, str]) -> tuple[int, int]:
+    """Sort key of a (family, augmentation) pair: MLP before CNN, then none, shift, rotate,
+    scale, all."""
+    family, augmentation = model
+    return _FAMILY_ORDER.get(family, 99), _POLICY_ORDER.get(augmentation, 99)
 CELL_COLUMNS = ["transform", "magnitude", "group"]
 
 
