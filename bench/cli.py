@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="data set instead of the profile's (e.g. mnist or mnist-5k)")
     run.add_argument("--seeds", default=None,
                      help="comma-separated training seeds instead of the profile's, e.g. 0,1,2")
+    run.add_argument("--families", default=None,
+                     help="comma-separated model families instead of the profile's, e.g. cnn")
+    run.add_argument("--augmentations", default=None,
+                     help="comma-separated policies instead of the profile's, e.g. none,rotate")
     run.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
     run.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results folder")
     run.add_argument("--quiet", action="store_true", help="no progress output")
@@ -62,6 +66,13 @@ def _seeds(text: str | None) -> tuple[int, ...] | None:
         raise ValueError(f"--seeds must be comma-separated integers, got {text!r}") from None
 
 
+def _choices(text: str | None, enum: type, what: str) -> tuple | None:
+    """Comma-separated names -> a tuple of enum members (None when not given)."""
+    if text is None:
+        return None
+    return tuple(parse_choice(enum, part, what) for part in text.split(","))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import dataclasses
 
@@ -70,6 +81,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     profile = get_profile(args.task, args.profile)
     if args.data is not None:
         profile = dataclasses.replace(profile, data=parse_choice(DataName, args.data, "data set"))
+    families = _choices(args.families, Family, "model family")
+    if families:
+        profile = dataclasses.replace(profile, families=families)
+    policies = _choices(args.augmentations, Augmentation, "augmentation")
+    if policies:
+        profile = dataclasses.replace(profile, augmentations=policies)
     seeds = _seeds(args.seeds)
     from bench import report, runner  # imports TensorFlow: only once the arguments are valid
 

@@ -13,6 +13,8 @@ from bench.cli import main
         (["run", "mnist", "--profile", "fast"], "valid choices: smoke, quick, book"),
         (["run", "mnist", "--data", "mnist-50k"], "unknown data set"),
         (["run", "mnist", "--seeds", "0,x"], "--seeds must be comma-separated integers"),
+        (["run", "mnist", "--families", "cnn,rnn"], "unknown model family 'rnn'"),
+        (["run", "mnist", "--augmentations", "flip"], "unknown augmentation 'flip'"),
     ],
 )
 def test_unknown_names_exit_2_with_the_choices(argv, message, capsys):
