@@ -96,8 +96,8 @@ def clean_table(table: pd.DataFrame, models: list[dict]) -> str:
             row["augmentation"],
             trained["augmentation_ranges"].iloc[0] if len(trained) else "",
             _acc(row["clean_accuracy"], _spread(row)),
-            int(row["n"]),
-            int(row["seeds"]),
+            f"{int(row['n']):,}",
+            str(int(row["seeds"])),
             f"{int(trained['params'].iloc[0]):,}" if len(trained) else "",
             f"{trained['train_seconds'].mean():.1f}" if len(trained) else "",
         ])
@@ -173,7 +173,7 @@ def group_table(table: pd.DataFrame) -> str:
     for group, family in keys:
         at = part[(part["group"] == group) & (part["family"] == family)]
         clean_row = summary.clean(at, group).iloc[0]
-        line = [group, int(clean_row["n"]), family.upper(),
+        line = [group, f"{int(clean_row['n']):,}", family.upper(),
                 _acc(clean_row["clean_accuracy"], _spread(clean_row))]
         for transform in _TRANSFORM_TITLES:
             magnitude = headlines.headline_magnitude(table, transform)
