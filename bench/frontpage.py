@@ -22,7 +22,7 @@ def _extreme_accuracy(frame: pd.DataFrame, transforms: tuple[str, ...]) -> pd.Da
     """Per model and seed: mean accuracy over the cells farthest from the identity
     (both ends) of ``transforms``."""
     rows = frame[(frame["group"] == ALL) & frame["transform"].isin(transforms)]
-    distance = (rows["magnitude"] - rows["transform"].map(IDENTITY)).abs()
+    distance = (rows["magnitude"] - rows["transform"].map(IDENTITY)).abs().round(6)
     farthest = distance == distance.groupby(rows["transform"]).transform("max")
     return (
         rows[farthest]
