@@ -75,7 +75,7 @@ def run_table_rows(run: RunData) -> list[list[str]]:
         for name, transforms in (("shift", ("shift_x", "shift_y")), ("rotate", ("rotate",)),
                                  ("scale", ("scale",)))
     }
-    worst = summary.worst_of_grid(run.rows, {"shift_x": 3, "shift_y": 3, "rotate": 30})
+    worst = summary.worst_of_grid(run.rows, summary.ENGSTROM_LIMITS)
     relative = summary.relative_robustness(frame)
     n_test = int(frame.loc[frame["group"] == ALL, "n"].max())
     link = f"[{run.task}/{run.profile}]({report_name(run.task, run.profile)}.md)"

@@ -102,9 +102,13 @@ def _seed_stats(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(stats, columns=[*keys, "mean", "std", "seeds"])
 
 
-def worst_of_grid(rows: Sequence[Row], limits: dict[str, float]) -> pd.DataFrame:
-    """Worst-of-grid accuracy per model: an image counts only if correct in every cell
-    whose |magnitude - identity| <= limits[transform] (px or degrees), mean over seeds."""
+#: The grid of worst- and random-of-grid accuracy: the swept cells within +-3 px (each axis)
+#: and +-30 degrees, after Engstrom et al. 2019 (who search the product grid).
+ENGSTROM_LIMITS = {"shift_x": 3.0, "shift_y": 3.0, "rotate": 30.0}
+
+
+def _grid_correct(rows: Sequence[Row], limits: dict[str, float]) -> dict[tuple, np.ndarray]:
+    """(family, augmentation, seed) -> (G, N) correctness over the grid's cells."""
     by_model: dict[tuple, list[np.ndarray]] = {}
     for row in rows:
         if row.group != ALL or row.transform not in limits:
@@ -113,8 +117,26 @@ def worst_of_grid(rows: Sequence[Row], limits: dict[str, float]) -> pd.DataFrame
             continue
         key = (row.family, row.augmentation, row.seed)
         by_model.setdefault(key, []).append(unpack_bits(row.correct_bits, row.n))
+    return {key: np.stack(bits) for key, bits in by_model.items()}
+
+
+def worst_of_grid(rows: Sequence[Row], limits: dict[str, float]) -> pd.DataFrame:
+    """Worst-of-grid accuracy per model: an image counts only if correct in every cell
+    whose |magnitude - identity| <= limits[transform] (px or degrees), mean over seeds."""
     table = pd.DataFrame(
-        [(*key, metrics.worst_of_grid_accuracy(np.stack(bits))) for key, bits in by_model.items()],
+        [(*key, metrics.worst_of_grid_accuracy(correct))
+         for key, correct in _grid_correct(rows, limits).items()],
+        columns=[*MODEL_COLUMNS, "seed", "value"],
+    )
+    return _seed_stats(table, MODEL_COLUMNS)
+
+
+def random_of_grid(rows: Sequence[Row], limits: dict[str, float]) -> pd.DataFrame:
+    """Random-of-grid accuracy per model: one of the grid's cells drawn per image (seeded
+    with the model seed), mean over seeds."""
+    table = pd.DataFrame(
+        [(*key, metrics.random_of_grid_accuracy(correct, np.random.default_rng(key[2])))
+         for key, correct in _grid_correct(rows, limits).items()],
         columns=[*MODEL_COLUMNS, "seed", "value"],
     )
     return _seed_stats(table, MODEL_COLUMNS)

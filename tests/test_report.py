@@ -119,3 +119,11 @@ def test_front_page_links_and_tabulates_every_run(run):
 def test_no_rows_is_a_clear_error():
     with pytest.raises(ValueError, match="bench run"):
         frontpage.render_front_page([], forward_pass=False)
+
+
+def test_random_of_grid_lies_between_worst_and_best(run):
+    rnd = summary.random_of_grid(run.rows, {"shift_x": 3})
+    cnn = rnd[(rnd.family == "cnn") & (rnd.augmentation == "none")].iloc[0]
+    assert 0.5 < cnn["mean"] < 0.9  # worst is 0.5, the clean (best) cell 0.9
+    only_clean = summary.random_of_grid(run.rows, {"shift_x": 0})
+    assert only_clean["mean"].tolist() == pytest.approx([0.9] * 4)
