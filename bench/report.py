@@ -84,9 +84,9 @@ def clean_table(table: pd.DataFrame, models: list[dict]) -> str:
     by_model = pd.DataFrame(models)
     lines = []
     clean = summary.clean(table)
-    clean = clean.iloc[sorted(range(len(clean)), key=lambda i: model_order(
-        (clean["family"].iloc[i], clean["augmentation"].iloc[i])))]
-    for _, row in clean.iterrows():
+    rows = sorted((row for _, row in clean.iterrows()),
+                  key=lambda row: model_order((row["family"], row["augmentation"])))
+    for row in rows:
         trained = by_model[
             (by_model["family"] == row["family"])
             & (by_model["augmentation"] == row["augmentation"])
