@@ -159,14 +159,15 @@ PROFILES: dict[tuple[Task, ProfileName], Profile] = {
         data_options=(("size", 50), ("per_class", 300), ("test_fraction", 0.25), ("seed", 0)),
     ),
     (Task.CIFAR10, ProfileName.BOOK): _CIFAR_BOOK,
-    # quick: all 10,000 training images of the shared copy, 2,000 test images, 5 epochs,
-    # no augmentation vs the book's rotation vs all policies.
+    # quick (about 15 minutes on 2 cores): all 10,000 training images of the shared copy,
+    # 1,000 test images, 4 epochs at batch 64 and Adam lr 0.001; no augmentation against the
+    # book's rotation only.
     (Task.CIFAR10, ProfileName.QUICK): dataclasses.replace(
         _CIFAR_BOOK,
         name=ProfileName.QUICK,
-        n_test=2000,
-        train=TrainSettings(epochs=5, batch_size=64, learning_rate=0.001),
-        augmentations=(Augmentation.NONE, Augmentation.ROTATE, Augmentation.ALL),
+        n_test=1000,
+        train=TrainSettings(epochs=4, batch_size=64, learning_rate=0.001),
+        augmentations=(Augmentation.NONE, Augmentation.ROTATE),
     ),
     (Task.CIFAR10, ProfileName.SMOKE): dataclasses.replace(
         _CIFAR_BOOK,
