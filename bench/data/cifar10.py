@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.data.folders import image_suffixes, read_class_tree
+from bench.data.npz import read_keras_npz
 from bench.data.paths import cache_dir, data_dir, keras_datasets_dir
 from bench.data.types import DataError, Dataset, Split, make_dataset
 
@@ -30,7 +31,6 @@ OFFICIAL_COUNTS = {"train": 50_000, "test": 10_000}
 BATCH_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
 #: Names looked for inside $BENCH_DATA_DIR (or a --source folder), lossless layouts first.
 FOLDER_NAMES = ("cifar-10-batches-py", "cifar10.npz", "cifar10-jpeg")
-_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 _LAYOUTS = (
     "a folder with train/<class>/ and test/<class>/ images, a cifar-10-batches-py folder "
     "(data_batch_1..5, test_batch), an npz with x_train/y_train/x_test/y_test, or a folder "
@@ -106,19 +106,7 @@ def read_batches(folder: Path) -> Dataset:
 
 def read_npz(path: Path) -> Dataset:
     """An npz in the Keras layout: x_train/x_test uint8 (N, 32, 32, 3), y_* (N,) or (N, 1)."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [key for key in _NPZ_KEYS if key not in npz.files]
-            if missing:
-                raise DataError(
-                    f"{path}: missing keys {missing}; found {sorted(npz.files)}. "
-                    f"Expected the Keras layout with keys {list(_NPZ_KEYS)}."
-                )
-            arrays = {key: npz[key] for key in _NPZ_KEYS}
-    except DataError:
-        raise
-    except Exception as error:  # zipfile, pickle or OS errors: report them as bad input
-        raise DataError(f"{path}: not a readable npz file ({error!r}).") from error
+    arrays = read_keras_npz(path)
     splits = {}
     for split in ("train", "test"):
         x = arrays[f"x_{split}"]

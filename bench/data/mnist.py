@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from bench.data.npz import read_keras_npz
 from bench.data.paths import data_dir, keras_datasets_dir
 from bench.data.types import DataError, Dataset, Split, make_dataset
 
 CLASSES = tuple(str(digit) for digit in range(10))
-_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 #: The 5,000-digit copy is split 4,000 train / 1,000 test, stratified by class.
 MNIST_5K_TEST_SIZE = 1000
@@ -20,25 +20,7 @@ MNIST_5K_SPLIT_SEED = 0
 
 def read_npz(path: Path) -> Dataset:
     """Read MNIST from an npz in the Keras layout; DataError names what is wrong."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(
-            f"{path}: no such file. Pass --source PATH to an mnist.npz in the Keras layout "
-            f"(x_train, y_train, x_test, y_test) or set BENCH_DATA_DIR to its folder."
-        )
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [key for key in _KEYS if key not in npz.files]
-            if missing:
-                raise DataError(
-                    f"{path}: missing keys {missing}; found {sorted(npz.files)}. "
-                    f"Expected the Keras MNIST layout with keys {list(_KEYS)}."
-                )
-            arrays = {key: npz[key] for key in _KEYS}
-    except DataError:
-        raise
-    except Exception as error:  # zipfile, pickle or OS errors: report them as bad input
-        raise DataError(f"{path}: not a readable npz file ({error}).") from error
+    arrays = read_keras_npz(path)
     splits = {}
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
