@@ -166,12 +166,19 @@ def probe_table(probes: list[dict]) -> str:
     return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
+_GROUP_ORDER = {ALL: 0, "age:<13": 1, "age:13-59": 2, "age:60+": 3}
+
+
+def _group_key(group: str) -> tuple[int, str]:
+    return _GROUP_ORDER.get(group, 9), group
+
+
 def group_table(table: pd.DataFrame) -> str:
     """Clean accuracy and the delta at each transform's headline magnitude, per image group."""
     part = table[table["augmentation"] == "none"]
     lines = []
-    order = {ALL: 0, "age:<13": 1, "age:13-59": 2, "age:60+": 3}
-    keys = sorted(part.groupby(["group", "family"]).groups, key=lambda k: (order.get(k[0], 9), k))
+    keys = sorted(part.groupby(["group", "family"]).groups,
+                  key=lambda k: (*_group_key(k[0]), k[1]))
     for group, family in keys:
         at = part[(part["group"] == group) & (part["family"] == family)]
         clean_row = summary.clean(at, group).iloc[0]
@@ -185,6 +192,25 @@ def group_table(table: pd.DataFrame) -> str:
     headers = ["group", "n test images", "model (no augmentation)", "clean accuracy (%)"] + [
         f"Δ {t} {headlines.headline_magnitude(table, t):g} (pp)" for t in _TRANSFORM_TITLES
     ]
+    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def group_rotation_table(table: pd.DataFrame) -> str:
+    """Per group (rows) and model (columns): clean accuracy -> accuracy at the rotation
+    headline magnitude, in %, mean over seeds."""
+    magnitude = headlines.headline_magnitude(table, "rotate")
+    models = sorted({(r.family, r.augmentation) for r in table.itertuples()}, key=model_order)
+    lines = []
+    for group in sorted(set(table["group"]), key=_group_key):
+        at = table[table["group"] == group]
+        line = [group, f"{int(at['n'].iloc[0]):,}"]
+        for family, augmentation in models:
+            cell = at[(at["family"] == family) & (at["augmentation"] == augmentation)
+                      & (at["transform"] == "rotate") & (at["magnitude"] == magnitude)]
+            line.append(f"{cell['clean_accuracy'].iloc[0] * 100:.1f} → "
+                        f"{cell['accuracy'].iloc[0] * 100:.1f}" if len(cell) else "")
+        lines.append(line)
+    headers = ["group", "n test images"] + [_model_label(f, a) for f, a in models]
     return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
@@ -266,7 +292,10 @@ def render_markdown(run: RunData, figures: dict[str, str]) -> str:
     if set(table["group"]) != {ALL}:
         out += ["## By image group", "",
                 "Clean accuracy per group and change at each transform's headline magnitude, for "
-                "the models trained without augmentation.", "", group_table(table), ""]
+                "the models trained without augmentation.", "", group_table(table), "",
+                "Clean accuracy → accuracy at a rotation of "
+                f"{headlines.headline_magnitude(table, 'rotate'):g} degrees, per group and "
+                "model (%, mean over seeds):", "", group_rotation_table(table), ""]
     out += setup_section(run)
     return "\n".join(out) + "\n"
 
