@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.config import (
     Augmentation,
+    ChoiceError,
     DataName,
     Family,
     ProfileName,
@@ -63,7 +64,7 @@ def _seeds(text: str | None) -> tuple[int, ...] | None:
     try:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise ValueError(f"--seeds must be comma-separated integers, got {text!r}") from None
+        raise ChoiceError(f"--seeds must be comma-separated integers, got {text!r}") from None
 
 
 def _choices(text: str | None, enum: type, what: str) -> tuple | None:
@@ -76,11 +77,11 @@ def _choices(text: str | None, enum: type, what: str) -> tuple | None:
 def cmd_run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from bench.profiles import get_profile
+    from bench.profiles import get_profile, with_data
 
     profile = get_profile(args.task, args.profile)
     if args.data is not None:
-        profile = dataclasses.replace(profile, data=parse_choice(DataName, args.data, "data set"))
+        profile = with_data(profile, args.data)
     families = _choices(args.families, Family, "model family")
     if families:
         profile = dataclasses.replace(profile, families=families)
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list}
     try:
         return commands[args.command](args)
-    except (DataError, ValueError, FileNotFoundError, StoreBusy) as error:
+    except (DataError, ChoiceError, FileNotFoundError, StoreBusy) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
 

@@ -73,15 +73,19 @@ class ProfileName(str, Enum):
 E = TypeVar("E", bound=Enum)
 
 
+class ChoiceError(ValueError):
+    """A name or value the user typed that is not one of the valid choices."""
+
+
 def parse_choice(enum: type[E], value: str | E, what: str) -> E:
-    """Return ``enum(value)``; on an unknown value raise ValueError naming the choices."""
+    """Return ``enum(value)``; on an unknown value raise ChoiceError naming the choices."""
     if isinstance(value, enum):
         return value
     try:
         return enum(str(value).strip().lower())
     except ValueError:
         choices = ", ".join(member.value for member in enum)
-        raise ValueError(f"unknown {what} {value!r}; valid choices: {choices}") from None
+        raise ChoiceError(f"unknown {what} {value!r}; valid choices: {choices}") from None
 
 
 @dataclass(frozen=True)

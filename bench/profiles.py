@@ -7,6 +7,7 @@ import dataclasses
 from bench.config import (
     Augmentation,
     AugmentRanges,
+    ChoiceError,
     DataName,
     Family,
     Fill,
@@ -184,11 +185,32 @@ PROFILES: dict[tuple[Task, ProfileName], Profile] = {
 }
 
 
+#: The data sets each task's models can be trained and evaluated on.
+TASK_DATA: dict[Task, tuple[DataName, ...]] = {
+    Task.MNIST: (DataName.MNIST, DataName.MNIST_5K),
+    Task.GENDER: (DataName.GENDER,),
+    Task.CIFAR10: (DataName.CIFAR10,),
+}
+
+
 def get_profile(task: Task | str, name: ProfileName | str) -> Profile:
-    """The profile ``name`` of ``task``; ValueError names the valid choices."""
+    """The profile ``name`` of ``task``; ChoiceError names the valid choices."""
     task = parse_choice(Task, task, "task")
     name = parse_choice(ProfileName, name, "profile")
     if (task, name) not in PROFILES:
         known = sorted(p.value for t, p in PROFILES if t == task)
-        raise ValueError(f"task {task.value!r} has no profile {name.value!r}; valid: {known}")
+        raise ChoiceError(f"task {task.value!r} has no profile {name.value!r}; valid: {known}")
     return PROFILES[(task, name)]
+
+
+def with_data(profile: Profile, data: DataName | str) -> Profile:
+    """``profile`` on another data set of the same task; ChoiceError if the task has no such
+    data set."""
+    data = parse_choice(DataName, data, "data set")
+    allowed = TASK_DATA[profile.task]
+    if data not in allowed:
+        raise ChoiceError(
+            f"task {profile.task.value!r} cannot use data set {data.value!r}; valid: "
+            + ", ".join(d.value for d in allowed)
+        )
+    return dataclasses.replace(profile, data=data)

@@ -20,6 +20,7 @@ from bench import data, machine, probes, sweep
 from bench.config import Profile, Task, TransformName
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split
+from bench.profiles import get_profile
 from bench.results import ResultStore
 from bench.sweep import Row
 from bench.train import ModelSpec, TrainRecord, fit
@@ -116,6 +117,14 @@ GROUPS: dict[Task, GroupFn] = {
 }
 
 
+def run_name(profile: Profile) -> str:
+    """The result folder of a run: the profile's name, plus the data set when it is not the
+    profile's own (so runs on different data never mix)."""
+    name = profile.name.value
+    own = get_profile(profile.task, profile.name).data
+    return name if profile.data == own else f"{name}-{profile.data.value}"
+
+
 def model_specs(profile: Profile, seeds: tuple[int, ...] | None) -> list[ModelSpec]:
     """Every (family, augmentation, seed) the profile trains."""
     return [
@@ -151,7 +160,7 @@ class TaskRun:
         self.verbose = verbose
         self.prepared = prepare(profile, source, options)
         self.masks = sweep.group_masks(self.prepared.test, GROUPS[profile.task](self.prepared))
-        self.folder = Path(results_dir) / profile.task.value / profile.name.value
+        self.folder = Path(results_dir) / profile.task.value / run_name(profile)
         self.store = ResultStore(self.folder)
         self._loaded: _Loaded | None = None
         self._cell_index = {cell: i for i, cell in enumerate(sweep.cells(profile.grid))}

@@ -107,9 +107,15 @@ def _pipeline(train: Split, n_classes: int, spec: ModelSpec, profile: Profile) -
 
 
 def _without_names(config: object) -> object:
-    """A Keras config with every ``name`` entry removed (Keras numbers names per session)."""
+    """A Keras config without layer and model names (Keras numbers them per session).
+
+    Only the ``name`` of a layer or model config (one that has ``trainable``) goes;
+    other names, such as a dtype policy's ``float32``, stay in the key.
+    """
     if isinstance(config, dict):
-        return {k: _without_names(v) for k, v in config.items() if k != "name"}
+        is_layer = "trainable" in config
+        return {k: _without_names(v) for k, v in config.items()
+                if not (is_layer and k == "name")}
     if isinstance(config, list):
         return [_without_names(v) for v in config]
     return config

@@ -8,14 +8,12 @@ finishes; the task's report is written when the module's tests are done.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 
 import pytest
 
-from bench.config import DataName, parse_choice
-from bench.profiles import get_profile
+from bench.profiles import get_profile, with_data
 from bench.sweep import cells
 
 
@@ -33,9 +31,7 @@ def suite_profile(config: pytest.Config, task: str):
     """The profile a suite runs, with the --bench-data override applied."""
     profile = get_profile(task, config.getoption("--bench-profile"))
     data = config.getoption("--bench-data")
-    if data is not None:
-        profile = dataclasses.replace(profile, data=parse_choice(DataName, data, "data set"))
-    return profile
+    return profile if data is None else with_data(profile, data)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -12,6 +12,7 @@ from bench.cli import main
         (["run", "mnsit"], "unknown task 'mnsit'; valid choices: mnist, gender, cifar10"),
         (["run", "mnist", "--profile", "fast"], "valid choices: smoke, quick, book"),
         (["run", "mnist", "--data", "mnist-50k"], "unknown data set"),
+        (["run", "gender", "--data", "mnist-5k"], "task 'gender' cannot use data set 'mnist-5k'"),
         (["run", "mnist", "--seeds", "0,x"], "--seeds must be comma-separated integers"),
         (["run", "mnist", "--families", "cnn,rnn"], "unknown model family 'rnn'"),
         (["run", "mnist", "--augmentations", "flip"], "unknown augmentation 'flip'"),
