@@ -208,13 +208,18 @@ def paired_bootstrap_difference(correct_a: np.ndarray, correct_b: np.ndarray,
     """(mean(a) - mean(b), low, high) over the same test images, resampled jointly.
 
     ``correct_a`` and ``correct_b`` are (N,) bool for the same images under two models or
-    conditions; the values are fractions (multiply by 100 for percentage points).
+    conditions, or (S, N) for S seeds of each on the same N images: then each image's
+    difference is averaged over the seeds before the images are resampled, so the images
+    are drawn once for all seeds. The values are fractions (x 100 for percentage points).
     """
-    a = _correct_vector("correct_a", correct_a)
-    b = _correct_vector("correct_b", correct_b)
+    ndim = np.ndim(correct_a)
+    if ndim not in (1, 2):
+        raise ValueError(f"correct_a must be (N,) or (S, N), got shape {np.shape(correct_a)}")
+    a = _correct_vector("correct_a", correct_a, ndim)
+    b = _correct_vector("correct_b", correct_b, ndim)
     _same_shape("correct_a", a, "correct_b", b)
     _check_bootstrap(n_resamples, confidence)
-    differences = a - b
+    differences = (a - b).reshape(-1, a.shape[-1]).mean(axis=0)
     low, high = _percentile_interval(_bootstrap_means(differences, rng, n_resamples), confidence)
     return float(differences.mean()), low, high
 

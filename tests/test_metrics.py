@@ -348,3 +348,23 @@ def test_significant_rejects_reversed_interval():
 def test_input_validation_names_argument_and_shape(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_paired_bootstrap_over_seeds_draws_images_once():
+    # Two seeds on 4 images. Seed 0: a beats b on image 0; seed 1: on images 0 and 1.
+    # Per image, averaged over seeds: (1 + 1)/2, (0 + 1)/2, 0, 0 -> mean 0.375.
+    a = np.array([[1, 0, 0, 1], [1, 1, 0, 1]], dtype=bool)
+    b = np.array([[0, 0, 0, 1], [0, 0, 0, 1]], dtype=bool)
+    diff, low, high = metrics.paired_bootstrap_difference(a, b, np.random.default_rng(0))
+    assert diff == pytest.approx(0.375)
+    assert 0.0 <= low <= diff <= high <= 1.0
+    # One image, a wins in seed 0 and loses in seed 1: its averaged difference is 0, and
+    # resampling the image (not the seed-image pairs) cannot move it.
+    a1, b1 = np.array([[1], [0]], dtype=bool), np.array([[0], [1]], dtype=bool)
+    assert metrics.paired_bootstrap_difference(a1, b1, np.random.default_rng(0)) == (0, 0, 0)
+
+
+def test_paired_bootstrap_rejects_mismatched_seed_arrays():
+    with pytest.raises(ValueError, match="shape"):
+        metrics.paired_bootstrap_difference(np.ones((2, 4), bool), np.ones((3, 4), bool),
+                                            np.random.default_rng(0))
