@@ -136,8 +136,9 @@ def render_front_page(runs: list[RunData], forward_pass: bool) -> str:
         table_rows += run_table_rows(run)
     headers = [
         "task / profile", "model", "augmentation", "n test", "seeds", "grid extremes", "clean",
-        "largest shift", "largest rotation", "extreme scales", "worst-of-grid (±3 px, ±30°)",
-        "relative robustness (mean of 4)",
+        "largest shift", "largest rotation", "extreme scales",
+        f"worst-of-grid ({summary.describe_limits(summary.ENGSTROM_LIMITS)})",
+        "relative robustness (mean over transforms)",
     ]
     lines_out += [
         "",

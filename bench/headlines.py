@@ -36,7 +36,7 @@ def headline_magnitude(summary: pd.DataFrame, transform: str) -> float | None:
     if transform.startswith("shift") and 3.0 in magnitudes:
         return 3.0
     identity = IDENTITY[transform]
-    return max(magnitudes, key=lambda m: (abs(m - identity), m))
+    return max(magnitudes, key=lambda m: (round(abs(m - identity), 6), m))
 
 
 def _cell(summary: pd.DataFrame, family: str, augmentation: str, transform: str, magnitude: float):

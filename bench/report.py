@@ -41,13 +41,19 @@ class RunData:
 
     @classmethod
     def load(cls, folder: Path) -> RunData:
+        """Read a run folder, keeping only the latest model of each (family, augmentation,
+        seed): rows of a model retrained later (new library versions, say) are left out."""
         folder = Path(folder)
+        models = results.load_records(folder, results.MODELS)
+        latest = {(m["family"], m["augmentation"], m["seed"]): m for m in models}
+        keys = {m["key"] for m in latest.values()}
         return cls(
             task=folder.parent.name,
             profile=folder.name,
-            rows=results.load_rows(folder),
-            models=results.load_records(folder, results.MODELS),
-            probes=results.load_records(folder, results.PROBES),
+            rows=[r for r in results.load_rows(folder) if r.model_key in keys],
+            models=list(latest.values()),
+            probes=[p for p in results.load_records(folder, results.PROBES)
+                    if p["model_key"] in keys],
             dataset=results.load_dataset_info(folder),
         )
 
@@ -136,8 +142,9 @@ def robustness_table(frame: pd.DataFrame, rows: Sequence[Row]) -> str:
                                                key=lambda item: model_order(item[0])):
         line = [family.upper(), augmentation]
         for transform in transforms:
-            value = part[part["transform"] == transform].iloc[0]
-            line.append(_mean_std(value["mean"], value["std"], value["seeds"], ".3f"))
+            value = part[part["transform"] == transform]
+            line.append(_mean_std(value["mean"].iloc[0], value["std"].iloc[0],
+                                  value["seeds"].iloc[0], ".3f") if len(value) else "")
         for grid in (worst, random):
             w = grid[(grid["family"] == family) & (grid["augmentation"] == augmentation)]
             line.append(_mean_std(w["mean"].iloc[0] * 100, w["std"].iloc[0] * 100,
@@ -280,8 +287,9 @@ def render_markdown(run: RunData, figures: dict[str, str]) -> str:
     out += ["## Robustness summary", "",
             "Relative robustness: area under the accuracy-vs-magnitude curve divided by clean "
             "accuracy times the magnitude range (1 = no loss). Worst-of-grid: share of test "
-            "images classified correctly at every swept shift within ±3 px and rotation within "
-            "±30 degrees; random-of-grid: at one of those cells drawn per image (see "
+            "images classified correctly at every swept cell within "
+            f"{summary.describe_limits(summary.ENGSTROM_LIMITS)} of the identity; "
+            "random-of-grid: at one of those cells drawn per image (see "
             "docs/metrics.md). Mean ± std over seeds.", "",
             robustness_table(frame, run.rows), ""]
     if run.probes:

@@ -63,7 +63,7 @@ class ResultStore:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._lock = FileLock(str(self.folder) + ".lock")
-        self._cells: dict[tuple[str, str, float], list[Row]] = {}
+        self._cells: dict[tuple[str, str, float], dict[str, Row]] = {}
         self._probes: list[dict] = []
         self._model_keys: set[str] = set()
 
@@ -84,7 +84,8 @@ class ResultStore:
         return self
 
     def _index(self, row: Row) -> None:
-        self._cells.setdefault((row.model_key, row.transform, float(row.magnitude)), []).append(row)
+        cell = (row.model_key, row.transform, float(row.magnitude))
+        self._cells.setdefault(cell, {})[row.group] = row  # a recomputed cell replaces rows
 
     def __exit__(self, *exc_info: object) -> None:
         self._lock.release()
@@ -129,13 +130,14 @@ class ResultStore:
     def write_dataset(self, provenance: dict) -> None:
         (self.folder / DATASET).write_text(json.dumps(provenance, indent=1, sort_keys=True))
 
-    def done_cells(self, model_key: str) -> frozenset[tuple[str, float]]:
-        """(transform, magnitude) cells already stored for a model."""
-        return frozenset((t, m) for key, t, m in self._cells if key == model_key)
+    def done_cells(self, model_key: str, n_groups: int) -> frozenset[tuple[str, float]]:
+        """(transform, magnitude) cells stored for a model with all ``n_groups`` group rows."""
+        return frozenset((t, m) for (key, t, m), groups in self._cells.items()
+                         if key == model_key and len(groups) == n_groups)
 
     def rows_of(self, model_key: str, transform: str, magnitude: float) -> list[Row]:
-        """The stored rows of one model's cell ([] if not computed yet)."""
-        return list(self._cells.get((model_key, transform, float(magnitude)), []))
+        """The stored rows of one model's cell, one per group ([] if not computed yet)."""
+        return list(self._cells.get((model_key, transform, float(magnitude)), {}).values())
 
     def probes_of(self, model_key: str, probe: str) -> list[dict]:
         """The stored probe records of one model."""

@@ -197,8 +197,8 @@ class TaskRun:
         """The rows of one cell for one model: stored ones, else computed and stored."""
         loaded = self.load(spec)
         stored = self.store.rows_of(loaded.record.key, transform.value, magnitude)
-        if stored:
-            return stored
+        if len(stored) == len(self.masks):
+            return stored  # a cell cut short by a crash (fewer groups) is computed again
         index = self._cell_index[(transform, magnitude)]
         rows = sweep.evaluate_cell(
             loaded.model, loaded.tag, self.prepared.test, loaded.clean, transform, magnitude,
@@ -210,7 +210,7 @@ class TaskRun:
     def sweep(self, spec: ModelSpec) -> None:
         """Every cell of the grid for one model, with a progress bar."""
         key = self.load(spec).record.key
-        done = self.store.done_cells(key)
+        done = self.store.done_cells(key, len(self.masks))
         todo = [cell for cell in self._cell_index if (cell[0].value, cell[1]) not in done]
         for transform, magnitude in tqdm(todo, desc=f"sweep {spec.label}", unit="cell",
                                          disable=self.verbose == 0):

@@ -16,7 +16,7 @@ import pandas as pd
 from bench import metrics
 from bench.config import Augmentation, Family
 from bench.sweep import ALL, Row, unpack_bits
-from bench.transforms import IDENTITY
+from bench.transforms import IDENTITY, UNITS
 
 MODEL_COLUMNS = ["family", "augmentation"]
 _FAMILY_ORDER = {family.value: i for i, family in enumerate(Family)}
@@ -77,14 +77,20 @@ def clean(summary: pd.DataFrame, group: str = ALL) -> pd.DataFrame:
 
 
 def relative_robustness(frame: pd.DataFrame) -> pd.DataFrame:
-    """Relative robustness per model x transform (group ``all``), mean and std over seeds."""
+    """Relative robustness per model x transform (group ``all``), mean and std over seeds.
+
+    Only complete curves count: a model interrupted before every magnitude of a transform
+    was swept is left out of that transform's figure.
+    """
     records = []
-    for (family, augmentation, transform, seed), part in frame[frame["group"] == ALL].groupby(
+    rows = frame[frame["group"] == ALL]
+    swept = rows.groupby("transform")["magnitude"].nunique()
+    for (family, augmentation, transform, seed), part in rows.groupby(
         [*MODEL_COLUMNS, "transform", "seed"]
     ):
         part = part.sort_values("magnitude")
-        if len(part) < 2:
-            continue  # an interrupted run: no curve yet
+        if len(part) < max(2, swept[transform]):
+            continue
         value = metrics.relative_robustness(
             part["magnitude"].tolist(), part["accuracy"].tolist(), part["clean_accuracy"].iloc[0]
         )
@@ -107,17 +113,33 @@ def _seed_stats(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 ENGSTROM_LIMITS = {"shift_x": 3.0, "shift_y": 3.0, "rotate": 30.0}
 
 
+def describe_limits(limits: dict[str, float]) -> str:
+    """Words for a grid's limits, e.g. ``shift_x ±3 px, shift_y ±3 px, rotate ±30 deg``."""
+    return ", ".join(f"{name} ±{limit:g} {UNITS[name]}" for name, limit in limits.items())
+
+
 def _grid_correct(rows: Sequence[Row], limits: dict[str, float]) -> dict[tuple, np.ndarray]:
-    """(family, augmentation, seed) -> (G, N) correctness over the grid's cells."""
-    by_model: dict[tuple, list[np.ndarray]] = {}
+    """(family, augmentation, seed) -> (G, N) correctness over the grid's cells.
+
+    The untransformed image is one grid point (the identity cells of the different
+    transforms are the same images, so only one is kept); models that miss a cell of the
+    grid (an interrupted run) are left out.
+    """
+    cells: dict[tuple, dict[tuple, np.ndarray]] = {}
     for row in rows:
         if row.group != ALL or row.transform not in limits:
             continue
         if abs(row.magnitude - IDENTITY[row.transform]) > limits[row.transform]:
             continue
+        identity = round(abs(row.magnitude - IDENTITY[row.transform]), 6) == 0
+        cell = ("identity",) if identity else (row.transform, row.magnitude)
         key = (row.family, row.augmentation, row.seed)
-        by_model.setdefault(key, []).append(unpack_bits(row.correct_bits, row.n))
-    return {key: np.stack(bits) for key, bits in by_model.items()}
+        cells.setdefault(key, {})[cell] = unpack_bits(row.correct_bits, row.n)
+    if not cells:
+        return {}
+    grid_size = max(len(model_cells) for model_cells in cells.values())
+    return {key: np.stack(list(model_cells.values()))
+            for key, model_cells in cells.items() if len(model_cells) == grid_size}
 
 
 def worst_of_grid(rows: Sequence[Row], limits: dict[str, float]) -> pd.DataFrame:

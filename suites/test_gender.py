@@ -5,6 +5,7 @@ Needs the faces: ``BENCH_DATA_DIR=../shared/datasets pytest suites/test_gender.p
 Results are broken down by age band and race where the data records them.
 """
 
+import pytest
 from checks import check_cell
 
 TASK = "gender"
@@ -19,7 +20,7 @@ def test_groups_cover_every_test_image(task_run):
     masks = task_run.masks
     bands = [m for name, m in masks.items() if name.startswith("age:")]
     if not bands:
-        return  # a source without ages has no age groups; nothing to cover
+        pytest.skip("this face source records no ages, so there are no age groups")
     covered = sum(mask.astype(int) for mask in bands)
     known = task_run.prepared.test.meta["age"].notna().to_numpy()
     assert (covered[known] == 1).all() and (covered[~known] == 0).all()

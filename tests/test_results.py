@@ -19,7 +19,8 @@ def test_rows_round_trip_and_done_cells(tmp_path):
     with ResultStore(tmp_path / "run") as store:
         store.append_rows([make_row(-1.0), make_row(1.0)])
         store.append_rows([make_row(2.0, model_key="k2")])
-        assert store.done_cells("k1") == {("shift_x", -1.0), ("shift_x", 1.0)}
+        assert store.done_cells("k1", n_groups=1) == {("shift_x", -1.0), ("shift_x", 1.0)}
+        assert store.done_cells("k1", n_groups=2) == set()  # a group row is missing
     assert load_rows(tmp_path / "run") == [make_row(-1.0), make_row(1.0), make_row(2.0, "k2")]
 
 
