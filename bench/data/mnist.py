@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ from sklearn.model_selection import train_test_split
 from bench.data.npz import read_keras_npz
 from bench.data.paths import data_dir, keras_datasets_dir
 from bench.data.types import DataError, Dataset, Split, make_dataset
+
+log = logging.getLogger(__name__)
 
 CLASSES = tuple(str(digit) for digit in range(10))
 
@@ -44,8 +47,10 @@ def load_mnist(source: Path | None) -> Dataset:
     if source is not None:
         return read_npz(Path(source))
     folder = data_dir()
-    if folder is not None:
+    if folder is not None and (folder / "mnist.npz").is_file():
         return read_npz(folder / "mnist.npz")
+    if folder is not None:
+        log.warning("BENCH_DATA_DIR=%s holds no mnist.npz; trying the Keras cache", folder)
     cached = keras_datasets_dir() / "mnist.npz"
     if cached.is_file():
         return read_npz(cached)
