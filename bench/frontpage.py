@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from bench import headlines, summary
+from bench import headlines, metrics, summary
 from bench.report import RunData, report_name
 from bench.sweep import ALL
 from bench.transforms import IDENTITY
@@ -31,13 +30,17 @@ def _extreme_accuracy(frame: pd.DataFrame, transforms: tuple[str, ...]) -> pd.Da
     )
 
 
-def _fmt(values: pd.Series, scale: float = 100.0, fmt: str = ".1f") -> str:
-    """mean ± std over seeds (bare mean for one seed)."""
-    mean, std, seeds = float(np.mean(values)), 0.0, len(values)
-    if seeds > 1:
-        std = float(np.std(values, ddof=1))
-        return f"{mean * scale:{fmt}} ± {std * scale:{fmt}}"
-    return f"{mean * scale:{fmt}}"
+def _fmt(values: pd.Series, std: float | None = None, seeds: int | None = None) -> str:
+    """Per-seed values as ``mean ± std`` in % (the bare mean for one seed, empty for none).
+    ``std`` and ``seeds`` are given when ``values`` already holds a mean over seeds."""
+    if len(values) == 0:
+        return ""
+    mean, spread, count = metrics.seed_summary(values.tolist())
+    if std is not None:
+        spread, count = std, seeds
+    if count > 1:
+        return f"{mean * 100:.1f} ± {spread * 100:.1f}"
+    return f"{mean * 100:.1f}"
 
 
 def _extremes_label(frame: pd.DataFrame) -> str:
@@ -80,26 +83,24 @@ def run_table_rows(run: RunData) -> list[list[str]]:
     n_test = int(frame.loc[frame["group"] == ALL, "n"].max())
     link = f"[{run.task}/{run.profile}]({report_name(run.task, run.profile)}.md)"
     lines = []
-    for (family, augmentation), part in sorted(clean.groupby(["family", "augmentation"]),
-                                               key=lambda item: summary.model_order(item[0])):
-        def pick(table: pd.DataFrame, column: str = "accuracy",
-                 family: str = family, augmentation: str = augmentation) -> pd.Series:
-            return table[(table["family"] == family)
-                         & (table["augmentation"] == augmentation)][column]
-
-        w = worst[(worst["family"] == family) & (worst["augmentation"] == augmentation)]
-        r = pick(relative, "mean")
+    for model, part in sorted(clean.groupby(["family", "augmentation"]),
+                              key=lambda item: summary.model_order(item[0])):
+        w = _of_model(worst, model)
+        r = _of_model(relative, model)["mean"]
         lines.append([
-            link, family.upper(), augmentation, f"{n_test:,}", str(part["seed"].nunique()),
+            link, model[0].upper(), model[1], f"{n_test:,}", str(part["seed"].nunique()),
             _extremes_label(frame), _clean_cell(part),
-            _fmt(pick(extremes["shift"])), _fmt(pick(extremes["rotate"])),
-            _fmt(pick(extremes["scale"])),
-            (f"{w['mean'].iloc[0] * 100:.1f}" + (f" ± {w['std'].iloc[0] * 100:.1f}"
-                                                  if w["seeds"].iloc[0] > 1 else ""))
-            if len(w) else "",
+            *(_fmt(_of_model(extremes[name], model)["accuracy"])
+              for name in ("shift", "rotate", "scale")),
+            _fmt(w["mean"], std=w["std"].iloc[0], seeds=w["seeds"].iloc[0]) if len(w) else "",
             f"{r.mean():.3f}" if len(r) else "",
         ])
     return lines
+
+
+def _of_model(table: pd.DataFrame, model: tuple[str, str]) -> pd.DataFrame:
+    """The rows of ``table`` that belong to one (family, augmentation)."""
+    return table[(table["family"] == model[0]) & (table["augmentation"] == model[1])]
 
 
 def preferred_runs(runs: list[RunData]) -> dict[str, RunData]:

@@ -35,19 +35,24 @@ def suite_profile(config: pytest.Config, task: str):
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "cell" not in metafunc.fixturenames:
+    """``cell``: one test per model x transform x magnitude (``mnist-cnn-shift-s0-rotate+30``);
+    ``model_spec``: one test per model (``mnist-cnn-shift-s0``)."""
+    if not {"cell", "model_spec"} & set(metafunc.fixturenames):
         return
     from bench.runner import model_specs
 
     task = metafunc.module.TASK
-    profile = suite_profile(metafunc.config, task)
-    params, ids = [], []
-    for spec in model_specs(profile, None):
-        for transform, magnitude in cells(profile.grid):
-            params.append((spec, transform, magnitude))
-            ids.append(f"{task}-{spec.label[:-len(f'-s{spec.seed}')]}-s{spec.seed}-"
-                       f"{transform.value}{magnitude:+g}")
-    metafunc.parametrize("cell", params, ids=ids)
+    specs = model_specs(suite_profile(metafunc.config, task), None)
+    if "model_spec" in metafunc.fixturenames:
+        metafunc.parametrize("model_spec", specs, ids=[f"{task}-{s.label}" for s in specs])
+        return
+    grid = cells(suite_profile(metafunc.config, task).grid)
+    metafunc.parametrize(
+        "cell",
+        [(spec, transform, magnitude) for spec in specs for transform, magnitude in grid],
+        ids=[f"{task}-{spec.label}-{transform.value}{magnitude:+g}"
+             for spec in specs for transform, magnitude in grid],
+    )
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,11 @@ def test_cell(task_run, cell):
     check_cell(task_run, cell)
 
 
-def test_mean_one_probe(task_run):
-    """The cookbook's mean "1", shifted: one probability per shift, highest near 0 px."""
-    from bench.runner import model_specs
-
-    for spec in model_specs(task_run.profile, None):
-        points = task_run.probe(spec)
-        shifts = [p["shift_px"] for p in points]
-        assert shifts == list(task_run.profile.magnitudes("shift_x"))
-        probability = np.array([p["probability"] for p in points])
-        assert np.all((probability >= 0) & (probability <= 1))
-        assert points[0]["n_images"] == int(np.sum(task_run.prepared.test.y == 1))
+def test_mean_one_probe(task_run, model_spec):
+    """The cookbook's mean "1", shifted: one probability of class 1 per swept shift."""
+    points = task_run.probe(model_spec)
+    shifts = [p["shift_px"] for p in points]
+    assert shifts == list(task_run.profile.magnitudes("shift_x"))
+    probability = np.array([p["probability"] for p in points])
+    assert np.all((probability >= 0) & (probability <= 1))
+    assert points[0]["n_images"] == int(np.sum(task_run.prepared.test.y == 1))
