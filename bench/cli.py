@@ -75,6 +75,7 @@ def _choices(text: str | None, enum: type, what: str) -> tuple | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Train, sweep, store and report one task under one profile."""
     import dataclasses
 
     from bench.profiles import get_profile, with_data
@@ -133,6 +134,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """Print the valid names of everything ``bench run`` takes."""
     from bench.profiles import PROFILES
 
     print("tasks and profiles:")

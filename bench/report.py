@@ -80,8 +80,11 @@ def _spread(row: pd.Series) -> float:
 
 def _spread_note(table: pd.DataFrame) -> str:
     seeds = int(table["seeds"].max())
-    if seeds > 1:
+    if seeds > 1 and table["seeds"].min() == seeds:
         return f"mean ± sample standard deviation over {seeds} seeds"
+    if seeds > 1:
+        return ("mean ± sample standard deviation over the seeds each model has (see the "
+                "seeds column); ± half the 95% bootstrap interval for single-seed models")
     return "± half the width of the 95% bootstrap interval over test images (one seed)"
 
 

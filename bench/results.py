@@ -123,6 +123,7 @@ class ResultStore:
             self._model_keys.add(data["key"])
 
     def append_probes(self, probes: Iterable[dict]) -> None:
+        """Append probe records (e.g. the mean-"1" points) and force them to disk."""
         probes = list(probes)
         self._append(PROBES, probes)
         self._probes.extend(probes)
@@ -155,5 +156,11 @@ def load_records(folder: Path, name: str) -> list[dict]:
 
 
 def load_dataset_info(folder: Path) -> dict:
+    """The run's dataset.json; FileNotFoundError (with what to do) when it is missing."""
     path = Path(folder) / DATASET
-    return json.loads(path.read_text()) if path.is_file() else {}
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the report needs the data provenance; run the same "
+            "`bench run` again (it reuses stored cells and cached models) to rewrite it"
+        )
+    return json.loads(path.read_text())

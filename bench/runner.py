@@ -78,6 +78,7 @@ GroupFn = Callable[[PreparedData], dict[str, np.ndarray]]
 
 
 def no_groups(prepared: PreparedData) -> dict[str, np.ndarray]:
+    """No breakdown beyond ``all``."""
     return {}
 
 
