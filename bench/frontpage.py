@@ -8,7 +8,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from bench import headlines, metrics, summary
-from bench.report import RunData, report_name
+from bench.report import RunData, report_name, trained_ranges
 from bench.sweep import ALL
 from bench.transforms import IDENTITY
 
@@ -130,7 +130,8 @@ def render_front_page(runs: list[RunData], forward_pass: bool) -> str:
     for task, run in preferred_runs(runs).items():
         table = summary.over_seeds(summary.rows_frame(run.rows))
         words = f"{_TASK_WORDS.get(task, task)} (`{run.profile}` profile)"
-        for sentence in headlines.sentences(table, run.rows, words):
+        for sentence in headlines.sentences(table, run.rows, words,
+                                            trained_ranges(run.dataset)):
             lines_out.append(f"- {sentence}")
     table_rows = []
     for run in runs:

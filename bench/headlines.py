@@ -84,8 +84,33 @@ def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def sentences(summary: pd.DataFrame, rows: Sequence[Row], task_name: str) -> list[str]:
-    """One or two sentences per swept transform, generated from the numbers."""
+def _lifts(summary: pd.DataFrame, rows: Sequence[Row], families: list[str], policy: str,
+           transform: str, magnitude: float) -> list[str]:
+    """Per family: 'the CNN from A% to B% (+d pp, 95% CI ..., verdict)' at one cell."""
+    lifted = []
+    for family in families:
+        plain = _cell(summary, family, "none", transform, magnitude)
+        cell = _cell(summary, family, policy, transform, magnitude)
+        result = compare(rows, (family, policy), (family, "none"), transform, magnitude)
+        if plain is None or cell is None or result is None:
+            continue
+        diff, low, high, significant = result
+        verdict = "significant" if significant else "not significant"
+        lifted.append(
+            f"the {family.upper()} from {_pct(plain['accuracy'])} to {_pct(cell['accuracy'])} "
+            f"({diff:+.1f} pp, 95% CI {low:+.1f} to {high:+.1f}, {verdict})"
+        )
+    return lifted
+
+
+def sentences(summary: pd.DataFrame, rows: Sequence[Row], task_name: str,
+              trained_ranges: dict[str, float] | None = None) -> list[str]:
+    """One to three sentences per swept transform, generated from the numbers.
+
+    trained_ranges: transform -> the largest magnitude its augmentation policy trained on
+    (px, degrees, scale factor); where that magnitude is on the grid, the effect of the
+    policy there is stated too.
+    """
     families = [f for f in ("cnn", "mlp") if f in set(summary["family"])]
     out = []
     for transform in ("shift_x", "shift_y", "rotate", "scale"):
@@ -104,18 +129,16 @@ def sentences(summary: pd.DataFrame, rows: Sequence[Row], task_name: str) -> lis
         if kept:
             out.append(f"On {task_name}, under {phrase}, " + " and ".join(kept) + ".")
         policy = MATCHING_POLICY[transform]
-        lifted = []
-        for family in families:
-            cell = _cell(summary, family, policy, transform, magnitude)
-            result = compare(rows, (family, policy), (family, "none"), transform, magnitude)
-            if cell is None or result is None:
-                continue
-            diff, low, high, significant = result
-            verdict = "significant" if significant else "not significant"
-            lifted.append(
-                f"the {family.upper()} to {_pct(cell['accuracy'])} ({diff:+.1f} pp, 95% CI "
-                f"{low:+.1f} to {high:+.1f}, {verdict})"
-            )
+        lifted = _lifts(summary, rows, families, policy, transform, magnitude)
         if lifted:
             out.append(f"Training with {policy} augmentation moves " + " and ".join(lifted) + ".")
+        trained = (trained_ranges or {}).get(transform)
+        swept = set(summary.loc[summary["transform"] == transform, "magnitude"])
+        if trained is not None and trained in swept and trained != magnitude:
+            lifted = _lifts(summary, rows, families, policy, transform, trained)
+            if lifted:
+                out.append(
+                    f"At {_PHRASE[transform].format(m=trained)}, the edge of the range "
+                    f"{policy} augmentation trains on, it moves " + " and ".join(lifted) + "."
+                )
     return out

@@ -258,6 +258,20 @@ def setup_section(run: RunData) -> list[str]:
     return lines
 
 
+def trained_ranges(dataset_info: dict) -> dict[str, float]:
+    """transform -> the edge of the augmentation range (px, degrees, largest zoom factor),
+    from the profile's ranges stored with the run ({} for runs that predate them)."""
+    ranges = dataset_info.get("augment")
+    if not ranges:
+        return {}
+    return {
+        "shift_x": ranges["shift_px"],
+        "shift_y": ranges["shift_px"],
+        "rotate": ranges["rotate_deg"],
+        "scale": round(1 + ranges["scale_frac"], 6),
+    }
+
+
 def render_markdown(run: RunData, figures: dict[str, str]) -> str:
     """The whole report. ``figures`` maps transform -> relative path of its PNG."""
     frame = summary.rows_frame(run.rows)
@@ -276,7 +290,8 @@ def render_markdown(run: RunData, figures: dict[str, str]) -> str:
         "",
     ]
     task_words = _IN_SENTENCE.get(run.task, run.task)
-    out += [f"- {s}" for s in headlines.sentences(table, run.rows, task_words)]
+    out += [f"- {s}" for s in headlines.sentences(table, run.rows, task_words,
+                                                   trained_ranges(run.dataset))]
     out += ["", "## Plots", ""]
     out += [f"![{t}]({path})" for t, path in figures.items()]
     out += ["", "## Clean accuracy", "", clean_table(table, run.models), ""]

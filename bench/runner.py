@@ -56,6 +56,7 @@ class PreparedData:
             n_train_used=len(self.train.y),
             n_test_used=len(self.test.y),
             environment=machine.environment(),
+            augment=asdict(profile.augment),
             subset=(
                 f"stratified subsets of {profile.n_train or 'all'} train / "
                 f"{profile.n_test or 'all'} test images, seed {profile.subset_seed}"

@@ -88,8 +88,17 @@ def test_sentences_state_numbers_and_significance(run):
     assert "the CNN keeps 51.0% of its 90.0% clean accuracy" in text
     # CNN: 85% vs 50% / 52% on the same images -> +34 pp, significant;
     # MLP: 31% vs 30% -> +1 pp (12 images won, 10 lost per seed), not significant.
-    assert "the CNN to 85.0% (+34.0 pp" in text and "significant)" in text
-    assert "the MLP to 31.0% (+1.0 pp" in text and "not significant" in text
+    assert "the CNN from 51.0% to 85.0% (+34.0 pp" in text and "significant)" in text
+    assert "the MLP from 30.0% to 31.0% (+1.0 pp" in text and "not significant" in text
+    assert "edge of the range" not in text  # no trained ranges given
+
+
+def test_sentences_quote_the_trained_range(run):
+    table = summary.over_seeds(summary.rows_frame(run.rows))
+    text = " ".join(headlines.sentences(table, run.rows, "MNIST", {"shift_x": 1.0}))
+    # at +1 px: plain CNN 80% / 82% -> 81%, with shift augmentation 90%
+    assert ("At a horizontal shift of 1 px, the edge of the range shift augmentation trains "
+            "on, it moves the CNN from 81.0% to 90.0%") in text
 
 
 def test_compare_is_significant_only_when_seeds_agree(run):
