@@ -90,7 +90,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if policies:
         profile = dataclasses.replace(profile, augmentations=policies)
     seeds = _seeds(args.seeds)
-    from bench import report, runner  # imports TensorFlow: only once the arguments are valid
+    # TensorFlow is imported only once the arguments are valid
+    from bench import frontpage, report, runner
 
     started = time.perf_counter()
     try:
@@ -100,8 +101,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: finished cells are kept in {args.results}; run the same "
               "command again to continue.", file=sys.stderr)
         return 130
-    from bench import frontpage
-
     path = report.write_report(folder, args.out)
     front = frontpage.write_front_page(args.results, args.out)
     print(f"wrote {path} and {front} ({time.perf_counter() - started:.0f} s); "
