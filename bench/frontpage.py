@@ -12,7 +12,8 @@ from bench.report import RunData, report_name, trained_ranges
 from bench.sweep import ALL
 from bench.transforms import IDENTITY
 
-#: Which run of a task the headline sentences quote: the most thorough one present.
+#: Which run of a task the headline sentences quote: the one with the most models, and on a
+#: tie the first of these profiles.
 PROFILE_PREFERENCE = ("book", "quick", "smoke")
 _TASK_WORDS = {"mnist": "MNIST", "gender": "the face-gender task", "cifar10": "CIFAR-10"}
 
@@ -104,10 +105,16 @@ def _of_model(table: pd.DataFrame, model: tuple[str, str]) -> pd.DataFrame:
 
 
 def preferred_runs(runs: list[RunData]) -> dict[str, RunData]:
-    """The most thorough stored run of each task (book, else quick, else smoke)."""
+    """The stored run of each task with the most (family, augmentation) models; on a tie,
+    book before quick before smoke."""
+    def rank(run: RunData) -> tuple[int, int]:
+        n_models = len({(m["family"], m["augmentation"]) for m in run.models})
+        order = (PROFILE_PREFERENCE.index(run.profile) if run.profile in PROFILE_PREFERENCE
+                 else len(PROFILE_PREFERENCE))
+        return -n_models, order
+
     chosen: dict[str, RunData] = {}
-    for run in sorted(runs, key=lambda r: PROFILE_PREFERENCE.index(r.profile)
-                      if r.profile in PROFILE_PREFERENCE else 99):
+    for run in sorted(runs, key=rank):
         chosen.setdefault(run.task, run)
     return chosen
 
