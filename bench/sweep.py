@@ -37,8 +37,8 @@ class ModelTag:
 
 
 @dataclass(frozen=True)
-class Row:
-    """One model x cell x image group.
+class Row(ModelTag):
+    """One model (the ModelTag fields) x cell x image group.
 
     accuracy, clean_accuracy, consistency and mean_abs_change are shares in [0, 1];
     delta_pp is accuracy minus clean accuracy in percentage points; ci_low/ci_high
@@ -47,13 +47,6 @@ class Row:
     ``all`` group, empty for other groups.
     """
 
-    task: str
-    data: str
-    profile: str
-    family: str
-    augmentation: str
-    seed: int
-    model_key: str
     transform: str
     magnitude: float
     group: str
