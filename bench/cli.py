@@ -110,9 +110,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Every task report, the forward-pass report and the front page, from stored data."""
-    from bench import frontpage, report
+    from bench import frontpage, report, results
 
-    folders = sorted(p.parent for p in Path(args.results).glob("*/*/rows.jsonl"))
+    folders = results.run_folders(args.results)
     benchmark_json = Path(args.out) / "forward_pass.json"
     if not folders and not benchmark_json.is_file():
         raise FileNotFoundError(

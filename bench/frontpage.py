@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from bench import headlines, metrics, summary
 from bench.report import RunData, report_name, trained_ranges
+from bench.results import run_folders
 from bench.sweep import ALL
 from bench.transforms import IDENTITY
 
@@ -172,8 +173,7 @@ def render_front_page(runs: list[RunData], forward_pass: bool) -> str:
 
 def write_front_page(results_dir: Path, reports_dir: Path) -> Path:
     """Write ``<reports_dir>/README.md`` from every run stored under ``results_dir``."""
-    folders = sorted(p.parent for p in Path(results_dir).glob("*/*/rows.jsonl"))
-    runs = [RunData.load(folder) for folder in folders]
+    runs = [RunData.load(folder) for folder in run_folders(results_dir)]
     path = Path(reports_dir) / "README.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     forward_pass = (Path(reports_dir) / "forward_pass.md").is_file()

@@ -2,8 +2,9 @@
 
 Layout of ``<results>/<task>/<profile>/``:
 
-- ``rows.jsonl``: one :class:`bench.sweep.Row` per line, appended and flushed to
-  disk after every cell, so an interrupted run loses nothing already computed;
+- ``rows/<model key>.jsonl``: one :class:`bench.sweep.Row` per line, appended and
+  flushed to disk after every cell, so an interrupted run loses nothing already
+  computed (one file per model keeps every file small);
 - ``models.jsonl``: one :class:`bench.train.TrainRecord` per trained model;
 - ``probes.jsonl``: task-specific extra measurements (e.g. MNIST's mean "1");
 - ``dataset.json``: provenance of the data the run used.
@@ -27,7 +28,7 @@ from bench.sweep import Row
 
 log = logging.getLogger(__name__)
 
-ROWS, MODELS, PROBES, DATASET = "rows.jsonl", "models.jsonl", "probes.jsonl", "dataset.json"
+ROWS, MODELS, PROBES, DATASET = "rows", "models.jsonl", "probes.jsonl", "dataset.json"
 
 
 class StoreBusy(RuntimeError):
@@ -75,8 +76,9 @@ class ResultStore:
             raise StoreBusy(
                 f"{self.folder} is in use by another bench run; wait for it to finish."
             ) from None
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._repair_tail(self.folder / ROWS)
+        (self.folder / ROWS).mkdir(parents=True, exist_ok=True)
+        for path in [*self.folder.glob("*.jsonl"), *(self.folder / ROWS).glob("*.jsonl")]:
+            self._repair_tail(path)
         for row in load_rows(self.folder):
             self._index(row)
         self._probes = read_jsonl(self.folder / PROBES)
@@ -102,6 +104,7 @@ class ResultStore:
             path.write_bytes(keep)
 
     def _append(self, name: str, records: Iterable[dict]) -> None:
+        """Append records to ``folder/name`` in one write, then fsync."""
         text = "".join(json.dumps(record, sort_keys=True) + "\n" for record in records)
         with open(self.folder / name, "a", encoding="utf-8") as handle:
             handle.write(text)
@@ -109,9 +112,12 @@ class ResultStore:
             os.fsync(handle.fileno())
 
     def append_rows(self, rows: Iterable[Row]) -> None:
-        """Append a cell's rows and force them to disk."""
+        """Append a cell's rows (all of one model) to that model's file, forced to disk."""
         rows = list(rows)
-        self._append(ROWS, (asdict(row) for row in rows))
+        keys = {row.model_key for row in rows}
+        if len(keys) != 1:
+            raise ValueError(f"append_rows takes the rows of one model, got keys {sorted(keys)}")
+        self._append(f"{ROWS}/{keys.pop()}.jsonl", (asdict(row) for row in rows))
         for row in rows:
             self._index(row)
 
@@ -146,8 +152,17 @@ class ResultStore:
 
 
 def load_rows(folder: Path) -> list[Row]:
-    """Every stored row of a run folder, as Row objects."""
-    return [Row(**record) for record in read_jsonl(Path(folder) / ROWS)]
+    """Every stored row of a run folder, as Row objects (model files in name order)."""
+    return [
+        Row(**record)
+        for path in sorted((Path(folder) / ROWS).glob("*.jsonl"))
+        for record in read_jsonl(path)
+    ]
+
+
+def run_folders(results_dir: Path) -> list[Path]:
+    """Every run folder (``<task>/<profile>``) under ``results_dir`` that holds rows."""
+    return sorted({p.parent.parent for p in Path(results_dir).glob(f"*/*/{ROWS}/*.jsonl")})
 
 
 def load_records(folder: Path, name: str) -> list[dict]:

@@ -17,11 +17,13 @@ Route = Callable[[http.server.BaseHTTPRequestHandler], None]
 
 @dataclass
 class LocalServer:
-    """Routes by path; ``hits`` counts the GET requests each path received."""
+    """Routes by path; ``hits`` counts the GET requests each path received, ``hung_up`` the
+    answers the client stopped reading (a timeout or size-cap test)."""
 
     port: int = 0
     routes: dict[str, Route] = field(default_factory=dict)
     hits: Counter = field(default_factory=Counter)
+    hung_up: Counter = field(default_factory=Counter)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -93,7 +95,7 @@ def serve() -> Iterator[LocalServer]:
                 else:
                     route(self)
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout or size-cap test): nothing to answer
+                state.hung_up[self.path] += 1  # the client gave up: nothing left to answer
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             """Keep test output quiet."""

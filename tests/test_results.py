@@ -22,15 +22,16 @@ def test_rows_round_trip_and_done_cells(tmp_path):
         assert store.done_cells("k1", n_groups=1) == {("shift_x", -1.0), ("shift_x", 1.0)}
         assert store.done_cells("k1", n_groups=2) == set()  # a group row is missing
     assert load_rows(tmp_path / "run") == [make_row(-1.0), make_row(1.0), make_row(2.0, "k2")]
+    assert sorted(p.name for p in (tmp_path / "run" / ROWS).iterdir()) == ["k1.jsonl", "k2.jsonl"]
 
 
 def test_a_line_cut_short_by_a_crash_is_dropped_and_appending_resumes(tmp_path):
     folder = tmp_path / "run"
     with ResultStore(folder) as store:
         store.append_rows([make_row(1.0)])
-    with open(folder / ROWS, "a") as handle:
+    with open(folder / ROWS / "k1.jsonl", "a") as handle:
         handle.write('{"task": "mni')  # the process died mid-write
-    assert len(read_jsonl(folder / ROWS)) == 1
+    assert len(read_jsonl(folder / ROWS / "k1.jsonl")) == 1
     with ResultStore(folder) as store:
         store.append_rows([make_row(2.0)])
     assert [r.magnitude for r in load_rows(folder)] == [1.0, 2.0]
