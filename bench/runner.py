@@ -65,9 +65,9 @@ class PreparedData:
         return info
 
 
-def prepare(profile: Profile, source: Path | None, options: dict | None = None) -> PreparedData:
-    """Load the profile's data set and draw its subsets."""
-    dataset = data.load(profile.data, source, **{**dict(profile.data_options), **(options or {})})
+def prepare(profile: Profile, source: Path | None) -> PreparedData:
+    """Load the profile's data set (with its loader options) and draw its subsets."""
+    dataset = data.load(profile.data, source, **dict(profile.data_options))
     return PreparedData(
         dataset,
         subset(dataset.train, profile.n_train, profile.subset_seed),
@@ -157,10 +157,10 @@ class TaskRun:
     """
 
     def __init__(self, profile: Profile, results_dir: Path, source: Path | None = None,
-                 options: dict | None = None, verbose: int = 2) -> None:
+                 verbose: int = 2) -> None:
         self.profile = profile
         self.verbose = verbose
-        self.prepared = prepare(profile, source, options)
+        self.prepared = prepare(profile, source)
         self.masks = sweep.group_masks(self.prepared.test, GROUPS[profile.task](self.prepared))
         self.folder = Path(results_dir) / profile.task.value / run_name(profile)
         self.store = ResultStore(self.folder)
@@ -243,7 +243,6 @@ def run_task(
     results_dir: Path,
     source: Path | None = None,
     seeds: tuple[int, ...] | None = None,
-    options: dict | None = None,
     verbose: int = 2,
 ) -> Path:
     """Train and sweep every model of ``profile``; returns the run's result folder.
@@ -252,7 +251,7 @@ def run_task(
     cached models, so an interrupted run continues where it stopped.
     """
     specs = model_specs(profile, seeds)
-    with TaskRun(profile, results_dir, source, options, verbose) as run:
+    with TaskRun(profile, results_dir, source, verbose) as run:
         for number, spec in enumerate(specs, start=1):
             log.info("model %d/%d: %s %s", number, len(specs), profile.task.value, spec.label)
             run.sweep(spec)
