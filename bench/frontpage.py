@@ -72,8 +72,7 @@ def _clean_cell(part: pd.DataFrame) -> str:
 def run_table_rows(run: RunData) -> list[list[str]]:
     """One front-page line per model x augmentation of one run."""
     frame = summary.rows_frame(run.rows)
-    clean = frame[(frame["group"] == ALL)
-                  & (frame["magnitude"] == frame["transform"].map(IDENTITY))]
+    clean = frame[(frame["group"] == ALL) & summary.is_identity(frame)]
     clean = clean.drop_duplicates(["family", "augmentation", "seed"])
     extremes = {
         name: _extreme_accuracy(frame, transforms)

@@ -19,6 +19,7 @@ from bench.sweep import ALL, Row, unpack_bits
 from bench.transforms import IDENTITY, UNITS
 
 MODEL_COLUMNS = ["family", "augmentation"]
+CELL_COLUMNS = ["transform", "magnitude", "group"]
 _FAMILY_ORDER = {family.value: i for i, family in enumerate(Family)}
 _POLICY_ORDER = {policy.value: i for i, policy in enumerate(Augmentation)}
 
@@ -28,7 +29,16 @@ def model_order(model: tuple[str, str]) -> tuple[int, int]:
     scale, all."""
     family, augmentation = model
     return _FAMILY_ORDER.get(family, 99), _POLICY_ORDER.get(augmentation, 99)
-CELL_COLUMNS = ["transform", "magnitude", "group"]
+
+
+def is_identity(frame: pd.DataFrame) -> pd.Series:
+    """Boolean mask of the rows whose magnitude is their transform's identity."""
+    return frame["magnitude"] == frame["transform"].map(IDENTITY)
+
+
+def _seed_std(values: pd.Series) -> float:
+    """Sample standard deviation (ddof 1) over seeds; 0.0 for a single seed."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
 def rows_frame(rows: Sequence[Row]) -> pd.DataFrame:
@@ -43,9 +53,9 @@ def over_seeds(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean and spread over seeds of every model x cell x group.
 
     Columns: family, augmentation, transform, magnitude, group, n (images),
-    seeds (count), accuracy, accuracy_std, clean_accuracy, delta_pp, delta_pp_std,
-    consistency, mean_abs_change, ci_low, ci_high (the interval of a single seed,
-    NaN when several seeds are averaged).
+    seeds (count), accuracy, accuracy_std, clean_accuracy, delta_pp, consistency,
+    mean_abs_change, ci_low, ci_high (the interval of a single seed, NaN when several
+    seeds are averaged).
     """
     keys = MODEL_COLUMNS + CELL_COLUMNS
     grouped = frame.groupby(keys, sort=True)
@@ -53,10 +63,9 @@ def over_seeds(frame: pd.DataFrame) -> pd.DataFrame:
         n=("n", "first"),
         seeds=("seed", "nunique"),
         accuracy=("accuracy", "mean"),
-        accuracy_std=("accuracy", lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0),
+        accuracy_std=("accuracy", _seed_std),
         clean_accuracy=("clean_accuracy", "mean"),
         delta_pp=("delta_pp", "mean"),
-        delta_pp_std=("delta_pp", lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0),
         consistency=("consistency", "mean"),
         mean_abs_change=("mean_abs_change", "mean"),
         ci_low=("ci_low", "first"),
@@ -69,10 +78,7 @@ def over_seeds(frame: pd.DataFrame) -> pd.DataFrame:
 
 def clean(summary: pd.DataFrame, group: str = ALL) -> pd.DataFrame:
     """The untransformed accuracy of each model (one identity cell per model)."""
-    identity = summary[
-        (summary["group"] == group)
-        & summary.apply(lambda r: r["magnitude"] == IDENTITY[r["transform"]], axis=1)
-    ]
+    identity = summary[(summary["group"] == group) & is_identity(summary)]
     return identity.drop_duplicates(subset=MODEL_COLUMNS).reset_index(drop=True)
 
 
