@@ -14,7 +14,7 @@ import pandas as pd
 
 from bench import metrics
 from bench.sweep import ALL, Row, unpack_bits
-from bench.transforms import IDENTITY
+from bench.transforms import distance_from_identity
 
 #: The augmentation policy that targets each transform.
 MATCHING_POLICY = {"shift_x": "shift", "shift_y": "shift", "rotate": "rotate", "scale": "scale"}
@@ -35,8 +35,7 @@ def headline_magnitude(summary: pd.DataFrame, transform: str) -> float | None:
         return None
     if transform.startswith("shift") and 3.0 in magnitudes:
         return 3.0
-    identity = IDENTITY[transform]
-    return max(magnitudes, key=lambda m: (round(abs(m - identity), 6), m))
+    return max(magnitudes, key=lambda m: (distance_from_identity(transform, m), m))
 
 
 def _cell(summary: pd.DataFrame, family: str, augmentation: str, transform: str, magnitude: float):

@@ -16,7 +16,7 @@ import pandas as pd
 from bench import metrics
 from bench.config import Augmentation, Family
 from bench.sweep import ALL, Row, unpack_bits
-from bench.transforms import IDENTITY, UNITS
+from bench.transforms import IDENTITY, UNITS, distance_from_identity
 
 MODEL_COLUMNS = ["family", "augmentation"]
 CELL_COLUMNS = ["transform", "magnitude", "group"]
@@ -135,10 +135,10 @@ def _grid_correct(rows: Sequence[Row], limits: dict[str, float]) -> dict[tuple, 
     for row in rows:
         if row.group != ALL or row.transform not in limits:
             continue
-        if abs(row.magnitude - IDENTITY[row.transform]) > limits[row.transform]:
+        distance = distance_from_identity(row.transform, row.magnitude)
+        if distance > limits[row.transform]:
             continue
-        identity = round(abs(row.magnitude - IDENTITY[row.transform]), 6) == 0
-        cell = ("identity",) if identity else (row.transform, row.magnitude)
+        cell = ("identity",) if distance == 0 else (row.transform, row.magnitude)
         key = (row.family, row.augmentation, row.seed)
         cells.setdefault(key, {})[cell] = unpack_bits(row.correct_bits, row.n)
     if not cells:

@@ -103,6 +103,12 @@ UNITS: dict[TransformName, str] = {
 }
 
 
+def distance_from_identity(name: TransformName | str, magnitude: float) -> float:
+    """|magnitude - identity| (px, degrees or factor), rounded to 6 decimals so that
+    0.6x and 1.4x count as equally far from 1.0x."""
+    return round(abs(magnitude - IDENTITY[TransformName(name)]), 6)
+
+
 def apply(
     name: TransformName | str, images: np.ndarray, magnitude: float, *, fill: Fill
 ) -> np.ndarray:
