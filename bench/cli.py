@@ -13,16 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.config import (
-    Augmentation,
-    ChoiceError,
-    DataName,
-    Family,
-    ProfileName,
-    Task,
-    TransformName,
-    parse_choice,
-)
+from bench.catalog import DATASETS, FAMILIES, POLICIES, TASKS, TRANSFORMS
+from bench.config import ChoiceError, ProfileName
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_REPORTS = Path("reports")
@@ -33,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="train, sweep and report one task")
-    run.add_argument("task", help=f"one of: {', '.join(t.value for t in Task)}")
+    run.add_argument("task", help=f"one of: {', '.join(TASKS.names())}")
     run.add_argument("--profile", default=ProfileName.QUICK.value,
                      help="smoke, quick (default) or book")
     run.add_argument("--source", type=Path, default=None,
@@ -67,31 +59,23 @@ def _seeds(text: str | None) -> tuple[int, ...] | None:
         raise ChoiceError(f"--seeds must be comma-separated integers, got {text!r}") from None
 
 
-def _choices(text: str | None, enum: type, what: str) -> tuple | None:
-    """Comma-separated names -> a tuple of enum members (None when not given)."""
-    if text is None:
-        return None
-    return tuple(parse_choice(enum, part, what) for part in text.split(","))
+def _names(text: str | None) -> tuple[str, ...] | None:
+    """Comma-separated names -> a tuple (None when not given); checked by the catalog."""
+    return None if text is None else tuple(text.split(","))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Train, sweep, store and report one task under one profile."""
-    import dataclasses
-
-    from bench.profiles import get_profile, with_data
+    from bench.catalog.profiles import get_profile, with_choices, with_data
 
     profile = get_profile(args.task, args.profile)
     if args.data is not None:
         profile = with_data(profile, args.data)
-    families = _choices(args.families, Family, "model family")
-    if families:
-        profile = dataclasses.replace(profile, families=families)
-    policies = _choices(args.augmentations, Augmentation, "augmentation")
-    if policies:
-        profile = dataclasses.replace(profile, augmentations=policies)
+    profile = with_choices(profile, _names(args.families), _names(args.augmentations))
     seeds = _seeds(args.seeds)
     # TensorFlow is imported only once the arguments are valid
-    from bench import frontpage, report, runner
+    from bench.render import frontpage, report
+    from bench.run import runner
 
     started = time.perf_counter()
     try:
@@ -110,9 +94,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Every task report, the forward-pass report and the front page, from stored data."""
-    from bench import frontpage, report, results
+    from bench.render import frontpage, report
+    from bench.results.loading import run_folders
 
-    folders = results.run_folders(args.results)
+    folders = run_folders(args.results)
     benchmark_json = Path(args.out) / "forward_pass.json"
     if not folders and not benchmark_json.is_file():
         raise FileNotFoundError(
@@ -120,7 +105,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             "`bench run TASK` or `tox -e bench` first"
         )
     if benchmark_json.is_file():
-        from bench.forward_report import write_forward_pass_report
+        from bench.render.forward_pass import write_forward_pass_report
 
         markdown = Path(args.out) / "forward_pass.md"
         write_forward_pass_report(benchmark_json, markdown)
@@ -134,15 +119,22 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the valid names of everything ``bench run`` takes."""
-    from bench.profiles import PROFILES
+    from bench.catalog.profiles import PROFILES
 
     print("tasks and profiles:")
-    for task in Task:
-        names = [p.value for t, p in PROFILES if t == task]
-        print(f"  {task.value}: {', '.join(names) if names else '(no profile yet)'}")
-    for title, enum in (("data sets", DataName), ("model families", Family),
-                        ("augmentations", Augmentation), ("transforms", TransformName)):
-        print(f"{title}: {', '.join(member.value for member in enum)}")
+    for task in TASKS:
+        names = [p.value for t, p in PROFILES if t == task.name]
+        print(f"  {task.name}: {', '.join(names) if names else '(no profile yet)'}"
+              f"  ({task.title}; data: {', '.join(task.datasets)})")
+    print("data sets:")
+    for data in DATASETS:
+        print(f"  {data.name}: {data.origin}")
+    print(f"model families: {', '.join(FAMILIES.names())}")
+    print(f"augmentations: {', '.join(POLICIES.names())}")
+    print("transforms:")
+    for spec in TRANSFORMS:
+        print(f"  {spec.name}: {spec.title}; identity {spec.identity:g}, trained for by "
+              f"the {spec.policy} policy")
     return 0
 
 
@@ -152,12 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = _parser().parse_args(argv)
     from bench.data.types import DataError
-    from bench.results import StoreBusy
+    from bench.results.schema import SchemaError
+    from bench.results.store import StoreBusy
 
     commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list}
     try:
         return commands[args.command](args)
-    except (DataError, ChoiceError, FileNotFoundError, StoreBusy) as error:
+    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
 

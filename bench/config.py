@@ -1,8 +1,9 @@
-"""Closed sets (str Enums) and frozen run configurations.
+"""Frozen run configurations and the few closed sets that are not catalog items.
 
-Every name a user can type (task, data set, model family, augmentation policy,
-transform, profile) is a ``str`` Enum, normalised once at the boundary with
-:func:`parse_choice`, which names the valid choices on a typo.
+Tasks, data sets, model families, augmentation policies and transforms are catalog
+items (``bench.catalog``), named by plain strings and validated there. What stays
+here: the fill mode, profile names, the user-input error, and the frozen dataclasses
+that size a run.
 """
 
 from __future__ import annotations
@@ -10,49 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
-
-
-class Task(str, Enum):
-    """A benchmark task: one problem, one model builder per family."""
-
-    MNIST = "mnist"
-    GENDER = "gender"
-    CIFAR10 = "cifar10"
-
-
-class DataName(str, Enum):
-    """A data set a task can be trained and evaluated on."""
-
-    MNIST = "mnist"
-    MNIST_5K = "mnist-5k"
-    GENDER = "gender"
-    CIFAR10 = "cifar10"
-
-
-class Family(str, Enum):
-    """Model family."""
-
-    MLP = "mlp"
-    CNN = "cnn"
-
-
-class Augmentation(str, Enum):
-    """Training-time augmentation policy."""
-
-    NONE = "none"
-    SHIFT = "shift"
-    ROTATE = "rotate"
-    SCALE = "scale"
-    ALL = "all"
-
-
-class TransformName(str, Enum):
-    """Evaluation-time transform swept over the test set."""
-
-    SHIFT_X = "shift_x"
-    SHIFT_Y = "shift_y"
-    ROTATE = "rotate"
-    SCALE = "scale"
 
 
 class Fill(str, Enum):
@@ -102,18 +60,25 @@ class AugmentRanges:
     """Ranges of the random training-time augmentation.
 
     shift_px: largest shift in pixels (each axis); rotate_deg: largest rotation in
-    degrees; scale_frac: largest relative zoom (0.2 means factors 0.8..1.2).
+    degrees; scale_frac: largest relative zoom (0.2 means factors 0.8..1.2);
+    shear_deg: largest horizontal shear angle in degrees.
     """
 
     shift_px: float
     rotate_deg: float
     scale_frac: float
+    shear_deg: float
+
+
+#: A sweep grid: (transform name, magnitudes in the transform's unit) per transform.
+Grid = tuple[tuple[str, tuple[float, ...]], ...]
 
 
 @dataclass(frozen=True)
 class Profile:
     """Everything that sizes one run of a task.
 
+    task, data, families, augmentations and the grid's transforms are catalog names.
     n_train / n_test: how many images to use (None: the whole split), drawn
     stratified with ``subset_seed``. grid: magnitudes per transform, in pixels,
     degrees or scale factor. clean_floor: the clean accuracy below which a suite
@@ -122,21 +87,21 @@ class Profile:
     """
 
     name: ProfileName
-    task: Task
-    data: DataName
+    task: str
+    data: str
     n_train: int | None
     n_test: int | None
     subset_seed: int
     train: TrainSettings
     seeds: tuple[int, ...]
-    families: tuple[Family, ...]
-    augmentations: tuple[Augmentation, ...]
+    families: tuple[str, ...]
+    augmentations: tuple[str, ...]
     augment: AugmentRanges
-    grid: tuple[tuple[TransformName, tuple[float, ...]], ...]
+    grid: Grid
     fill: Fill
     clean_floor: float
     data_options: tuple[tuple[str, object], ...] = ()
 
-    def magnitudes(self, transform: TransformName) -> tuple[float, ...]:
+    def magnitudes(self, transform: str) -> tuple[float, ...]:
         """The swept magnitudes of one transform."""
         return dict(self.grid)[transform]

@@ -21,8 +21,9 @@ MNIST_5K_TEST_SIZE = 1000
 MNIST_5K_SPLIT_SEED = 0
 
 
-def read_npz(path: Path) -> Dataset:
-    """Read MNIST from an npz in the Keras layout; DataError names what is wrong."""
+def read_npz(path: Path, name: str = "mnist", classes: tuple[str, ...] = CLASSES) -> Dataset:
+    """Read a 28x28 gray, 10-class set (MNIST, Fashion-MNIST) from an npz in the Keras
+    layout as data set ``name``; DataError names what is wrong."""
     arrays = read_keras_npz(path)
     splits = {}
     for split in ("train", "test"):
@@ -38,7 +39,7 @@ def read_npz(path: Path) -> Dataset:
         if len(y) and (y.min() < 0 or y.max() > 9):
             raise DataError(f"{path}: y_{split} has labels outside 0..9.")
         splits[split] = Split(x[..., np.newaxis], y.astype(np.int64))
-    return make_dataset("mnist", CLASSES, splits["train"], splits["test"], source=str(path))
+    return make_dataset(name, classes, splits["train"], splits["test"], source=str(path))
 
 
 def load_mnist(source: Path | None) -> Dataset:

@@ -16,8 +16,6 @@ import numpy as np
 
 from bench.npcnn.network import Network
 
-SHAPES = {"mnist": ((28, 28, 1), 10), "gender": ((50, 50, 1), 2), "cifar10": ((32, 32, 3), 10)}
-
 
 def peak_predict_bytes(network: Network, x: np.ndarray) -> int:
     """Peak bytes allocated (above what existed before) while ``network.predict(x)`` runs."""
@@ -34,17 +32,19 @@ def peak_predict_bytes(network: Network, x: np.ndarray) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bench.models import build
+    from bench.catalog import FAMILIES, TASKS
     from bench.npcnn.convert import from_keras
 
     parser = argparse.ArgumentParser(description="peak memory of one NumPy forward pass")
-    parser.add_argument("task", choices=sorted(SHAPES))
-    parser.add_argument("family", choices=["mlp", "cnn"])
+    parser.add_argument("task", choices=TASKS.names())
+    parser.add_argument("family", choices=FAMILIES.names())
     parser.add_argument("batch", type=int)
     parser.add_argument("--chunk-size", type=int, default=None, help="images per pass")
     args = parser.parse_args(argv)
-    shape, classes = SHAPES[args.task]
-    network = from_keras(build(args.task, args.family, shape, classes), chunk_size=args.chunk_size)
+    task = TASKS[args.task]
+    shape = task.input_shape
+    model = FAMILIES[args.family].build(task.name, shape, task.n_classes)
+    network = from_keras(model, chunk_size=args.chunk_size)
     x = np.random.default_rng(0).random((args.batch, *shape), dtype=np.float32)
     peak = peak_predict_bytes(network, x)
     print(

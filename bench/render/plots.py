@@ -1,33 +1,26 @@
-"""PNG plots of accuracy against transform magnitude (matplotlib, Agg backend)."""
+"""PNG plots of accuracy against transform magnitude.
+
+Figures are drawn with matplotlib's object API (``Figure``, no pyplot), so no backend is
+chosen and no global state is touched.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from bench.summary import model_order  # noqa: E402
-from bench.sweep import ALL  # noqa: E402
-from bench.transforms import UNITS  # noqa: E402
-
-_POLICY_COLOUR = {"none": "tab:gray", "shift": "tab:blue", "rotate": "tab:orange",
-                  "scale": "tab:green", "all": "tab:purple"}
-_AXIS_LABEL = {
-    "shift_x": "horizontal shift (px, + = right)",
-    "shift_y": "vertical shift (px, + = down)",
-    "rotate": "rotation (degrees, + = counter-clockwise)",
-    "scale": "scale factor (x)",
-}
+from bench.analysis.summary import model_order
+from bench.catalog import FAMILIES, POLICIES, TRANSFORMS
+from bench.results.schema import ALL
 
 
 def accuracy_curves(summary: pd.DataFrame, transform: str, title: str, path: Path) -> Path:
     """One line per model x augmentation: accuracy (%) vs magnitude, error bars = spread."""
     part = summary[(summary["transform"] == transform) & (summary["group"] == ALL)]
-    figure, axes = plt.subplots(figsize=(7, 4.2))
+    figure = Figure(figsize=(7, 4.2))
+    axes = figure.subplots()
     for (family, augmentation), line in sorted(
         part.groupby(["family", "augmentation"]), key=lambda item: model_order(item[0])
     ):
@@ -42,13 +35,13 @@ def accuracy_curves(summary: pd.DataFrame, transform: str, title: str, path: Pat
             line["magnitude"],
             line["accuracy"] * 100,
             yerr=[low, high],
-            marker="o" if family == "cnn" else "s",
-            linestyle="-" if family == "cnn" else "--",
+            marker=FAMILIES[family].marker,
+            linestyle=FAMILIES[family].linestyle,
             capsize=2,
-            color=_POLICY_COLOUR.get(augmentation),
-            label=f"{family.upper()}, aug: {augmentation}",
+            color=POLICIES[augmentation].colour,
+            label=f"{FAMILIES[family].label}, aug: {augmentation}",
         )
-    axes.set_xlabel(_AXIS_LABEL.get(transform, f"{transform} ({UNITS[transform]})"))
+    axes.set_xlabel(TRANSFORMS[transform].axis_label)
     axes.set_ylabel("test accuracy (%)")
     n, seeds = int(part["n"].max()), int(part["seeds"].max())
     spread = "± std over seeds" if seeds > 1 else "95% bootstrap interval"
@@ -59,5 +52,4 @@ def accuracy_curves(summary: pd.DataFrame, transform: str, title: str, path: Pat
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
-    plt.close(figure)
     return path

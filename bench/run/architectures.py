@@ -1,4 +1,4 @@
-"""Keras model builders, one per (task, family), kept in a registry.
+"""Keras model builders, one per architecture; ``bench.catalog.families`` names them.
 
 Every builder takes the input shape (height, width, channels) and the number of
 classes and returns an *uncompiled* ``keras.Model`` that maps float32 images in
@@ -8,14 +8,8 @@ two-class task built with a sigmoid head, one column holding P(class 1).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import keras
 from keras import layers, regularizers
-
-from bench.config import Family, Task, parse_choice
-
-Builder = Callable[[tuple[int, int, int], int], keras.Model]
 
 
 def _head(n_classes: int) -> layers.Layer:
@@ -126,24 +120,3 @@ def cifar10_mlp(input_shape: tuple[int, int, int], n_classes: int) -> keras.Mode
         ],
         name="cifar10_mlp",
     )
-
-
-BUILDERS: dict[tuple[Task, Family], Builder] = {
-    (Task.MNIST, Family.MLP): mnist_mlp,
-    (Task.MNIST, Family.CNN): mnist_cnn,
-    (Task.GENDER, Family.MLP): gender_mlp,
-    (Task.GENDER, Family.CNN): gender_cnn,
-    (Task.CIFAR10, Family.MLP): cifar10_mlp,
-    (Task.CIFAR10, Family.CNN): cifar10_cnn,
-}
-
-
-def build(
-    task: Task | str,
-    family: Family | str,
-    input_shape: tuple[int, int, int],
-    n_classes: int,
-) -> keras.Model:
-    """Build the (uncompiled) model of one task and family."""
-    key = (parse_choice(Task, task, "task"), parse_choice(Family, family, "model family"))
-    return BUILDERS[key](input_shape, n_classes)

@@ -7,68 +7,20 @@ transformed and classified, and one :class:`Row` is produced per image group
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-from bench import metrics, transforms
-from bench.config import Fill, TransformName
+from bench.analysis import metrics
+from bench.catalog import TRANSFORMS
+from bench.config import Fill, Grid
 from bench.data.types import Split
-from bench.train import to_inputs
+from bench.results.schema import ALL, ModelTag, Row, pack_bits
+from bench.run.train import to_inputs
 
 PREDICT_BATCH = 1024
-ALL = "all"
-
-
-@dataclass(frozen=True)
-class ModelTag:
-    """Which trained model a row belongs to."""
-
-    task: str
-    data: str
-    profile: str
-    family: str
-    augmentation: str
-    seed: int
-    model_key: str
-
-
-@dataclass(frozen=True)
-class Row(ModelTag):
-    """One model (the ModelTag fields) x cell x image group.
-
-    accuracy, clean_accuracy, consistency and mean_abs_change are shares in [0, 1];
-    delta_pp is accuracy minus clean accuracy in percentage points; ci_low/ci_high
-    is a 95% bootstrap interval of accuracy over the group's n test images;
-    correct_bits is the per-image correctness (np.packbits, base64) for the
-    ``all`` group, empty for other groups.
-    """
-
-    transform: str
-    magnitude: float
-    group: str
-    n: int
-    accuracy: float
-    clean_accuracy: float
-    delta_pp: float
-    consistency: float
-    mean_abs_change: float
-    ci_low: float
-    ci_high: float
-    correct_bits: str = ""
-
-
-def pack_bits(correct: np.ndarray) -> str:
-    """(N,) bool -> base64 text of np.packbits."""
-    return base64.b64encode(np.packbits(correct.astype(bool))).decode("ascii")
-
-
-def unpack_bits(text: str, n: int) -> np.ndarray:
-    """Inverse of :func:`pack_bits` for n images."""
-    return np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))[:n].astype(bool)
 
 
 def predict_proba(model: keras.Model, images: np.ndarray) -> np.ndarray:
@@ -100,14 +52,15 @@ def evaluate_cell(
     tag: ModelTag,
     test: Split,
     clean: CleanReference,
-    transform: TransformName,
+    transform: str,
     magnitude: float,
     fill: Fill,
     masks: Mapping[str, np.ndarray],
     rng: np.random.Generator,
 ) -> list[Row]:
     """Rows (one per group) for the test split transformed by ``transform`` at ``magnitude``."""
-    proba = predict_proba(model, transforms.apply(transform, test.x, magnitude, fill=fill))
+    images = TRANSFORMS[transform].apply(test.x, magnitude, fill=fill)
+    proba = predict_proba(model, images)
     predicted = proba.argmax(axis=1)
     correct = predicted == test.y
     clean_correct = clean.predicted == test.y
@@ -119,7 +72,7 @@ def evaluate_cell(
         rows.append(
             Row(
                 **vars(tag),
-                transform=transform.value,
+                transform=transform,
                 magnitude=float(magnitude),
                 group=group,
                 n=int(mask.sum()),
@@ -136,9 +89,6 @@ def evaluate_cell(
     return rows
 
 
-Grid = tuple[tuple[TransformName, tuple[float, ...]], ...]
-
-
-def cells(grid: Grid) -> list[tuple[TransformName, float]]:
+def cells(grid: Grid) -> list[tuple[str, float]]:
     """The (transform, magnitude) cells of a profile grid, in order."""
     return [(transform, magnitude) for transform, magnitudes in grid for magnitude in magnitudes]

@@ -12,30 +12,24 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from bench import metrics
-from bench.sweep import ALL, Row, unpack_bits
-from bench.transforms import distance_from_identity
-
-#: The augmentation policy that targets each transform.
-MATCHING_POLICY = {"shift_x": "shift", "shift_y": "shift", "rotate": "rotate", "scale": "scale"}
-
-_PHRASE = {
-    "shift_x": "a horizontal shift of {m:g} px",
-    "shift_y": "a vertical shift of {m:g} px",
-    "rotate": "a rotation of {m:g} degrees",
-    "scale": "scaling by {m:g}x",
-}
+from bench.analysis import metrics
+from bench.catalog import FAMILIES, TRANSFORMS
+from bench.results.schema import ALL, Row, unpack_bits
 
 
 def headline_magnitude(summary: pd.DataFrame, transform: str) -> float | None:
-    """The magnitude quoted for a transform: +3 px for shifts when swept, else the
-    magnitude farthest from the identity (the largest positive one on ties)."""
+    """The magnitude quoted for a transform: its spec's headline distance above the identity
+    when swept (+3 px for shifts), else the magnitude farthest from the identity (the
+    largest positive one on ties)."""
+    spec = TRANSFORMS[transform]
     magnitudes = sorted(set(summary.loc[summary["transform"] == transform, "magnitude"]))
     if not magnitudes:
         return None
-    if transform.startswith("shift") and 3.0 in magnitudes:
-        return 3.0
-    return max(magnitudes, key=lambda m: (distance_from_identity(transform, m), m))
+    if spec.headline_distance is not None:
+        preferred = round(spec.identity + spec.headline_distance, 6)
+        if preferred in magnitudes:
+            return preferred
+    return max(magnitudes, key=lambda m: (spec.distance(m), m))
 
 
 def _cell(summary: pd.DataFrame, family: str, augmentation: str, transform: str, magnitude: float):
@@ -96,7 +90,8 @@ def _lifts(summary: pd.DataFrame, rows: Sequence[Row], families: list[str], poli
         diff, low, high, significant = result
         verdict = "significant" if significant else "not significant"
         lifted.append(
-            f"the {family.upper()} from {_pct(plain['accuracy'])} to {_pct(cell['accuracy'])} "
+            f"the {FAMILIES[family].label} from {_pct(plain['accuracy'])} to "
+            f"{_pct(cell['accuracy'])} "
             f"({diff:+.1f} pp, 95% CI {low:+.1f} to {high:+.1f}, {verdict})"
         )
     return lifted
@@ -110,24 +105,27 @@ def sentences(summary: pd.DataFrame, rows: Sequence[Row], task_name: str,
     (px, degrees, scale factor); where that magnitude is on the grid, the effect of the
     policy there is stated too.
     """
-    families = [f for f in ("cnn", "mlp") if f in set(summary["family"])]
+    present = set(summary["family"])
+    # the catalog lists the simplest family first; sentences lead with the book's CNN
+    families = [spec.name for spec in reversed(list(FAMILIES)) if spec.name in present]
     out = []
-    for transform in ("shift_x", "shift_y", "rotate", "scale"):
+    for spec in TRANSFORMS:
+        transform = spec.name
         magnitude = headline_magnitude(summary, transform)
         if magnitude is None:
             continue
-        phrase = _PHRASE[transform].format(m=magnitude)
+        phrase = spec.describe(magnitude)
         kept = []
         for family in families:
             cell = _cell(summary, family, "none", transform, magnitude)
             if cell is not None:
                 kept.append(
-                    f"the {family.upper()} keeps {_pct(cell['accuracy'])} of its "
+                    f"the {FAMILIES[family].label} keeps {_pct(cell['accuracy'])} of its "
                     f"{_pct(cell['clean_accuracy'])} clean accuracy"
                 )
         if kept:
             out.append(f"On {task_name}, under {phrase}, " + " and ".join(kept) + ".")
-        policy = MATCHING_POLICY[transform]
+        policy = spec.policy
         lifted = _lifts(summary, rows, families, policy, transform, magnitude)
         if lifted:
             out.append(f"Training with {policy} augmentation moves " + " and ".join(lifted) + ".")
@@ -137,7 +135,7 @@ def sentences(summary: pd.DataFrame, rows: Sequence[Row], task_name: str,
             lifted = _lifts(summary, rows, families, policy, transform, trained)
             if lifted:
                 out.append(
-                    f"At {_PHRASE[transform].format(m=trained)}, the edge of the range "
+                    f"At {spec.describe(trained)}, the edge of the range "
                     f"{policy} augmentation trains on, it moves " + " and ".join(lifted) + "."
                 )
     return out

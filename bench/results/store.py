@@ -2,15 +2,15 @@
 
 Layout of ``<results>/<task>/<profile>/``:
 
-- ``rows/<model key>.jsonl``: one :class:`bench.sweep.Row` per line, appended and
+- ``rows/<model key>.jsonl``: one :class:`bench.results.schema.Row` per line, appended and
   flushed to disk after every cell, so an interrupted run loses nothing already
   computed (one file per model keeps every file small);
-- ``models.jsonl``: one :class:`bench.train.TrainRecord` per trained model;
+- ``models.jsonl``: one :class:`bench.run.train.TrainRecord` per trained model;
 - ``probes.jsonl``: task-specific extra measurements (e.g. MNIST's mean "1");
 - ``dataset.json``: provenance of the data the run used.
 
-A lock file guards the folder so two runs of the same task and profile cannot
-interleave their writes.
+Every record carries ``schema_version`` (see :mod:`bench.results.schema`). A lock file
+guards the folder so two runs of the same task and profile cannot interleave their writes.
 """
 
 from __future__ import annotations
@@ -24,38 +24,21 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from bench.sweep import Row
+from bench.results.loading import (
+    DATASET,
+    MODELS,
+    PROBES,
+    ROWS,
+    load_records,
+    load_rows,
+)
+from bench.results.schema import Row, row_record, versioned
 
 log = logging.getLogger(__name__)
-
-ROWS, MODELS, PROBES, DATASET = "rows", "models.jsonl", "probes.jsonl", "dataset.json"
 
 
 class StoreBusy(RuntimeError):
     """Another run holds the store's lock."""
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """All complete records of a JSON Lines file ([] if it does not exist).
-
-    A last line cut short by a crash is reported and ignored; a broken line
-    anywhere else is an error naming the file and line.
-    """
-    if not path.is_file():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as error:
-            if number == len(lines):
-                log.warning("%s: ignoring line %d, cut short by an interrupted run", path, number)
-                continue
-            raise ValueError(f"{path}: line {number} is not valid JSON ({error})") from error
-    return records
 
 
 class ResultStore:
@@ -81,8 +64,8 @@ class ResultStore:
             self._repair_tail(path)
         for row in load_rows(self.folder):
             self._index(row)
-        self._probes = read_jsonl(self.folder / PROBES)
-        self._model_keys = {r["key"] for r in read_jsonl(self.folder / MODELS)}
+        self._probes = load_records(self.folder, PROBES)
+        self._model_keys = {r["key"] for r in load_records(self.folder, MODELS)}
         return self
 
     def _index(self, row: Row) -> None:
@@ -117,7 +100,7 @@ class ResultStore:
         keys = {row.model_key for row in rows}
         if len(keys) != 1:
             raise ValueError(f"append_rows takes the rows of one model, got keys {sorted(keys)}")
-        self._append(f"{ROWS}/{keys.pop()}.jsonl", (asdict(row) for row in rows))
+        self._append(f"{ROWS}/{keys.pop()}.jsonl", (row_record(row) for row in rows))
         for row in rows:
             self._index(row)
 
@@ -125,17 +108,19 @@ class ResultStore:
         """Record a trained model (a TrainRecord dataclass) once per key."""
         data = asdict(record)
         if data["key"] not in self._model_keys:
-            self._append(MODELS, [data])
+            self._append(MODELS, [versioned(data)])
             self._model_keys.add(data["key"])
 
     def append_probes(self, probes: Iterable[dict]) -> None:
         """Append probe records (e.g. the mean-"1" points) and force them to disk."""
         probes = list(probes)
-        self._append(PROBES, probes)
+        self._append(PROBES, (versioned(probe) for probe in probes))
         self._probes.extend(probes)
 
     def write_dataset(self, provenance: dict) -> None:
-        (self.folder / DATASET).write_text(json.dumps(provenance, indent=1, sort_keys=True))
+        """Write dataset.json (the data's provenance), with the schema version."""
+        (self.folder / DATASET).write_text(json.dumps(versioned(provenance), indent=1,
+                                                      sort_keys=True))
 
     def done_cells(self, model_key: str, n_groups: int) -> frozenset[tuple[str, float]]:
         """(transform, magnitude) cells stored for a model with all ``n_groups`` group rows."""
@@ -150,32 +135,3 @@ class ResultStore:
         """The stored probe records of one model."""
         return [p for p in self._probes if p["model_key"] == model_key and p["probe"] == probe]
 
-
-def load_rows(folder: Path) -> list[Row]:
-    """Every stored row of a run folder, as Row objects (model files in name order)."""
-    return [
-        Row(**record)
-        for path in sorted((Path(folder) / ROWS).glob("*.jsonl"))
-        for record in read_jsonl(path)
-    ]
-
-
-def run_folders(results_dir: Path) -> list[Path]:
-    """Every run folder (``<task>/<profile>``) under ``results_dir`` that holds rows."""
-    return sorted({p.parent.parent for p in Path(results_dir).glob(f"*/*/{ROWS}/*.jsonl")})
-
-
-def load_records(folder: Path, name: str) -> list[dict]:
-    """The records of ``models.jsonl`` or ``probes.jsonl`` in a run folder."""
-    return read_jsonl(Path(folder) / name)
-
-
-def load_dataset_info(folder: Path) -> dict:
-    """The run's dataset.json; FileNotFoundError (with what to do) when it is missing."""
-    path = Path(folder) / DATASET
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing: the report needs the data provenance; run the same "
-            "`bench run` again (it reuses stored cells and cached models) to rewrite it"
-        )
-    return json.loads(path.read_text())

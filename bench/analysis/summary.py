@@ -13,27 +13,34 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
-from bench import metrics
-from bench.config import Augmentation, Family
-from bench.sweep import ALL, Row, unpack_bits
-from bench.transforms import IDENTITY, UNITS, distance_from_identity
+from bench.analysis import metrics
+from bench.catalog import FAMILIES, POLICIES, TRANSFORMS
+from bench.results.schema import ALL, Row, unpack_bits
 
 MODEL_COLUMNS = ["family", "augmentation"]
 CELL_COLUMNS = ["transform", "magnitude", "group"]
-_FAMILY_ORDER = {family.value: i for i, family in enumerate(Family)}
-_POLICY_ORDER = {policy.value: i for i, policy in enumerate(Augmentation)}
 
 
 def model_order(model: tuple[str, str]) -> tuple[int, int]:
-    """Sort key of a (family, augmentation) pair: MLP before CNN, then none, shift, rotate,
-    scale, all."""
+    """Sort key of a (family, augmentation) pair: catalog order of families, then of
+    policies."""
     family, augmentation = model
-    return _FAMILY_ORDER.get(family, 99), _POLICY_ORDER.get(augmentation, 99)
+    return FAMILIES.order(family), POLICIES.order(augmentation)
+
+
+def identity_of(transform: str) -> float:
+    """The identity magnitude of a catalog transform (ChoiceError for an unknown name)."""
+    return TRANSFORMS[transform].identity
 
 
 def is_identity(frame: pd.DataFrame) -> pd.Series:
     """Boolean mask of the rows whose magnitude is their transform's identity."""
-    return frame["magnitude"] == frame["transform"].map(IDENTITY)
+    return frame["magnitude"] == frame["transform"].map(identity_of)
+
+
+def distance_from_identity(frame: pd.DataFrame) -> pd.Series:
+    """|magnitude - identity| of every row, rounded like ``TransformSpec.distance``."""
+    return (frame["magnitude"] - frame["transform"].map(identity_of)).abs().round(6)
 
 
 def _seed_std(values: pd.Series) -> float:
@@ -114,14 +121,17 @@ def _seed_stats(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(stats, columns=[*keys, "mean", "std", "seeds"])
 
 
-#: The grid of worst- and random-of-grid accuracy: the swept cells within +-3 px (each axis)
-#: and +-30 degrees, after Engstrom et al. 2019 (who search the product grid).
-ENGSTROM_LIMITS = {"shift_x": 3.0, "shift_y": 3.0, "rotate": 30.0}
+#: The grid of worst- and random-of-grid accuracy: the swept cells within each transform's
+#: worst_case_limit (+-3 px each axis and +-30 degrees), after Engstrom et al. 2019 (who
+#: search the product grid).
+ENGSTROM_LIMITS = {spec.name: spec.worst_case_limit for spec in TRANSFORMS
+                   if spec.worst_case_limit is not None}
 
 
 def describe_limits(limits: dict[str, float]) -> str:
     """Words for a grid's limits, e.g. ``shift_x ±3 px, shift_y ±3 px, rotate ±30 deg``."""
-    return ", ".join(f"{name} ±{limit:g} {UNITS[name]}" for name, limit in limits.items())
+    return ", ".join(f"{name} ±{limit:g} {TRANSFORMS[name].unit}"
+                     for name, limit in limits.items())
 
 
 def _grid_correct(rows: Sequence[Row], limits: dict[str, float]) -> dict[tuple, np.ndarray]:
@@ -135,7 +145,7 @@ def _grid_correct(rows: Sequence[Row], limits: dict[str, float]) -> dict[tuple, 
     for row in rows:
         if row.group != ALL or row.transform not in limits:
             continue
-        distance = distance_from_identity(row.transform, row.magnitude)
+        distance = TRANSFORMS[row.transform].distance(row.magnitude)
         if distance > limits[row.transform]:
             continue
         cell = ("identity",) if distance == 0 else (row.transform, row.magnitude)

@@ -1,13 +1,13 @@
 """Run one task under one profile: load, train (cached), sweep, store, resumable.
 
-This is the glue between the pure steps; the CLI and the pytest suites call it.
+This is the glue between the pure steps; the CLI and the pytest suites call it. The
+data, the model cache and the result store are arguments, so tests build their own.
 Progress (epochs, sweep cells) is shown with Keras' epoch lines and tqdm bars.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,14 +16,16 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
-from bench import data, machine, probes, sweep
-from bench.config import Profile, Task, TransformName
+from bench import machine
+from bench.catalog import DATASETS, TASKS
+from bench.catalog.profiles import get_profile
+from bench.config import Profile
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split
-from bench.profiles import get_profile
-from bench.results import ResultStore
-from bench.sweep import Row
-from bench.train import ModelSpec, TrainRecord, fit
+from bench.results.schema import ModelTag, Row
+from bench.results.store import ResultStore
+from bench.run import probes, sweep
+from bench.run.train import ModelSpec, TrainRecord, fit
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,15 @@ class PreparedData:
     train: Split
     test: Split
 
+    @classmethod
+    def from_dataset(cls, dataset: Dataset, profile: Profile) -> PreparedData:
+        """The profile's stratified train and test subsets of ``dataset``."""
+        return cls(
+            dataset,
+            subset(dataset.train, profile.n_train, profile.subset_seed),
+            subset(dataset.test, profile.n_test, profile.subset_seed),
+        )
+
     def describe(self, profile: Profile) -> dict:
         """Provenance plus the subsetting, as stored in dataset.json."""
         info = asdict(self.dataset.provenance)
@@ -67,56 +78,8 @@ class PreparedData:
 
 def prepare(profile: Profile, source: Path | None) -> PreparedData:
     """Load the profile's data set (with its loader options) and draw its subsets."""
-    dataset = data.load(profile.data, source, **dict(profile.data_options))
-    return PreparedData(
-        dataset,
-        subset(dataset.train, profile.n_train, profile.subset_seed),
-        subset(dataset.test, profile.n_test, profile.subset_seed),
-    )
-
-
-GroupFn = Callable[[PreparedData], dict[str, np.ndarray]]
-
-
-def no_groups(prepared: PreparedData) -> dict[str, np.ndarray]:
-    """No breakdown beyond ``all``."""
-    return {}
-
-
-def class_groups(prepared: PreparedData) -> dict[str, np.ndarray]:
-    """One group per class: ``class:<name>``."""
-    return {
-        f"class:{name}": prepared.test.y == label
-        for label, name in enumerate(prepared.dataset.classes)
-    }
-
-
-AGE_BANDS = (("age:<13", 0, 13), ("age:13-59", 13, 60), ("age:60+", 60, 1_000))
-
-
-def face_groups(prepared: PreparedData) -> dict[str, np.ndarray]:
-    """Age bands (under 13, 13-59, 60 and over) and race, where the data records them."""
-    meta = prepared.test.meta
-    groups: dict[str, np.ndarray] = {}
-    if meta is None:
-        return groups
-    if "age" in meta:
-        age = meta["age"].astype("float64").to_numpy()  # missing ages become NaN
-        for name, low, high in AGE_BANDS:
-            groups[name] = (age >= low) & (age < high)
-    if "race" in meta:
-        race = meta["race"].astype("string")
-        for value in sorted(race.dropna().unique()):
-            groups[f"race:{value}"] = (race == value).fillna(False).to_numpy(dtype=bool)
-    return groups
-
-
-#: Image groups each task breaks its results down by (besides ``all``).
-GROUPS: dict[Task, GroupFn] = {
-    Task.MNIST: no_groups,
-    Task.GENDER: face_groups,
-    Task.CIFAR10: class_groups,
-}
+    dataset = DATASETS[profile.data].load(source, **dict(profile.data_options))
+    return PreparedData.from_dataset(dataset, profile)
 
 
 def run_name(profile: Profile) -> str:
@@ -124,7 +87,12 @@ def run_name(profile: Profile) -> str:
     profile's own (so runs on different data never mix)."""
     name = profile.name.value
     own = get_profile(profile.task, profile.name).data
-    return name if profile.data == own else f"{name}-{profile.data.value}"
+    return name if profile.data == own else f"{name}-{profile.data}"
+
+
+def run_folder(profile: Profile, results_dir: Path) -> Path:
+    """``<results_dir>/<task>/<run name>``: where a run of ``profile`` stores its rows."""
+    return Path(results_dir) / profile.task / run_name(profile)
 
 
 def model_specs(profile: Profile, seeds: tuple[int, ...] | None) -> list[ModelSpec]:
@@ -144,7 +112,7 @@ class _Loaded:
     spec: ModelSpec
     model: keras.Model
     record: TrainRecord
-    tag: sweep.ModelTag
+    tag: ModelTag
     clean: sweep.CleanReference
 
 
@@ -153,17 +121,20 @@ class TaskRun:
 
     Use as a context manager. ``rows(spec, transform, magnitude)`` returns the stored
     rows of a cell, computing and storing them first if needed; models are trained or
-    loaded from the cache when first needed, one in memory at a time.
+    loaded from ``model_cache`` when first needed, one in memory at a time.
     """
 
-    def __init__(self, profile: Profile, results_dir: Path, source: Path | None = None,
-                 verbose: int = 2) -> None:
+    def __init__(self, profile: Profile, prepared: PreparedData, store: ResultStore,
+                 model_cache: Path, verbose: int = 2) -> None:
         self.profile = profile
         self.verbose = verbose
-        self.prepared = prepare(profile, source)
-        self.masks = sweep.group_masks(self.prepared.test, GROUPS[profile.task](self.prepared))
-        self.folder = Path(results_dir) / profile.task.value / run_name(profile)
-        self.store = ResultStore(self.folder)
+        self.prepared = prepared
+        self.model_cache = Path(model_cache)
+        task = TASKS[profile.task]
+        self.masks = sweep.group_masks(prepared.test,
+                                       task.groups(prepared.test, prepared.dataset.classes))
+        self.store = store
+        self.folder = store.folder
         self._loaded: _Loaded | None = None
         self._cell_index = {cell: i for i, cell in enumerate(sweep.cells(profile.grid))}
 
@@ -182,23 +153,23 @@ class TaskRun:
         self._loaded = None
         n_classes = len(self.prepared.dataset.classes)
         model, record, cached = fit(spec, self.prepared.train, n_classes, self.profile,
-                                    cache_dir() / "models", self.verbose)
+                                    self.model_cache, self.verbose)
         log.info("%s %s (%.1f s training)", spec.label,
                  "loaded from cache" if cached else "trained", record.train_seconds)
         self.store.append_model(record)
-        tag = sweep.ModelTag(
-            task=self.profile.task.value, data=self.profile.data.value,
-            profile=self.profile.name.value, family=spec.family.value,
-            augmentation=spec.augmentation.value, seed=spec.seed, model_key=record.key,
+        tag = ModelTag(
+            task=self.profile.task, data=self.profile.data,
+            profile=self.profile.name.value, family=spec.family,
+            augmentation=spec.augmentation, seed=spec.seed, model_key=record.key,
         )
         clean = sweep.CleanReference(sweep.predict_proba(model, self.prepared.test.x))
         self._loaded = _Loaded(spec, model, record, tag, clean)
         return self._loaded
 
-    def rows(self, spec: ModelSpec, transform: TransformName, magnitude: float) -> list[Row]:
+    def rows(self, spec: ModelSpec, transform: str, magnitude: float) -> list[Row]:
         """The rows of one cell for one model: stored ones, else computed and stored."""
         loaded = self.load(spec)
-        stored = self.store.rows_of(loaded.record.key, transform.value, magnitude)
+        stored = self.store.rows_of(loaded.record.key, transform, magnitude)
         if len(stored) == len(self.masks):
             return stored  # a cell cut short by a crash (fewer groups) is computed again
         index = self._cell_index[(transform, magnitude)]
@@ -213,47 +184,56 @@ class TaskRun:
         """Every cell of the grid for one model, with a progress bar."""
         key = self.load(spec).record.key
         done = self.store.done_cells(key, len(self.masks))
-        todo = [cell for cell in self._cell_index if (cell[0].value, cell[1]) not in done]
+        todo = [cell for cell in self._cell_index if cell not in done]
         for transform, magnitude in tqdm(todo, desc=f"sweep {spec.label}", unit="cell",
                                          disable=self.verbose == 0):
             self.rows(spec, transform, magnitude)
 
-    def probe(self, spec: ModelSpec) -> list[dict]:
-        """The MNIST mean-"1" demonstration, stored once per model ([] for other tasks)."""
-        if self.profile.task != Task.MNIST:
-            return []
-        loaded = self.load(spec)
-        stored = self.store.probes_of(loaded.record.key, probes.MEAN_ONE)
-        if stored:
-            return stored
-        points = [
-            {"probe": probes.MEAN_ONE, "model_key": loaded.record.key,
-             "family": spec.family.value, "augmentation": spec.augmentation.value,
-             "seed": spec.seed, **point}
-            for point in probes.mean_digit_shift(
-                loaded.model, self.prepared.test, 1,
-                self.profile.magnitudes(TransformName.SHIFT_X), self.profile.fill)
-        ]
-        self.store.append_probes(points)
-        return points
+    def probe(self, spec: ModelSpec) -> dict[str, list[dict]]:
+        """The task's probes for one model (name -> records), each stored once per model."""
+        found = {}
+        for name in TASKS[self.profile.task].probes:
+            loaded = self.load(spec)
+            stored = self.store.probes_of(loaded.record.key, name)
+            if not stored:
+                stored = [
+                    {"probe": name, "model_key": loaded.record.key, "family": spec.family,
+                     "augmentation": spec.augmentation, "seed": spec.seed, **point}
+                    for point in probes.PROBES[name](loaded.model, self.prepared.test,
+                                                     self.profile)
+                ]
+                self.store.append_probes(stored)
+            found[name] = stored
+        return found
 
 
-def run_task(
-    profile: Profile,
-    results_dir: Path,
-    source: Path | None = None,
-    seeds: tuple[int, ...] | None = None,
-    verbose: int = 2,
-) -> Path:
+def open_run(profile: Profile, results_dir: Path, source: Path | None = None,
+             prepared: PreparedData | None = None, model_cache: Path | None = None,
+             verbose: int = 2) -> TaskRun:
+    """A TaskRun of ``profile`` storing under ``results_dir``: data loaded from ``source``
+    unless ``prepared`` is given, models cached in ``model_cache`` (default: the bench
+    cache's ``models`` folder)."""
+    return TaskRun(
+        profile,
+        prepared if prepared is not None else prepare(profile, source),
+        ResultStore(run_folder(profile, results_dir)),
+        model_cache if model_cache is not None else cache_dir() / "models",
+        verbose,
+    )
+
+
+def run_task(profile: Profile, results_dir: Path, source: Path | None = None,
+             seeds: tuple[int, ...] | None = None, verbose: int = 2,
+             prepared: PreparedData | None = None, model_cache: Path | None = None) -> Path:
     """Train and sweep every model of ``profile``; returns the run's result folder.
 
     Finished cells are stored as they complete; a rerun skips them and reuses
     cached models, so an interrupted run continues where it stopped.
     """
     specs = model_specs(profile, seeds)
-    with TaskRun(profile, results_dir, source, verbose) as run:
+    with open_run(profile, results_dir, source, prepared, model_cache, verbose) as run:
         for number, spec in enumerate(specs, start=1):
-            log.info("model %d/%d: %s %s", number, len(specs), profile.task.value, spec.label)
+            log.info("model %d/%d: %s %s", number, len(specs), profile.task, spec.label)
             run.sweep(spec)
             run.probe(spec)
     return run.folder

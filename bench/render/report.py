@@ -7,59 +7,21 @@ plots and writes the files. Every number in a report comes from the stored rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from tabulate import tabulate
 
-from bench import headlines, plots, results, summary
-from bench.summary import model_order
-from bench.sweep import ALL, Row
-from bench.transforms import IDENTITY, UNITS
-
-_TITLES = {"mnist": "MNIST digits", "gender": "Face gender", "cifar10": "CIFAR-10"}
-_IN_SENTENCE = {"mnist": "MNIST", "gender": "the face-gender task", "cifar10": "CIFAR-10"}
-_TRANSFORM_TITLES = {
-    "shift_x": "Horizontal shift (px, + = right)",
-    "shift_y": "Vertical shift (px, + = down)",
-    "rotate": "Rotation (degrees, + = counter-clockwise)",
-    "scale": "Scale (factor, > 1 = larger)",
-}
-
-
-@dataclass(frozen=True)
-class RunData:
-    """Everything a report needs, as stored by one run."""
-
-    task: str
-    profile: str
-    rows: list[Row]
-    models: list[dict]
-    probes: list[dict]
-    dataset: dict
-
-    @classmethod
-    def load(cls, folder: Path) -> RunData:
-        """Read a run folder, keeping only the latest model of each (family, augmentation,
-        seed): rows of a model retrained later (new library versions, say) are left out."""
-        folder = Path(folder)
-        models = results.load_records(folder, results.MODELS)
-        latest = {(m["family"], m["augmentation"], m["seed"]): m for m in models}
-        keys = {m["key"] for m in latest.values()}
-        return cls(
-            task=folder.parent.name,
-            profile=folder.name,
-            rows=[r for r in results.load_rows(folder) if r.model_key in keys],
-            models=list(latest.values()),
-            probes=[p for p in results.load_records(folder, results.PROBES)
-                    if p["model_key"] in keys],
-            dataset=results.load_dataset_info(folder),
-        )
+from bench.analysis import sentences, summary
+from bench.analysis.summary import model_order
+from bench.catalog import FAMILIES, POLICIES, TASKS, TRANSFORMS
+from bench.render import plots
+from bench.results.loading import RunData
+from bench.results.schema import ALL, Row
 
 
 def _model_label(family: str, augmentation: str) -> str:
-    return f"{family.upper()} / {augmentation}"
+    return f"{FAMILIES[family].label} / {augmentation}"
 
 
 def _acc(value: float, spread: float) -> str:
@@ -101,7 +63,7 @@ def clean_table(table: pd.DataFrame, models: list[dict]) -> str:
             & (by_model["augmentation"] == row["augmentation"])
         ]
         lines.append([
-            row["family"].upper(),
+            FAMILIES[row["family"]].label,
             row["augmentation"],
             trained["augmentation_ranges"].iloc[0] if len(trained) else "",
             _acc(row["clean_accuracy"], _spread(row)),
@@ -121,7 +83,7 @@ def transform_table(table: pd.DataFrame, transform: str) -> str:
     models = sorted({(r.family, r.augmentation) for r in part.itertuples()}, key=model_order)
     lines = []
     for magnitude, at in part.groupby("magnitude", sort=True):
-        line = [f"{magnitude:+g}" if transform != "scale" else f"{magnitude:g}"]
+        line = [TRANSFORMS[transform].format_magnitude(magnitude)]
         for family, augmentation in models:
             cell = at[(at["family"] == family) & (at["augmentation"] == augmentation)]
             if cell.empty:
@@ -130,7 +92,7 @@ def transform_table(table: pd.DataFrame, transform: str) -> str:
             cell = cell.iloc[0]
             line.append(f"{_acc(cell['accuracy'], _spread(cell))} ({cell['delta_pp']:+.1f})")
         lines.append(line)
-    headers = [UNITS[transform]] + [_model_label(f, a) for f, a in models]
+    headers = [TRANSFORMS[transform].unit] + [_model_label(f, a) for f, a in models]
     return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
@@ -143,7 +105,7 @@ def robustness_table(frame: pd.DataFrame, rows: Sequence[Row]) -> str:
     lines = []
     for (family, augmentation), part in sorted(relative.groupby(["family", "augmentation"]),
                                                key=lambda item: model_order(item[0])):
-        line = [family.upper(), augmentation]
+        line = [FAMILIES[family].label, augmentation]
         for transform in transforms:
             value = part[part["transform"] == transform]
             line.append(_mean_std(value["mean"].iloc[0], value["std"].iloc[0],
@@ -176,42 +138,42 @@ def probe_table(probes: list[dict]) -> str:
     return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
-_GROUP_ORDER = {ALL: 0, "age:<13": 1, "age:13-59": 2, "age:60+": 3}
+def _group_key(task: str, group: str) -> tuple[int, str]:
+    """Sort key of an image group: ``all``, then the task's group_order, then by name."""
+    order = (ALL, *TASKS[task].group_order)
+    return (order.index(group) if group in order else len(order)), group
 
 
-def _group_key(group: str) -> tuple[int, str]:
-    return _GROUP_ORDER.get(group, 9), group
-
-
-def group_table(table: pd.DataFrame) -> str:
+def group_table(table: pd.DataFrame, task: str) -> str:
     """Clean accuracy and the delta at each transform's headline magnitude, per image group."""
     part = table[table["augmentation"] == "none"]
+    swept = swept_transforms(table)
     lines = []
     keys = sorted(part.groupby(["group", "family"]).groups,
-                  key=lambda k: (*_group_key(k[0]), k[1]))
+                  key=lambda k: (*_group_key(task, k[0]), k[1]))
     for group, family in keys:
         at = part[(part["group"] == group) & (part["family"] == family)]
         clean_row = summary.clean(at, group).iloc[0]
-        line = [group, f"{int(clean_row['n']):,}", family.upper(),
+        line = [group, f"{int(clean_row['n']):,}", FAMILIES[family].label,
                 _acc(clean_row["clean_accuracy"], _spread(clean_row))]
-        for transform in _TRANSFORM_TITLES:
-            magnitude = headlines.headline_magnitude(table, transform)
+        for transform in swept:
+            magnitude = sentences.headline_magnitude(table, transform)
             cell = at[(at["transform"] == transform) & (at["magnitude"] == magnitude)]
             line.append(f"{cell['delta_pp'].iloc[0]:+.1f}" if len(cell) else "")
         lines.append(line)
     headers = ["group", "n test images", "model (no augmentation)", "clean accuracy (%)"] + [
-        f"Δ {t} {headlines.headline_magnitude(table, t):g} (pp)" for t in _TRANSFORM_TITLES
+        f"Δ {t} {sentences.headline_magnitude(table, t):g} (pp)" for t in swept
     ]
     return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
 
 
-def group_rotation_table(table: pd.DataFrame) -> str:
+def group_rotation_table(table: pd.DataFrame, task: str) -> str:
     """Per group (rows) and model (columns): clean accuracy -> accuracy at the rotation
     headline magnitude, in %, mean over seeds."""
-    magnitude = headlines.headline_magnitude(table, "rotate")
+    magnitude = sentences.headline_magnitude(table, "rotate")
     models = sorted({(r.family, r.augmentation) for r in table.itertuples()}, key=model_order)
     lines = []
-    for group in sorted(set(table["group"]), key=_group_key):
+    for group in sorted(set(table["group"]), key=lambda group: _group_key(task, group)):
         at = table[table["group"] == group]
         line = [group, f"{int(at['n'].iloc[0]):,}"]
         for family, augmentation in models:
@@ -259,24 +221,34 @@ def setup_section(run: RunData) -> list[str]:
 
 
 def trained_ranges(dataset_info: dict) -> dict[str, float]:
-    """transform -> the edge of the augmentation range (px, degrees, largest zoom factor),
-    from the profile's ranges stored with the run ({} for runs that predate them)."""
+    """transform -> the edge of its matching policy's range (px, degrees, largest zoom
+    factor), from the profile's ranges stored with the run ({} for runs that predate them)."""
     ranges = dataset_info.get("augment")
     if not ranges:
         return {}
-    return {
-        "shift_x": ranges["shift_px"],
-        "shift_y": ranges["shift_px"],
-        "rotate": ranges["rotate_deg"],
-        "scale": round(1 + ranges["scale_frac"], 6),
-    }
+    edges = {}
+    for spec in TRANSFORMS:
+        edge = POLICIES[spec.policy].edges(ranges).get(spec.name)
+        if edge is not None:
+            edges[spec.name] = edge
+    return edges
+
+
+def swept_transforms(table: pd.DataFrame) -> list[str]:
+    """The catalog transforms that the rows hold, in catalog order; a transform the catalog
+    does not know is a ChoiceError (never silently dropped)."""
+    stored = set(table["transform"])
+    for name in stored:
+        TRANSFORMS[name]
+    return [spec.name for spec in TRANSFORMS if spec.name in stored]
 
 
 def render_markdown(run: RunData, figures: dict[str, str]) -> str:
     """The whole report. ``figures`` maps transform -> relative path of its PNG."""
     frame = summary.rows_frame(run.rows)
     table = summary.over_seeds(frame)
-    title = _TITLES.get(run.task, run.task)
+    task = TASKS[run.task]
+    title = task.title
     n_test = int(table[table["group"] == ALL]["n"].max())
     seeds = int(table["seeds"].max())
     out = [
@@ -289,18 +261,16 @@ def render_markdown(run: RunData, figures: dict[str, str]) -> str:
         "## Findings",
         "",
     ]
-    task_words = _IN_SENTENCE.get(run.task, run.task)
-    out += [f"- {s}" for s in headlines.sentences(table, run.rows, task_words,
+    out += [f"- {s}" for s in sentences.sentences(table, run.rows, task.in_sentence,
                                                    trained_ranges(run.dataset))]
     out += ["", "## Plots", ""]
     out += [f"![{t}]({path})" for t, path in figures.items()]
     out += ["", "## Clean accuracy", "", clean_table(table, run.models), ""]
-    for transform, heading in _TRANSFORM_TITLES.items():
-        if transform not in set(table["transform"]):
-            continue
-        out += [f"## {heading}", "",
+    for transform in swept_transforms(table):
+        spec = TRANSFORMS[transform]
+        out += [f"## {spec.title}", "",
                 "Accuracy in % ± spread, and in brackets the change from clean accuracy in "
-                f"percentage points; identity at {IDENTITY[transform]:g}.", "",
+                f"percentage points; identity at {spec.identity:g}.", "",
                 transform_table(table, transform), ""]
     out += ["## Robustness summary", "",
             "Relative robustness: area under the accuracy-vs-magnitude curve divided by clean "
@@ -318,10 +288,10 @@ def render_markdown(run: RunData, figures: dict[str, str]) -> str:
     if set(table["group"]) != {ALL}:
         out += ["## By image group", "",
                 "Clean accuracy per group and change at each transform's headline magnitude, for "
-                "the models trained without augmentation.", "", group_table(table), "",
-                "Clean accuracy → accuracy at a rotation of "
-                f"{headlines.headline_magnitude(table, 'rotate'):g} degrees, per group and "
-                "model (%, mean over seeds):", "", group_rotation_table(table), ""]
+                "the models trained without augmentation.", "", group_table(table, run.task),
+                "", "Clean accuracy → accuracy at a rotation of "
+                f"{sentences.headline_magnitude(table, 'rotate'):g} degrees, per group and "
+                "model (%, mean over seeds):", "", group_rotation_table(table, run.task), ""]
     out += setup_section(run)
     return "\n".join(out) + "\n"
 
@@ -338,12 +308,12 @@ def write_report(results_folder: Path, reports_dir: Path) -> Path:
     name = report_name(run.task, run.profile)
     table = summary.over_seeds(summary.rows_frame(run.rows))
     figures = {}
-    for transform, heading in _TRANSFORM_TITLES.items():
-        if transform in set(table["transform"]):
-            png = Path("figures") / f"{name}-{transform}.png"
-            plots.accuracy_curves(table, transform, f"{_TITLES.get(run.task)}: {heading}",
-                                  Path(reports_dir) / png)
-            figures[transform] = png.as_posix()
+    for transform in swept_transforms(table):
+        png = Path("figures") / f"{name}-{transform}.png"
+        plots.accuracy_curves(table, transform,
+                              f"{TASKS[run.task].title}: {TRANSFORMS[transform].title}",
+                              Path(reports_dir) / png)
+        figures[transform] = png.as_posix()
     path = Path(reports_dir) / f"{name}.md"
     path.write_text(render_markdown(run, figures), encoding="utf-8")
     return path

@@ -21,8 +21,9 @@ import numpy as np
 import tensorflow as tf
 from filelock import FileLock
 
-from bench import augment, models
-from bench.config import Augmentation, Family, Profile
+from bench.catalog import FAMILIES, POLICIES
+from bench.catalog.policies import LayerContext
+from bench.config import Profile
 from bench.data.types import Split, checksum
 
 
@@ -30,14 +31,14 @@ from bench.data.types import Split, checksum
 class ModelSpec:
     """Which model to train: family, augmentation policy and seed."""
 
-    family: Family
-    augmentation: Augmentation
+    family: str
+    augmentation: str
     seed: int
 
     @property
     def label(self) -> str:
         """Readable id, e.g. ``cnn-shift-s0``."""
-        return f"{self.family.value}-{self.augmentation.value}-s{self.seed}"
+        return f"{self.family}-{self.augmentation}-s{self.seed}"
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,17 @@ def _compile(model: keras.Model, n_classes: int, learning_rate: float) -> None:
     )
 
 
+def build_augmenter(spec: ModelSpec, profile: Profile, image_size: tuple[int, int]):
+    """The random layers of the model's policy for images of ``image_size`` (H, W), as a
+    keras.Sequential, or None for a policy without layers."""
+    context = LayerContext(*image_size, fill=profile.fill, seed=spec.seed)
+    stack = POLICIES[spec.augmentation].layers(profile.augment, context)
+    return keras.Sequential(stack, name=f"augment_{spec.augmentation}") if stack else None
+
+
 def _pipeline(train: Split, n_classes: int, spec: ModelSpec, profile: Profile) -> tf.data.Dataset:
     """Shuffled, batched, augmented (inside the graph), prefetched training batches."""
-    height, width = train.x.shape[1:3]
-    augmenter = augment.build_augmenter(
-        spec.augmentation, profile.augment, (height, width), profile.fill, spec.seed
-    )
+    augmenter = build_augmenter(spec, profile, train.x.shape[1:3])
     labels = train.y.astype(np.float32) if n_classes == 2 else train.y  # sigmoid head
     data = tf.data.Dataset.from_tensor_slices((train.x, labels))
     data = data.shuffle(len(train.x), seed=spec.seed, reshuffle_each_iteration=True)
@@ -126,8 +132,8 @@ def cache_key(model: keras.Model, spec: ModelSpec, profile: Profile, data_checks
     content = {
         "architecture": _without_names(model.get_config()),
         "train": asdict(profile.train),
-        "augmentation": spec.augmentation.value,
-        "ranges": asdict(profile.augment) if spec.augmentation != Augmentation.NONE else None,
+        "augmentation": spec.augmentation,
+        "ranges": POLICIES[spec.augmentation].describe(profile.augment),
         "fill": profile.fill.value,
         "data": data_checksum,
         "seed": spec.seed,
@@ -149,7 +155,7 @@ def fit(
     keras.backend.clear_session()  # fresh layer names and graph for every model
     keras.utils.set_random_seed(spec.seed)
     input_shape = tuple(train.x.shape[1:])
-    model = models.build(profile.task, spec.family, input_shape, n_classes)
+    model = FAMILIES[spec.family].build(profile.task, input_shape, n_classes)
     data_sum = checksum(train.x, train.y)
     key = cache_key(model, spec, profile, data_sum)
     cache.mkdir(parents=True, exist_ok=True)
@@ -169,11 +175,11 @@ def fit(
         seconds = time.perf_counter() - started
         record = TrainRecord(
             key=key,
-            task=profile.task.value,
-            data=profile.data.value,
-            family=spec.family.value,
-            augmentation=spec.augmentation.value,
-            augmentation_ranges=augment.describe(spec.augmentation, profile.augment),
+            task=profile.task,
+            data=profile.data,
+            family=spec.family,
+            augmentation=spec.augmentation,
+            augmentation_ranges=POLICIES[spec.augmentation].describe(profile.augment),
             seed=spec.seed,
             epochs=profile.train.epochs,
             batch_size=profile.train.batch_size,

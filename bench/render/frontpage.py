@@ -7,23 +7,32 @@ from pathlib import Path
 import pandas as pd
 from tabulate import tabulate
 
-from bench import headlines, metrics, summary
-from bench.report import RunData, report_name, trained_ranges
-from bench.results import run_folders
-from bench.sweep import ALL
-from bench.transforms import IDENTITY
+from bench.analysis import metrics, sentences, summary
+from bench.catalog import FAMILIES, TASKS, TRANSFORMS
+from bench.render.report import report_name, trained_ranges
+from bench.results.loading import RunData, run_folders
+from bench.results.schema import ALL
 
 #: Which run of a task the headline sentences quote: the one with the most models, and on a
 #: tie the first of these profiles.
 PROFILE_PREFERENCE = ("book", "quick", "smoke")
-_TASK_WORDS = {"mnist": "MNIST", "gender": "the face-gender task", "cifar10": "CIFAR-10"}
+
+
+def transform_kinds(swept: set[str]) -> dict[str, tuple[str, ...]]:
+    """Front-page column title -> the catalog transforms of that kind (both shifts share
+    ``largest shift``), in catalog order, for the kinds with a transform in ``swept``."""
+    kinds: dict[str, tuple[str, ...]] = {}
+    for spec in TRANSFORMS:
+        if spec.name in swept:
+            kinds[spec.kind_column] = (*kinds.get(spec.kind_column, ()), spec.name)
+    return kinds
 
 
 def _extreme_accuracy(frame: pd.DataFrame, transforms: tuple[str, ...]) -> pd.DataFrame:
     """Per model and seed: mean accuracy over the cells farthest from the identity
     (both ends) of ``transforms``."""
     rows = frame[(frame["group"] == ALL) & frame["transform"].isin(transforms)]
-    distance = (rows["magnitude"] - rows["transform"].map(IDENTITY)).abs().round(6)
+    distance = summary.distance_from_identity(rows)
     farthest = distance == distance.groupby(rows["transform"]).transform("max")
     return (
         rows[farthest]
@@ -46,17 +55,13 @@ def _fmt(values: pd.Series, std: float | None = None, seeds: int | None = None) 
 
 
 def _extremes_label(frame: pd.DataFrame) -> str:
-    """The extreme magnitudes of a run's grid, e.g. ``±4 px, ±45°, 0.6x/1.4x``."""
-    def mags(transform: str) -> pd.Series:
-        return frame.loc[frame["transform"] == transform, "magnitude"]
-
+    """The extreme magnitudes of a run's grid, one per transform kind, e.g.
+    ``±4 px, ±45°, 0.6x/1.4x``."""
     parts = []
-    if not mags("shift_x").empty:
-        parts.append(f"±{mags('shift_x').abs().max():g} px")
-    if not mags("rotate").empty:
-        parts.append(f"±{mags('rotate').abs().max():g}°")
-    if not mags("scale").empty:
-        parts.append(f"{mags('scale').min():g}x/{mags('scale').max():g}x")
+    for transforms in transform_kinds(set(frame["transform"])).values():
+        magnitudes = frame.loc[frame["transform"] == transforms[0], "magnitude"]
+        if not magnitudes.empty:
+            parts.append(TRANSFORMS[transforms[0]].extremes(list(magnitudes)))
     return ", ".join(parts)
 
 
@@ -69,16 +74,14 @@ def _clean_cell(part: pd.DataFrame) -> str:
     return f"{row['clean_accuracy'] * 100:.1f} [{low:.1f}, {high:.1f}]"
 
 
-def run_table_rows(run: RunData) -> list[list[str]]:
-    """One front-page line per model x augmentation of one run."""
+def run_table_rows(run: RunData, kinds: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """One front-page line per model x augmentation of one run; one column per transform
+    kind in ``kinds`` (empty where the run did not sweep it)."""
     frame = summary.rows_frame(run.rows)
     clean = frame[(frame["group"] == ALL) & summary.is_identity(frame)]
     clean = clean.drop_duplicates(["family", "augmentation", "seed"])
-    extremes = {
-        name: _extreme_accuracy(frame, transforms)
-        for name, transforms in (("shift", ("shift_x", "shift_y")), ("rotate", ("rotate",)),
-                                 ("scale", ("scale",)))
-    }
+    extremes = {column: _extreme_accuracy(frame, transforms)
+                for column, transforms in kinds.items()}
     worst = summary.worst_of_grid(run.rows, summary.ENGSTROM_LIMITS)
     relative = summary.relative_robustness(frame)
     n_test = int(frame.loc[frame["group"] == ALL, "n"].max())
@@ -89,10 +92,9 @@ def run_table_rows(run: RunData) -> list[list[str]]:
         w = _of_model(worst, model)
         r = _of_model(relative, model)["mean"]
         lines.append([
-            link, model[0].upper(), model[1], f"{n_test:,}", str(part["seed"].nunique()),
-            _extremes_label(frame), _clean_cell(part),
-            *(_fmt(_of_model(extremes[name], model)["accuracy"])
-              for name in ("shift", "rotate", "scale")),
+            link, FAMILIES[model[0]].label, model[1], f"{n_test:,}",
+            str(part["seed"].nunique()), _extremes_label(frame), _clean_cell(part),
+            *(_fmt(_of_model(extremes[column], model)["accuracy"]) for column in kinds),
             _fmt(w["mean"], std=w["std"].iloc[0], seeds=w["seeds"].iloc[0]) if len(w) else "",
             f"{r.mean():.3f}" if len(r) else "",
         ])
@@ -136,16 +138,17 @@ def render_front_page(runs: list[RunData], forward_pass: bool) -> str:
     ]
     for task, run in preferred_runs(runs).items():
         table = summary.over_seeds(summary.rows_frame(run.rows))
-        words = f"{_TASK_WORDS.get(task, task)} (`{run.profile}` profile)"
-        for sentence in headlines.sentences(table, run.rows, words,
+        words = f"{TASKS[task].in_sentence} (`{run.profile}` profile)"
+        for sentence in sentences.sentences(table, run.rows, words,
                                             trained_ranges(run.dataset)):
             lines_out.append(f"- {sentence}")
+    kinds = transform_kinds({row.transform for run in runs for row in run.rows})
     table_rows = []
     for run in runs:
-        table_rows += run_table_rows(run)
+        table_rows += run_table_rows(run, kinds)
     headers = [
         "task / profile", "model", "augmentation", "n test", "seeds", "grid extremes", "clean",
-        "largest shift", "largest rotation", "extreme scales",
+        *kinds,
         f"worst-of-grid ({summary.describe_limits(summary.ENGSTROM_LIMITS)})",
         "relative robustness (mean over transforms)",
     ]
@@ -153,9 +156,9 @@ def render_front_page(runs: list[RunData], forward_pass: bool) -> str:
         "",
         "## All tasks",
         "",
-        "Largest shift: mean accuracy at the largest horizontal and vertical shifts, both "
-        "directions; largest rotation: both directions; extreme scales: the smallest and the "
-        "largest factor (the grid extremes column gives them). Clean accuracy with one seed "
+        "Each transform column: mean accuracy at the magnitudes farthest from the identity, "
+        "both directions (both axes for shifts; the smallest and the largest factor for "
+        "scales; the grid extremes column gives them). Clean accuracy with one seed "
         "carries its 95% bootstrap interval over test images in brackets.",
         "",
         tabulate(table_rows, headers=headers, tablefmt="github", disable_numparse=True),

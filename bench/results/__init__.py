@@ -1,0 +1,4 @@
+"""Stored results: the versioned row schema, the append-only store, and loading.
+
+Nothing here imports Keras or TensorFlow.
+"""
