@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from bench.sweep import ALL, Row
-from bench.transforms import IDENTITY
+from bench.catalog import TRANSFORMS
+from bench.results.schema import ALL, Row
 
 
 def check_cell(task_run, cell) -> list[Row]:
@@ -33,7 +33,7 @@ def check_cell_rows(rows: list[Row], expected_groups: dict[str, int], clean_floo
             assert math.isfinite(value) and 0.0 <= value <= 1.0, f"{where}: {name}={value}"
         assert row.ci_low <= row.accuracy <= row.ci_high, f"{where}: accuracy outside its CI"
         assert math.isclose(row.delta_pp, (row.accuracy - row.clean_accuracy) * 100, abs_tol=1e-9)
-        if row.magnitude == IDENTITY[row.transform]:
+        if row.magnitude == TRANSFORMS[row.transform].identity:
             assert row.accuracy == row.clean_accuracy and row.consistency == 1.0, where
         if row.group == ALL:
             assert row.correct_bits, f"{where}: per-image correctness not stored"

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.profiles import get_profile, with_data
-from bench.sweep import cells
+from bench.catalog.profiles import get_profile, with_data
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,7 +38,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     ``model_spec``: one test per model (``mnist-cnn-shift-s0``)."""
     if not {"cell", "model_spec"} & set(metafunc.fixturenames):
         return
-    from bench.runner import model_specs
+    from bench.run.runner import model_specs
+    from bench.run.sweep import cells
 
     task = metafunc.module.TASK
     specs = model_specs(suite_profile(metafunc.config, task), None)
@@ -50,7 +50,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(
         "cell",
         [(spec, transform, magnitude) for spec in specs for transform, magnitude in grid],
-        ids=[f"{task}-{spec.label}-{transform.value}{magnitude:+g}"
+        ids=[f"{task}-{spec.label}-{transform}{magnitude:+g}"
              for spec in specs for transform, magnitude in grid],
     )
 
@@ -58,16 +58,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="module")
 def task_run(request: pytest.FixtureRequest):
     """The module's task under the chosen profile; skips when its data is absent."""
-    from bench import report
     from bench.data.types import DataError
-    from bench.runner import TaskRun
+    from bench.render import report
+    from bench.run.runner import open_run
 
     config = request.config
     profile = suite_profile(config, request.module.TASK)
     try:
-        run = TaskRun(profile, Path(config.getoption("--bench-results")), verbose=1)
+        run = open_run(profile, Path(config.getoption("--bench-results")), verbose=1)
     except DataError as error:
-        pytest.skip(f"{profile.task.value} data not available: {error}")
+        pytest.skip(f"{profile.task} data not available: {error}")
     with run:
         yield run
     report_path = report.write_report(run.folder, Path(config.getoption("--bench-reports")))

@@ -2,7 +2,7 @@
 
 Run with ``pytest suites/test_forward_pass.py --benchmark-only
 --benchmark-json=reports/forward_pass.json`` and render the table with
-``python -m bench.forward_report reports/forward_pass.json reports/forward_pass.md``.
+``python -m bench.render.forward_pass reports/forward_pass.json reports/forward_pass.md``.
 One benchmark per (architecture, batch, implementation), grouped by
 ``{arch}-b{batch}``. Weights are the seeded initial ones (speed does not depend on
 them); outputs are checked against Keras after timing. No wall-clock assertions.
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from bench import models
+from bench.catalog import FAMILIES
 from bench.npcnn import Network, from_keras
 
 ARCHITECTURES = {
@@ -42,7 +42,7 @@ ATOL = 1e-5  # float32 probabilities, as in tests/test_npcnn_keras.py
 def _model(arch: str) -> keras.Model:
     task, family, shape, classes = ARCHITECTURES[arch]
     keras.utils.set_random_seed(0)
-    return models.build(task, family, shape, classes)
+    return FAMILIES[family].build(task, shape, classes)
 
 
 @functools.cache

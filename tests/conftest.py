@@ -9,9 +9,9 @@ import dataclasses  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bench.config import Augmentation, TrainSettings, TransformName  # noqa: E402
+from bench.catalog.profiles import get_profile  # noqa: E402
+from bench.config import TrainSettings  # noqa: E402
 from bench.data.types import Split, make_dataset  # noqa: E402
-from bench.profiles import get_profile  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +49,7 @@ def tiny_profile():
         n_train=None,
         n_test=None,
         train=TrainSettings(epochs=1, batch_size=32, learning_rate=0.003),
-        augmentations=(Augmentation.NONE,),
-        grid=((TransformName.SHIFT_X, (-1.0, 0.0, 1.0)), (TransformName.ROTATE, (0.0, 90.0))),
+        augmentations=("none",),
+        grid=(("shift_x", (-1.0, 0.0, 1.0)), ("rotate", (0.0, 90.0))),
         clean_floor=0.0,
     )

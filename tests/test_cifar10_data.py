@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.data import folders, load
+from bench.catalog.datasets import load
+from bench.data import folders
 from bench.data.cifar10 import CLASSES, load_cifar10, read_cifar10
 from bench.data.types import DataError
 

@@ -9,7 +9,8 @@ from bench.cli import main
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["run", "mnsit"], "unknown task 'mnsit'; valid choices: mnist, gender, cifar10"),
+        (["run", "mnsit"],
+         "unknown task 'mnsit'; valid choices: mnist, fashion-mnist, gender, cifar10"),
         (["run", "mnist", "--profile", "fast"], "valid choices: smoke, quick, book"),
         (["run", "mnist", "--data", "mnist-50k"], "unknown data set"),
         (["run", "gender", "--data", "mnist-5k"], "task 'gender' cannot use data set 'mnist-5k'"),

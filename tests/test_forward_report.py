@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bench.forward_report import main, render_forward_pass, write_forward_pass_report
+from bench.render.forward_pass import main, render_forward_pass, write_forward_pass_report
 
 
 def _bench(arch: str, batch: int, implementation: str, median_s: float, rounds: int) -> dict:

@@ -12,7 +12,8 @@ import pytest
 from local_server import body, closed_port_url, serve, slow
 from PIL import Image
 
-from bench.data import gender_sample, load
+from bench.catalog.datasets import load
+from bench.data import gender_sample
 from bench.data.gender import load_gender
 from bench.data.gender_rows import parse_utkface
 from bench.data.gender_sample import (

@@ -8,9 +8,10 @@ from local_server import closed_port_url
 from PIL import Image
 from test_gender_data import row, write_csv
 
-from bench import report, runner
-from bench.config import Augmentation, TrainSettings, TransformName
-from bench.profiles import get_profile
+from bench.catalog.profiles import get_profile
+from bench.config import TrainSettings
+from bench.render import report
+from bench.run import runner
 
 pytestmark = pytest.mark.slow
 
@@ -46,8 +47,8 @@ def test_run_on_broken_csv_finishes_and_reports_each_reason(tmp_path):
     profile = dataclasses.replace(
         get_profile("gender", "smoke"),
         train=TrainSettings(epochs=1, batch_size=8, learning_rate=0.001),
-        augmentations=(Augmentation.NONE,),
-        grid=((TransformName.SHIFT_X, (-2.0, 0.0, 2.0)),),
+        augmentations=("none",),
+        grid=(("shift_x", (-2.0, 0.0, 2.0)),),
         clean_floor=0.0,
         data_options=(("per_class", None), ("test_fraction", 0.25), ("timeout_s", 2.0)),
     )

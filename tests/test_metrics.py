@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from bench import metrics
+from bench.analysis import metrics
 
 
 def rng(seed: int = 0) -> np.random.Generator:

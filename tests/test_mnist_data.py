@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from bench.data import DataError, load
+from bench.catalog.datasets import load
+from bench.data import DataError
 from bench.data.mnist import read_npz
 
 

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from keras import layers
 
-from bench import models
 from bench.npcnn import assert_matches_keras, from_keras, keras_layer_outputs
 from bench.npcnn.memory import peak_predict_bytes
+from bench.run import architectures as models
 
 ATOL = 1e-5
 

@@ -3,9 +3,12 @@
 import numpy as np
 import pytest
 
-from bench import frontpage, headlines, summary
-from bench.report import RunData, render_markdown
-from bench.sweep import Row, pack_bits
+from bench.analysis import sentences as headlines
+from bench.analysis import summary
+from bench.render import frontpage
+from bench.render.report import render_markdown
+from bench.results.loading import RunData
+from bench.results.schema import Row, pack_bits
 
 N = 200
 

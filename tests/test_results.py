@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from bench.results import ROWS, ResultStore, StoreBusy, load_rows, read_jsonl
-from bench.sweep import Row
+from bench.results.loading import ROWS, load_rows, read_jsonl
+from bench.results.schema import Row
+from bench.results.store import ResultStore, StoreBusy
 
 
 def make_row(magnitude: float, model_key: str = "k1") -> Row:

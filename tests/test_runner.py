@@ -4,18 +4,22 @@ import numpy as np
 import pytest
 from conftest import bars_dataset
 
-from bench import report, runner, sweep
-from bench.results import load_records, load_rows
-from bench.train import ModelSpec, fit
+from bench.render import report
+from bench.results.loading import load_records, load_rows
+from bench.run import runner, sweep
+from bench.run.train import ModelSpec, fit
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def bars(monkeypatch):
-    dataset = bars_dataset()
-    monkeypatch.setattr(runner.data, "load", lambda name, source, **options: dataset)
-    return dataset
+def bars():
+    return bars_dataset()
+
+
+@pytest.fixture
+def prepared(bars, tiny_profile):
+    return runner.PreparedData.from_dataset(bars, tiny_profile)
 
 
 def test_second_fit_comes_from_the_cache_with_identical_weights(tiny_profile, isolated_cache):
@@ -30,8 +34,9 @@ def test_second_fit_comes_from_the_cache_with_identical_weights(tiny_profile, is
         np.testing.assert_array_equal(a, b)
 
 
-def test_run_stores_every_cell_and_writes_a_complete_report(tiny_profile, bars, tmp_path):
-    folder = runner.run_task(tiny_profile, tmp_path / "results", verbose=0)
+def test_run_stores_every_cell_and_writes_a_complete_report(tiny_profile, bars, prepared,
+                                                            tmp_path):
+    folder = runner.run_task(tiny_profile, tmp_path / "results", verbose=0, prepared=prepared)
     rows = load_rows(folder)
     n_models = len(tiny_profile.families) * len(tiny_profile.seeds)
     assert len(rows) == n_models * len(sweep.cells(tiny_profile.grid))
@@ -57,7 +62,7 @@ def test_run_stores_every_cell_and_writes_a_complete_report(tiny_profile, bars, 
     assert "figures/mnist-smoke-shift_x.png" in text
 
 
-def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, bars, tmp_path,
+def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, prepared, tmp_path,
                                                         monkeypatch):
     real = sweep.evaluate_cell
     calls = []
@@ -70,12 +75,12 @@ def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, bars, tmp_
 
     monkeypatch.setattr(sweep, "evaluate_cell", dies_after_three)
     with pytest.raises(KeyboardInterrupt):
-        runner.run_task(tiny_profile, tmp_path / "results", verbose=0)
+        runner.run_task(tiny_profile, tmp_path / "results", verbose=0, prepared=prepared)
     folder = tmp_path / "results" / "mnist" / "smoke"
     assert len(load_rows(folder)) == 3
 
     monkeypatch.setattr(sweep, "evaluate_cell", real)
-    runner.run_task(tiny_profile, tmp_path / "results", verbose=0)
+    runner.run_task(tiny_profile, tmp_path / "results", verbose=0, prepared=prepared)
     rows = load_rows(folder)
     cells = [(r.model_key, r.transform, r.magnitude) for r in rows]
     n_models = len(tiny_profile.families) * len(tiny_profile.seeds)

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from bench.config import Fill, TransformName
-from bench.transforms import IDENTITY, SWEEPABLE, apply, rotate, scale, shift
+from bench.catalog import TRANSFORMS
+from bench.catalog.transforms import apply
+from bench.config import Fill
+from bench.geometry import rotate, scale, shear, shift
 
 
 def single_pixel(size: int = 9, row: int = 4, col: int = 4) -> np.ndarray:
@@ -13,10 +15,10 @@ def single_pixel(size: int = 9, row: int = 4, col: int = 4) -> np.ndarray:
     return image
 
 
-@pytest.mark.parametrize("name", list(TransformName))
+@pytest.mark.parametrize("name", TRANSFORMS.names())
 def test_identity_magnitude_returns_the_input(name):
     images = np.random.default_rng(0).integers(0, 256, (3, 12, 10, 1), dtype=np.uint8)
-    out = apply(name, images, IDENTITY[name], fill=Fill.ZERO)
+    out = apply(name, images, TRANSFORMS[name].identity, fill=Fill.ZERO)
     np.testing.assert_array_equal(out, images)
     assert out.shape == images.shape and out.dtype == images.dtype
 
@@ -82,5 +84,16 @@ def test_wrong_rank_is_a_clear_error():
         shift(np.zeros((5, 5), dtype=np.uint8), 1, 0, fill=Fill.ZERO)
 
 
-def test_registry_covers_every_transform_name():
-    assert set(SWEEPABLE) == set(TransformName) == set(IDENTITY)
+def test_shear_moves_rows_below_the_centre_right_and_rows_above_left():
+    image = np.zeros((1, 9, 9), dtype=np.uint8)
+    image[0, 8, 4] = 255  # 4 rows below the centre (row 4)
+    image[0, 0, 4] = 255  # 4 rows above it
+    out = shear(image, 45.0, fill=Fill.ZERO)  # tan 45 = 1: a row d below moves d right
+    assert out[0, 8, 8] == 255 and out[0, 0, 0] == 255
+    assert out[0, 4].sum() == 0 and np.count_nonzero(out) == 2
+    np.testing.assert_array_equal(shear(image, 0.0, fill=Fill.ZERO), image)
+
+
+def test_shear_rejects_a_right_angle():
+    with pytest.raises(ValueError, match="between -90 and 90"):
+        shear(single_pixel(), 90.0, fill=Fill.ZERO)

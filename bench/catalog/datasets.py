@@ -47,3 +47,9 @@ DATASETS: Registry[DatasetSpec] = Registry("data set", [
                 "cifar10-jpeg/, cifar-10-batches-py/ or an npz from --source or "
                 "$BENCH_DATA_DIR, else the Keras cache or download"),
 ])
+
+
+def load(name: str, source: Path | str | None = None, **options: object) -> Dataset:
+    """Load data set ``name`` (ChoiceError naming the choices if unknown) from ``source``
+    or its default locations, with loader options."""
+    return DATASETS[name].load(source, **options)
