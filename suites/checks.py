@@ -41,3 +41,9 @@ def check_cell_rows(rows: list[Row], expected_groups: dict[str, int], clean_floo
                 f"{where}: clean accuracy {row.clean_accuracy:.3f} is below the profile's "
                 f"sanity floor {clean_floor}: the model did not train"
             )
+
+
+def check_class_groups(task_run) -> None:
+    """Every class of the task's data is an image group of the run."""
+    classes = task_run.prepared.dataset.classes
+    assert {f"class:{name}" for name in classes} <= set(task_run.masks)

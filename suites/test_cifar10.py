@@ -4,7 +4,7 @@ Needs CIFAR-10: ``BENCH_DATA_DIR=../shared/datasets pytest suites/test_cifar10.p
 skips with the reason when absent. Results are broken down per class.
 """
 
-from checks import check_cell
+from checks import check_cell, check_class_groups
 
 TASK = "cifar10"
 
@@ -14,5 +14,4 @@ def test_cell(task_run, cell):
 
 
 def test_every_class_is_a_group(task_run):
-    classes = task_run.prepared.dataset.classes
-    assert {f"class:{name}" for name in classes} <= set(task_run.masks)
+    check_class_groups(task_run)

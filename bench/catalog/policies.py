@@ -78,7 +78,9 @@ def _scale_layers(ranges: AugmentRanges, context: LayerContext) -> list:
 
 def _shear_layers(ranges: AugmentRanges, context: LayerContext) -> list:
     """RandomShear along x; its factor is the shear slope tan(angle), drawn in either
-    direction up to ``shear_deg``."""
+    direction up to ``shear_deg``. Keras 3 shears about the image's top row (input
+    x = output x + slope * output y), not about the centre like ``geometry.shear``: the
+    training shear also moves the centre row by up to tan(shear_deg) * (H - 1) / 2 px."""
     import keras
 
     return [keras.layers.RandomShear(

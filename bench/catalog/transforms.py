@@ -43,8 +43,9 @@ class TransformSpec:
     phrase: sentence fragment with ``{m}`` for the magnitude. policy: the augmentation
     policy that trains for this transform. grids: default magnitudes per grid size
     (``full``, ``smoke``). headline_distance: the |magnitude - identity| quoted in
-    sentences when swept (None: the farthest swept). kind / kind_column: transforms of one
-    kind (both shifts) share a front-page column. worst_case_limit: the largest
+    sentences when swept (None: the farthest swept). kind / kind_column / kind_noun:
+    transforms of one kind (both shifts) share a front-page column and a word in titles.
+    worst_case_limit: the largest
     |magnitude - identity| in the worst-of-grid search (None: not searched).
     """
 
@@ -59,6 +60,7 @@ class TransformSpec:
     grids: dict[str, tuple[float, ...]]
     kind: str
     kind_column: str
+    kind_noun: str
     extremes: Callable[[Sequence[float]], str]
     headline_distance: float | None = None
     worst_case_limit: float | None = None
@@ -84,7 +86,8 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         axis_label="horizontal shift (px, + = right)",
         phrase="a horizontal shift of {m:g} px", policy="shift",
         grids={"full": steps(-4, 4, 1), "smoke": (-2.0, 0.0, 2.0)},
-        kind="shift", kind_column="largest shift", extremes=symmetric_extremes(" px"),
+        kind="shift", kind_column="largest shift", kind_noun="shifts",
+        extremes=symmetric_extremes(" px"),
         headline_distance=3.0, worst_case_limit=3.0,
     ),
     TransformSpec(
@@ -93,7 +96,8 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         axis_label="vertical shift (px, + = down)",
         phrase="a vertical shift of {m:g} px", policy="shift",
         grids={"full": steps(-4, 4, 1), "smoke": (-2.0, 0.0, 2.0)},
-        kind="shift", kind_column="largest shift", extremes=symmetric_extremes(" px"),
+        kind="shift", kind_column="largest shift", kind_noun="shifts",
+        extremes=symmetric_extremes(" px"),
         headline_distance=3.0, worst_case_limit=3.0,
     ),
     TransformSpec(
@@ -102,7 +106,8 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         axis_label="rotation (degrees, + = counter-clockwise)",
         phrase="a rotation of {m:g} degrees", policy="rotate",
         grids={"full": steps(-45, 45, 15), "smoke": (-30.0, 0.0, 30.0)},
-        kind="rotate", kind_column="largest rotation", extremes=symmetric_extremes("°"),
+        kind="rotate", kind_column="largest rotation", kind_noun="rotations",
+        extremes=symmetric_extremes("°"),
         worst_case_limit=30.0,
     ),
     TransformSpec(
@@ -111,7 +116,8 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         axis_label="scale factor (x)",
         phrase="scaling by {m:g}x", policy="scale",
         grids={"full": steps(0.6, 1.4, 0.1), "smoke": (0.8, 1.0, 1.2)},
-        kind="scale", kind_column="extreme scales", extremes=factor_extremes,
+        kind="scale", kind_column="extreme scales", kind_noun="scaling",
+        extremes=factor_extremes,
     ),
     TransformSpec(
         name="shear", apply=geometry.shear, identity=0.0, unit="deg",
@@ -119,7 +125,8 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         axis_label="horizontal shear (degrees, + = bottom moves right)",
         phrase="a shear of {m:g} degrees", policy="shear",
         grids={"full": steps(-30, 30, 10), "smoke": (-20.0, 0.0, 20.0)},
-        kind="shear", kind_column="largest shear", extremes=symmetric_extremes("° shear"),
+        kind="shear", kind_column="largest shear", kind_noun="shear",
+        extremes=symmetric_extremes("° shear"),
     ),
 ])
 
@@ -136,3 +143,13 @@ def grid(size: str, **overrides: tuple[float, ...]) -> tuple[tuple[str, tuple[fl
 def apply(name: str, images: np.ndarray, magnitude: float, *, fill) -> np.ndarray:
     """Apply the transform ``name`` at ``magnitude`` (in its unit) to an image batch."""
     return TRANSFORMS[name].apply(images, magnitude, fill=fill)
+
+
+def kinds_in_words(names: set[str]) -> str:
+    """The kinds of the given transforms for a title, in catalog order, e.g. ``shifts,
+    rotations and scaling``."""
+    nouns: list[str] = []
+    for spec in TRANSFORMS:
+        if spec.name in names and spec.kind_noun not in nouns:
+            nouns.append(spec.kind_noun)
+    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " and " + nouns[-1]
