@@ -83,7 +83,9 @@ class Profile:
     stratified with ``subset_seed``. grid: magnitudes per transform, in pixels,
     degrees or scale factor. clean_floor: the clean accuracy below which a suite
     calls a trained model broken (a sanity floor, not a goal). data_options: keyword
-    options for the data loader (e.g. image size, images per class).
+    options for the data loader (e.g. image size, images per class). worst_case_n /
+    invariance_n: test images (a seeded subset) for the Engstrom worst-case search and
+    the layer-by-layer invariance errors of every model; 0 skips them.
     """
 
     name: ProfileName
@@ -101,6 +103,8 @@ class Profile:
     fill: Fill
     clean_floor: float
     data_options: tuple[tuple[str, object], ...] = ()
+    worst_case_n: int = 0
+    invariance_n: int = 0
 
     def magnitudes(self, transform: str) -> tuple[float, ...]:
         """The swept magnitudes of one transform."""

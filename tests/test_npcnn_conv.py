@@ -7,7 +7,15 @@ import itertools
 import numpy as np
 import pytest
 
-from bench.npcnn import avg_pool2d, conv2d_naive, conv2d_vectorised, max_pool2d
+from bench.npcnn import (
+    avg_pool2d,
+    conv2d_naive,
+    conv2d_vectorised,
+    depthwise_conv2d_naive,
+    depthwise_conv2d_vectorised,
+    global_average_pool2d,
+    max_pool2d,
+)
 from bench.npcnn.conv import output_size, pad_amounts
 
 CONV_CASES = [
@@ -61,6 +69,59 @@ def test_naive_conv_is_the_sum_of_window_times_filter() -> None:
     out = conv2d_naive(x, kernel, bias, (1, 1), "valid")
     assert out.shape == (1, 2, 2, 1)
     assert out[0, 1, 1, 0] == np.sum(x[0, 1:4, 1:4, 0] * kernel[:, :, 0, 0]) + 0.5
+
+
+DEPTHWISE_CASES = [
+    # (height, width, channels, multiplier, kernel (kh, kw), strides, padding)
+    (5, 5, 1, 1, (3, 3), (1, 1), "valid"),
+    (13, 13, 3, 1, (4, 4), (2, 2), "same"),
+    (12, 11, 2, 2, (4, 4), (2, 2), "same"),
+    (44, 44, 2, 1, (7, 7), (5, 5), "same"),
+    (7, 6, 3, 3, (3, 2), (2, 1), "valid"),
+    (6, 6, 4, 1, (1, 1), (1, 1), "valid"),
+]
+
+
+def _depthwise_id(case: tuple) -> str:
+    h, w, c, m, (kh, kw), (sh, sw), padding = case
+    return f"{h}x{w}x{c}-m{m}-k{kh}x{kw}-s{sh}x{sw}-{padding}"
+
+
+@pytest.mark.parametrize("case", DEPTHWISE_CASES, ids=_depthwise_id)
+@pytest.mark.parametrize("use_bias", [True, False], ids=["bias", "nobias"])
+def test_vectorised_depthwise_conv_matches_naive_loops(case: tuple, use_bias: bool) -> None:
+    h, w, c, m, kernel_size, strides, padding = case
+    rng = np.random.default_rng(DEPTHWISE_CASES.index(case))
+    x = rng.normal(size=(2, h, w, c)).astype(np.float32)
+    kernel = rng.normal(size=(*kernel_size, c, m)).astype(np.float32)
+    bias = rng.normal(size=c * m).astype(np.float32) if use_bias else None
+    naive = depthwise_conv2d_naive(x, kernel, bias, strides, padding)
+    fast = depthwise_conv2d_vectorised(x, kernel, bias, strides, padding)
+    expected_shape = (2, output_size(h, kernel_size[0], strides[0], padding),
+                      output_size(w, kernel_size[1], strides[1], padding), c * m)
+    assert naive.shape == fast.shape == expected_shape
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+
+
+def test_depthwise_conv_filters_each_channel_alone() -> None:
+    """Channel c * m + k of the output is channel c convolved with kernel[:, :, c, k], the
+    same as a plain convolution of that channel alone."""
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(1, 6, 6, 2)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, 2, 2)).astype(np.float32)
+    out = depthwise_conv2d_vectorised(x, kernel, None, (1, 1), "valid")
+    for c in range(2):
+        for k in range(2):
+            alone = conv2d_naive(x[..., c : c + 1], kernel[:, :, c : c + 1, k : k + 1], None)
+            np.testing.assert_allclose(out[..., 2 * c + k], alone[..., 0], rtol=1e-5, atol=1e-6)
+
+
+def test_global_average_pool_is_the_mean_of_each_channel() -> None:
+    x = np.arange(2 * 3 * 4 * 2, dtype=np.float32).reshape(2, 3, 4, 2)
+    flat = global_average_pool2d(x)
+    assert flat.shape == (2, 2) and global_average_pool2d(x, keepdims=True).shape == (2, 1, 1, 2)
+    assert flat[1, 0] == np.mean(x[1, :, :, 0]) and flat[0, 1] == np.mean(x[0, :, :, 1])
 
 
 @pytest.mark.parametrize("chunk_size", [1, 3, 5, 64])
@@ -120,6 +181,8 @@ POOL_CASES = [
     (6, 7, (3, 3), (1, 1), "same"),
     (6, 6, (3, 2), (2, 3), "same"),
     (5, 4, (1, 1), (2, 1), "valid"),
+    (26, 26, (2, 2), (1, 1), "valid"),  # stride-1 max-pool of the anti-aliased CNN
+    (9, 9, (5, 5), (1, 1), "valid"),
 ]
 
 
@@ -158,6 +221,10 @@ def test_max_pool_ignores_padding_even_when_all_values_are_negative() -> None:
         (lambda x, k: conv2d_vectorised(x, k, None, (0, 1)), "stride must be >= 1"),
         (lambda x, k: max_pool2d(x, (2, 2), (2, 2), "causal"), "padding must be one of"),
         (lambda x, k: avg_pool2d(x, (0, 2), (2, 2)), "pool size and strides"),
+        (lambda x, k: depthwise_conv2d_vectorised(x, k[:, :, :1], None), "does not fit input"),
+        (lambda x, k: depthwise_conv2d_naive(x, k[:, :, :, :1], np.zeros(3, np.float32)),
+         "bias shape"),
+        (lambda x, k: global_average_pool2d(x[0]), "NHWC batch"),
     ],
     ids=[
         "bad-padding",
@@ -169,6 +236,9 @@ def test_max_pool_ignores_padding_even_when_all_values_are_negative() -> None:
         "stride",
         "pool-padding",
         "pool-size",
+        "depthwise-channels",
+        "depthwise-bias",
+        "gap-not-nhwc",
     ],
 )
 def test_invalid_arguments_raise_a_clear_error(call, message) -> None:

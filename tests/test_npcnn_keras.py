@@ -29,7 +29,14 @@ ARCHITECTURES = {
     "mnist_cnn": (models.mnist_cnn, (28, 28, 1), 10),
     "gender_cnn": (models.gender_cnn, (50, 50, 1), 2),
     "cifar10_cnn": (models.cifar10_cnn, (32, 32, 3), 10),
+    "mnist_cnn_gap": (models.mnist_cnn_gap, (28, 28, 1), 10),
+    "mnist_cnn_aa": (models.mnist_cnn_aa, (28, 28, 1), 10),
+    "gender_cnn_gap": (models.gender_cnn_gap, (50, 50, 1), 2),
+    "gender_cnn_aa": (models.gender_cnn_aa, (50, 50, 1), 2),
+    "cifar10_cnn_gap": (models.cifar10_cnn_gap, (32, 32, 3), 10),
+    "cifar10_cnn_aa": (models.cifar10_cnn_aa, (32, 32, 3), 10),
 }
+CONV_ARCHITECTURES = [name for name in ARCHITECTURES if name != "mnist_mlp"]
 
 
 def _randomise_batch_norm(model: keras.Model, rng: np.random.Generator) -> None:
@@ -77,7 +84,7 @@ def test_architecture_matches_keras(arch: str, state: str) -> None:
     assert_matches_keras(model, network, x, ATOL)
 
 
-@pytest.mark.parametrize("arch", ["mnist_cnn", "gender_cnn", "cifar10_cnn"])
+@pytest.mark.parametrize("arch", CONV_ARCHITECTURES)
 def test_naive_convolution_engine_matches_keras(arch: str) -> None:
     model = _architecture(arch, "trained")
     x = _images(ARCHITECTURES[arch][1], 1, seed=1)
@@ -167,8 +174,37 @@ def test_conv2d_layer_matches_keras(case: tuple) -> None:
     _check_layer(layer, shape)
 
 
+DEPTHWISE_LAYERS = [
+    # (kernel, strides, padding, depth multiplier, activation, use_bias, input shape)
+    ((3, 3), (1, 1), "valid", 1, "linear", True, (7, 7, 3)),
+    ((4, 4), (2, 2), "same", 1, "linear", False, (13, 13, 4)),  # the cnn-aa blur
+    ((4, 4), (2, 2), "same", 1, "linear", False, (12, 12, 2)),
+    ((7, 7), (5, 5), "same", 1, "linear", False, (44, 44, 2)),  # the face CNN's blur
+    ((3, 2), (2, 3), "same", 2, "relu", True, (9, 8, 3)),
+    ((2, 2), (1, 1), "valid", 3, "tanh", True, (5, 6, 2)),
+]
+
+
+@pytest.mark.parametrize(
+    "case", DEPTHWISE_LAYERS,
+    ids=lambda c: f"k{c[0][0]}x{c[0][1]}-s{c[1][0]}x{c[1][1]}-{c[2]}-m{c[3]}-{c[4]}",
+)  # fmt: skip
+def test_depthwise_conv2d_layer_matches_keras(case: tuple) -> None:
+    kernel, strides, padding, multiplier, activation, use_bias, shape = case
+    _check_layer(layers.DepthwiseConv2D(kernel, strides, padding, depth_multiplier=multiplier,
+                                        activation=activation, use_bias=use_bias), shape)
+
+
+@pytest.mark.parametrize("keepdims", [False, True], ids=["flat", "keepdims"])
+@pytest.mark.parametrize("shape", [(5, 7, 3), (1, 1, 4), (13, 13, 10)], ids=str)
+def test_global_average_pooling_matches_keras(shape: tuple, keepdims: bool) -> None:
+    _check_layer(layers.GlobalAveragePooling2D(keepdims=keepdims), shape)
+
+
 POOL_LAYERS = [
     # (pool size, strides, padding, input shape)
+    ((2, 2), (1, 1), "valid", (26, 26, 3)),  # the cnn-aa max-pool before its blur
+    ((5, 5), (1, 1), "valid", (12, 12, 2)),
     ((2, 2), None, "valid", (6, 6, 3)),
     ((2, 2), None, "valid", (7, 5, 2)),
     ((5, 5), None, "valid", (12, 12, 2)),
@@ -260,11 +296,18 @@ def _sequential(layer: layers.Layer, shape=(8, 8, 2)) -> keras.Model:
         (lambda: _sequential(layers.Dense(2, dtype="mixed_float16", name="half")),
          r"'half'.*dtype policy='mixed_float16'"),
         (_functional, r"keras.Sequential models only; 'functional_net'"),
+        (lambda: _sequential(layers.DepthwiseConv2D(3, dilation_rate=2, name="dd")),
+         r"'dd'.*dilation_rate=\(2, 2\)"),
+        (lambda: _sequential(layers.GlobalAveragePooling2D(data_format="channels_first",
+                                                           name="gcf"), (2, 8, 8)),
+         r"'gcf'.*data_format='channels_first'"),
+        (lambda: _sequential(layers.GlobalMaxPooling2D(name="gmax")),
+         r"'gmax'.*GlobalMaxPooling2D is not supported"),
     ],
     ids=[
         "channels_first", "groups", "dilation", "custom-activation", "gelu", "random-rotation",
         "pool-channels_first", "bn-axis", "relu-max_value", "softmax-axis", "float16",
-        "functional",
+        "functional", "depthwise-dilation", "gap-channels_first", "global-max",
     ],
 )  # fmt: skip
 def test_unsupported_layers_and_options_are_refused_by_name(make, message) -> None:

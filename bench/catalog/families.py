@@ -51,4 +51,16 @@ FAMILIES: Registry[FamilySpec] = Registry("model family", [
         "mnist": "mnist_cnn", "fashion-mnist": "mnist_cnn", "gender": "gender_cnn",
         "cifar10": "cifar10_cnn",
     }),
+    # The task's CNN body with a fully convolutional head: 1x1 convolutions, global average
+    # pooling, softmax; parameter count within 1.5% of the task's CNN.
+    FamilySpec("cnn-gap", label="CNN-GAP", marker="^", linestyle="-.", builders={
+        "mnist": "mnist_cnn_gap", "fashion-mnist": "mnist_cnn_gap",
+        "gender": "gender_cnn_gap", "cifar10": "cifar10_cnn_gap",
+    }),
+    # The task's CNN anti-aliased (Zhang 2019): max-pool stride 1, fixed binomial blur with
+    # the pool's stride; the CNN's trainable parameters exactly.
+    FamilySpec("cnn-aa", label="CNN-AA", marker="D", linestyle=":", builders={
+        "mnist": "mnist_cnn_aa", "fashion-mnist": "mnist_cnn_aa",
+        "gender": "gender_cnn_aa", "cifar10": "cifar10_cnn_aa",
+    }),
 ])

@@ -14,6 +14,11 @@ from bench.npcnn.compare import (
 )
 from bench.npcnn.conv import BLOCK_BYTES, conv2d_naive, conv2d_vectorised
 from bench.npcnn.convert import from_keras
+from bench.npcnn.depthwise import (
+    depthwise_conv2d_naive,
+    depthwise_conv2d_vectorised,
+    global_average_pool2d,
+)
 from bench.npcnn.network import ACTIVATION_BYTES, Network
 from bench.npcnn.pooling import avg_pool2d, max_pool2d
 
@@ -27,8 +32,11 @@ __all__ = [
     "avg_pool2d",
     "conv2d_naive",
     "conv2d_vectorised",
+    "depthwise_conv2d_naive",
+    "depthwise_conv2d_vectorised",
     "first_divergence",
     "from_keras",
+    "global_average_pool2d",
     "keras_layer_outputs",
     "max_pool2d",
 ]

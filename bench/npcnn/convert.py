@@ -23,7 +23,9 @@ from bench.npcnn.layers import (
     BatchNorm,
     Conv2D,
     Dense,
+    DepthwiseConv2D,
     Flatten,
+    GlobalAveragePool2D,
     Identity,
     Layer,
     Pool2D,
@@ -79,6 +81,24 @@ def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int | None) -> 
         method=method,
         chunk_size=chunk_size,
     )
+
+
+def _depthwise(layer: keras.layers.DepthwiseConv2D, method: str) -> DepthwiseConv2D:
+    _require(layer, "dilation_rate", _pair(layer.dilation_rate), ((1, 1),))
+    _require(layer, "padding", layer.padding, PADDINGS)
+    return DepthwiseConv2D(
+        name=layer.name,
+        kernel=_numpy(layer.kernel),
+        bias=_numpy(layer.bias) if layer.use_bias else None,
+        strides=_pair(layer.strides),
+        padding=layer.padding,
+        activation=_activation(layer, layer.activation),
+        method=method,
+    )
+
+
+def _global_average(layer: keras.layers.GlobalAveragePooling2D) -> GlobalAveragePool2D:
+    return GlobalAveragePool2D(layer.name, keepdims=bool(layer.keepdims))
 
 
 def _dense(layer: keras.layers.Dense) -> Dense:
@@ -144,7 +164,9 @@ def _softmax_layer(layer: keras.layers.Softmax):
 
 CONVERTERS: dict[type, Converter] = {
     keras.layers.Conv2D: functools.partial(_conv2d, method="vectorised", chunk_size=None),
+    keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method="vectorised"),
     keras.layers.Dense: _dense,
+    keras.layers.GlobalAveragePooling2D: _global_average,
     keras.layers.MaxPooling2D: _pool("max"),
     keras.layers.AveragePooling2D: _pool("average"),
     keras.layers.BatchNormalization: _batch_norm,
@@ -180,7 +202,7 @@ def from_keras(
 ) -> Network:
     """Copy a built ``keras.Sequential`` model's weights into a NumPy network.
 
-    ``conv`` picks the convolution (``"vectorised"`` im2col + matmul, or the
+    ``conv`` picks the convolution, plain and depthwise (``"vectorised"``, or the
     ``"naive"`` reference loops). ``chunk_size``: images per pass through the
     whole network in ``predict`` (None: the largest layer output of a pass fills
     about :data:`bench.npcnn.network.ACTIVATION_BYTES`); ``conv_chunk_size``:
@@ -201,6 +223,7 @@ def from_keras(
     converters = {
         **CONVERTERS,
         keras.layers.Conv2D: functools.partial(_conv2d, method=conv, chunk_size=conv_chunk_size),
+        keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method=conv),
     }
     layers = tuple(_convert_layer(layer, converters) for layer in model.layers)
     if chunk_size is None:

@@ -12,6 +12,11 @@ import numpy as np
 
 from bench.npcnn.activations import Activation
 from bench.npcnn.conv import conv2d_naive, conv2d_vectorised
+from bench.npcnn.depthwise import (
+    depthwise_conv2d_naive,
+    depthwise_conv2d_vectorised,
+    global_average_pool2d,
+)
 from bench.npcnn.pooling import avg_pool2d, max_pool2d
 
 CONV_METHODS = ("vectorised", "naive")
@@ -56,6 +61,44 @@ class Conv2D:
         return conv2d_vectorised(
             x, self.kernel, self.bias, self.strides, self.padding, self.chunk_size, self._finish
         )
+
+
+@dataclass(frozen=True)
+class DepthwiseConv2D:
+    """Depthwise convolution + bias + fused activation; kernel (kh, kw, c, multiplier).
+
+    ``method``: ``"vectorised"`` (one multiply-add per kernel offset) or ``"naive"``
+    (the reference loops), like :class:`Conv2D`.
+    """
+
+    name: str
+    kernel: np.ndarray
+    bias: np.ndarray | None
+    strides: tuple[int, int]
+    padding: str
+    activation: Activation
+    method: str = "vectorised"
+
+    def __post_init__(self) -> None:
+        if self.method not in CONV_METHODS:
+            raise ValueError(f"conv method must be one of {CONV_METHODS}, got {self.method!r}")
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(n, h, w, c) -> (n, out_h, out_w, c * multiplier)."""
+        conv = depthwise_conv2d_naive if self.method == "naive" else depthwise_conv2d_vectorised
+        out = conv(x, self.kernel, self.bias, self.strides, self.padding)
+        return self.activation(out, out=out)
+
+
+@dataclass(frozen=True)
+class GlobalAveragePool2D:
+    """Mean over height and width: (n, h, w, c) -> (n, c), or (n, 1, 1, c) with keepdims."""
+
+    name: str
+    keepdims: bool = False
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return global_average_pool2d(x, self.keepdims)
 
 
 @dataclass(frozen=True)
@@ -161,7 +204,8 @@ class ActivationLayer:
         return self.activation(x, out=out)
 
 
-Layer = Conv2D | Pool2D | Dense | Flatten | Identity | BatchNorm | ActivationLayer
+Layer = (Conv2D | DepthwiseConv2D | Pool2D | GlobalAveragePool2D | Dense | Flatten | Identity
+         | BatchNorm | ActivationLayer)
 ELEMENTWISE = (BatchNorm, ActivationLayer)
 """Layers that accept ``out=`` and can overwrite an input the network owns."""
 PASS_THROUGH = (Flatten, Identity)

@@ -1,0 +1,98 @@
+"""Depthwise 2-D convolution and global average pooling on NHWC float32 batches.
+
+Depthwise convolution filters every input channel on its own (no sum over channels),
+as ``keras.layers.DepthwiseConv2D``: the kernel has shape (kh, kw, channels,
+multiplier) and output channel ``c * multiplier + m`` is channel ``c`` filtered by
+``kernel[:, :, c, m]``. Output sizes and ``"same"`` padding follow
+:mod:`bench.npcnn.conv` (TensorFlow's rules); the result is cross-correlation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.npcnn.conv import output_size, pad_amounts
+
+
+def _check(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"depthwise conv expects an NHWC batch (4 axes), got shape {x.shape}")
+    if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise ValueError(
+            f"depthwise kernel shape {kernel.shape} does not fit input channels {x.shape[3]}; "
+            "expected (kh, kw, channels, multiplier)"
+        )
+    outputs = kernel.shape[2] * kernel.shape[3]
+    if bias is not None and bias.shape != (outputs,):
+        raise ValueError(f"bias shape {bias.shape} != (channels * multiplier,) = ({outputs},)")
+
+
+def _padded(x: np.ndarray, kernel: np.ndarray, strides: tuple[int, int], padding: str):
+    """The zero-padded batch and the output (height, width)."""
+    (kh, kw), (sh, sw), (h, w) = kernel.shape[:2], strides, x.shape[1:3]
+    out = (output_size(h, kh, sh, padding), output_size(w, kw, sw, padding))
+    rows, cols = pad_amounts(h, kh, sh, padding), pad_amounts(w, kw, sw, padding)
+    padded = np.pad(x.astype(np.float32, copy=False), ((0, 0), rows, cols, (0, 0)))
+    return padded, out
+
+
+def depthwise_conv2d_naive(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    strides: tuple[int, int] = (1, 1),
+    padding: str = "valid",
+) -> np.ndarray:
+    """Reference loops: for every image, channel, multiplier and output pixel,
+    sum(window of that channel * its filter) + bias. (n, h, w, c) -> (n, oh, ow, c * m)."""
+    _check(x, kernel, bias)
+    padded, (out_h, out_w) = _padded(x, kernel, strides, padding)
+    kh, kw, channels, multiplier = kernel.shape
+    sh, sw = strides
+    out = np.zeros((x.shape[0], out_h, out_w, channels * multiplier), dtype=np.float32)
+    for image in range(x.shape[0]):
+        for c in range(channels):
+            for m in range(multiplier):
+                k = c * multiplier + m
+                for r in range(out_h):
+                    for col in range(out_w):
+                        window = padded[image, r * sh : r * sh + kh, col * sw : col * sw + kw, c]
+                        out[image, r, col, k] = np.sum(window * kernel[:, :, c, m])
+                if bias is not None:
+                    out[image, :, :, k] += bias[k]
+    return out
+
+
+def depthwise_conv2d_vectorised(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    strides: tuple[int, int] = (1, 1),
+    padding: str = "valid",
+) -> np.ndarray:
+    """One strided multiply-add over the whole batch per kernel offset (kh * kw of them),
+    like :mod:`bench.npcnn.pooling`; no im2col copy, since channels are not mixed.
+    (n, h, w, c) -> (n, oh, ow, c * m) float32."""
+    _check(x, kernel, bias)
+    padded, (out_h, out_w) = _padded(x, kernel, strides, padding)
+    kh, kw, channels, multiplier = kernel.shape
+    sh, sw = strides
+    kernel = kernel.astype(np.float32, copy=False)
+    out = np.zeros((x.shape[0], out_h, out_w, channels, multiplier), dtype=np.float32)
+    product = np.empty_like(out)
+    for i in range(kh):
+        for j in range(kw):
+            window = padded[:, i : i + sh * (out_h - 1) + 1 : sh, j : j + sw * (out_w - 1) + 1 : sw]
+            np.multiply(window[..., None], kernel[i, j], out=product)
+            out += product
+    out = out.reshape(x.shape[0], out_h, out_w, channels * multiplier)
+    if bias is not None:
+        out += bias.astype(np.float32, copy=False)
+    return out
+
+
+def global_average_pool2d(x: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """Mean over height and width: (n, h, w, c) -> (n, c), or (n, 1, 1, c) with keepdims."""
+    if x.ndim != 4:
+        raise ValueError(f"global pooling expects an NHWC batch (4 axes), got shape {x.shape}")
+    return x.mean(axis=(1, 2), dtype=np.float32, keepdims=keepdims)
