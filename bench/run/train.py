@@ -153,6 +153,21 @@ def cache_key(model: keras.Model, spec: ModelSpec, profile: Profile, data_checks
     return hashlib.sha256(blob).hexdigest()[:20]
 
 
+def _fresh_model(spec: ModelSpec, train: Split, n_classes: int, profile: Profile):
+    """The untrained model of ``spec`` (seeded), its cache key and the data checksum."""
+    keras.backend.clear_session()  # fresh layer names and graph for every model
+    keras.utils.set_random_seed(spec.seed)
+    tf.config.experimental.enable_op_determinism()
+    model = FAMILIES[spec.family].build(profile.task, tuple(train.x.shape[1:]), n_classes)
+    data_sum = checksum(train.x, train.y)
+    return model, cache_key(model, spec, profile, data_sum), data_sum
+
+
+def model_key(spec: ModelSpec, train: Split, n_classes: int, profile: Profile) -> str:
+    """The cache key ``fit`` gives this model, without training or loading it."""
+    return _fresh_model(spec, train, n_classes, profile)[1]
+
+
 def fit(
     spec: ModelSpec,
     train: Split,
@@ -162,13 +177,7 @@ def fit(
     verbose: int = 2,
 ) -> tuple[keras.Model, TrainRecord, bool]:
     """Train (or load from ``cache``) one model. Returns (model, record, came_from_cache)."""
-    keras.backend.clear_session()  # fresh layer names and graph for every model
-    keras.utils.set_random_seed(spec.seed)
-    tf.config.experimental.enable_op_determinism()
-    input_shape = tuple(train.x.shape[1:])
-    model = FAMILIES[spec.family].build(profile.task, input_shape, n_classes)
-    data_sum = checksum(train.x, train.y)
-    key = cache_key(model, spec, profile, data_sum)
+    model, key, data_sum = _fresh_model(spec, train, n_classes, profile)
     cache.mkdir(parents=True, exist_ok=True)
     model_path, record_path = cache / f"{key}.keras", cache / f"{key}.json"
     with FileLock(str(cache / f"{key}.lock")):
