@@ -17,6 +17,7 @@ from bench.catalog import DATASETS, FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.config import ChoiceError, ProfileName
 
 DEFAULT_RESULTS = Path("results")
+DEFAULT_RUNS = Path("runs")
 DEFAULT_REPORTS = Path("reports")
 
 
@@ -38,13 +39,26 @@ def _parser() -> argparse.ArgumentParser:
                      help="comma-separated model families instead of the profile's, e.g. cnn")
     run.add_argument("--augmentations", default=None,
                      help="comma-separated policies instead of the profile's, e.g. none,rotate")
-    run.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
-    run.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results folder")
+    run.add_argument("--out", type=Path, default=DEFAULT_RUNS,
+                     help="where this run writes: <out>/<task>/<profile>/ holds its rows and "
+                          "report.md (default: runs, git-ignored)")
+    run.add_argument("--reference", type=Path, default=DEFAULT_RESULTS,
+                     help="published results to compare with (default: results)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
 
     report = commands.add_parser("report", help="regenerate every report from stored results")
     report.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
     report.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results folder")
+
+    compare = commands.add_parser("compare", help="Markdown table of run A minus run B")
+    compare.add_argument("a", type=Path, help="run folder, e.g. runs/mnist/quick")
+    compare.add_argument("b", type=Path, help="run folder, e.g. results/mnist/quick")
+
+    publish = commands.add_parser(
+        "publish", help="make a run's results the published reference (then `bench report`)")
+    publish.add_argument("run", type=Path, help="run folder, e.g. runs/mnist/quick")
+    publish.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
+                         help="reference results folder (default: results)")
 
     commands.add_parser("list", help="list tasks, profiles, data sets and transforms")
     return parser
@@ -71,24 +85,66 @@ def cmd_run(args: argparse.Namespace) -> int:
     profile = get_profile(args.task, args.profile)
     if args.data is not None:
         profile = with_data(profile, args.data)
+    elif args.source is not None:
+        profile = data_for_source(profile)
     profile = with_choices(profile, _names(args.families), _names(args.augmentations))
     seeds = _seeds(args.seeds)
     # TensorFlow is imported only once the arguments are valid
-    from bench.render import frontpage, report
+    from bench.render import report
     from bench.run import runner
 
     started = time.perf_counter()
+    folder = runner.run_folder(profile, args.out)
     try:
-        folder = runner.run_task(profile, args.results, args.source, seeds,
-                                 verbose=0 if args.quiet else 2)
+        runner.run_task(profile, args.out, args.source, seeds, verbose=0 if args.quiet else 2)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: finished cells are kept in {args.results}; run the same "
+        print(f"\ninterrupted: finished cells are kept in {folder}; run the same "
               "command again to continue.", file=sys.stderr)
         return 130
-    path = report.write_report(folder, args.out)
-    front = frontpage.write_front_page(args.results, args.out)
-    print(f"wrote {path} and {front} ({time.perf_counter() - started:.0f} s); "
-          f"results in {folder}")
+    reference = runner.run_folder(profile, args.reference)
+    path = report.write_report(folder, folder, name="report", reference_folder=reference)
+    print(f"wrote {path} ({time.perf_counter() - started:.0f} s); results in {folder}; "
+          f"compared with {reference if reference.is_dir() else 'no reference (none stored)'}")
+    return 0
+
+
+def data_for_source(profile):
+    """The profile on the task's data set that reads ``--source`` when its own does not
+    (``mnist`` for the quick profile's ``mnist-5k``); ChoiceError when none or several do."""
+    from bench.catalog import DATASETS, TASKS
+    from bench.catalog.profiles import with_data
+
+    if DATASETS[profile.data].takes_source:
+        return profile
+    readers = [name for name in TASKS[profile.task].datasets if DATASETS[name].takes_source]
+    if len(readers) != 1:
+        raise ChoiceError(f"--source does not apply to data set {profile.data!r}; add "
+                          f"--data with one of: {', '.join(readers) or '(none)'}")
+    logging.getLogger(__name__).info("--source given: using data set %r instead of %r",
+                                     readers[0], profile.data)
+    return with_data(profile, readers[0])
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print run A against run B as Markdown."""
+    from bench.render.comparison import render_compare
+    from bench.results.loading import RunData
+
+    for folder in (args.a, args.b):
+        if not any(Path(folder).glob("rows/*.jsonl")):
+            raise FileNotFoundError(f"{folder}: no stored rows (rows/*.jsonl); give a run "
+                                    "folder such as runs/mnist/quick or results/mnist/quick")
+    print(render_compare(RunData.load(args.a), RunData.load(args.b),
+                         (str(args.a), str(args.b))))
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Copy a run's stored results over the reference of its task and profile."""
+    from bench.results.publish import publish
+
+    target = publish(args.run, args.results)
+    print(f"published {args.run} as {target}; run `bench report` to regenerate the reports")
     return 0
 
 
@@ -147,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.results.schema import SchemaError
     from bench.results.store import StoreBusy
 
-    commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list}
+    commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list,
+                "compare": cmd_compare, "publish": cmd_publish}
     try:
         return commands[args.command](args)
     except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError) as error:

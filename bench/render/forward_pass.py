@@ -142,6 +142,26 @@ def _findings(timings: dict) -> list[str]:
     return lines
 
 
+def _agreement_table(benchmark_json: dict) -> str:
+    """Per architecture: the largest |NumPy - Keras model(x)| over every NumPy benchmark of
+    this run (all batches), and how many outputs were compared."""
+    largest: dict[str, float] = {}
+    compared: dict[str, int] = {}
+    for bench in benchmark_json.get("benchmarks", []):
+        info = bench.get("extra_info", {})
+        if str(info.get("implementation", "")).startswith("numpy") and \
+                "max_abs_diff_vs_keras" in info:
+            arch = info["arch"]
+            largest[arch] = max(largest.get(arch, 0.0), float(info["max_abs_diff_vs_keras"]))
+            compared[arch] = compared.get(arch, 0) + 1
+    if not largest:
+        return "No benchmark of this run recorded its difference from Keras."
+    rows = [[arch, f"{value:.2e}", compared[arch]] for arch, value in largest.items()]
+    return tabulate(rows, headers=["architecture", "largest |NumPy - Keras| (probability)",
+                                   "benchmarks compared"],
+                    tablefmt="github", disable_numparse=True)
+
+
 def _setup(benchmark_json: dict) -> list[str]:
     machine = benchmark_json.get("machine_info", {})
     cpu = machine.get("cpu", {})
@@ -189,6 +209,10 @@ def render_forward_pass(benchmark_json: dict) -> str:
             "## Median time per batch (ms ± interquartile range)",
             "",
             _latency_table(timings),
+            "",
+            "## Agreement with Keras, measured in this run",
+            "",
+            _agreement_table(benchmark_json),
             "",
             "## Setup",
             "",

@@ -17,6 +17,8 @@ from bench.analysis.summary import model_order
 from bench.catalog import FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.catalog.transforms import kinds_in_words
 from bench.render import plots
+from bench.render.comparison import comparison_section
+from bench.render.provenance import environment_lines
 from bench.results.loading import RunData
 from bench.results.schema import ALL, Row
 
@@ -213,8 +215,7 @@ def setup_section(run: RunData) -> list[str]:
         f"epochs, batch {first['batch_size']}, on {first['n_train']:,} images; seeds "
         f"{sorted(set(models['seed']))}; total training time "
         f"{models['train_seconds'].sum():.0f} s over {len(models)} models.",
-        "- **Environment**: "
-        + ", ".join(f"{k} {v}" for k, v in info.get("environment", {}).items()),
+        *environment_lines(run),
         "- **Models** (cache keys): " + ", ".join(
             f"{r.family}/{r.augmentation}/s{r.seed} `{r.key}`" for r in models.itertuples()),
     ]
@@ -244,8 +245,10 @@ def swept_transforms(table: pd.DataFrame) -> list[str]:
     return [spec.name for spec in TRANSFORMS if spec.name in stored]
 
 
-def render_markdown(run: RunData, figures: dict[str, str]) -> str:
-    """The whole report. ``figures`` maps transform -> relative path of its PNG."""
+def render_markdown(run: RunData, figures: dict[str, str],
+                    comparison: list[str] | None = None) -> str:
+    """The whole report. ``figures`` maps transform -> relative path of its PNG;
+    ``comparison``: the lines of a section comparing this run with the reference."""
     frame = summary.rows_frame(run.rows)
     table = summary.over_seeds(frame)
     task = TASKS[run.task]
@@ -265,7 +268,7 @@ def render_markdown(run: RunData, figures: dict[str, str]) -> str:
     ]
     out += [f"- {s}" for s in sentences.sentences(table, run.rows, task.in_sentence,
                                                    trained_ranges(run.dataset))]
-    out += ["", "## Plots", ""]
+    out += ["", *(comparison or []), "## Plots", ""]
     out += [f"![{t}]({path})" for t, path in figures.items()]
     out += ["", "## Clean accuracy", "", clean_table(table, run.models), ""]
     for transform in swept_transforms(table):
@@ -303,11 +306,16 @@ def report_name(task: str, profile: str) -> str:
     return task if profile == "quick" else f"{task}-{profile}"
 
 
-def write_report(results_folder: Path, reports_dir: Path) -> Path:
-    """Render ``<reports_dir>/<task>.md`` for the quick profile (``<task>-<profile>.md``
-    for the others) and its PNG plots under ``<reports_dir>/figures/``."""
+def write_report(results_folder: Path, reports_dir: Path, name: str | None = None,
+                 reference_folder: Path | None = None) -> Path:
+    """Render ``<reports_dir>/<name>.md`` and its PNG plots under ``<reports_dir>/figures/``.
+
+    name: default ``<task>`` for the quick profile, ``<task>-<profile>`` for the others.
+    reference_folder: a run folder of the published reference to compare with (a section
+    ``This run against the reference``); None or a folder without rows: no comparison.
+    """
     run = RunData.load(results_folder)
-    name = report_name(run.task, run.profile)
+    name = name or report_name(run.task, run.profile)
     table = summary.over_seeds(summary.rows_frame(run.rows))
     figures = {}
     for transform in swept_transforms(table):
@@ -316,6 +324,9 @@ def write_report(results_folder: Path, reports_dir: Path) -> Path:
                               f"{TASKS[run.task].title}: {TRANSFORMS[transform].title}",
                               Path(reports_dir) / png)
         figures[transform] = png.as_posix()
+    comparison = None
+    if reference_folder is not None and any(Path(reference_folder).glob("rows/*.jsonl")):
+        comparison = comparison_section(run, RunData.load(reference_folder), reference_folder)
     path = Path(reports_dir) / f"{name}.md"
-    path.write_text(render_markdown(run, figures), encoding="utf-8")
+    path.write_text(render_markdown(run, figures, comparison), encoding="utf-8")
     return path

@@ -104,9 +104,10 @@ class ResultStore:
         for row in rows:
             self._index(row)
 
-    def append_model(self, record: object) -> None:
-        """Record a trained model (a TrainRecord dataclass) once per key."""
-        data = asdict(record)
+    def append_model(self, record: object, sweep_environment: dict[str, str]) -> None:
+        """Record a trained model (a TrainRecord dataclass, with its training environment)
+        once per key, with the environment that computes its rows."""
+        data = {**asdict(record), "sweep_environment": sweep_environment}
         if data["key"] not in self._model_keys:
             self._append(MODELS, [versioned(data)])
             self._model_keys.add(data["key"])
@@ -121,6 +122,10 @@ class ResultStore:
         """Write dataset.json (the data's provenance), with the schema version."""
         (self.folder / DATASET).write_text(json.dumps(versioned(provenance), indent=1,
                                                       sort_keys=True))
+
+    def has_model(self, model_key: str) -> bool:
+        """Whether models.jsonl records the model."""
+        return model_key in self._model_keys
 
     def done_cells(self, model_key: str, n_groups: int) -> frozenset[tuple[str, float]]:
         """(transform, magnitude) cells stored for a model with all ``n_groups`` group rows."""

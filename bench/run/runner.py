@@ -25,7 +25,7 @@ from bench.data.types import Dataset, Split
 from bench.results.schema import ModelTag, Row
 from bench.results.store import ResultStore
 from bench.run import probes, sweep
-from bench.run.train import ModelSpec, TrainRecord, fit
+from bench.run.train import ModelSpec, TrainRecord, fit, model_key
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,6 @@ class PreparedData:
             image_shape=list(self.dataset.image_shape),
             n_train_used=len(self.train.y),
             n_test_used=len(self.test.y),
-            environment=machine.environment(),
             augment=asdict(profile.augment),
             subset=(
                 f"stratified subsets of {profile.n_train or 'all'} train / "
@@ -135,6 +134,8 @@ class TaskRun:
                                        task.groups(prepared.test, prepared.dataset.classes))
         self.store = store
         self.folder = store.folder
+        self.environment = machine.environment()
+        self._keys: dict[ModelSpec, str] = {}
         self._loaded: _Loaded | None = None
         self._cell_index = {cell: i for i, cell in enumerate(sweep.cells(profile.grid))}
 
@@ -156,7 +157,7 @@ class TaskRun:
                                     self.model_cache, self.verbose)
         log.info("%s %s (%.1f s training)", spec.label,
                  "loaded from cache" if cached else "trained", record.train_seconds)
-        self.store.append_model(record)
+        self.store.append_model(record, self.environment)
         tag = ModelTag(
             task=self.profile.task, data=self.profile.data,
             profile=self.profile.name.value, family=spec.family,
@@ -180,8 +181,27 @@ class TaskRun:
         self.store.append_rows(rows)
         return rows
 
+    def key(self, spec: ModelSpec) -> str:
+        """The model's cache key (computed without training it)."""
+        if spec not in self._keys:
+            n_classes = len(self.prepared.dataset.classes)
+            self._keys[spec] = model_key(spec, self.prepared.train, n_classes, self.profile)
+        return self._keys[spec]
+
+    def complete(self, spec: ModelSpec) -> bool:
+        """Whether every cell and probe of the model is stored (its model record too), so
+        neither training nor loading is needed: a resumed run skips it."""
+        key = self.key(spec)
+        done = self.store.done_cells(key, len(self.masks))
+        return (self.store.has_model(key) and all(cell in done for cell in self._cell_index)
+                and all(self.store.probes_of(key, name)
+                        for name in TASKS[self.profile.task].probes))
+
     def sweep(self, spec: ModelSpec) -> None:
         """Every cell of the grid for one model, with a progress bar."""
+        if self.complete(spec):
+            log.info("%s: every cell already stored in %s", spec.label, self.folder)
+            return
         key = self.load(spec).record.key
         done = self.store.done_cells(key, len(self.masks))
         todo = [cell for cell in self._cell_index if cell not in done]
@@ -193,9 +213,9 @@ class TaskRun:
         """The task's probes for one model (name -> records), each stored once per model."""
         found = {}
         for name in TASKS[self.profile.task].probes:
-            loaded = self.load(spec)
-            stored = self.store.probes_of(loaded.record.key, name)
+            stored = self.store.probes_of(self.key(spec), name)
             if not stored:
+                loaded = self.load(spec)
                 stored = [
                     {"probe": name, "model_key": loaded.record.key, "family": spec.family,
                      "augmentation": spec.augmentation, "seed": spec.seed, **point}

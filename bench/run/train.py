@@ -1,4 +1,8 @@
-"""Seeded training with a content-addressed model cache.
+"""Seeded, deterministic training with a content-addressed model cache.
+
+Training is deterministic for a given seed, data, library versions and machine: TensorFlow
+op determinism is on, the shuffle is seeded, and the augmentation layers (seeded) run
+sequentially in the input pipeline, so their random draws come in a fixed order.
 
 The cache key is a sha256 over everything that determines the trained weights:
 the model architecture (Keras config), training settings, augmentation policy and
@@ -21,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 from filelock import FileLock
 
+from bench import machine
 from bench.catalog import FAMILIES, POLICIES
 from bench.catalog.policies import LayerContext
 from bench.config import Profile
@@ -61,6 +66,12 @@ class TrainRecord:
     train_seconds: float
     history: dict[str, list[float]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+#: Names the training procedure in the cache key; bump it when training changes in a way
+#: the other key parts do not capture. 2: op determinism and a sequential augmentation map.
+PIPELINE = 2
 
 
 def library_versions() -> dict[str, str]:
@@ -102,13 +113,11 @@ def _pipeline(train: Split, n_classes: int, spec: ModelSpec, profile: Profile) -
     data = tf.data.Dataset.from_tensor_slices((train.x, labels))
     data = data.shuffle(len(train.x), seed=spec.seed, reshuffle_each_iteration=True)
     data = data.batch(profile.train.batch_size)
-    data = data.map(
-        lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE
-    )
+    data = data.map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, y),
+                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if augmenter is not None:
-        data = data.map(
-            lambda x, y: (augmenter(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
-        )
+        # sequential: the layers' seed generators advance in batch order, run after run
+        data = data.map(lambda x, y: (augmenter(x, training=True), y))
     return data.prefetch(tf.data.AUTOTUNE)
 
 
@@ -138,9 +147,25 @@ def cache_key(model: keras.Model, spec: ModelSpec, profile: Profile, data_checks
         "data": data_checksum,
         "seed": spec.seed,
         "versions": library_versions(),
+        "pipeline": PIPELINE,
     }
     blob = json.dumps(content, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def _fresh_model(spec: ModelSpec, train: Split, n_classes: int, profile: Profile):
+    """The untrained model of ``spec`` (seeded), its cache key and the data checksum."""
+    keras.backend.clear_session()  # fresh layer names and graph for every model
+    keras.utils.set_random_seed(spec.seed)
+    tf.config.experimental.enable_op_determinism()
+    model = FAMILIES[spec.family].build(profile.task, tuple(train.x.shape[1:]), n_classes)
+    data_sum = checksum(train.x, train.y)
+    return model, cache_key(model, spec, profile, data_sum), data_sum
+
+
+def model_key(spec: ModelSpec, train: Split, n_classes: int, profile: Profile) -> str:
+    """The cache key ``fit`` gives this model, without training or loading it."""
+    return _fresh_model(spec, train, n_classes, profile)[1]
 
 
 def fit(
@@ -152,12 +177,7 @@ def fit(
     verbose: int = 2,
 ) -> tuple[keras.Model, TrainRecord, bool]:
     """Train (or load from ``cache``) one model. Returns (model, record, came_from_cache)."""
-    keras.backend.clear_session()  # fresh layer names and graph for every model
-    keras.utils.set_random_seed(spec.seed)
-    input_shape = tuple(train.x.shape[1:])
-    model = FAMILIES[spec.family].build(profile.task, input_shape, n_classes)
-    data_sum = checksum(train.x, train.y)
-    key = cache_key(model, spec, profile, data_sum)
+    model, key, data_sum = _fresh_model(spec, train, n_classes, profile)
     cache.mkdir(parents=True, exist_ok=True)
     model_path, record_path = cache / f"{key}.keras", cache / f"{key}.json"
     with FileLock(str(cache / f"{key}.lock")):
@@ -190,6 +210,7 @@ def fit(
             train_seconds=round(seconds, 3),
             history={name: [float(v) for v in values] for name, values in history.history.items()},
             versions=library_versions(),
+            environment=machine.environment(),
         )
         _save_atomically(model, record, model_path, record_path)
     return model, record, False
