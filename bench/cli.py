@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="comma-separated model families instead of the profile's, e.g. cnn")
     run.add_argument("--augmentations", default=None,
                      help="comma-separated policies instead of the profile's, e.g. none,rotate")
+    run.add_argument("--worst-case-n", type=int, default=None,
+                     help="test images for the Engstrom worst case instead of the profile's "
+                          "(0: skip it)")
+    run.add_argument("--invariance-n", type=int, default=None,
+                     help="test images for the layer-by-layer invariance errors instead of "
+                          "the profile's (0: skip them)")
     run.add_argument("--out", type=Path, default=DEFAULT_RUNS,
                      help="where this run writes: <out>/<task>/<profile>/ holds its rows and "
                           "report.md (default: runs, git-ignored)")
@@ -87,7 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         profile = with_data(profile, args.data)
     elif args.source is not None:
         profile = data_for_source(profile)
-    profile = with_choices(profile, _names(args.families), _names(args.augmentations))
+    profile = with_choices(profile, _names(args.families), _names(args.augmentations),
+                           args.worst_case_n, args.invariance_n)
     seeds = _seeds(args.seeds)
     # TensorFlow is imported only once the arguments are valid
     from bench.render import report

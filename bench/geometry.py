@@ -26,6 +26,11 @@ _BORDER = {
 
 def _warp(images: np.ndarray, matrix: np.ndarray, fill: Fill) -> np.ndarray:
     """Apply one 2x3 affine matrix (output = matrix @ input coords) to every image."""
+    return _warp_each(images, np.broadcast_to(matrix, (len(images), 2, 3)), fill)
+
+
+def _warp_each(images: np.ndarray, matrices: np.ndarray, fill: Fill) -> np.ndarray:
+    """Apply matrices[i] (N, 2, 3) to images[i]."""
     if images.ndim not in (3, 4):
         raise ValueError(f"expected images shaped (N, H, W) or (N, H, W, C), got {images.shape}")
     height, width = images.shape[1:3]
@@ -33,7 +38,7 @@ def _warp(images: np.ndarray, matrix: np.ndarray, fill: Fill) -> np.ndarray:
     for i, image in enumerate(images):
         warped = cv2.warpAffine(
             image,
-            matrix,
+            matrices[i],
             (width, height),
             flags=cv2.INTER_LINEAR,
             borderMode=_BORDER[Fill(fill)],
@@ -46,6 +51,27 @@ def _warp(images: np.ndarray, matrix: np.ndarray, fill: Fill) -> np.ndarray:
 def _centre(images: np.ndarray) -> tuple[float, float]:
     height, width = images.shape[1:3]
     return ((width - 1) / 2.0, (height - 1) / 2.0)
+
+
+def affine_matrix(height: int, width: int, degrees: float = 0.0, dx: float = 0.0,
+                  dy: float = 0.0) -> np.ndarray:
+    """The 2x3 matrix that rotates content counter-clockwise by ``degrees`` about the centre
+    of an (height, width) image, then moves it dx pixels right and dy down (the order of
+    Engstrom et al. 2019: rotation, then translation)."""
+    matrix = cv2.getRotationMatrix2D(((width - 1) / 2.0, (height - 1) / 2.0), degrees, 1.0)
+    matrix[:, 2] += (dx, dy)
+    return matrix
+
+
+def rotate_shift(images: np.ndarray, degrees, dx, dy, *, fill: Fill) -> np.ndarray:
+    """Rotate each image about its centre, then shift it (see :func:`affine_matrix`).
+
+    degrees, dx, dy: scalars (one transform for the batch) or (N,) arrays (one per image).
+    """
+    n, (height, width) = len(images), images.shape[1:3]
+    params = np.broadcast_to(np.stack(np.broadcast_arrays(degrees, dx, dy), axis=-1), (n, 3))
+    matrices = np.array([affine_matrix(height, width, *p) for p in params]).reshape(n, 2, 3)
+    return _warp_each(images, matrices, fill)
 
 
 def shift(images: np.ndarray, dx: float, dy: float, *, fill: Fill) -> np.ndarray:

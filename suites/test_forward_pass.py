@@ -26,6 +26,12 @@ ARCHITECTURES = {
     "mnist_cnn": ("mnist", "cnn", (28, 28, 1), 10),
     "gender_cnn": ("gender", "cnn", (50, 50, 1), 2),
     "cifar10_cnn": ("cifar10", "cnn", (32, 32, 3), 10),
+    "mnist_cnn_gap": ("mnist", "cnn-gap", (28, 28, 1), 10),
+    "mnist_cnn_aa": ("mnist", "cnn-aa", (28, 28, 1), 10),
+    "gender_cnn_gap": ("gender", "cnn-gap", (50, 50, 1), 2),
+    "gender_cnn_aa": ("gender", "cnn-aa", (50, 50, 1), 2),
+    "cifar10_cnn_gap": ("cifar10", "cnn-gap", (32, 32, 3), 10),
+    "cifar10_cnn_aa": ("cifar10", "cnn-aa", (32, 32, 3), 10),
 }
 BATCHES = (1, 64, 1024)
 IMPLEMENTATIONS = ("numpy-vectorised", "numpy-naive", "keras-call", "keras-predict")
@@ -51,11 +57,12 @@ def _network(arch: str, conv: str) -> Network:
 
 
 def _naive_windows(model: keras.Model, batch: int) -> int:
-    """(image, output pixel, filter) triples the naive convolution loops over."""
+    """(image, output pixel, filter) triples the naive convolutions (plain and depthwise)
+    loop over."""
     return sum(
         batch * int(np.prod(layer.output.shape[1:]))
         for layer in model.layers
-        if isinstance(layer, keras.layers.Conv2D)
+        if isinstance(layer, keras.layers.Conv2D | keras.layers.DepthwiseConv2D)
     )
 
 

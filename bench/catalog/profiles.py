@@ -25,6 +25,7 @@ from bench.config import (
 
 ALL_POLICIES = POLICIES.names()
 BOTH_FAMILIES = ("mlp", "cnn")
+ALL_FAMILIES = FAMILIES.names()
 SMOKE_GRID = grid("smoke")
 
 _MNIST_AUGMENT = AugmentRanges(shift_px=3.0, rotate_deg=30.0, scale_frac=0.3, shear_deg=20.0)
@@ -96,8 +97,16 @@ _CIFAR_BOOK = Profile(
     clean_floor=0.3,
 )
 
+def _book(profile: Profile, worst_case_n: int) -> Profile:
+    """A book profile: every model family, the worst case on ``worst_case_n`` test images
+    and the invariance errors on 200 (the quick and smoke profiles derive from the
+    profile before this, so they keep two families and skip both probes)."""
+    return dataclasses.replace(profile, families=ALL_FAMILIES, worst_case_n=worst_case_n,
+                               invariance_n=200)
+
+
 PROFILES: dict[tuple[str, ProfileName], Profile] = {
-    ("mnist", ProfileName.BOOK): _MNIST_BOOK,
+    ("mnist", ProfileName.BOOK): _book(_MNIST_BOOK, 1000),
     ("mnist", ProfileName.QUICK): dataclasses.replace(
         _MNIST_BOOK,
         name=ProfileName.QUICK,
@@ -119,7 +128,7 @@ PROFILES: dict[tuple[str, ProfileName], Profile] = {
         grid=SMOKE_GRID,
         clean_floor=0.5,
     ),
-    ("fashion-mnist", ProfileName.BOOK): _FASHION_BOOK,
+    ("fashion-mnist", ProfileName.BOOK): _book(_FASHION_BOOK, 1000),
     # quick: 6,000 training and 1,000 test images, 10 epochs, the shear policy against none
     ("fashion-mnist", ProfileName.QUICK): dataclasses.replace(
         _FASHION_BOOK,
@@ -141,7 +150,7 @@ PROFILES: dict[tuple[str, ProfileName], Profile] = {
         grid=SMOKE_GRID,
         clean_floor=0.4,
     ),
-    ("gender", ProfileName.BOOK): _GENDER_BOOK,
+    ("gender", ProfileName.BOOK): _book(_GENDER_BOOK, 200),  # 200 faces: the whole test split
     # quick: children and adults (for the age breakdown), 1,500 per class, 80/20 split
     # (600 test faces), 10 epochs.
     ("gender", ProfileName.QUICK): dataclasses.replace(
@@ -161,7 +170,7 @@ PROFILES: dict[tuple[str, ProfileName], Profile] = {
         clean_floor=0.55,
         data_options=(("size", 50), ("per_class", 300), ("test_fraction", 0.25), ("seed", 0)),
     ),
-    ("cifar10", ProfileName.BOOK): _CIFAR_BOOK,
+    ("cifar10", ProfileName.BOOK): _book(_CIFAR_BOOK, 500),
     # quick (about 15 minutes on 2 cores): 10,000 training images, 1,000 test images,
     # 4 epochs at batch 64 and Adam lr 0.001; no augmentation against the book's rotation.
     ("cifar10", ProfileName.QUICK): dataclasses.replace(
@@ -210,12 +219,18 @@ def with_data(profile: Profile, data: str) -> Profile:
 
 
 def with_choices(profile: Profile, families: tuple[str, ...] | None = None,
-                 augmentations: tuple[str, ...] | None = None) -> Profile:
+                 augmentations: tuple[str, ...] | None = None,
+                 worst_case_n: int | None = None, invariance_n: int | None = None) -> Profile:
     """``profile`` restricted to (or extended by) the given families and policies, each
-    name checked against the catalog."""
-    changes: dict[str, tuple[str, ...]] = {}
+    name checked against the catalog, and with other probe sizes (test images, 0: skip)."""
+    changes: dict[str, object] = {}
     if families:
         changes["families"] = tuple(FAMILIES.parse(name) for name in families)
     if augmentations:
         changes["augmentations"] = tuple(POLICIES.parse(name) for name in augmentations)
+    for name, n in (("worst_case_n", worst_case_n), ("invariance_n", invariance_n)):
+        if n is not None:
+            if n < 0:
+                raise ChoiceError(f"--{name.replace('_', '-')} must be >= 0, got {n}")
+            changes[name] = n
     return dataclasses.replace(profile, **changes)

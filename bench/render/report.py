@@ -16,11 +16,13 @@ from bench.analysis import sentences, summary
 from bench.analysis.summary import model_order
 from bench.catalog import FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.catalog.transforms import kinds_in_words
-from bench.render import plots
+from bench.render import architecture, plots
 from bench.render.comparison import comparison_section
 from bench.render.provenance import environment_lines
 from bench.results.loading import RunData
 from bench.results.schema import ALL, Row
+
+MEAN_ONE = "mean_one_shift_x"  # the probe name of bench.run.probes (no Keras import here)
 
 
 def _model_label(family: str, augmentation: str) -> str:
@@ -247,8 +249,8 @@ def swept_transforms(table: pd.DataFrame) -> list[str]:
 
 def render_markdown(run: RunData, figures: dict[str, str],
                     comparison: list[str] | None = None) -> str:
-    """The whole report. ``figures`` maps transform -> relative path of its PNG;
-    ``comparison``: the lines of a section comparing this run with the reference."""
+    """The whole report. ``figures`` maps transform (and ``invariance``) -> relative path of
+    its PNG; ``comparison``: the lines of a section comparing this run with the reference."""
     frame = summary.rows_frame(run.rows)
     table = summary.over_seeds(frame)
     task = TASKS[run.task]
@@ -269,7 +271,7 @@ def render_markdown(run: RunData, figures: dict[str, str],
     out += [f"- {s}" for s in sentences.sentences(table, run.rows, task.in_sentence,
                                                    trained_ranges(run.dataset))]
     out += ["", *(comparison or []), "## Plots", ""]
-    out += [f"![{t}]({path})" for t, path in figures.items()]
+    out += [f"![{t}]({path})" for t, path in figures.items() if t in TRANSFORMS]
     out += ["", "## Clean accuracy", "", clean_table(table, run.models), ""]
     for transform in swept_transforms(table):
         spec = TRANSFORMS[transform]
@@ -285,11 +287,13 @@ def render_markdown(run: RunData, figures: dict[str, str],
             "random-of-grid: at one of those cells drawn per image (see "
             "docs/metrics.md). Mean ± std over seeds.", "",
             robustness_table(frame, run.rows), ""]
-    if run.probes:
+    out += architecture.sections(run.probes, figures.get(architecture.INVARIANCE))
+    mean_one = [p for p in run.probes if p.get("probe") == MEAN_ONE]
+    if mean_one:
         out += ['## The mean "1", shifted horizontally', "",
                 'The cookbook\'s demonstration: the mean image of the test set\'s "1"s '
-                f"(n = {run.probes[0]['n_images']:,}), shifted, and each model's probability of "
-                "class 1 (mean ± std over seeds).", "", probe_table(run.probes), ""]
+                f"(n = {mean_one[0]['n_images']:,}), shifted, and each model's probability of "
+                "class 1 (mean ± std over seeds).", "", probe_table(mean_one), ""]
     if set(table["group"]) != {ALL}:
         out += ["## By image group", "",
                 "Clean accuracy per group and change at each transform's headline magnitude, for "
@@ -324,6 +328,11 @@ def write_report(results_folder: Path, reports_dir: Path, name: str | None = Non
                               f"{TASKS[run.task].title}: {TRANSFORMS[transform].title}",
                               Path(reports_dir) / png)
         figures[transform] = png.as_posix()
+    if any(p.get("probe") == architecture.INVARIANCE for p in run.probes):
+        png = Path("figures") / f"{name}-invariance.png"
+        architecture.invariance_figure(run.probes, f"{TASKS[run.task].title}: error by layer",
+                                       Path(reports_dir) / png)
+        figures[architecture.INVARIANCE] = png.as_posix()
     comparison = None
     if reference_folder is not None and any(Path(reference_folder).glob("rows/*.jsonl")):
         comparison = comparison_section(run, RunData.load(reference_folder), reference_folder)

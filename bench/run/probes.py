@@ -1,10 +1,11 @@
 """Task-specific probes: small extra measurements beside the sweeps.
 
 A task names its probes (``TaskSpec.probes``); ``PROBES`` maps each name to its function
-f(model, test split, profile) -> records. ``mean_one_shift_x``: the cookbook's
-demonstration. The mean image of the test set's "1"s is shifted horizontally by each
-magnitude of the profile's shift_x grid (pixels, +right), and the model's probability of
-class 1 is recorded.
+f(model, test split, profile) -> records. ``worst_case`` and ``invariance``
+(``bench.run.spatial_probes``) run for every task when the profile sizes them
+(:func:`probe_names`). ``mean_one_shift_x``: the cookbook's demonstration. The mean image
+of the test set's "1"s is shifted horizontally by each magnitude of the profile's shift_x
+grid (pixels, +right), and the model's probability of class 1 is recorded.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from bench.catalog import TRANSFORMS
+from bench.catalog import TASKS, TRANSFORMS
 from bench.config import Fill, Profile
 from bench.data.types import Split
+from bench.run import spatial_probes
 from bench.run.sweep import predict_proba
 
 MEAN_ONE = "mean_one_shift_x"
@@ -48,4 +50,16 @@ def mean_one_shift_x(model: keras.Model, test: Split, profile: Profile) -> list[
 
 
 #: Probe name -> f(model, test split, profile) -> records (stored in probes.jsonl).
-PROBES = {MEAN_ONE: mean_one_shift_x}
+PROBES = {
+    MEAN_ONE: mean_one_shift_x,
+    spatial_probes.WORST_CASE: spatial_probes.worst_case_probe,
+    spatial_probes.INVARIANCE: spatial_probes.invariance_probe,
+}
+
+
+def probe_names(profile: Profile) -> tuple[str, ...]:
+    """The probes every model of ``profile`` gets: its task's, then the worst case and the
+    invariance errors when the profile sizes them (``worst_case_n``, ``invariance_n``)."""
+    sized = ((spatial_probes.WORST_CASE, profile.worst_case_n),
+             (spatial_probes.INVARIANCE, profile.invariance_n))
+    return TASKS[profile.task].probes + tuple(name for name, n in sized if n)

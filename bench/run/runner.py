@@ -195,7 +195,7 @@ class TaskRun:
         done = self.store.done_cells(key, len(self.masks))
         return (self.store.has_model(key) and all(cell in done for cell in self._cell_index)
                 and all(self.store.probes_of(key, name)
-                        for name in TASKS[self.profile.task].probes))
+                        for name in probes.probe_names(self.profile)))
 
     def sweep(self, spec: ModelSpec) -> None:
         """Every cell of the grid for one model, with a progress bar."""
@@ -212,7 +212,7 @@ class TaskRun:
     def probe(self, spec: ModelSpec) -> dict[str, list[dict]]:
         """The task's probes for one model (name -> records), each stored once per model."""
         found = {}
-        for name in TASKS[self.profile.task].probes:
+        for name in probes.probe_names(self.profile):
             stored = self.store.probes_of(self.key(spec), name)
             if not stored:
                 loaded = self.load(spec)
