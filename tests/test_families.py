@@ -93,3 +93,31 @@ def test_cnn_aa_blur_stays_fixed_in_training_and_loads_without_custom_code(tmp_p
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=0, atol=1e-6)
     assert not loaded.get_layer(blur.name).trainable
+
+
+def test_book_profiles_carry_every_family_and_size_the_probes():
+    from bench.catalog.profiles import get_profile, with_choices
+    from bench.config import ChoiceError
+    from bench.run.probes import probe_names
+
+    for task in TASKS:
+        book = get_profile(task.name, "book")
+        assert book.families == ("mlp", "cnn", "cnn-gap", "cnn-aa")
+        assert book.worst_case_n > 0 and book.invariance_n > 0
+        assert probe_names(book)[-2:] == ("worst_case", "invariance")
+        for size in ("quick", "smoke"):
+            small = get_profile(task.name, size)
+            assert small.families == ("mlp", "cnn")
+            assert (small.worst_case_n, small.invariance_n) == (0, 0)
+            assert probe_names(small) == task.probes
+    quick = with_choices(get_profile("mnist", "quick"), worst_case_n=100, invariance_n=0)
+    assert probe_names(quick) == ("mean_one_shift_x", "worst_case")
+    with pytest.raises(ChoiceError, match="--worst-case-n must be >= 0"):
+        with_choices(quick, worst_case_n=-1)
+
+
+def test_bench_list_names_the_new_families(capsys):
+    from bench.cli import main
+
+    assert main(["list"]) == 0
+    assert "model families: mlp, cnn, cnn-gap, cnn-aa" in capsys.readouterr().out
