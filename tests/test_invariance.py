@@ -31,24 +31,26 @@ def _errors(outputs, strides, transforms) -> dict:
     return {(r["stage"], r["transform"], r["magnitude"]): r for r in records}
 
 
-def test_warp_maps_shifts_exactly_by_whole_and_half_pixels():
+def test_warp_maps_shifts_by_whole_and_half_pixels_and_marks_what_it_covers():
     maps = np.random.default_rng(1).random((2, 6, 7, 3), dtype=np.float32)
-    right = invariance.warp_maps(maps, affine_matrix(6, 7, dx=2.0), Fill.ZERO)
+    right, inside = invariance.warp_maps(maps, affine_matrix(6, 7, dx=2.0))
     np.testing.assert_array_equal(right[:, :, 2:], maps[:, :, :-2])
-    assert np.all(right[:, :, :2] == 0)
-    half = invariance.warp_maps(maps, affine_matrix(6, 7, dy=0.5), Fill.NEAREST)
+    assert not inside[:, :2].any() and inside[:, 2:].all()
+    half, inside = invariance.warp_maps(maps, affine_matrix(6, 7, dy=0.5))
     np.testing.assert_allclose(half[:, 1:], (maps[:, 1:] + maps[:, :-1]) / 2, rtol=1e-6)
-    np.testing.assert_allclose(half[:, 0], maps[:, 0], rtol=1e-6)  # the border repeats
+    assert not inside[0].any() and inside[1:].all()
 
 
 def test_warp_maps_rotates_like_opencv():
     maps = np.random.default_rng(2).random((1, 9, 9, 2), dtype=np.float32)
     matrix = affine_matrix(9, 9, degrees=30.0)
-    ours = invariance.warp_maps(maps, matrix, Fill.ZERO)
+    ours, inside = invariance.warp_maps(maps, matrix)
+    assert inside[4, 4] and not inside[0, 0]  # the centre stays, a corner comes from outside
     for c in range(2):
         theirs = cv2.warpAffine(maps[0, :, :, c], matrix, (9, 9), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        np.testing.assert_allclose(ours[0, :, :, c], theirs, atol=0.04)  # cv2: 1/32 px steps
+        # cv2 steps positions by 1/32 px
+        np.testing.assert_allclose(ours[0, :, :, c][inside], theirs[inside], atol=0.04)
 
 
 def test_an_identity_layer_is_equivariant_and_a_global_sum_invariant():
@@ -61,6 +63,15 @@ def test_an_identity_layer_is_equivariant_and_a_global_sum_invariant():
         maps, total = found[(0, transform, magnitude)], found[(1, transform, magnitude)]
         assert maps["equivariance"] == 0.0 and maps["invariance"] > 0.5
         assert total["invariance"] == 0.0 and total["equivariance"] is None
+
+
+def test_content_entering_the_frame_is_not_compared():
+    """Noise up to the border: a shift brings in zeros, which the moved clean map cannot
+    know; only the positions it covers count, so the identity stays exactly equivariant."""
+    noise = np.random.default_rng(3).integers(1, 256, (4, 10, 10, 1), dtype=np.uint8)
+    records = invariance.layer_errors(lambda images: [images.astype(np.float32)], [(1, 1)],
+                                      noise, Fill.ZERO, [("shift_x", 1.0), ("shift_y", -2.0)])
+    assert [r["equivariance"] for r in records] == [0.0, 0.0]
 
 
 def test_subsampling_by_2_is_equivariant_to_even_shifts_only():

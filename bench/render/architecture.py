@@ -142,7 +142,8 @@ def sections(probes: list[dict], figure: str | None) -> list[str]:
         out += ["## Where invariance is lost, layer by layer", "",
                 "Relative error of each layer's output when the input is shifted or "
                 "rotated: for feature maps, the equivariance error against the clean map "
-                "moved the same way (shifts divided by the layer's cumulative stride); for "
+                "moved the same way (shifts divided by the layer's cumulative stride), on the "
+                "positions it covers; for "
                 "vectors (flatten, dense, global pooling), the invariance error against the "
                 "clean output. 0 = perfectly equivariant or invariant (definitions in "
                 "docs/metrics.md). Models without augmentation, mean over seeds.", ""]
