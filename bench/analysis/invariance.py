@@ -55,7 +55,7 @@ def warp_maps(maps: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndar
     input coordinates, x right and y down), bilinear. Returns the moved maps and the (H, W)
     mask of positions whose source lies inside the map; elsewhere the moved map repeats
     the nearest border value, and the errors leave those positions out."""
-    n, height, width, channels = maps.shape
+    height, width = maps.shape[1:3]
     inverse = np.linalg.inv(np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
     src_x = inverse[0, 0] * xs + inverse[0, 1] * ys + inverse[0, 2]
