@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
                           "report.md (default: runs, git-ignored)")
     run.add_argument("--reference", type=Path, default=DEFAULT_RESULTS,
                      help="published results to compare with (default: results)")
+    run.add_argument("--learning-rate", type=float, default=None,
+                     help="Adam learning rate instead of the profile's (the run folder name "
+                          "gets -lr<rate>)")
+    run.add_argument("--trained", type=Path, default=None,
+                     help="sweep models trained elsewhere (python -m bench.run.device_train) "
+                          "from this folder instead of training")
     run.add_argument("--quiet", action="store_true", help="no progress output")
 
     report = commands.add_parser("report", help="regenerate every report from stored results")
@@ -80,7 +86,7 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Train, sweep, store and report one task under one profile."""
-    from bench.catalog.profiles import get_profile, with_choices, with_data
+    from bench.catalog.profiles import get_profile, with_choices, with_data, with_learning_rate
 
     profile = get_profile(args.task, args.profile)
     if args.data is not None:
@@ -88,6 +94,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.source is not None:
         profile = data_for_source(profile)
     profile = with_choices(profile, _names(args.families), _names(args.augmentations))
+    if args.learning_rate is not None:
+        profile = with_learning_rate(profile, args.learning_rate)
     seeds = _seeds(args.seeds)
     # TensorFlow is imported only once the arguments are valid
     from bench.render import report
@@ -96,7 +104,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     folder = runner.run_folder(profile, args.out)
     try:
-        runner.run_task(profile, args.out, args.source, seeds, verbose=0 if args.quiet else 2)
+        runner.run_task(profile, args.out, args.source, seeds, verbose=0 if args.quiet else 2,
+                        trained=args.trained)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished cells are kept in {folder}; run the same "
               "command again to continue.", file=sys.stderr)
@@ -202,12 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     from bench.data.types import DataError
     from bench.results.schema import SchemaError
     from bench.results.store import StoreBusy
+    from bench.run.imported import TrainedModelMissing
 
     commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list,
                 "compare": cmd_compare, "publish": cmd_publish}
     try:
         return commands[args.command](args)
-    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError) as error:
+    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError,
+            TrainedModelMissing) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
 
