@@ -77,14 +77,20 @@ class ResultStore:
 
     @staticmethod
     def _repair_tail(path: Path) -> None:
-        """Drop a partial last line (from a crash) so the next append starts cleanly."""
-        if not path.is_file():
+        """End a last line cut short by a crash with a newline, so the next append starts on
+        a fresh line; the fragment stays (readers skip it with a warning)."""
+        if not path.is_file() or path.stat().st_size == 0:
             return
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            keep = data[: data.rfind(b"\n") + 1]
-            log.warning("%s: dropping a partial last line left by an interrupted run", path)
-            path.write_bytes(keep)
+        with open(path, "rb+") as handle:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) == b"\n":
+                return
+            log.warning("%s: its last line was cut short (an interrupted run); the next "
+                        "record starts on a new line", path)
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def _append(self, name: str, records: Iterable[dict]) -> None:
         """Append records to ``folder/name`` in one write, then fsync."""
