@@ -1,5 +1,8 @@
 """End to end on tiny synthetic data: train, cache, sweep, store, resume, report."""
 
+import dataclasses
+import shutil
+
 import numpy as np
 import pytest
 from conftest import bars_dataset
@@ -85,3 +88,34 @@ def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, prepared, 
     cells = [(r.model_key, r.transform, r.magnitude) for r in rows]
     n_models = len(tiny_profile.families) * len(tiny_profile.seeds)
     assert len(cells) == len(set(cells)) == n_models * len(sweep.cells(tiny_profile.grid))
+
+
+def test_a_model_retrained_after_its_cache_was_lost_never_shares_a_rows_file(
+        tiny_profile, prepared, tmp_path, isolated_cache, monkeypatch):
+    """Rows of the lost training go to retired/; the key's rows file holds one training."""
+    profile = dataclasses.replace(tiny_profile, families=("mlp",))
+    real = sweep.evaluate_cell
+    calls = []
+
+    def dies_after_two(*args, **kwargs):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep, "evaluate_cell", dies_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_task(profile, tmp_path / "results", verbose=0, prepared=prepared,
+                        model_cache=isolated_cache / "models")
+    monkeypatch.setattr(sweep, "evaluate_cell", real)
+    folder = tmp_path / "results" / "mnist" / "smoke"
+    first = load_records(folder, "models.jsonl")
+    shutil.rmtree(isolated_cache / "models")  # the model cache is lost: the model is retrained
+    runner.run_task(profile, tmp_path / "results", verbose=0, prepared=prepared,
+                    model_cache=isolated_cache / "models")
+    models = load_records(folder, "models.jsonl")
+    assert len(first) == 1 and len(models) == 2 and models[0]["key"] == models[1]["key"]
+    rows = load_rows(folder)
+    assert len(rows) == len(sweep.cells(profile.grid))  # all from the second training
+    retired = [p for p in (folder / "retired").glob("*.jsonl") if "probes" not in p.name]
+    assert len(retired) == 1 and len(retired[0].read_text().splitlines()) == 2

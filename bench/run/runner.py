@@ -173,7 +173,7 @@ class TaskRun:
                                         self.model_cache, self.verbose)
         log.info("%s %s (%.1f s training)", spec.label,
                  "loaded from cache" if cached else "trained", record.train_seconds)
-        self.store.append_model(record, self.environment)
+        self.store.record_model(record, self.environment, trained_now=not cached)
         tag = ModelTag(
             task=self.profile.task, data=self.profile.data,
             profile=self.profile.name.value, family=spec.family,
