@@ -8,7 +8,7 @@ import pytest
 from conftest import bars_dataset
 
 from bench.render import report
-from bench.results.loading import load_records, load_rows
+from bench.results.loading import RunData, load_records, load_rows
 from bench.run import runner, sweep
 from bench.run.train import ModelSpec, fit
 
@@ -119,3 +119,24 @@ def test_a_model_retrained_after_its_cache_was_lost_never_shares_a_rows_file(
     assert len(rows) == len(sweep.cells(profile.grid))  # all from the second training
     retired = [p for p in (folder / "retired").glob("*.jsonl") if "probes" not in p.name]
     assert len(retired) == 1 and len(retired[0].read_text().splitlines()) == 2
+
+
+def test_runs_on_other_data_into_one_folder_report_the_data_their_models_used(
+        tiny_profile, tmp_path):
+    """Run on data A, then B, then A again: the report names A and shows A's model only."""
+    profile = dataclasses.replace(tiny_profile, families=("mlp",))
+    data = {}
+    for name, seed in (("A", 0), ("B", 1)):
+        bars = bars_dataset(seed=seed)
+        bars = dataclasses.replace(bars, provenance=dataclasses.replace(
+            bars.provenance, source=f"bars {name}"))
+        data[name] = runner.PreparedData.from_dataset(bars, profile)
+    for name in ("A", "B", "A"):
+        runner.run_task(profile, tmp_path / "results", verbose=0, prepared=data[name])
+    run = RunData.load(tmp_path / "results" / "mnist" / "smoke")
+    assert run.dataset["source"] == "bars A"
+    assert [m["data_checksum"] for m in run.models] == [run.dataset["train_checksum"]]
+    assert {r.model_key for r in run.rows} == {run.models[0]["key"]}
+    assert [m["data_checksum"] for m in run.other_data_models] \
+        != [run.dataset["train_checksum"]]
+    assert len(run.other_data_models) == 1

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.results.schema import IncompleteRecord, Row, SchemaError, migrate, row_from_record
+from bench.results.trained_on import split_by_data
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ def load_dataset_info(folder: Path) -> dict:
 
 @dataclass(frozen=True)
 class RunData:
-    """Everything a report needs, as stored by one run."""
+    """Everything a report needs, as stored by one run. other_data_models: model records of
+    the folder trained on other data than ``dataset`` describes (left out, with their rows)."""
 
     task: str
     profile: str
@@ -111,13 +113,20 @@ class RunData:
     models: list[dict]
     probes: list[dict]
     dataset: dict
+    other_data_models: list[dict] = field(default_factory=list)
 
     @classmethod
     def load(cls, folder: Path) -> RunData:
-        """Read a run folder, keeping only the latest model of each (family, augmentation,
-        seed): rows of a model retrained later (new library versions, say) are left out."""
+        """Read a run folder, keeping only models trained on the data dataset.json describes
+        (see :mod:`bench.results.trained_on`) and, of those, the latest model of each (family,
+        augmentation, seed): rows of a model retrained later (new library versions, say)
+        are left out."""
         folder = Path(folder)
-        models = load_records(folder, MODELS)
+        dataset = load_dataset_info(folder)
+        models, other = split_by_data(folder, load_records(folder, MODELS), dataset)
+        if other:
+            log.warning("%s: %d model record(s) trained on other data than its dataset.json "
+                        "describes are left out of the report", folder, len(other))
         latest = {(m["family"], m["augmentation"], m["seed"]): m for m in models}
         keys = {m["key"] for m in latest.values()}
         return cls(
@@ -126,5 +135,6 @@ class RunData:
             rows=[r for r in load_rows(folder) if r.model_key in keys],
             models=list(latest.values()),
             probes=[p for p in load_records(folder, PROBES) if p["model_key"] in keys],
-            dataset=load_dataset_info(folder),
+            dataset=dataset,
+            other_data_models=other,
         )

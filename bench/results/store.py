@@ -188,9 +188,10 @@ class ResultStore:
         self._probes.extend(probes)
 
     def write_dataset(self, provenance: dict) -> None:
-        """Write dataset.json (the data's provenance), with the schema version."""
-        (self.folder / DATASET).write_text(json.dumps(versioned(provenance), indent=1,
-                                                      sort_keys=True))
+        """Write dataset.json (the data's provenance), with the schema version, atomically."""
+        partial = self.folder / f"{DATASET}.{os.getpid()}.part"
+        partial.write_text(json.dumps(versioned(provenance), indent=1, sort_keys=True))
+        os.replace(partial, self.folder / DATASET)
 
     def has_model(self, model_key: str) -> bool:
         """Whether models.jsonl records the model."""

@@ -73,6 +73,7 @@ class PreparedData:
             image_shape=list(self.dataset.image_shape),
             n_train_used=len(self.train.y),
             n_test_used=len(self.test.y),
+            train_checksum=checksum(self.train.x, self.train.y),
             augment=asdict(profile.augment),
             subset=(
                 f"stratified subsets of {profile.n_train or 'all'} train / "
@@ -149,11 +150,11 @@ class TaskRun:
         self.environment = machine.environment()
         self._keys: dict[ModelSpec, str] = {}
         self._loaded: _Loaded | None = None
+        self._described = False
         self._cell_index = {cell: i for i, cell in enumerate(sweep.cells(profile.grid))}
 
     def __enter__(self) -> TaskRun:
         self.store.__enter__()
-        self.store.write_dataset(self.prepared.describe(self.profile))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -174,6 +175,7 @@ class TaskRun:
         log.info("%s %s (%.1f s training)", spec.label,
                  "loaded from cache" if cached else "trained", record.train_seconds)
         self.store.record_model(record, self.environment, trained_now=not cached)
+        self._describe_data()
         tag = ModelTag(
             task=self.profile.task, data=self.profile.data,
             profile=self.profile.name.value, family=spec.family,
@@ -219,9 +221,17 @@ class TaskRun:
                 and all(self.store.probes_of(key, name)
                         for name in TASKS[self.profile.task].probes))
 
+    def _describe_data(self) -> None:
+        """Write dataset.json once a model of this data is stored, so a run that fails or
+        is stopped before never leaves it naming data no stored model was trained on."""
+        if not self._described:
+            self.store.write_dataset(self.prepared.describe(self.profile))
+            self._described = True
+
     def sweep(self, spec: ModelSpec) -> None:
         """Every cell of the grid for one model, with a progress bar."""
         if self.complete(spec):
+            self._describe_data()
             log.info("%s: every cell already stored in %s", spec.label, self.folder)
             return
         key = self.load(spec).record.key
