@@ -70,13 +70,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The largest training seed: NumPy and TensorFlow take 32-bit seeds.
+MAX_SEED = 2**32 - 1
+
+
 def _seeds(text: str | None) -> tuple[int, ...] | None:
+    """Distinct seeds in 0..MAX_SEED from ``0,1,2`` (None when not given)."""
     if text is None:
         return None
     try:
-        return tuple(int(part) for part in text.split(","))
+        seeds = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise ChoiceError(f"--seeds must be comma-separated integers, got {text!r}") from None
+    for seed in seeds:
+        if not 0 <= seed <= MAX_SEED:
+            raise ChoiceError(f"--seeds: {seed} is out of range; expected integers "
+                              f"0..{MAX_SEED} (32-bit seeds), e.g. 0,1,2")
+        if seeds.count(seed) > 1:
+            raise ChoiceError(f"--seeds: {seed} is given twice; expected distinct seeds, "
+                              "e.g. 0,1,2")
+    return seeds
+
+
+def _folder(path: Path, option: str) -> Path:
+    """``path`` when it is a folder or can be created as one; ChoiceError naming the option
+    and the file in the way otherwise."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ChoiceError(f"{option} {path}: {part} is a file; expected a folder "
+                                  "(created if missing)")
+            break
+    return path
 
 
 def _names(text: str | None) -> tuple[str, ...] | None:
@@ -97,6 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.learning_rate is not None:
         profile = with_learning_rate(profile, args.learning_rate)
     seeds = _seeds(args.seeds)
+    _folder(args.results, "--results")
+    _folder(args.out, "--out")
     # TensorFlow is imported only once the arguments are valid
     from bench.render import report
     from bench.run import runner
@@ -162,6 +189,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bench.render import frontpage, report
     from bench.results.loading import run_folders
 
+    _folder(args.results, "--results")
+    _folder(args.out, "--out")
     folders = run_folders(args.results)
     benchmark_json = Path(args.out) / "forward_pass.json"
     if not folders and not benchmark_json.is_file():

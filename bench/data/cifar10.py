@@ -16,7 +16,7 @@ from bench.data.folders import image_suffixes, read_class_tree
 from bench.data.npz import read_keras_npz
 from bench.data.paths import cache_dir, data_dir, keras_datasets_dir
 from bench.data.safe_pickle import ForbiddenPickle, load_plain_data
-from bench.data.types import DataError, Dataset, Split, make_dataset
+from bench.data.types import DataError, Dataset, Split, check_labels_in_range, make_dataset
 
 CLASSES = (
     "airplane",
@@ -53,10 +53,7 @@ def _check_labels(y: np.ndarray, n: int, where: str) -> np.ndarray:
         raise DataError(
             f"{where}: labels are {y.dtype} {y.shape}; expected integers shaped ({n},)."
         )
-    if n and (y.min() < 0 or y.max() >= len(CLASSES)):
-        raise DataError(
-            f"{where}: labels outside 0..{len(CLASSES) - 1} (min {y.min()}, max {y.max()})."
-        )
+    check_labels_in_range(y, len(CLASSES), where)
     return y.astype(np.int64)
 
 

@@ -22,7 +22,7 @@ from bench.catalog import DATASETS, TASKS
 from bench.catalog.profiles import get_profile
 from bench.config import Profile
 from bench.data.paths import cache_dir
-from bench.data.types import Dataset, Split, checksum
+from bench.data.types import DataError, Dataset, Split, checksum
 from bench.results.schema import ModelTag, Row
 from bench.results.store import ResultStore
 from bench.run import probes, sweep
@@ -33,12 +33,19 @@ log = logging.getLogger(__name__)
 
 
 def subset(split: Split, n: int | None, seed: int) -> Split:
-    """``n`` images drawn stratified by class with ``seed`` (the whole split if n is None)."""
+    """``n`` images drawn stratified by class with ``seed`` (the whole split if n is None);
+    DataError when a class is too small to stratify."""
     if n is None or n >= len(split.y):
         return split
-    index, _ = train_test_split(
-        np.arange(len(split.y)), train_size=n, stratify=split.y, random_state=seed
-    )
+    try:
+        index, _ = train_test_split(
+            np.arange(len(split.y)), train_size=n, stratify=split.y, random_state=seed
+        )
+    except ValueError as error:
+        ids, sizes = np.unique(split.y, return_counts=True)
+        counts = {int(i): int(size) for i, size in zip(ids, sizes, strict=True)}
+        raise DataError(f"cannot draw {n:,} of {len(split.y):,} images stratified by class "
+                        f"(images per class id: {counts}): {error}") from error
     return split.take(np.sort(index))
 
 
