@@ -122,8 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.learning_rate is not None:
         profile = with_learning_rate(profile, args.learning_rate)
     seeds = _seeds(args.seeds)
-    _folder(args.results, "--results")
     _folder(args.out, "--out")
+    _folder(args.reference, "--reference")
     # TensorFlow is imported only once the arguments are valid
     from bench.render import report
     from bench.run import runner
@@ -179,6 +179,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     """Copy a run's stored results over the reference of its task and profile."""
     from bench.results.publish import publish
 
+    _folder(args.results, "--results")
     target = publish(args.run, args.results)
     print(f"published {args.run} as {target}; run `bench report` to regenerate the reports")
     return 0

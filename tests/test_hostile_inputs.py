@@ -7,6 +7,7 @@
 - **recomputed**: a damaged store line is skipped with a warning naming file and line,
   and its cell is computed again (``test_damaged_store_*``).
 
+``bench run`` here writes under ``--out`` = the stored results, so a change would show.
 Downloads go to a local server on 127.0.0.1 only. Property-based tests (Hypothesis) feed
 the npz and CSV readers arbitrary input: they return data or raise DataError, nothing else.
 """
@@ -161,16 +162,23 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], list[str]], list[str]]] = {
                           ["--seeds must be comma-separated integers, got '0,x'"]),
     "seed repeated": (lambda t: [*RUN_MNIST, "--seeds", "1,2,1"],
                       ["--seeds: 1 is given twice", "expected distinct seeds"]),
-    "--results is a file": (
-        lambda t: [*RUN_MNIST, "--results", str(_file(t / "r.txt"))],
-        ["--results {tmp}/r.txt: {tmp}/r.txt is a file; expected a folder"]),
-    "--results under a file": (
-        lambda t: [*RUN_MNIST, "--results", str(_file(t / "r.txt") / "sub")],
-        ["--results {tmp}/r.txt/sub: {tmp}/r.txt is a file; expected a folder"]),
-    "--out is a file": (lambda t: [*RUN_MNIST, "--out", str(_file(t / "o.md"))],
-                        ["--out {tmp}/o.md: {tmp}/o.md is a file; expected a folder"]),
+    "--out is a file": (lambda t: [*RUN_MNIST, "--out", str(_file(t / "o.txt"))],
+                        ["--out {tmp}/o.txt: {tmp}/o.txt is a file; expected a folder"]),
+    "--out under a file": (
+        lambda t: [*RUN_MNIST, "--out", str(_file(t / "o.txt") / "sub")],
+        ["--out {tmp}/o.txt/sub: {tmp}/o.txt is a file; expected a folder"]),
+    "--reference is a file": (
+        lambda t: [*RUN_MNIST, "--reference", str(_file(t / "ref.txt"))],
+        ["--reference {tmp}/ref.txt: {tmp}/ref.txt is a file; expected a folder"]),
     "report --results is a file": (
         lambda t: ["report", "--results", str(_file(t / "r.txt"))],
+        ["--results {tmp}/r.txt: {tmp}/r.txt is a file"]),
+    "report --out is a file": (
+        lambda t: ["report", "--out", str(_file(t / "o.md"))],
+        ["--out {tmp}/o.md: {tmp}/o.md is a file"]),
+    "publish --results is a file": (
+        lambda t: ["publish", str(t / "results" / "mnist" / "smoke"), "--results",
+                   str(_file(t / "r.txt"))],
         ["--results {tmp}/r.txt: {tmp}/r.txt is a file"]),
     "unknown family": (lambda t: [*RUN_MNIST, "--families", "cnn,rnn"],
                        ["unknown model family 'rnn'", "valid choices"]),
@@ -282,10 +290,12 @@ def test_bad_input_exits_2_naming_the_value_and_changes_nothing(case, stored, tm
                                                                 capsys):
     results, state = stored
     argv = BAD_INPUTS[case][0](tmp_path)
-    if "--results" not in argv:
-        argv += ["--results", str(results)]
-    if "--out" not in argv:
-        argv += ["--out", str(tmp_path / "reports")]
+    defaults = {"run": {"--out": results, "--reference": tmp_path / "reference"},
+                "report": {"--results": results, "--out": tmp_path / "reports"},
+                "publish": {"--results": tmp_path / "reference"}}[argv[0]]
+    for option, value in defaults.items():
+        if option not in argv:
+            argv += [option, str(value)]
     before = state()
     code = main(argv)
     err = capsys.readouterr().err
