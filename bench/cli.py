@@ -124,6 +124,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     seeds = _seeds(args.seeds)
     _folder(args.out, "--out")
     _folder(args.reference, "--reference")
+    if args.trained is not None and not args.trained.is_dir():
+        raise ChoiceError(f"--trained {args.trained}: no such folder; expected the folder "
+                          "python -m bench.run.device_train wrote its models to")
     # TensorFlow is imported only once the arguments are valid
     from bench.render import report
     from bench.run import runner

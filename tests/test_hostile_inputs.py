@@ -170,6 +170,12 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], list[str]], list[str]]] = {
     "--reference is a file": (
         lambda t: [*RUN_MNIST, "--reference", str(_file(t / "ref.txt"))],
         ["--reference {tmp}/ref.txt: {tmp}/ref.txt is a file; expected a folder"]),
+    "--trained not a folder": (
+        lambda t: [*RUN_MNIST, "--trained", str(t / "nowhere")],
+        ["--trained {tmp}/nowhere: no such folder", "bench.run.device_train"]),
+    "--learning-rate not a number": (
+        lambda t: [*RUN_MNIST, "--learning-rate", "nan"],
+        ["--learning-rate must be between 0 and 1, got nan"]),
     "report --results is a file": (
         lambda t: ["report", "--results", str(_file(t / "r.txt"))],
         ["--results {tmp}/r.txt: {tmp}/r.txt is a file"]),
