@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import pickle
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from test_report import rows_for
 from bench.cli import main
 from bench.data.gender import load_gender
 from bench.data.gender_rows import read_csv_rows
-from bench.data.gender_sample import DOWNLOAD_FAILED, TOO_LARGE
+from bench.data.gender_sample import DOWNLOAD_FAILED, TOO_LARGE, screen
 from bench.data.mnist import read_npz
 from bench.data.types import DataError
 from bench.results.loading import load_rows
@@ -390,13 +391,28 @@ SHAPES = st.one_of(st.lists(st.integers(0, 6), max_size=4).map(tuple),
                    st.tuples(st.integers(0, 4), st.just(28), st.just(28)))
 ANY_ARRAY = hnp.arrays(st.sampled_from([np.uint8, np.int64, np.int8, np.float32, np.bool_]),
                        SHAPES)
-PROPERTIES = settings(max_examples=60, deadline=None,
+PROPERTIES = settings(max_examples=80, deadline=None,
                       suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@st.composite
+def keras_layouts(draw) -> dict[str, np.ndarray]:
+    """Near-valid Keras-layout arrays: 0 to 3 images per split, labels -2..11 of any signed
+    integer type, now and then an arbitrary array in a key's place or a key left out."""
+    arrays = {}
+    for split in ("train", "test"):
+        n = draw(st.integers(0, 3))
+        arrays[f"x_{split}"] = draw(st.one_of(hnp.arrays(np.uint8, (n, 28, 28)), ANY_ARRAY))
+        arrays[f"y_{split}"] = draw(st.one_of(
+            hnp.arrays(st.sampled_from([np.int64, np.int16, np.int8]), (n,),
+                       elements=st.integers(-2, 11)),
+            ANY_ARRAY))
+    dropped = draw(st.sets(st.sampled_from(sorted(arrays)), max_size=1))
+    return {key: value for key, value in arrays.items() if key not in dropped}
+
+
 @PROPERTIES
-@given(arrays=st.dictionaries(
-    st.sampled_from(["x_train", "y_train", "x_test", "y_test", "other"]), ANY_ARRAY))
+@given(arrays=keras_layouts())
 def test_any_npz_is_read_or_refused_with_a_data_error(arrays, tmp_path):
     path = tmp_path / "any.npz"
     np.savez(path, **arrays)
@@ -405,9 +421,9 @@ def test_any_npz_is_read_or_refused_with_a_data_error(arrays, tmp_path):
     except DataError as error:
         assert str(path) in str(error)
     else:
-        assert data.train.x.dtype == np.uint8 and data.train.x.shape[1:] == (28, 28, 1)
-        assert len(data.train.y) > 0 and len(data.test.y) > 0
-        assert data.train.y.min() >= 0 and data.train.y.max() <= 9
+        for split in (data.train, data.test):
+            assert split.x.dtype == np.uint8 and split.x.shape[1:] == (28, 28, 1)
+            assert len(split.y) > 0 and split.y.min() >= 0 and split.y.max() <= 9
 
 
 @PROPERTIES
@@ -419,8 +435,25 @@ def test_any_bytes_as_npz_are_refused_with_a_data_error(content, tmp_path):
         read_npz(path)
 
 
+CELLS = st.text(st.characters(codec="utf-8"), max_size=12)
+COLUMNS = st.lists(st.sampled_from(["image_url", LABEL, "age", "race", "x", ""]),
+                   min_size=1, max_size=4)
+
+
+@st.composite
+def csv_texts(draw) -> str | bytes:
+    """A gender CSV: well-formed with arbitrary cells, or any text or bytes at all."""
+    columns = draw(COLUMNS)
+    rows = draw(st.lists(st.lists(CELLS, min_size=len(columns), max_size=len(columns)),
+                         max_size=5))
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([columns, *rows])
+    return draw(st.one_of(st.just(buffer.getvalue()), st.text(max_size=300),
+                          st.binary(max_size=300)))
+
+
 @PROPERTIES
-@given(content=st.one_of(st.text(max_size=300), st.binary(max_size=300)))
+@given(content=csv_texts())
 def test_any_csv_is_read_or_refused_with_a_data_error(content, tmp_path):
     path = tmp_path / "faces.csv"
     if isinstance(content, str):
@@ -433,4 +466,7 @@ def test_any_csv_is_read_or_refused_with_a_data_error(content, tmp_path):
         assert str(path) in str(error)
     else:
         assert all(isinstance(row.image, str) and isinstance(row.label, str)
-                   for row in rows.rows)
+                   and (row.age is None or row.age >= 0) for row in rows.rows)
+        screened = screen(rows, tmp_path, ("male", "female"), min_age=None)  # never raises
+        assert sum(map(len, screened.pools)) + sum(screened.skips.counts.values()) \
+            == len(rows.rows)
