@@ -244,14 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     from bench.data.types import DataError
     from bench.results.schema import SchemaError
     from bench.results.store import StoreBusy
-    from bench.run.imported import TrainedModelMissing
 
     commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list,
                 "compare": cmd_compare, "publish": cmd_publish}
     try:
         return commands[args.command](args)
-    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError,
-            TrainedModelMissing) as error:
+    # FileNotFoundError covers bench.run.imported.TrainedModelMissing (importing it here
+    # would load Keras for every command)
+    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
 
