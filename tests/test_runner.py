@@ -62,7 +62,7 @@ def test_run_stores_every_cell_and_writes_a_complete_report(tiny_profile, bars, 
     assert "synthetic bars" in text and "n = 40 test images" in text
     for png in (tmp_path / "reports" / "figures").glob("*.png"):
         assert png.stat().st_size > 1000
-    assert "figures/mnist-smoke-shift_x.png" in text
+    assert f"figures/mnist-{folder.name}-shift_x.png" in text
 
 
 def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, prepared, tmp_path,
@@ -79,7 +79,7 @@ def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, prepared, 
     monkeypatch.setattr(sweep, "evaluate_cell", dies_after_three)
     with pytest.raises(KeyboardInterrupt):
         runner.run_task(tiny_profile, tmp_path / "results", verbose=0, prepared=prepared)
-    folder = tmp_path / "results" / "mnist" / "smoke"
+    folder = runner.run_folder(tiny_profile, tmp_path / "results")
     assert len(load_rows(folder)) == 3
 
     monkeypatch.setattr(sweep, "evaluate_cell", real)
@@ -108,7 +108,7 @@ def test_a_model_retrained_after_its_cache_was_lost_never_shares_a_rows_file(
         runner.run_task(profile, tmp_path / "results", verbose=0, prepared=prepared,
                         model_cache=isolated_cache / "models")
     monkeypatch.setattr(sweep, "evaluate_cell", real)
-    folder = tmp_path / "results" / "mnist" / "smoke"
+    folder = runner.run_folder(profile, tmp_path / "results")
     first = load_records(folder, "models.jsonl")
     shutil.rmtree(isolated_cache / "models")  # the model cache is lost: the model is retrained
     runner.run_task(profile, tmp_path / "results", verbose=0, prepared=prepared,
@@ -133,7 +133,7 @@ def test_runs_on_other_data_into_one_folder_report_the_data_their_models_used(
         data[name] = runner.PreparedData.from_dataset(bars, profile)
     for name in ("A", "B", "A"):
         runner.run_task(profile, tmp_path / "results", verbose=0, prepared=data[name])
-    run = RunData.load(tmp_path / "results" / "mnist" / "smoke")
+    run = RunData.load(runner.run_folder(profile, tmp_path / "results"))
     assert run.dataset["source"] == "bars A"
     assert [m["data_checksum"] for m in run.models] == [run.dataset["train_checksum"]]
     assert {r.model_key for r in run.rows} == {run.models[0]["key"]}
