@@ -36,3 +36,14 @@ def test_trained_elsewhere_then_swept_here(tmp_path, capsys):
     capsys.readouterr()
     assert main(args) == 2  # the book's own rate, 0.01: no model was trained at it
     assert "0 trained models match cnn-none-s0 at learning rate 0.01" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
+def test_a_damaged_record_is_named(tmp_path, content):
+    from bench.catalog.profiles import get_profile
+    from bench.run.imported import TrainedModelMissing, find_trained
+    from bench.run.train import ModelSpec
+
+    (tmp_path / "k.json").write_text(content)
+    with pytest.raises(TrainedModelMissing, match="k.json: not a"):
+        find_trained(tmp_path, ModelSpec("cnn", "none", 0), get_profile("cifar10", "book"), "x")

@@ -30,12 +30,24 @@ def _wanted(spec: ModelSpec, profile: Profile, data_checksum: str) -> dict:
     }
 
 
+def _read_record(path: Path) -> dict:
+    """One model record (a JSON object); TrainedModelMissing names a damaged file."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise TrainedModelMissing(f"{path}: not a readable model record ({error}); remove it "
+                                  "or copy the trained models again") from None
+    if not isinstance(record, dict):
+        raise TrainedModelMissing(f"{path}: not a model record (a JSON object); remove it")
+    return record
+
+
 def find_trained(folder: Path, spec: ModelSpec, profile: Profile,
                  data_checksum: str) -> tuple[Path, TrainRecord]:
     """The (model file, record) in ``folder`` trained for ``spec`` under ``profile`` on data
     with ``data_checksum``; TrainedModelMissing names what the folder holds otherwise."""
     wanted = _wanted(spec, profile, data_checksum)
-    records = [(path, json.loads(path.read_text())) for path in sorted(Path(folder).glob("*.json"))]
+    records = [(path, _read_record(path)) for path in sorted(Path(folder).glob("*.json"))]
     matches = [(path, data) for path, data in records
                if all(data.get(key) == value for key, value in wanted.items())
                and path.with_suffix(".keras").is_file()]
@@ -49,4 +61,8 @@ def find_trained(folder: Path, spec: ModelSpec, profile: Profile,
             f"{profile.train.learning_rate:g} on this training data (checksum "
             f"{data_checksum[:12]}); it holds: {held}")
     path, data = matches[0]
-    return path.with_suffix(".keras"), TrainRecord(**data)
+    try:
+        return path.with_suffix(".keras"), TrainRecord(**data)
+    except TypeError as error:
+        raise TrainedModelMissing(f"{path}: a model record with other fields ({error}); "
+                                  "train it again with this version of bench") from None
