@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
                           "report.md (default: runs, git-ignored)")
     run.add_argument("--reference", type=Path, default=DEFAULT_RESULTS,
                      help="published results to compare with (default: results)")
+    run.add_argument("--learning-rate", type=float, default=None,
+                     help="Adam learning rate instead of the profile's (the run folder name "
+                          "gets -lr<rate>)")
+    run.add_argument("--trained", type=Path, default=None,
+                     help="sweep models trained elsewhere (python -m bench.run.device_train) "
+                          "from this folder instead of training")
     run.add_argument("--quiet", action="store_true", help="no progress output")
 
     report = commands.add_parser("report", help="regenerate every report from stored results")
@@ -70,13 +76,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The largest training seed: NumPy and TensorFlow take 32-bit seeds.
+MAX_SEED = 2**32 - 1
+
+
 def _seeds(text: str | None) -> tuple[int, ...] | None:
+    """Distinct seeds in 0..MAX_SEED from ``0,1,2`` (None when not given)."""
     if text is None:
         return None
     try:
-        return tuple(int(part) for part in text.split(","))
+        seeds = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise ChoiceError(f"--seeds must be comma-separated integers, got {text!r}") from None
+    for seed in seeds:
+        if not 0 <= seed <= MAX_SEED:
+            raise ChoiceError(f"--seeds: {seed} is out of range; expected integers "
+                              f"0..{MAX_SEED} (32-bit seeds), e.g. 0,1,2")
+        if seeds.count(seed) > 1:
+            raise ChoiceError(f"--seeds: {seed} is given twice; expected distinct seeds, "
+                              "e.g. 0,1,2")
+    return seeds
+
+
+def _folder(path: Path, option: str) -> Path:
+    """``path`` when it is a folder or can be created as one; ChoiceError naming the option
+    and the file in the way otherwise."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ChoiceError(f"{option} {path}: {part} is a file; expected a folder "
+                                  "(created if missing)")
+            break
+    return path
 
 
 def _names(text: str | None) -> tuple[str, ...] | None:
@@ -86,7 +117,7 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Train, sweep, store and report one task under one profile."""
-    from bench.catalog.profiles import get_profile, with_choices, with_data
+    from bench.catalog.profiles import get_profile, with_choices, with_data, with_learning_rate
 
     profile = get_profile(args.task, args.profile)
     if args.data is not None:
@@ -95,7 +126,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         profile = data_for_source(profile)
     profile = with_choices(profile, _names(args.families), _names(args.augmentations),
                            args.worst_case_n, args.invariance_n)
+    if args.learning_rate is not None:
+        profile = with_learning_rate(profile, args.learning_rate)
     seeds = _seeds(args.seeds)
+    _folder(args.out, "--out")
+    _folder(args.reference, "--reference")
+    if args.trained is not None and not args.trained.is_dir():
+        raise ChoiceError(f"--trained {args.trained}: no such folder; expected the folder "
+                          "python -m bench.run.device_train wrote its models to")
     # TensorFlow is imported only once the arguments are valid
     from bench.render import report
     from bench.run import runner
@@ -103,7 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     folder = runner.run_folder(profile, args.out)
     try:
-        runner.run_task(profile, args.out, args.source, seeds, verbose=0 if args.quiet else 2)
+        runner.run_task(profile, args.out, args.source, seeds, verbose=0 if args.quiet else 2,
+                        trained=args.trained)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished cells are kept in {folder}; run the same "
               "command again to continue.", file=sys.stderr)
@@ -150,6 +189,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     """Copy a run's stored results over the reference of its task and profile."""
     from bench.results.publish import publish
 
+    _folder(args.results, "--results")
     target = publish(args.run, args.results)
     print(f"published {args.run} as {target}; run `bench report` to regenerate the reports")
     return 0
@@ -160,6 +200,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bench.render import frontpage, report
     from bench.results.loading import run_folders
 
+    _folder(args.results, "--results")
+    _folder(args.out, "--out")
     folders = run_folders(args.results)
     benchmark_json = Path(args.out) / "forward_pass.json"
     if not folders and not benchmark_json.is_file():
@@ -214,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                 "compare": cmd_compare, "publish": cmd_publish}
     try:
         return commands[args.command](args)
+    # FileNotFoundError covers bench.run.imported.TrainedModelMissing (importing it here
+    # would load Keras for every command)
     except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2

@@ -36,11 +36,21 @@ def code_commit() -> str:
 
 
 def compute_device() -> str:
-    """The devices TensorFlow computes on: ``CPU`` or the GPU names."""
-    import tensorflow as tf
+    """The devices Keras' backend computes on: ``CPU`` or the accelerator names."""
+    import keras
 
-    gpus = tf.config.list_physical_devices("GPU")
-    return ", ".join(gpu.name for gpu in gpus) if gpus else "CPU"
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        return ", ".join(gpu.name for gpu in gpus) if gpus else "CPU"
+    if backend == "jax":
+        import jax
+
+        devices = [d for d in jax.devices() if d.platform != "cpu"]
+        return ", ".join(d.device_kind for d in devices) if devices else "CPU"
+    return f"{backend} (device not inspected)"
 
 
 def environment() -> dict[str, str]:
@@ -49,15 +59,15 @@ def environment() -> dict[str, str]:
     import keras
     import numpy
     import sklearn
-    import tensorflow
 
+    backend = keras.backend.backend()
     return {
         "cpu": cpu_model(),
         "cores": str(os.cpu_count()),
         "device": compute_device(),
         "os": platform.platform(),
         "python": platform.python_version(),
-        "tensorflow": tensorflow.__version__,
+        backend: __import__(backend).__version__,
         "keras": keras.__version__,
         "numpy": numpy.__version__,
         "scikit-learn": sklearn.__version__,

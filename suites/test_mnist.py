@@ -16,7 +16,7 @@ def test_cell(task_run, cell):
 
 def test_mean_one_probe(task_run, model_spec):
     """The cookbook's mean "1", shifted: one probability of class 1 per swept shift."""
-    points = task_run.probe(model_spec)
+    points = task_run.probe(model_spec)["mean_one_shift_x"]
     shifts = [p["shift_px"] for p in points]
     assert shifts == list(task_run.profile.magnitudes("shift_x"))
     probability = np.array([p["probability"] for p in points])

@@ -66,6 +66,33 @@ def drip(chunks: int, chunk: bytes, pause_s: float) -> Route:
     return answer
 
 
+def slow_headers(lines: int, pause_s: float, data: bytes = b"late") -> Route:
+    """A route that sends its status line, then ``lines`` header lines ``pause_s`` apart
+    (each pause shorter than a read timeout, the whole longer than a deadline), then ``data``."""
+
+    def answer(handler: http.server.BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(b"HTTP/1.0 200 OK\r\n")
+        for number in range(lines):
+            handler.wfile.write(b"X-Slow-%d: 1\r\n" % number)
+            handler.wfile.flush()
+            time.sleep(pause_s)
+        handler.wfile.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+
+    return answer
+
+
+def short_body(declared: int, data: bytes) -> Route:
+    """A route that declares ``declared`` bytes, sends ``data`` (fewer) and hangs up."""
+
+    def answer(handler: http.server.BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(declared))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    return answer
+
+
 def redirect(location: str) -> Route:
     """A 302 redirect to ``location``."""
 

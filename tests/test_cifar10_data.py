@@ -60,14 +60,16 @@ def batch_rows(labels: list[int]) -> np.ndarray:
     return planes.reshape(len(labels), 3072)
 
 
-def write_batches(folder: Path) -> Path:
+def write_batches(folder: Path, protocol: int = pickle.DEFAULT_PROTOCOL) -> Path:
     """A fake cifar-10-batches-py: 2 images per training batch, 3 in test_batch."""
     folder.mkdir(parents=True)
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
     for i, name in enumerate(names):
         labels = [i, 9 - i] if name != "test_batch" else [3, 4, 5]
         with open(folder / name, "wb") as handle:
-            pickle.dump({b"data": batch_rows(labels), b"labels": labels}, handle)
+            pickle.dump({b"data": batch_rows(labels), b"labels": labels, b"batch_label": name,
+                         b"filenames": [b"%d.png" % n for n in labels]}, handle,
+                        protocol=protocol)
     return folder
 
 
@@ -214,11 +216,65 @@ def test_npz_with_bad_labels_is_an_error(tmp_path):
         read_cifar10(tmp_path / "c.npz")
 
 
-def test_bench_data_dir_prefers_lossless_batches(tmp_path, monkeypatch):
+def test_bench_data_dir_prefers_the_jpeg_folder_and_never_opens_the_batches(tmp_path,
+                                                                           monkeypatch):
     write_tree(tmp_path / "data" / "cifar10-jpeg")
-    write_batches(tmp_path / "data" / "cifar-10-batches-py")
+    batches = write_batches(tmp_path / "data" / "cifar-10-batches-py")
+    (batches / "data_batch_1").write_bytes(b"not a pickle")  # would fail if it were read
     monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path / "data"))
-    assert load_cifar10(None).provenance.source.endswith("cifar-10-batches-py")
+    assert load_cifar10(None).provenance.source.endswith("cifar10-jpeg")
+
+
+def test_an_npz_beside_the_batches_is_preferred(tmp_path):
+    x = np.zeros((2, 32, 32, 3), np.uint8)
+    np.savez(tmp_path / "cifar10.npz", x_train=x, y_train=[0, 1], x_test=x, y_test=[1, 0])
+    write_batches(tmp_path / "cifar-10-batches-py")
+    assert read_cifar10(tmp_path).provenance.source.endswith("cifar10.npz")
+
+
+@pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
+def test_batches_of_every_pickle_protocol_load(tmp_path, protocol):
+    folder = write_batches(tmp_path / "cifar-10-batches-py", protocol=protocol)
+    assert read_cifar10(folder).train.x.shape == (10, 32, 32, 3)
+
+
+def test_batches_naming_numpy_1_modules_load(tmp_path):
+    """The official files (numpy 1.x, Python 2) name numpy.core.multiarray._reconstruct."""
+    folder = write_batches(tmp_path / "cifar-10-batches-py", protocol=2)
+    for path in folder.iterdir():
+        data = path.read_bytes()
+        assert b"numpy._core.multiarray" in data
+        path.write_bytes(data.replace(b"numpy._core.multiarray", b"numpy.core.multiarray"))
+    assert len(read_cifar10(folder).test.y) == 3
+
+
+class _RunsCode:
+    """Unpickling this calls ``open(marker, "w")``: what a crafted batch could do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
+def test_a_batch_that_calls_a_function_is_refused_before_it_runs(tmp_path, protocol):
+    folder = write_batches(tmp_path / "cifar-10-batches-py")
+    marker = tmp_path / "marker"
+    with open(folder / "data_batch_2", "wb") as handle:
+        pickle.dump({b"data": _RunsCode(marker), b"labels": [0]}, handle, protocol=protocol)
+    with pytest.raises(DataError, match=r"data_batch_2: refused: it asks for (builtins|io)\.open"):
+        read_cifar10(folder)
+    assert not marker.exists()
+
+
+def test_an_array_subclass_in_a_batch_is_refused(tmp_path):
+    folder = write_batches(tmp_path / "cifar-10-batches-py")
+    with open(folder / "test_batch", "wb") as handle:
+        pickle.dump({b"data": np.ma.masked_array(batch_rows([1])), b"labels": [1]}, handle)
+    with pytest.raises(DataError, match=r"test_batch: refused: it asks for numpy\.ma"):
+        read_cifar10(folder)
 
 
 def test_bench_data_dir_without_cifar_is_an_error(tmp_path, monkeypatch):

@@ -57,7 +57,7 @@ def test_missing_and_non_npz_files(tmp_path):
         read_npz(tmp_path / "absent.npz")
     junk = tmp_path / "junk.npz"
     junk.write_text("not a zip")
-    with pytest.raises(DataError, match="not a readable npz"):
+    with pytest.raises(DataError, match="junk.npz: not a zip archive, not an npz file"):
         read_npz(junk)
 
 

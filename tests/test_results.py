@@ -1,11 +1,20 @@
 """The result store: append, crash-cut last lines, locking."""
 
+import dataclasses
 import json
 
 import pytest
 
-from bench.results.loading import ROWS, load_rows, read_jsonl
-from bench.results.schema import Row
+from bench.results.loading import (
+    DATASET,
+    MODELS,
+    ROWS,
+    load_dataset_info,
+    load_records,
+    load_rows,
+    read_jsonl,
+)
+from bench.results.schema import Row, SchemaError, row_record
 from bench.results.store import ResultStore, StoreBusy
 
 
@@ -26,23 +35,68 @@ def test_rows_round_trip_and_done_cells(tmp_path):
     assert sorted(p.name for p in (tmp_path / "run" / ROWS).iterdir()) == ["k1.jsonl", "k2.jsonl"]
 
 
-def test_a_line_cut_short_by_a_crash_is_dropped_and_appending_resumes(tmp_path):
+def test_a_line_cut_short_by_a_crash_is_kept_and_appending_starts_on_a_new_line(tmp_path,
+                                                                               caplog):
     folder = tmp_path / "run"
     with ResultStore(folder) as store:
         store.append_rows([make_row(1.0)])
-    with open(folder / ROWS / "k1.jsonl", "a") as handle:
+    path = folder / ROWS / "k1.jsonl"
+    with open(path, "a") as handle:
         handle.write('{"task": "mni')  # the process died mid-write
-    assert len(read_jsonl(folder / ROWS / "k1.jsonl")) == 1
+    assert len(read_jsonl(path)) == 1
     with ResultStore(folder) as store:
         store.append_rows([make_row(2.0)])
     assert [r.magnitude for r in load_rows(folder)] == [1.0, 2.0]
+    assert path.read_text().splitlines()[1] == '{"task": "mni'  # nothing is thrown away
+    assert f"{path}: line 2 is not valid JSON" in caplog.text
 
 
-def test_a_broken_line_in_the_middle_is_an_error_naming_file_and_line(tmp_path):
-    path = tmp_path / "rows.jsonl"
-    path.write_text(json.dumps({"a": 1}) + "\n{broken\n" + json.dumps({"a": 2}) + "\n")
-    with pytest.raises(ValueError, match=r"rows.jsonl: line 2"):
-        read_jsonl(path)
+def test_a_broken_last_line_with_a_newline_does_not_lock_the_store(tmp_path, caplog):
+    """Cut the last line mid-JSON and add a newline: the next runs append after it, and
+    every later read skips it with a warning (it used to be an error from then on)."""
+    folder = tmp_path / "run"
+    with ResultStore(folder) as store:
+        store.append_rows([make_row(1.0), make_row(2.0)])
+    path = folder / ROWS / "k1.jsonl"
+    first, second = path.read_text().splitlines()
+    path.write_text(first + "\n" + second[:40] + "\n")
+    with ResultStore(folder) as store:
+        assert store.done_cells("k1", n_groups=1) == {("shift_x", 1.0)}  # 2.0 is computed again
+        store.append_rows([make_row(2.0)])
+        store.append_rows([make_row(3.0)])
+    with ResultStore(folder) as store:
+        assert store.done_cells("k1", 1) == {("shift_x", m) for m in (1.0, 2.0, 3.0)}
+    assert [r.magnitude for r in load_rows(folder)] == [1.0, 2.0, 3.0]
+    assert f"{path}: line 2 is not valid JSON" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["[1, 2]", "42", '{"task": "mnist"}', "\x00\xff{"])
+def test_a_damaged_line_in_the_middle_is_skipped_naming_file_and_line(tmp_path, caplog, damage):
+    folder = tmp_path / "run"
+    (folder / ROWS).mkdir(parents=True)
+    path = folder / ROWS / "k1.jsonl"
+    good = [json.dumps(row_record(make_row(m))) for m in (1.0, 2.0)]
+    path.write_bytes("\n".join([good[0], damage, good[1]]).encode("latin-1") + b"\n")
+    assert [r.magnitude for r in load_rows(folder)] == [1.0, 2.0]
+    assert f"{path}" in caplog.text and "line 2" in caplog.text
+
+
+def test_a_damaged_model_record_is_skipped(tmp_path, caplog):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / MODELS).write_text('{"key": "k1", "fam\n{"family": "cnn"}\n'
+                                 '{"key": "k2", "family": "cnn", "augmentation": "none", '
+                                 '"seed": 0}\n')
+    assert [m["key"] for m in load_records(folder, MODELS)] == ["k2"]
+    assert "models.jsonl: line 1 is not valid JSON" in caplog.text
+    assert "models.jsonl: line 2 lacks ['key', 'augmentation', 'seed']" in caplog.text
+
+
+@pytest.mark.parametrize("text", ['{"name": "mni', "[]"])
+def test_a_damaged_dataset_json_is_an_error_saying_what_to_run(tmp_path, text):
+    (tmp_path / DATASET).write_text(text)
+    with pytest.raises(SchemaError, match=r"dataset.json: .*run the same `bench run` again"):
+        load_dataset_info(tmp_path)
 
 
 def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
@@ -50,3 +104,82 @@ def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
         with pytest.raises(StoreBusy, match="in use"):
             with ResultStore(tmp_path / "run"):
                 pass
+
+
+@dataclasses.dataclass
+class FakeRecord:
+    """The fields of a TrainRecord the store looks at."""
+
+    key: str = "k1"
+    family: str = "cnn"
+    augmentation: str = "none"
+    seed: int = 0
+    train_seconds: float = 1.5
+    history: dict = dataclasses.field(default_factory=lambda: {"loss": [0.5]})
+
+
+def stored_run(folder, record=None):
+    """A run folder holding model k1 (record), two of its cells and a probe record."""
+    with ResultStore(folder) as store:
+        store.record_model(record or FakeRecord(), {}, trained_now=True)
+        store.append_rows([make_row(1.0)])
+        store.append_rows([make_row(2.0)])
+        store.append_probes([{"probe": "p", "model_key": "k1", "value": 1}])
+        store.append_probes([{"probe": "p", "model_key": "k2", "value": 2}])
+
+
+def test_the_same_training_again_keeps_its_rows(tmp_path):
+    stored_run(tmp_path / "run")
+    with ResultStore(tmp_path / "run") as store:
+        store.record_model(FakeRecord(), {}, trained_now=False)  # loaded from the model cache
+        assert store.done_cells("k1", 1) == {("shift_x", 1.0), ("shift_x", 2.0)}
+    assert len(load_records(tmp_path / "run", MODELS)) == 1
+    assert not (tmp_path / "run" / "retired").exists()
+
+
+@pytest.mark.parametrize(
+    "trained_now, record",
+    [(True, FakeRecord(train_seconds=1.7, history={"loss": [0.4]})),  # the cache was lost
+     (False, FakeRecord(train_seconds=1.7, history={"loss": [0.4]}))],  # retrained elsewhere
+)
+def test_rows_of_an_earlier_training_of_the_key_are_set_aside(tmp_path, caplog, trained_now,
+                                                              record):
+    folder = tmp_path / "run"
+    stored_run(folder)
+    rows_before = (folder / ROWS / "k1.jsonl").read_bytes()
+    with ResultStore(folder) as store:
+        store.record_model(record, {}, trained_now=trained_now)
+        assert store.done_cells("k1", 1) == set()  # every cell is computed again
+        assert store.probes_of("k1", "p") == [] and len(store.probes_of("k2", "p")) == 1
+        store.append_rows([make_row(1.0)])
+    retired = sorted((folder / "retired").iterdir())
+    assert len(retired) == 2 and retired[0].name.startswith("k1-")
+    assert retired[0].name == retired[1].name.replace(".jsonl", "-probes.jsonl")
+    assert retired[1].read_bytes() == rows_before  # nothing is lost
+    assert [json.loads(line)["model_key"] for line in retired[0].read_text().splitlines()] \
+        == ["k1"]
+    assert [r.magnitude for r in load_rows(folder)] == [1.0]  # one training per key
+    assert [m["train_seconds"] for m in load_records(folder, MODELS)] == [1.5, 1.7]
+    assert [p["model_key"] for p in load_records(folder, "probes.jsonl")] == ["k2"]
+    assert "model k1 was trained again" in caplog.text and "retired" in caplog.text
+
+
+def test_a_second_retirement_in_the_same_second_gets_its_own_name(tmp_path):
+    folder = tmp_path / "run"
+    stored_run(folder)
+    for seconds in (1.7, 1.9):
+        with ResultStore(folder) as store:
+            store.record_model(FakeRecord(train_seconds=seconds), {}, trained_now=True)
+            store.append_rows([make_row(1.0)])
+    names = sorted(p.name for p in (folder / "retired").glob("*.jsonl")
+                   if not p.name.endswith("-probes.jsonl"))
+    assert len(names) == 2 and names[0] != names[1]
+
+
+def test_rows_without_a_model_record_are_kept_when_the_model_comes_from_the_cache(tmp_path):
+    folder = tmp_path / "run"
+    stored_run(folder)
+    (folder / MODELS).write_text('{"key": "k1", "fam\n')  # the record line was damaged
+    with ResultStore(folder) as store:
+        store.record_model(FakeRecord(), {}, trained_now=False)
+        assert store.done_cells("k1", 1) == {("shift_x", 1.0), ("shift_x", 2.0)}

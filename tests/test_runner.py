@@ -1,11 +1,14 @@
 """End to end on tiny synthetic data: train, cache, sweep, store, resume, report."""
 
+import dataclasses
+import shutil
+
 import numpy as np
 import pytest
 from conftest import bars_dataset
 
 from bench.render import report
-from bench.results.loading import load_records, load_rows
+from bench.results.loading import RunData, load_records, load_rows
 from bench.run import runner, sweep
 from bench.run.train import ModelSpec, fit
 
@@ -59,7 +62,7 @@ def test_run_stores_every_cell_and_writes_a_complete_report(tiny_profile, bars, 
     assert "synthetic bars" in text and "n = 40 test images" in text
     for png in (tmp_path / "reports" / "figures").glob("*.png"):
         assert png.stat().st_size > 1000
-    assert "figures/mnist-smoke-shift_x.png" in text
+    assert f"figures/mnist-{folder.name}-shift_x.png" in text
 
 
 def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, prepared, tmp_path,
@@ -76,7 +79,7 @@ def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, prepared, 
     monkeypatch.setattr(sweep, "evaluate_cell", dies_after_three)
     with pytest.raises(KeyboardInterrupt):
         runner.run_task(tiny_profile, tmp_path / "results", verbose=0, prepared=prepared)
-    folder = tmp_path / "results" / "mnist" / "smoke"
+    folder = runner.run_folder(tiny_profile, tmp_path / "results")
     assert len(load_rows(folder)) == 3
 
     monkeypatch.setattr(sweep, "evaluate_cell", real)
@@ -85,3 +88,55 @@ def test_an_interrupted_run_resumes_without_recomputing(tiny_profile, prepared, 
     cells = [(r.model_key, r.transform, r.magnitude) for r in rows]
     n_models = len(tiny_profile.families) * len(tiny_profile.seeds)
     assert len(cells) == len(set(cells)) == n_models * len(sweep.cells(tiny_profile.grid))
+
+
+def test_a_model_retrained_after_its_cache_was_lost_never_shares_a_rows_file(
+        tiny_profile, prepared, tmp_path, isolated_cache, monkeypatch):
+    """Rows of the lost training go to retired/; the key's rows file holds one training."""
+    profile = dataclasses.replace(tiny_profile, families=("mlp",))
+    real = sweep.evaluate_cell
+    calls = []
+
+    def dies_after_two(*args, **kwargs):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep, "evaluate_cell", dies_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_task(profile, tmp_path / "results", verbose=0, prepared=prepared,
+                        model_cache=isolated_cache / "models")
+    monkeypatch.setattr(sweep, "evaluate_cell", real)
+    folder = runner.run_folder(profile, tmp_path / "results")
+    first = load_records(folder, "models.jsonl")
+    shutil.rmtree(isolated_cache / "models")  # the model cache is lost: the model is retrained
+    runner.run_task(profile, tmp_path / "results", verbose=0, prepared=prepared,
+                    model_cache=isolated_cache / "models")
+    models = load_records(folder, "models.jsonl")
+    assert len(first) == 1 and len(models) == 2 and models[0]["key"] == models[1]["key"]
+    rows = load_rows(folder)
+    assert len(rows) == len(sweep.cells(profile.grid))  # all from the second training
+    retired = [p for p in (folder / "retired").glob("*.jsonl") if "probes" not in p.name]
+    assert len(retired) == 1 and len(retired[0].read_text().splitlines()) == 2
+
+
+def test_runs_on_other_data_into_one_folder_report_the_data_their_models_used(
+        tiny_profile, tmp_path):
+    """Run on data A, then B, then A again: the report names A and shows A's model only."""
+    profile = dataclasses.replace(tiny_profile, families=("mlp",))
+    data = {}
+    for name, seed in (("A", 0), ("B", 1)):
+        bars = bars_dataset(seed=seed)
+        bars = dataclasses.replace(bars, provenance=dataclasses.replace(
+            bars.provenance, source=f"bars {name}"))
+        data[name] = runner.PreparedData.from_dataset(bars, profile)
+    for name in ("A", "B", "A"):
+        runner.run_task(profile, tmp_path / "results", verbose=0, prepared=data[name])
+    run = RunData.load(runner.run_folder(profile, tmp_path / "results"))
+    assert run.dataset["source"] == "bars A"
+    assert [m["data_checksum"] for m in run.models] == [run.dataset["train_checksum"]]
+    assert {r.model_key for r in run.rows} == {run.models[0]["key"]}
+    assert [m["data_checksum"] for m in run.other_data_models] \
+        != [run.dataset["train_checksum"]]
+    assert len(run.other_data_models) == 1

@@ -47,7 +47,7 @@ DATASETS: Registry[DatasetSpec] = Registry("data set", [
                 "a CSV of image paths/URLs or a folder per class; default "
                 "$BENCH_DATA_DIR/gender/labels.csv"),
     DatasetSpec("cifar10", "cifar10", load_cifar10,
-                "cifar10-jpeg/, cifar-10-batches-py/ or an npz from --source or "
+                "cifar10-jpeg/, an npz or cifar-10-batches-py/ from --source or "
                 "$BENCH_DATA_DIR, else the Keras cache or download"),
 ])
 

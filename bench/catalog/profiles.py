@@ -234,3 +234,11 @@ def with_choices(profile: Profile, families: tuple[str, ...] | None = None,
                 raise ChoiceError(f"--{name.replace('_', '-')} must be >= 0, got {n}")
             changes[name] = n
     return dataclasses.replace(profile, **changes)
+
+
+def with_learning_rate(profile: Profile, learning_rate: float) -> Profile:
+    """``profile`` trained with Adam at ``learning_rate``; ChoiceError unless 0 < rate < 1."""
+    if not 0 < learning_rate < 1:
+        raise ChoiceError(f"--learning-rate must be between 0 and 1, got {learning_rate:g}")
+    settings = dataclasses.replace(profile.train, learning_rate=learning_rate)
+    return dataclasses.replace(profile, train=settings)

@@ -1,9 +1,13 @@
-"""CIFAR-10 loaders: image folders, the official python batches, a Keras-layout npz,
-the Keras cache or the ``keras.datasets`` download. Labels use the Keras class order."""
+"""CIFAR-10 loaders: image folders, a Keras-layout npz, the official python batches, the
+Keras cache or the ``keras.datasets`` download. Labels use the Keras class order.
+
+The python batches are pickles; they are read with :mod:`bench.data.safe_pickle`, which
+builds plain data only, so a crafted batch cannot run code. Where several layouts are
+found, the JPEG folder and the npz are preferred to the batches.
+"""
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +15,8 @@ import numpy as np
 from bench.data.folders import image_suffixes, read_class_tree
 from bench.data.npz import read_keras_npz
 from bench.data.paths import cache_dir, data_dir, keras_datasets_dir
-from bench.data.types import DataError, Dataset, Split, make_dataset
+from bench.data.safe_pickle import ForbiddenPickle, load_plain_data
+from bench.data.types import DataError, Dataset, Split, check_labels_in_range, make_dataset
 
 CLASSES = (
     "airplane",
@@ -29,8 +34,9 @@ IMAGE_SHAPE = (32, 32, 3)
 #: Images per split in the official release.
 OFFICIAL_COUNTS = {"train": 50_000, "test": 10_000}
 BATCH_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
-#: Names looked for inside $BENCH_DATA_DIR (or a --source folder), lossless layouts first.
-FOLDER_NAMES = ("cifar-10-batches-py", "cifar10.npz", "cifar10-jpeg")
+#: Names looked for inside $BENCH_DATA_DIR (or a --source folder), in this order: the layouts
+#: that hold no pickle first.
+FOLDER_NAMES = ("cifar10-jpeg", "cifar10.npz", "cifar-10-batches-py")
 _LAYOUTS = (
     "a folder with train/<class>/ and test/<class>/ images, a cifar-10-batches-py folder "
     "(data_batch_1..5, test_batch), an npz with x_train/y_train/x_test/y_test, or a folder "
@@ -47,10 +53,7 @@ def _check_labels(y: np.ndarray, n: int, where: str) -> np.ndarray:
         raise DataError(
             f"{where}: labels are {y.dtype} {y.shape}; expected integers shaped ({n},)."
         )
-    if n and (y.min() < 0 or y.max() >= len(CLASSES)):
-        raise DataError(
-            f"{where}: labels outside 0..{len(CLASSES) - 1} (min {y.min()}, max {y.max()})."
-        )
+    check_labels_in_range(y, len(CLASSES), where)
     return y.astype(np.int64)
 
 
@@ -69,16 +72,21 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """One official python batch: x uint8 (N, 32, 32, 3) RGB, y int64 (N,).
 
     The pickle holds b"data" (N, 3072) rows (1024 red, 1024 green, 1024 blue values, each
-    32x32 row-major) and b"labels". Only call on files the user pointed at: unpickling
-    runs code from the file.
+    32x32 row-major) and b"labels". Read with the plain-data unpickler: a file that asks
+    for anything else (a function to call) is refused before anything runs.
     """
     try:
         with open(path, "rb") as handle:
-            batch = pickle.load(handle, encoding="bytes")
+            batch = load_plain_data(handle, encoding="bytes")
     except FileNotFoundError as error:
         raise DataError(
             f"{path}: missing; a cifar-10-batches-py folder holds "
             f"{[*BATCH_FILES['train'], *BATCH_FILES['test']]}."
+        ) from error
+    except ForbiddenPickle as error:
+        raise DataError(
+            f"{path}: refused: {error}; a CIFAR-10 batch holds only numpy arrays, lists, "
+            "dicts, strings and bytes. Use the official batches, the JPEG folder or an npz."
         ) from error
     except Exception as error:  # pickle raises many types on a damaged file
         raise DataError(f"{path}: not a readable CIFAR-10 pickle ({error!r}).") from error
@@ -144,11 +152,11 @@ def read_cifar10(path: Path) -> Dataset:
         raise DataError(f"{path}: no such folder or npz file. Expected {_LAYOUTS}.")
     if (path / "train").is_dir() or (path / "test").is_dir():
         return read_image_tree(path)
-    if any((path / name).exists() for names in BATCH_FILES.values() for name in names):
-        return read_batches(path)
     for name in FOLDER_NAMES:
         if (path / name).exists():
             return read_cifar10(path / name)
+    if any((path / name).exists() for names in BATCH_FILES.values() for name in names):
+        return read_batches(path)
     raise DataError(f"{path}: holds no CIFAR-10 data. Expected {_LAYOUTS}.")
 
 
@@ -171,7 +179,7 @@ def _download() -> Dataset:
 
 def load_cifar10(source: Path | None) -> Dataset:
     """CIFAR-10: ``source`` (any layout of :func:`read_cifar10`), else
-    $BENCH_DATA_DIR/{cifar-10-batches-py, cifar10.npz, cifar10-jpeg} (first found), else the
+    $BENCH_DATA_DIR/{cifar10-jpeg, cifar10.npz, cifar-10-batches-py} (first found), else the
     Keras cache, else the ``keras.datasets`` download."""
     if source is not None:
         return read_cifar10(Path(source))

@@ -4,6 +4,11 @@ A URL's bytes are stored under ``cache_dir()/downloads`` in a file named by the 
 the URL, written atomically, so a second fetch of the same URL reads the disk and sends
 nothing. Only complete downloads are stored: a failure leaves no file and is retried next
 time. Every failure raises :class:`DownloadError` carrying one of the reasons below.
+
+The time limit is a deadline for the whole file (connect, headers and body together), not
+a per-read timeout: a server that sends its headers or body slowly, or never stops, fails
+when the deadline passes. The download runs in a worker thread; at the deadline the caller
+gives up and the worker's sockets are shut down, so it ends too.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import hashlib
 import http.client
 import os
 import re
-import time
+import socket
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -72,7 +78,60 @@ class _SchemeCheckingRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_SchemeCheckingRedirects)
+class _Deadline:
+    """The sockets of one download, shut down together when its deadline has passed."""
+
+    def __init__(self) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut ``sock`` down at the deadline (at once if it has passed)."""
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def expire(self) -> None:
+        """The deadline has passed: shut every watched socket down."""
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    """Stop a socket's transfers, so a read blocked on it returns at once."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed: nothing left to stop
+
+
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+    """An opener whose connections are watched by ``deadline`` and that follows redirects
+    only to http(s)."""
+
+    class WatchedHTTP(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class WatchedHTTPS(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(WatchedHTTP, req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(WatchedHTTPS, req, context=self._context)
+
+    return urllib.request.build_opener(_SchemeCheckingRedirects, HTTPHandler, HTTPSHandler)
 
 
 def fetch(
@@ -84,8 +143,8 @@ def fetch(
 ) -> Path:
     """Return the path of ``url``'s bytes in the cache, downloading them if needed.
 
-    timeout_s: seconds allowed for the whole download (each socket wait is also bounded
-    by it); max_bytes: largest body accepted. Raises DownloadError on any failure.
+    timeout_s: deadline in seconds for the whole download (connect, headers and body);
+    max_bytes: largest body accepted. Raises DownloadError on any failure.
     """
     scheme = url_scheme(url)
     if scheme not in SCHEMES:
@@ -102,26 +161,51 @@ def fetch(
 
 
 def _download(url: str, timeout_s: float, max_bytes: int) -> bytes:
-    """The body of ``url``, at most ``max_bytes``, within about ``timeout_s`` seconds."""
-    deadline = time.monotonic() + timeout_s
+    """The body of ``url``, at most ``max_bytes``, complete within ``timeout_s`` seconds
+    (connect, headers and body together), else DownloadError."""
+    deadline = _Deadline()
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["body"] = _read(url, timeout_s, max_bytes, deadline)
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name=f"download {url}", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        deadline.expire()  # the worker's reads return at once and it ends
+        raise DownloadError(
+            FAILED, f"{url}: not complete after {timeout_s} s (connect, headers and body)"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["body"]
+
+
+def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline) -> bytes:
+    """The body of ``url`` (at most ``max_bytes``, as long as its Content-Length says)."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with _OPENER.open(request, timeout=timeout_s) as response:
+        with _opener(deadline).open(request, timeout=timeout_s) as response:
             declared = response.headers.get("Content-Length")
-            if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                raise DownloadError(TOO_LARGE, f"{url}: {int(declared):,} bytes > {max_bytes:,}")
+            declared = int(declared) if declared is not None and declared.isdigit() else None
+            if declared is not None and declared > max_bytes:
+                raise DownloadError(TOO_LARGE, f"{url}: {declared:,} bytes > {max_bytes:,}")
             chunks: list[bytes] = []
             total = 0
             while chunk := response.read1(_CHUNK_BYTES):
                 total += len(chunk)
                 if total > max_bytes:
                     raise DownloadError(TOO_LARGE, f"{url}: more than {max_bytes:,} bytes")
-                if time.monotonic() > deadline:
-                    raise DownloadError(FAILED, f"{url}: not complete after {timeout_s} s")
                 chunks.append(chunk)
     except DownloadError:
         raise
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
         # URLError covers HTTP error statuses and DNS failures; OSError covers timeouts.
         raise DownloadError(FAILED, f"{url}: {type(error).__name__}: {error}") from error
+    if declared is not None and total < declared:
+        raise DownloadError(FAILED, f"{url}: the server sent {total:,} of {declared:,} bytes")
     return b"".join(chunks)

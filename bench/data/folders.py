@@ -1,8 +1,9 @@
 """Read a folder-per-class image tree (``root/<class>/*.jpg|png``) into uint8 arrays.
 
 Decoding is strict: an unknown or missing class folder, a stray file or an unreadable
-image raises :class:`DataError` naming it. :func:`read_class_tree` caches the decoded
-arrays as an npz keyed by the folder and a fingerprint of its files.
+image raises :class:`DataError` naming it and every other fault found with it.
+:func:`read_class_tree` caches the decoded arrays as an npz keyed by the folder and a
+fingerprint of its files.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 CACHE_VERSION = 1
 
 
-def _scan(root: Path, classes: Sequence[str]) -> list[tuple[os.DirEntry, int]]:
-    """(directory entry, class id) for every image; see :func:`list_class_files`."""
+def _scan_all(root: Path, classes: Sequence[str]) -> tuple[list[tuple[os.DirEntry, int]],
+                                                             list[str]]:
+    """(directory entry, class id) for every image, and every fault found in the class
+    folders (an empty one, a file that is not an image); a missing, unknown or stray
+    entry beside the class folders raises at once."""
     root = Path(root)
     if not root.is_dir():
         raise DataError(
@@ -44,22 +48,45 @@ def _scan(root: Path, classes: Sequence[str]) -> list[tuple[os.DirEntry, int]]:
             f"{root}: expected exactly one subfolder per class {list(classes)}; "
             f"missing {missing}, unknown folders {unknown}, stray files {strays}."
         )
-    files = []
+    files, faults = [], []
     for label, name in enumerate(classes):
         with os.scandir(folders[name].path) as entries:
             members = sorted(
                 (e for e in entries if not e.name.startswith(".")), key=attrgetter("name")
             )
         if not members:
-            raise DataError(f"{folders[name].path}: class folder {name!r} holds no images.")
+            faults.append(f"{folders[name].path}: class folder {name!r} holds no images")
         for entry in members:
             if not entry.is_file() or _suffix(entry.name) not in IMAGE_SUFFIXES:
-                raise DataError(
-                    f"{entry.path}: not an image file (expected suffixes "
-                    f"{list(IMAGE_SUFFIXES)}); remove it or move it out of the class folder."
-                )
-            files.append((entry, label))
+                faults.append(f"{entry.path}: not an image file (expected suffixes "
+                              f"{list(IMAGE_SUFFIXES)})")
+            else:
+                files.append((entry, label))
+    return files, faults
+
+
+def _scan(root: Path, classes: Sequence[str]) -> list[tuple[os.DirEntry, int]]:
+    """(directory entry, class id) for every image; DataError naming every fault."""
+    files, faults = _scan_all(root, classes)
+    _raise_faults(root, faults)
     return files
+
+
+#: Faults named in one error message; more are counted.
+MAX_FAULTS_SHOWN = 10
+
+
+def _raise_faults(root: Path, faults: list[str]) -> None:
+    """One DataError naming every fault (the first MAX_FAULTS_SHOWN, then a count)."""
+    if not faults:
+        return
+    shown = "; ".join(faults[:MAX_FAULTS_SHOWN])
+    more = len(faults) - MAX_FAULTS_SHOWN
+    raise DataError(
+        f"{root}: {len(faults)} problem{'s' if len(faults) > 1 else ''}: {shown}"
+        + (f"; and {more} more" if more > 0 else "")
+        + ". Replace or remove these files (or move them out of the class folders)."
+    )
 
 
 def _suffix(name: str) -> str:
@@ -101,20 +128,25 @@ def read_class_folders(
     """
     if resize and size is None:
         raise ValueError("resize=True needs a size (height, width)")
-    files = list_class_files(root, classes)
+    entries, faults = _scan_all(root, classes)
+    files = [(Path(entry.path), label) for entry, label in entries]
     images = []
     for path, _ in tqdm(files, desc=f"decoding {root}", unit="img", disable=None):
-        image = read_image(path)
+        try:
+            image = read_image(path)
+        except DataError as error:
+            faults.append(str(error).rstrip("."))
+            continue
         if size is None:
             size = image.shape[:2]
         if image.shape[:2] != tuple(size):
             if not resize:
-                raise DataError(
-                    f"{path}: image is {image.shape[1]}x{image.shape[0]} px (width x height); "
-                    f"expected {size[1]}x{size[0]} like the other images."
-                )
+                faults.append(f"{path}: image is {image.shape[1]}x{image.shape[0]} px (width x "
+                              f"height); expected {size[1]}x{size[0]} like the other images")
+                continue
             image = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
         images.append(image)
+    _raise_faults(root, faults)  # every fault at once: folder contents and decoding
     x = np.stack(images).astype(np.uint8, copy=False)
     y = np.array([label for _, label in files], dtype=np.int64)
     return x, y
@@ -143,8 +175,8 @@ def read_class_tree(
     The key covers the folder, its files' names, sizes and mtimes, and ``size``/``resize``,
     so an edited tree is decoded again. cache_folder None: no cache.
     """
-    if cache_folder is None:
-        return read_class_folders(root, classes, size, resize)
+    if cache_folder is None or _scan_all(root, classes)[1]:
+        return read_class_folders(root, classes, size, resize)  # raises naming every fault
     key = fingerprint(root, classes)
     if size is not None:
         key = hashlib.sha256(f"{key}|{tuple(size)}|{resize}".encode()).hexdigest()[:16]

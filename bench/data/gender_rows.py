@@ -80,8 +80,9 @@ def read_csv_rows(path: Path, image_column: str, label_column: str) -> Rows:
     for column in (image_column, label_column):
         if column not in columns:
             raise DataError(
-                f"{path}: no column {column!r}; columns found: {columns}. Name the image and "
-                "label columns with the image_column / label_column options."
+                f"{path}: no column {column!r}; columns found: {columns}. Rename the CSV's "
+                f"image column to {image_column!r} and its label column to {label_column!r}, "
+                "or pass a folder with one subfolder per class."
             )
     images = table[image_column].str.strip()
     labels = table[label_column].str.strip()

@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 
 from bench.data.npz import read_keras_npz
 from bench.data.paths import data_dir, keras_datasets_dir
-from bench.data.types import DataError, Dataset, Split, make_dataset
+from bench.data.types import DataError, Dataset, Split, check_labels_in_range, make_dataset
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,7 @@ def read_npz(path: Path, name: str = "mnist", classes: tuple[str, ...] = CLASSES
             raise DataError(
                 f"{path}: y_{split} is {y.dtype} {y.shape}; expected integers shaped ({len(x)},)."
             )
-        if len(y) and (y.min() < 0 or y.max() > 9):
-            raise DataError(f"{path}: y_{split} has labels outside 0..9.")
+        check_labels_in_range(y, len(classes), f"{path} y_{split}")
         splits[split] = Split(x[..., np.newaxis], y.astype(np.int64))
     return make_dataset(name, classes, splits["train"], splits["test"], source=str(path))
 

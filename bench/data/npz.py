@@ -1,4 +1,8 @@
-"""Reading the Keras ``.npz`` layout (x_train, y_train, x_test, y_test) with clear errors."""
+"""Reading the Keras ``.npz`` layout (x_train, y_train, x_test, y_test) with clear errors.
+
+An npz is a zip archive of ``.npy`` arrays; it is opened with ``allow_pickle=False``, so
+an array of Python objects (a pickle) is refused, never loaded.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,35 @@ import numpy as np
 from bench.data.types import DataError
 
 KERAS_KEYS = ("x_train", "y_train", "x_test", "y_test")
+_EXPECTED = f"an npz in the Keras layout (keys {', '.join(KERAS_KEYS)})"
+#: The first bytes of a zip archive (a local file header, or the end record of an empty one).
+_ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _what_else(head: bytes) -> str:
+    """What a file that is not a zip archive looks like, from its first bytes."""
+    if head.startswith(b"\x93NUMPY"):
+        return "a single .npy array"
+    if head[:1] == b"\x80":
+        return "a Python pickle"
+    return "not a zip archive"
 
 
 def read_keras_npz(path: Path) -> dict[str, np.ndarray]:
     """The four arrays of a Keras-layout npz; DataError names the file and what is wrong."""
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; pass --source PATH to {_EXPECTED}.")
     if not path.is_file():
         raise DataError(
-            f"{path}: no such file. Pass --source PATH to an npz in the Keras layout "
-            f"(keys {', '.join(KERAS_KEYS)}) or set BENCH_DATA_DIR to its folder."
+            f"{path}: no such file. Pass --source PATH to {_EXPECTED} or set BENCH_DATA_DIR "
+            "to its folder."
         )
     try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+        if not head.startswith(_ZIP_STARTS):
+            raise DataError(f"{path}: {_what_else(head)}, not an npz file; expected {_EXPECTED}.")
         with np.load(path, allow_pickle=False) as npz:
             missing = [key for key in KERAS_KEYS if key not in npz.files]
             if missing:
@@ -27,8 +49,21 @@ def read_keras_npz(path: Path) -> dict[str, np.ndarray]:
                     f"{path}: missing keys {missing}; found {sorted(npz.files)}. "
                     f"Expected the Keras layout with keys {list(KERAS_KEYS)}."
                 )
-            return {key: npz[key] for key in KERAS_KEYS}
+            return {key: _array(npz, key, path) for key in KERAS_KEYS}
     except DataError:
         raise
-    except Exception as error:  # zipfile, pickle or OS errors: report them as bad input
+    except Exception as error:  # zipfile, format or OS errors: report them as bad input
         raise DataError(f"{path}: not a readable npz file ({error!r}).") from error
+
+
+def _array(npz: np.lib.npyio.NpzFile, key: str, path: Path) -> np.ndarray:
+    """One array of an open npz; DataError when it holds Python objects (a pickle)."""
+    try:
+        return npz[key]
+    except ValueError as error:
+        if "allow_pickle" not in str(error):
+            raise
+        raise DataError(
+            f"{path}: {key} is an array of Python objects (stored as a pickle), which bench "
+            "never loads; expected numeric arrays (uint8 images, integer labels)."
+        ) from error

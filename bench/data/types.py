@@ -83,6 +83,20 @@ def checksum(*arrays: np.ndarray) -> str:
     return digest.hexdigest()[:16]
 
 
+def check_labels_in_range(y: np.ndarray, n_classes: int, where: str) -> None:
+    """DataError naming ``where``, the bad values and how many, when an integer label of
+    ``y`` lies outside 0..n_classes-1."""
+    outside = (y < 0) | (y >= n_classes)
+    if not np.any(outside):
+        return
+    values = np.unique(y[outside])
+    shown = ", ".join(str(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+    raise DataError(
+        f"{where}: labels outside 0..{n_classes - 1}: {int(outside.sum()):,} of {len(y):,} "
+        f"labels, values {shown}; expected class ids 0..{n_classes - 1}."
+    )
+
+
 def class_counts(classes: tuple[str, ...], train_y: np.ndarray, test_y: np.ndarray) -> dict:
     """{'train': {class: n}, 'test': {class: n}} for provenance."""
     return {
@@ -100,7 +114,14 @@ def make_dataset(
     skipped: Mapping[str, int] | None = None,
     notes: tuple[str, ...] = (),
 ) -> Dataset:
-    """Assemble a Dataset, computing its checksum and class counts."""
+    """Assemble a Dataset, computing its checksum and class counts; DataError naming
+    ``source`` when a split holds no images (caught before any training)."""
+    for split, part in (("train", train), ("test", test)):
+        if len(part.y) == 0:
+            raise DataError(
+                f"{source}: the {split} split holds no images; expected at least one image "
+                "in each split."
+            )
     provenance = Provenance(
         source=source,
         checksum=checksum(train.x, train.y, test.x, test.y),

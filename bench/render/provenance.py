@@ -1,10 +1,12 @@
-"""Where a run's numbers came from: every environment its models were trained and swept in."""
+"""Where a run's numbers came from: every environment its models were trained and swept in,
+and the training data they were checked against."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 from bench.results.loading import RunData
+from bench.results.trained_on import TRAIN_CHECKSUM
 
 
 def _describe(environment: dict) -> str:
@@ -30,3 +32,23 @@ def environment_lines(run: RunData) -> list[str]:
             + (f"all {len(run.models)} models, training and sweep" if len(steps) == everything
                else ", ".join(steps)) + f"): {environment}"
             for environment, steps in uses.items()]
+
+
+def training_data_line(run: RunData) -> str:
+    """One bullet saying how the models' training data was checked against dataset.json, and
+    naming the model records left out because they were trained on other data."""
+    expected = run.dataset.get(TRAIN_CHECKSUM)
+    if expected is None:
+        shown = ", ".join(f"`{c}`" for c in sorted({str(m.get("data_checksum"))
+                                                      for m in run.models}))
+        line = (f"- **Training data of the models**: checksum {shown} (this dataset.json "
+                "predates training-data checksums, so it is not compared).")
+    else:
+        line = (f"- **Training data of the models**: checksum `{expected}`, the same as the "
+                "data above for every model shown.")
+    if run.other_data_models:
+        labels = ", ".join(f"{m['family']}/{m['augmentation']}/s{m['seed']} "
+                           f"(`{m.get('data_checksum')}`)" for m in run.other_data_models)
+        line += (f" **Left out: {len(run.other_data_models)} model record(s) of this folder "
+                 f"trained on other data**, with their rows: {labels}.")
+    return line

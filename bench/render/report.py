@@ -18,7 +18,7 @@ from bench.catalog import FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.catalog.transforms import kinds_in_words
 from bench.render import architecture, plots
 from bench.render.comparison import comparison_section
-from bench.render.provenance import environment_lines
+from bench.render.provenance import environment_lines, training_data_line
 from bench.results.loading import RunData
 from bench.results.schema import ALL, Row
 
@@ -220,6 +220,7 @@ def setup_section(run: RunData) -> list[str]:
         *environment_lines(run),
         "- **Models** (cache keys): " + ", ".join(
             f"{r.family}/{r.augmentation}/s{r.seed} `{r.key}`" for r in models.itertuples()),
+        training_data_line(run),
     ]
     return lines
 

@@ -9,46 +9,56 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.results.schema import Row, migrate, row_from_record
+from bench.results.schema import IncompleteRecord, Row, SchemaError, migrate, row_from_record
+from bench.results.trained_on import split_by_data
 
 log = logging.getLogger(__name__)
 
 ROWS, MODELS, PROBES, DATASET = "rows", "models.jsonl", "probes.jsonl", "dataset.json"
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    """All complete records of a JSON Lines file ([] if it does not exist), unmigrated.
-
-    A last line cut short by a crash is reported and ignored; a broken line
-    anywhere else is an error naming the file and line.
-    """
+def numbered_records(path: Path) -> list[tuple[int, dict]]:
+    """(line number, record) for every JSON-object line of a JSON Lines file ([] if it does
+    not exist), unmigrated. A broken line anywhere (cut short by a crash, damaged, not an
+    object) is skipped with a warning naming the file and line, never an error."""
     if not path.is_file():
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()
+    text = path.read_bytes().decode("utf-8", errors="replace")
     records = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError as error:
-            if number == len(lines):
-                log.warning("%s: ignoring line %d, cut short by an interrupted run", path, number)
-                continue
-            raise ValueError(f"{path}: line {number} is not valid JSON ({error})") from error
+            log.warning("%s: line %d is not valid JSON (%s); skipped", path, number, error)
+            continue
+        if not isinstance(record, dict):
+            log.warning("%s: line %d is not a JSON object; skipped", path, number)
+            continue
+        records.append((number, record))
     return records
 
 
+def read_jsonl(path: Path) -> list[dict]:
+    """The records of a JSON Lines file, unmigrated; broken lines skipped with a warning."""
+    return [record for _, record in numbered_records(path)]
+
+
 def load_rows(folder: Path) -> list[Row]:
-    """Every stored row of a run folder, as Row objects (model files in name order)."""
-    return [
-        row_from_record(record, path)
-        for path in sorted((Path(folder) / ROWS).glob("*.jsonl"))
-        for record in read_jsonl(path)
-    ]
+    """Every stored row of a run folder, as Row objects (model files in name order). A row
+    that lacks fields is skipped with a warning; the next run computes its cell again."""
+    rows = []
+    for path in sorted((Path(folder) / ROWS).glob("*.jsonl")):
+        for number, record in numbered_records(path):
+            try:
+                rows.append(row_from_record(record, path))
+            except IncompleteRecord as error:
+                log.warning("%s (line %d); skipped", error, number)
+    return rows
 
 
 def run_folders(results_dir: Path) -> list[Path]:
@@ -56,26 +66,46 @@ def run_folders(results_dir: Path) -> list[Path]:
     return sorted({p.parent.parent for p in Path(results_dir).glob(f"*/*/{ROWS}/*.jsonl")})
 
 
+#: Fields without which a models.jsonl or probes.jsonl record cannot be used.
+REQUIRED = {MODELS: ("key", "family", "augmentation", "seed"), PROBES: ("probe", "model_key")}
+
+
 def load_records(folder: Path, name: str) -> list[dict]:
-    """The records of ``models.jsonl`` or ``probes.jsonl`` in a run folder, migrated."""
+    """The records of ``models.jsonl`` or ``probes.jsonl`` in a run folder, migrated; one
+    that lacks an identifying field is skipped with a warning naming file and line."""
     path = Path(folder) / name
-    return [migrate(record, path) for record in read_jsonl(path)]
+    records = []
+    for number, record in numbered_records(path):
+        missing = [key for key in REQUIRED.get(name, ()) if key not in record]
+        if missing:
+            log.warning("%s: line %d lacks %s; skipped", path, number, missing)
+            continue
+        records.append(migrate(record, path))
+    return records
 
 
 def load_dataset_info(folder: Path) -> dict:
-    """The run's dataset.json, migrated; FileNotFoundError (with what to do) when missing."""
+    """The run's dataset.json, migrated; FileNotFoundError (with what to do) when missing,
+    SchemaError when it is not a JSON object."""
     path = Path(folder) / DATASET
+    again = "run the same `bench run` again (it reuses stored cells and cached models)"
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path} is missing: the report needs the data provenance; run the same "
-            "`bench run` again (it reuses stored cells and cached models) to rewrite it"
+            f"{path} is missing: the report needs the data provenance; {again} to rewrite it"
         )
-    return migrate(json.loads(path.read_text()), path)
+    try:
+        info = json.loads(path.read_bytes().decode("utf-8", errors="replace"))
+    except json.JSONDecodeError as error:
+        raise SchemaError(f"{path}: not valid JSON ({error}); {again} to rewrite it") from None
+    if not isinstance(info, dict):
+        raise SchemaError(f"{path}: expected a JSON object; {again} to rewrite it")
+    return migrate(info, path)
 
 
 @dataclass(frozen=True)
 class RunData:
-    """Everything a report needs, as stored by one run."""
+    """Everything a report needs, as stored by one run. other_data_models: model records of
+    the folder trained on other data than ``dataset`` describes (left out, with their rows)."""
 
     task: str
     profile: str
@@ -83,13 +113,20 @@ class RunData:
     models: list[dict]
     probes: list[dict]
     dataset: dict
+    other_data_models: list[dict] = field(default_factory=list)
 
     @classmethod
     def load(cls, folder: Path) -> RunData:
-        """Read a run folder, keeping only the latest model of each (family, augmentation,
-        seed): rows of a model retrained later (new library versions, say) are left out."""
+        """Read a run folder, keeping only models trained on the data dataset.json describes
+        (see :mod:`bench.results.trained_on`) and, of those, the latest model of each (family,
+        augmentation, seed): rows of a model retrained later (new library versions, say)
+        are left out."""
         folder = Path(folder)
-        models = load_records(folder, MODELS)
+        dataset = load_dataset_info(folder)
+        models, other = split_by_data(folder, load_records(folder, MODELS), dataset)
+        if other:
+            log.warning("%s: %d model record(s) trained on other data than its dataset.json "
+                        "describes are left out of the report", folder, len(other))
         latest = {(m["family"], m["augmentation"], m["seed"]): m for m in models}
         keys = {m["key"] for m in latest.values()}
         return cls(
@@ -98,5 +135,6 @@ class RunData:
             rows=[r for r in load_rows(folder) if r.model_key in keys],
             models=list(latest.values()),
             probes=[p for p in load_records(folder, PROBES) if p["model_key"] in keys],
-            dataset=load_dataset_info(folder),
+            dataset=dataset,
+            other_data_models=other,
         )

@@ -25,6 +25,10 @@ class SchemaError(ValueError):
     """A stored record this code cannot read (a newer schema, or fields missing)."""
 
 
+class IncompleteRecord(SchemaError):
+    """A stored row that lacks fields (damaged): readers skip it with a warning."""
+
+
 @dataclass(frozen=True)
 class ModelTag:
     """Which trained model a row belongs to."""
@@ -88,11 +92,11 @@ def migrate(record: dict, where: Path | str) -> dict:
 
 
 def row_from_record(record: dict, where: Path | str) -> Row:
-    """A Row from one stored rows-file record (migrated); SchemaError on missing fields."""
+    """A Row from one stored rows-file record (migrated); IncompleteRecord on missing fields."""
     record = migrate(record, where)
     missing = _ROW_FIELDS - set(record) - {"correct_bits"}
     if missing:
-        raise SchemaError(f"{where}: a row lacks the fields {sorted(missing)}")
+        raise IncompleteRecord(f"{where}: a row lacks the fields {sorted(missing)}")
     return Row(**{key: value for key, value in record.items() if key in _ROW_FIELDS})
 
 

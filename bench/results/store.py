@@ -7,7 +7,9 @@ Layout of ``<results>/<task>/<profile>/``:
   computed (one file per model keeps every file small);
 - ``models.jsonl``: one :class:`bench.run.train.TrainRecord` per trained model;
 - ``probes.jsonl``: task-specific extra measurements (e.g. MNIST's mean "1");
-- ``dataset.json``: provenance of the data the run used.
+- ``dataset.json``: provenance of the data the run used;
+- ``retired/``: rows and probe records set aside because their model was trained again
+  (a model key names one trained model: its old cells are never mixed with new ones).
 
 Every record carries ``schema_version`` (see :mod:`bench.results.schema`). A lock file
 guards the folder so two runs of the same task and profile cannot interleave their writes.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -36,6 +39,8 @@ from bench.results.schema import Row, row_record, versioned
 
 log = logging.getLogger(__name__)
 
+RETIRED = "retired"
+
 
 class StoreBusy(RuntimeError):
     """Another run holds the store's lock."""
@@ -49,7 +54,7 @@ class ResultStore:
         self._lock = FileLock(str(self.folder) + ".lock")
         self._cells: dict[tuple[str, str, float], dict[str, Row]] = {}
         self._probes: list[dict] = []
-        self._model_keys: set[str] = set()
+        self._models: dict[str, dict] = {}
 
     def __enter__(self) -> ResultStore:
         self.folder.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +70,7 @@ class ResultStore:
         for row in load_rows(self.folder):
             self._index(row)
         self._probes = load_records(self.folder, PROBES)
-        self._model_keys = {r["key"] for r in load_records(self.folder, MODELS)}
+        self._models = {r["key"]: r for r in load_records(self.folder, MODELS)}
         return self
 
     def _index(self, row: Row) -> None:
@@ -77,14 +82,20 @@ class ResultStore:
 
     @staticmethod
     def _repair_tail(path: Path) -> None:
-        """Drop a partial last line (from a crash) so the next append starts cleanly."""
-        if not path.is_file():
+        """End a last line cut short by a crash with a newline, so the next append starts on
+        a fresh line; the fragment stays (readers skip it with a warning)."""
+        if not path.is_file() or path.stat().st_size == 0:
             return
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            keep = data[: data.rfind(b"\n") + 1]
-            log.warning("%s: dropping a partial last line left by an interrupted run", path)
-            path.write_bytes(keep)
+        with open(path, "rb+") as handle:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) == b"\n":
+                return
+            log.warning("%s: its last line was cut short (an interrupted run); the next "
+                        "record starts on a new line", path)
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def _append(self, name: str, records: Iterable[dict]) -> None:
         """Append records to ``folder/name`` in one write, then fsync."""
@@ -104,13 +115,71 @@ class ResultStore:
         for row in rows:
             self._index(row)
 
-    def append_model(self, record: object, sweep_environment: dict[str, str]) -> None:
-        """Record a trained model (a TrainRecord dataclass, with its training environment)
-        once per key, with the environment that computes its rows."""
+    def record_model(self, record: object, sweep_environment: dict[str, str],
+                     trained_now: bool) -> None:
+        """Record the model (a TrainRecord dataclass, with its training environment) a run
+        uses, once per training, with the environment that computes its rows.
+
+        Rows and probes stored for its key that another training produced (the model was
+        trained now while they exist, or its stored record is another training's) are set
+        aside in ``retired/`` first, with a warning, so their cells are computed again.
+        """
         data = {**asdict(record), "sweep_environment": sweep_environment}
-        if data["key"] not in self._model_keys:
-            self._append(MODELS, [versioned(data)])
-            self._model_keys.add(data["key"])
+        stored = self._models.get(data["key"])
+        if stored is not None and _same_training(stored, data):
+            return
+        if trained_now or stored is not None:
+            self._retire(data["key"])
+        self._append(MODELS, [versioned(data)])
+        self._models[data["key"]] = data
+
+    def _retire(self, key: str) -> None:
+        """Move the rows and probe records of model ``key`` to ``retired/``."""
+        rows_file = self.folder / ROWS / f"{key}.jsonl"
+        has_probes = any(p["model_key"] == key for p in self._probes)
+        if not rows_file.is_file() and not has_probes:
+            return
+        stem = self._retired_stem(key)
+        moved = []
+        if rows_file.is_file():
+            moved.append(stem.with_name(f"{stem.name}.jsonl"))
+            os.replace(rows_file, moved[-1])
+        if has_probes:
+            moved.append(stem.with_name(f"{stem.name}-probes.jsonl"))
+            self._move_lines(self.folder / PROBES, moved[-1], key)
+            self._probes = [p for p in self._probes if p["model_key"] != key]
+        self._cells = {cell: rows for cell, rows in self._cells.items() if cell[0] != key}
+        log.warning("%s: model %s was trained again, so the rows and probes of its earlier "
+                    "training were set aside in %s; its cells are computed again",
+                    self.folder, key, ", ".join(str(path) for path in moved))
+
+    def _retired_stem(self, key: str) -> Path:
+        """``retired/<key>-<UTC time>[-n]``: a name no earlier retirement holds."""
+        folder = self.folder / RETIRED
+        folder.mkdir(exist_ok=True)
+        stem = name = f"{key}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+        number = 1
+        while (folder / f"{name}.jsonl").exists() or (folder / f"{name}-probes.jsonl").exists():
+            number += 1
+            name = f"{stem}-{number}"
+        return folder / name
+
+    @staticmethod
+    def _move_lines(source: Path, target: Path, key: str) -> None:
+        """Move the lines of ``source`` whose record has ``model_key`` == key to ``target``;
+        every other line (a damaged one included) stays. Both written atomically."""
+        moved, kept = [], []
+        for line in source.read_bytes().splitlines(keepends=True):
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                record = None
+            ours = isinstance(record, dict) and record.get("model_key") == key
+            (moved if ours else kept).append(line)
+        for path, lines in ((target, moved), (source, kept)):
+            partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+            partial.write_bytes(b"".join(lines))
+            os.replace(partial, path)
 
     def append_probes(self, probes: Iterable[dict]) -> None:
         """Append probe records (e.g. the mean-"1" points) and force them to disk."""
@@ -119,13 +188,14 @@ class ResultStore:
         self._probes.extend(probes)
 
     def write_dataset(self, provenance: dict) -> None:
-        """Write dataset.json (the data's provenance), with the schema version."""
-        (self.folder / DATASET).write_text(json.dumps(versioned(provenance), indent=1,
-                                                      sort_keys=True))
+        """Write dataset.json (the data's provenance), with the schema version, atomically."""
+        partial = self.folder / f"{DATASET}.{os.getpid()}.part"
+        partial.write_text(json.dumps(versioned(provenance), indent=1, sort_keys=True))
+        os.replace(partial, self.folder / DATASET)
 
     def has_model(self, model_key: str) -> bool:
         """Whether models.jsonl records the model."""
-        return model_key in self._model_keys
+        return model_key in self._models
 
     def done_cells(self, model_key: str, n_groups: int) -> frozenset[tuple[str, float]]:
         """(transform, magnitude) cells stored for a model with all ``n_groups`` group rows."""
@@ -140,3 +210,9 @@ class ResultStore:
         """The stored probe records of one model."""
         return [p for p in self._probes if p["model_key"] == model_key and p["probe"] == probe]
 
+
+def _same_training(stored: dict, record: dict) -> bool:
+    """Whether two records of one model key come from the same training: its measured
+    time and per-epoch history, which any new training changes."""
+    return (stored.get("train_seconds") == record.get("train_seconds")
+            and stored.get("history") == record.get("history"))

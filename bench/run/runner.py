@@ -7,6 +7,7 @@ Progress (epochs, sweep cells) is shown with Keras' epoch lines and tqdm bars.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,32 +22,45 @@ from bench.catalog import DATASETS, TASKS
 from bench.catalog.profiles import get_profile
 from bench.config import Profile
 from bench.data.paths import cache_dir
-from bench.data.types import Dataset, Split
+from bench.data.types import DataError, Dataset, Split, checksum
 from bench.results.schema import ModelTag, Row
 from bench.results.store import ResultStore
 from bench.run import probes, sweep
+from bench.run.imported import find_trained
 from bench.run.train import ModelSpec, TrainRecord, fit, model_key
 
 log = logging.getLogger(__name__)
 
 
 def subset(split: Split, n: int | None, seed: int) -> Split:
-    """``n`` images drawn stratified by class with ``seed`` (the whole split if n is None)."""
+    """``n`` images drawn stratified by class with ``seed`` (the whole split if n is None);
+    DataError when a class is too small to stratify."""
     if n is None or n >= len(split.y):
         return split
-    index, _ = train_test_split(
-        np.arange(len(split.y)), train_size=n, stratify=split.y, random_state=seed
-    )
+    try:
+        index, _ = train_test_split(
+            np.arange(len(split.y)), train_size=n, stratify=split.y, random_state=seed
+        )
+    except ValueError as error:
+        ids, sizes = np.unique(split.y, return_counts=True)
+        counts = {int(i): int(size) for i, size in zip(ids, sizes, strict=True)}
+        raise DataError(f"cannot draw {n:,} of {len(split.y):,} images stratified by class "
+                        f"(images per class id: {counts}): {error}") from error
     return split.take(np.sort(index))
 
 
-@dataclass(frozen=True)
+@dataclass
 class PreparedData:
     """The data a run trains and evaluates on, after the profile's subsetting."""
 
     dataset: Dataset
     train: Split
     test: Split
+
+    @functools.cached_property
+    def data_checksum(self) -> str:
+        """Checksum of the training images and labels used (as model records store it)."""
+        return checksum(self.train.x, self.train.y)
 
     @classmethod
     def from_dataset(cls, dataset: Dataset, profile: Profile) -> PreparedData:
@@ -66,6 +80,7 @@ class PreparedData:
             image_shape=list(self.dataset.image_shape),
             n_train_used=len(self.train.y),
             n_test_used=len(self.test.y),
+            train_checksum=checksum(self.train.x, self.train.y),
             augment=asdict(profile.augment),
             subset=(
                 f"stratified subsets of {profile.n_train or 'all'} train / "
@@ -82,11 +97,15 @@ def prepare(profile: Profile, source: Path | None) -> PreparedData:
 
 
 def run_name(profile: Profile) -> str:
-    """The result folder of a run: the profile's name, plus the data set when it is not the
-    profile's own (so runs on different data never mix)."""
+    """The result folder of a run: the profile's name, plus the data set and the learning
+    rate when they are not the profile's own (so runs of other data or settings never mix)."""
+    own = get_profile(profile.task, profile.name)
     name = profile.name.value
-    own = get_profile(profile.task, profile.name).data
-    return name if profile.data == own else f"{name}-{profile.data}"
+    if profile.data != own.data:
+        name += f"-{profile.data}"
+    if profile.train.learning_rate != own.train.learning_rate:
+        name += f"-lr{profile.train.learning_rate:g}"
+    return name
 
 
 def run_folder(profile: Profile, results_dir: Path) -> Path:
@@ -124,11 +143,12 @@ class TaskRun:
     """
 
     def __init__(self, profile: Profile, prepared: PreparedData, store: ResultStore,
-                 model_cache: Path, verbose: int = 2) -> None:
+                 model_cache: Path, verbose: int = 2, trained: Path | None = None) -> None:
         self.profile = profile
         self.verbose = verbose
         self.prepared = prepared
         self.model_cache = Path(model_cache)
+        self.trained = trained
         task = TASKS[profile.task]
         self.masks = sweep.group_masks(prepared.test,
                                        task.groups(prepared.test, prepared.dataset.classes))
@@ -137,11 +157,11 @@ class TaskRun:
         self.environment = machine.environment()
         self._keys: dict[ModelSpec, str] = {}
         self._loaded: _Loaded | None = None
+        self._described = False
         self._cell_index = {cell: i for i, cell in enumerate(sweep.cells(profile.grid))}
 
     def __enter__(self) -> TaskRun:
         self.store.__enter__()
-        self.store.write_dataset(self.prepared.describe(self.profile))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -153,11 +173,16 @@ class TaskRun:
             return self._loaded
         self._loaded = None
         n_classes = len(self.prepared.dataset.classes)
-        model, record, cached = fit(spec, self.prepared.train, n_classes, self.profile,
-                                    self.model_cache, self.verbose)
+        if self.trained is not None:
+            path, record = self._imported(spec)
+            model, cached = keras.models.load_model(path, compile=False), True
+        else:
+            model, record, cached = fit(spec, self.prepared.train, n_classes, self.profile,
+                                        self.model_cache, self.verbose)
         log.info("%s %s (%.1f s training)", spec.label,
                  "loaded from cache" if cached else "trained", record.train_seconds)
-        self.store.append_model(record, self.environment)
+        self.store.record_model(record, self.environment, trained_now=not cached)
+        self._describe_data()
         tag = ModelTag(
             task=self.profile.task, data=self.profile.data,
             profile=self.profile.name.value, family=spec.family,
@@ -181,11 +206,17 @@ class TaskRun:
         self.store.append_rows(rows)
         return rows
 
+    def _imported(self, spec: ModelSpec) -> tuple[Path, TrainRecord]:
+        """The model trained elsewhere for ``spec``, from the ``trained`` folder."""
+        return find_trained(self.trained, spec, self.profile, self.prepared.data_checksum)
+
     def key(self, spec: ModelSpec) -> str:
         """The model's cache key (computed without training it)."""
         if spec not in self._keys:
             n_classes = len(self.prepared.dataset.classes)
-            self._keys[spec] = model_key(spec, self.prepared.train, n_classes, self.profile)
+            self._keys[spec] = (self._imported(spec)[1].key if self.trained is not None
+                                else model_key(spec, self.prepared.train, n_classes,
+                                               self.profile))
         return self._keys[spec]
 
     def complete(self, spec: ModelSpec) -> bool:
@@ -197,9 +228,17 @@ class TaskRun:
                 and all(self.store.probes_of(key, name)
                         for name in probes.probe_names(self.profile)))
 
+    def _describe_data(self) -> None:
+        """Write dataset.json once a model of this data is stored, so a run that fails or
+        is stopped before never leaves it naming data no stored model was trained on."""
+        if not self._described:
+            self.store.write_dataset(self.prepared.describe(self.profile))
+            self._described = True
+
     def sweep(self, spec: ModelSpec) -> None:
         """Every cell of the grid for one model, with a progress bar."""
         if self.complete(spec):
+            self._describe_data()
             log.info("%s: every cell already stored in %s", spec.label, self.folder)
             return
         key = self.load(spec).record.key
@@ -229,29 +268,32 @@ class TaskRun:
 
 def open_run(profile: Profile, results_dir: Path, source: Path | None = None,
              prepared: PreparedData | None = None, model_cache: Path | None = None,
-             verbose: int = 2) -> TaskRun:
+             verbose: int = 2, trained: Path | None = None) -> TaskRun:
     """A TaskRun of ``profile`` storing under ``results_dir``: data loaded from ``source``
     unless ``prepared`` is given, models cached in ``model_cache`` (default: the bench
-    cache's ``models`` folder)."""
+    cache's ``models`` folder), or taken from ``trained`` (models trained elsewhere)."""
     return TaskRun(
         profile,
         prepared if prepared is not None else prepare(profile, source),
         ResultStore(run_folder(profile, results_dir)),
         model_cache if model_cache is not None else cache_dir() / "models",
         verbose,
+        trained,
     )
 
 
 def run_task(profile: Profile, results_dir: Path, source: Path | None = None,
              seeds: tuple[int, ...] | None = None, verbose: int = 2,
-             prepared: PreparedData | None = None, model_cache: Path | None = None) -> Path:
+             prepared: PreparedData | None = None, model_cache: Path | None = None,
+             trained: Path | None = None) -> Path:
     """Train and sweep every model of ``profile``; returns the run's result folder.
 
     Finished cells are stored as they complete; a rerun skips them and reuses
     cached models, so an interrupted run continues where it stopped.
     """
     specs = model_specs(profile, seeds)
-    with open_run(profile, results_dir, source, prepared, model_cache, verbose) as run:
+    with open_run(profile, results_dir, source, prepared, model_cache, verbose,
+                  trained) as run:
         for number, spec in enumerate(specs, start=1):
             log.info("model %d/%d: %s %s", number, len(specs), profile.task, spec.label)
             run.sweep(spec)

@@ -2,12 +2,13 @@
 
 Training is deterministic for a given seed, data, library versions and machine: TensorFlow
 op determinism is on, the shuffle is seeded, and the augmentation layers (seeded) run
-sequentially in the input pipeline, so their random draws come in a fixed order.
+sequentially in the tf.data input pipeline, so their random draws come in a fixed order.
+(``bench.run.portable`` trains the same models without TensorFlow, e.g. on a GPU host.)
 
 The cache key is a sha256 over everything that determines the trained weights:
 the model architecture (Keras config), training settings, augmentation policy and
-ranges, the training data checksum, the seed and the library versions. A model
-whose key is in the cache is loaded instead of trained.
+ranges, the training data checksum, the seed, the library versions and the trainer. A
+model whose key is in the cache is loaded instead of trained.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 from filelock import FileLock
 
 from bench import machine
@@ -67,20 +67,25 @@ class TrainRecord:
     history: dict[str, list[float]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
+    trainer: str = "tf.data"
 
 
 #: Names the training procedure in the cache key; bump it when training changes in a way
 #: the other key parts do not capture. 2: op determinism and a sequential augmentation map.
 PIPELINE = 2
+#: The trainer of ``fit``: a TensorFlow tf.data input pipeline.
+TRAINER = "tf.data"
 
 
 def library_versions() -> dict[str, str]:
-    """Versions that can change trained weights or timings."""
+    """Versions that can change trained weights or timings (Keras' backend included)."""
+    backend = keras.backend.backend()
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
     return {
         "python": platform.python_version(),
-        "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
+        backend: __import__(module).__version__ if module else "unknown",
     }
 
 
@@ -89,7 +94,8 @@ def to_inputs(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / 255.0
 
 
-def _compile(model: keras.Model, n_classes: int, learning_rate: float) -> None:
+def compile_model(model: keras.Model, n_classes: int, learning_rate: float) -> None:
+    """Adam at ``learning_rate``; cross-entropy for the head (binary for one sigmoid unit)."""
     loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -106,8 +112,11 @@ def build_augmenter(spec: ModelSpec, profile: Profile, image_size: tuple[int, in
     return keras.Sequential(stack, name=f"augment_{spec.augmentation}") if stack else None
 
 
-def _pipeline(train: Split, n_classes: int, spec: ModelSpec, profile: Profile) -> tf.data.Dataset:
-    """Shuffled, batched, augmented (inside the graph), prefetched training batches."""
+def _pipeline(train: Split, n_classes: int, spec: ModelSpec, profile: Profile):
+    """Shuffled, batched, augmented (inside the graph), prefetched training batches
+    (a tf.data.Dataset)."""
+    import tensorflow as tf
+
     augmenter = build_augmenter(spec, profile, train.x.shape[1:3])
     labels = train.y.astype(np.float32) if n_classes == 2 else train.y  # sigmoid head
     data = tf.data.Dataset.from_tensor_slices((train.x, labels))
@@ -136,7 +145,8 @@ def _without_names(config: object) -> object:
     return config
 
 
-def cache_key(model: keras.Model, spec: ModelSpec, profile: Profile, data_checksum: str) -> str:
+def cache_key(model: keras.Model, spec: ModelSpec, profile: Profile, data_checksum: str,
+              trainer: str = TRAINER) -> str:
     """sha256 (hex, 20 chars) of everything that determines the trained weights."""
     content = {
         "architecture": _without_names(model.get_config()),
@@ -148,24 +158,30 @@ def cache_key(model: keras.Model, spec: ModelSpec, profile: Profile, data_checks
         "seed": spec.seed,
         "versions": library_versions(),
         "pipeline": PIPELINE,
+        **({} if trainer == TRAINER else {"trainer": trainer}),
     }
     blob = json.dumps(content, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
 
 
-def _fresh_model(spec: ModelSpec, train: Split, n_classes: int, profile: Profile):
-    """The untrained model of ``spec`` (seeded), its cache key and the data checksum."""
+def fresh_model(spec: ModelSpec, train: Split, n_classes: int, profile: Profile,
+                trainer: str = TRAINER):
+    """The untrained model of ``spec`` (seeded), its cache key and the data checksum.
+    On TensorFlow, op determinism is switched on."""
     keras.backend.clear_session()  # fresh layer names and graph for every model
     keras.utils.set_random_seed(spec.seed)
-    tf.config.experimental.enable_op_determinism()
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
     model = FAMILIES[spec.family].build(profile.task, tuple(train.x.shape[1:]), n_classes)
     data_sum = checksum(train.x, train.y)
-    return model, cache_key(model, spec, profile, data_sum), data_sum
+    return model, cache_key(model, spec, profile, data_sum, trainer), data_sum
 
 
 def model_key(spec: ModelSpec, train: Split, n_classes: int, profile: Profile) -> str:
     """The cache key ``fit`` gives this model, without training or loading it."""
-    return _fresh_model(spec, train, n_classes, profile)[1]
+    return fresh_model(spec, train, n_classes, profile)[1]
 
 
 def fit(
@@ -177,14 +193,14 @@ def fit(
     verbose: int = 2,
 ) -> tuple[keras.Model, TrainRecord, bool]:
     """Train (or load from ``cache``) one model. Returns (model, record, came_from_cache)."""
-    model, key, data_sum = _fresh_model(spec, train, n_classes, profile)
+    model, key, data_sum = fresh_model(spec, train, n_classes, profile)
     cache.mkdir(parents=True, exist_ok=True)
     model_path, record_path = cache / f"{key}.keras", cache / f"{key}.json"
     with FileLock(str(cache / f"{key}.lock")):
         if model_path.is_file() and record_path.is_file():
             record = TrainRecord(**json.loads(record_path.read_text()))
             return keras.models.load_model(model_path, compile=False), record, True
-        _compile(model, n_classes, profile.train.learning_rate)
+        compile_model(model, n_classes, profile.train.learning_rate)
         started = time.perf_counter()
         history = model.fit(
             _pipeline(train, n_classes, spec, profile),
@@ -192,31 +208,38 @@ def fit(
             verbose=verbose,
             shuffle=False,  # the pipeline shuffles, seeded
         )
-        seconds = time.perf_counter() - started
-        record = TrainRecord(
-            key=key,
-            task=profile.task,
-            data=profile.data,
-            family=spec.family,
-            augmentation=spec.augmentation,
-            augmentation_ranges=POLICIES[spec.augmentation].describe(profile.augment),
-            seed=spec.seed,
-            epochs=profile.train.epochs,
-            batch_size=profile.train.batch_size,
-            learning_rate=profile.train.learning_rate,
-            n_train=len(train.x),
-            data_checksum=data_sum,
-            params=model.count_params(),
-            train_seconds=round(seconds, 3),
-            history={name: [float(v) for v in values] for name, values in history.history.items()},
-            versions=library_versions(),
-            environment=machine.environment(),
-        )
-        _save_atomically(model, record, model_path, record_path)
+        record = make_record(key, spec, profile, model, train, data_sum,
+                             time.perf_counter() - started, history.history, TRAINER)
+        save_atomically(model, record, model_path, record_path)
     return model, record, False
 
 
-def _save_atomically(
+def make_record(key: str, spec: ModelSpec, profile: Profile, model: keras.Model, train: Split,
+                data_sum: str, seconds: float, history: dict, trainer: str) -> TrainRecord:
+    """The TrainRecord of a model just trained in this process (its environment included)."""
+    return TrainRecord(
+        key=key,
+        task=profile.task,
+        data=profile.data,
+        family=spec.family,
+        augmentation=spec.augmentation,
+        augmentation_ranges=POLICIES[spec.augmentation].describe(profile.augment),
+        seed=spec.seed,
+        epochs=profile.train.epochs,
+        batch_size=profile.train.batch_size,
+        learning_rate=profile.train.learning_rate,
+        n_train=len(train.x),
+        data_checksum=data_sum,
+        params=model.count_params(),
+        train_seconds=round(seconds, 3),
+        history={name: [float(v) for v in values] for name, values in history.items()},
+        versions=library_versions(),
+        environment=machine.environment(),
+        trainer=trainer,
+    )
+
+
+def save_atomically(
     model: keras.Model, record: TrainRecord, model_path: Path, record_path: Path
 ) -> None:
     """Write model then record via temporary names, so a crash never leaves half a pair."""

@@ -1,0 +1,51 @@
+"""Training without TensorFlow: the same models on any Keras 3 backend (JAX on a GPU host).
+
+Same architecture, optimiser, loss, epochs, batch size, seed and augmentation policy as
+``bench.run.train.fit``; what differs is the input pipeline: the training split is held in
+memory as float32, Keras' own ``fit`` shuffles it (seeded through
+``keras.utils.set_random_seed``), and the policy's random layers run in a wrapper model
+in front of the network, on the accelerator. Such models are seeded but not bitwise
+reproducible across backends or devices; their records say ``trainer: portable``, their
+cache keys differ from ``fit``'s, and their environments name the device.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+
+from bench.catalog import POLICIES
+from bench.catalog.policies import LayerContext
+from bench.config import Profile
+from bench.data.types import Split
+from bench.run.train import (
+    ModelSpec,
+    TrainRecord,
+    compile_model,
+    fresh_model,
+    make_record,
+    to_inputs,
+)
+
+TRAINER = "portable"
+
+
+def train_portable(spec: ModelSpec, train: Split, n_classes: int, profile: Profile,
+                   verbose: int = 2) -> tuple[keras.Model, TrainRecord]:
+    """Train one model on the active Keras backend; returns (model, record). The model is
+    the bare network (no augmentation layers), as ``fit`` returns it."""
+    model, key, data_sum = fresh_model(spec, train, n_classes, profile, TRAINER)
+    height, width = train.x.shape[1:3]
+    context = LayerContext(height, width, fill=profile.fill, seed=spec.seed)
+    augment = POLICIES[spec.augmentation].layers(profile.augment, context)
+    trainer = keras.Sequential([keras.Input(shape=train.x.shape[1:]), *augment, model])
+    compile_model(trainer, n_classes, profile.train.learning_rate)
+    labels = train.y.astype(np.float32) if n_classes == 2 else train.y  # sigmoid head
+    started = time.perf_counter()
+    history = trainer.fit(to_inputs(train.x), labels, batch_size=profile.train.batch_size,
+                          epochs=profile.train.epochs, shuffle=True, verbose=verbose)
+    record = make_record(key, spec, profile, model, train, data_sum,
+                         time.perf_counter() - started, history.history, TRAINER)
+    return model, record
