@@ -80,5 +80,6 @@ def test_probes_run_store_resume_and_report(tiny_profile, tmp_path, monkeypatch)
 
     text = report.write_report(folder, tmp_path / "reports").read_text()
     assert "## Worst case over shifts and rotations" in text
-    assert "figures/mnist-smoke-invariance.png" in text and '## The mean "1"' in text
-    assert (tmp_path / "reports" / "figures" / "mnist-smoke-invariance.png").is_file()
+    (png,) = (tmp_path / "reports" / "figures").glob("*-invariance.png")
+    assert f"![invariance by layer](figures/{png.name})" in text and png.stat().st_size > 1000
+    assert '## The mean "1"' in text
