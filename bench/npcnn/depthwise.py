@@ -70,21 +70,26 @@ def depthwise_conv2d_vectorised(
     strides: tuple[int, int] = (1, 1),
     padding: str = "valid",
 ) -> np.ndarray:
-    """One strided multiply-add over the whole batch per kernel offset (kh * kw of them),
-    like :mod:`bench.npcnn.pooling`; no im2col copy, since channels are not mixed.
-    (n, h, w, c) -> (n, oh, ow, c * m) float32."""
+    """One strided multiply-add over the whole batch per kernel offset (kh * kw of them)
+    and multiplier, like :mod:`bench.npcnn.pooling`; no im2col copy, since channels are
+    not mixed. (n, h, w, c) -> (n, oh, ow, c * m) float32."""
     _check(x, kernel, bias)
     padded, (out_h, out_w) = _padded(x, kernel, strides, padding)
     kh, kw, channels, multiplier = kernel.shape
     sh, sw = strides
     kernel = kernel.astype(np.float32, copy=False)
-    out = np.zeros((x.shape[0], out_h, out_w, channels, multiplier), dtype=np.float32)
-    product = np.empty_like(out)
-    for i in range(kh):
-        for j in range(kw):
-            window = padded[:, i : i + sh * (out_h - 1) + 1 : sh, j : j + sw * (out_w - 1) + 1 : sw]
-            np.multiply(window[..., None], kernel[i, j], out=product)
-            out += product
+    out = np.empty((x.shape[0], out_h, out_w, channels, multiplier), dtype=np.float32)
+    total = np.empty((x.shape[0], out_h, out_w, channels), dtype=np.float32)
+    product = np.empty_like(total)
+    for m in range(multiplier):  # (..., channels) arrays: the inner loops run over channels
+        total.fill(0.0)
+        for i in range(kh):
+            for j in range(kw):
+                window = padded[:, i : i + sh * (out_h - 1) + 1 : sh,
+                                j : j + sw * (out_w - 1) + 1 : sw]
+                np.multiply(window, kernel[i, j, :, m], out=product)
+                total += product
+        out[..., m] = total
     out = out.reshape(x.shape[0], out_h, out_w, channels * multiplier)
     if bias is not None:
         out += bias.astype(np.float32, copy=False)

@@ -39,17 +39,22 @@ def max_pool2d(
 ) -> np.ndarray:
     """Maximum over each window: (n, h, w, c) -> (n, out_h, out_w, c).
 
-    The maximum is taken over one strided slice per window offset (pool_h * pool_w
-    element-wise maxima of output-sized arrays), which beats a reshape + ``max``
-    over two axes in NumPy, even for non-overlapping windows.
+    The maximum over a rectangle is the maximum of its rows' maxima, so the window is
+    reduced in two passes: pool_h strided slices down the rows, then pool_w across the
+    columns (pool_h + pool_w element-wise maxima instead of pool_h * pool_w, which matters
+    for the overlapping stride-1 pools of anti-aliased networks).
     """
     _check(x, pool, strides)
-    _, rows, cols, slices = _windows_offsets(x.shape, pool, strides, padding)
+    (out_h, out_w), rows, cols, _ = _windows_offsets(x.shape, pool, strides, padding)
     if rows != (0, 0) or cols != (0, 0):
         x = np.pad(x, ((0, 0), rows, cols, (0, 0)), constant_values=-np.inf)
-    out = x[:, slices[0][0], slices[0][1]].copy()
-    for row_slice, col_slice in slices[1:]:
-        np.maximum(out, x[:, row_slice, col_slice], out=out)
+    (ph, pw), (sh, sw) = pool, strides
+    tall = x[:, 0 : sh * (out_h - 1) + 1 : sh].copy()
+    for i in range(1, ph):
+        np.maximum(tall, x[:, i : i + sh * (out_h - 1) + 1 : sh], out=tall)
+    out = tall[:, :, 0 : sw * (out_w - 1) + 1 : sw].copy()
+    for j in range(1, pw):
+        np.maximum(out, tall[:, :, j : j + sw * (out_w - 1) + 1 : sw], out=out)
     return out
 
 
