@@ -198,6 +198,16 @@ def get_profile(task: str, name: ProfileName | str) -> Profile:
     return PROFILES[(task, name)]
 
 
+def profile_of_run(task: str, run_name: str) -> Profile | None:
+    """The profile a stored run folder (``quick``, or ``quick-mnist`` on another data set)
+    was run with, on that data set; None for a name that is no profile of the task."""
+    name, _, data = run_name.partition("-")
+    for (profile_task, profile_name), profile in PROFILES.items():
+        if profile_task == task and profile_name.value == name:
+            return dataclasses.replace(profile, data=data) if data in DATASETS else profile
+    return None
+
+
 def with_data(profile: Profile, data: str) -> Profile:
     """``profile`` on another data set of the same task; ChoiceError if the task has no such
     data set."""
