@@ -182,7 +182,8 @@ class RunEstimates:
         the identity once: the grid of worst- and random-of-grid accuracy."""
         cells = {cell for (_, cell, g) in self._groups if g == ALL and cell[0] in limits
                  and TRANSFORMS[cell[0]].distance(cell[1]) <= limits[cell[0]]}
-        moved = sorted(c for c in cells if TRANSFORMS[c[0]].distance(c[1]) > 0)
+        moved = sorted((c for c in cells if TRANSFORMS[c[0]].distance(c[1]) > 0),
+                       key=lambda c: (TRANSFORMS.order(c[0]), c[1]))
         return self.clean_condition + tuple(moved)
 
     def of_grid(self, model: Model, limits: dict[str, float],
