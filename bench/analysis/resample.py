@@ -124,7 +124,8 @@ class TwoLevelBootstrap:
         correct = np.asarray(correct, dtype=np.float32)
         if correct.ndim != 2 or correct.size == 0:
             raise ValueError(f"correct must be a non-empty (S, N) array, got {correct.shape}")
-        return (correct @ self.image_weights(correct.shape[1]).T).astype(np.float64)
+        means = (correct @ self.image_weights(correct.shape[1]).T).astype(np.float64)
+        return np.clip(means, 0.0, 1.0)  # float32 sums can pass 1 by a rounding error
 
     def ranked_draws(self, counts: np.ndarray, n: int) -> np.ndarray:
         """(S, B): :meth:`image_draws` of arrays whose first ``counts[s]`` of n images are
@@ -133,7 +134,7 @@ class TwoLevelBootstrap:
             weights = self.image_weights(n).astype(np.float64)
             self._prefix[n] = np.concatenate(
                 [np.zeros((self.n_resamples, 1)), np.cumsum(weights, axis=1)], axis=1)
-        return self._prefix[n][:, np.asarray(counts, dtype=int)].T
+        return np.clip(self._prefix[n][:, np.asarray(counts, dtype=int)].T, 0.0, 1.0)
 
     def seed_draws(self, per_seed: np.ndarray) -> np.ndarray:
         """(B,): the resampled means over seeds of (S, B) per-seed image draws."""
