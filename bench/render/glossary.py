@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench.catalog import DATASETS, FAMILIES, TASKS
 from bench.catalog.profiles import PROFILES
+from bench.config import ProfileName
 from bench.render.tables import table
 
 
@@ -17,9 +18,10 @@ def profile_glossary() -> str:
     """One line per task and profile: data, training and test images, epochs, batch,
     seeds, models."""
     lines = []
+    sizes = list(ProfileName)  # smoke, quick, book
     for (task, name), profile in sorted(PROFILES.items(),
                                         key=lambda item: (TASKS.order(item[0][0]),
-                                                          item[0][1].value)):
+                                                          sizes.index(item[0][1]))):
         options = ", ".join(f"{k} {v}" for k, v in profile.data_options)
         lines.append([
             TASKS[task].title, f"`{name.value}`",

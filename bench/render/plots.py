@@ -74,8 +74,8 @@ def accuracy_curves(view: RunView, transform: str, path: Path) -> Path:
         edge = POLICIES[shown[-1]].edges(view.stored_ranges).get(transform)
         if edge is not None:
             reach = spec.distance(edge)
-            ax.axvspan(spec.identity - reach, spec.identity + reach, color="0.85", zorder=0,
-                       label=f"{shown[-1]}'s trained range")
+            ax.axvspan(spec.identity - reach, spec.identity + reach, zorder=0, alpha=0.08,
+                       color=POLICIES[shown[-1]].colour, label=f"{shown[-1]}'s trained range")
         ax.set_title(f"aug: {' vs '.join(shown)}", fontsize=9)
         ax.set_xlabel(spec.axis_label, fontsize=8)
         ax.grid(alpha=0.3)
