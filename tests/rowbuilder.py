@@ -16,7 +16,7 @@ def correct_vector(n: int, accuracy: float, offset: int = 0) -> np.ndarray:
 
 
 def rows_for(family, augmentation, seed, accuracy_at, *, n=200, offset=0, task="mnist",
-             transform="shift_x", groups=None, profile="quick"):
+             transform="shift_x", groups=None, profile="quick", model_key=None):
     """Rows of one model over one transform; accuracy_at: magnitude -> share correct (the
     identity magnitude must be among them). groups: name -> (n, accuracy) of extra group
     rows, the same at every magnitude."""
@@ -27,7 +27,8 @@ def rows_for(family, augmentation, seed, accuracy_at, *, n=200, offset=0, task="
         correct = correct_vector(n, accuracy, offset)
         common = dict(task=task, data="mnist-5k", profile=profile, family=family,
                       augmentation=augmentation, seed=seed,
-                      model_key=f"{family}-{augmentation}-{seed}", transform=transform,
+                      model_key=model_key or f"{family}-{augmentation}-{seed}",
+                      transform=transform,
                       magnitude=float(magnitude), consistency=0.9, mean_abs_change=0.1,
                       ci_low=0.0, ci_high=1.0)
         out.append(Row(**common, group="all", n=n, accuracy=float(correct.mean()),
