@@ -197,8 +197,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Every task report, the forward-pass report and the front page, from stored data."""
+    from bench.analysis.runs import RunView
     from bench.render import frontpage, report
-    from bench.results.loading import run_folders
+    from bench.results.loading import RunData, run_folders
 
     _folder(args.results, "--results")
     _folder(args.out, "--out")
@@ -215,10 +216,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         markdown = Path(args.out) / "forward_pass.md"
         write_forward_pass_report(benchmark_json, markdown)
         print(f"wrote {markdown}")
-    for folder in folders:
-        print(f"wrote {report.write_report(folder, args.out)}")
-    if folders:
-        print(f"wrote {frontpage.write_front_page(args.results, args.out)}")
+    views = [RunView.of(RunData.load(folder)) for folder in folders]  # estimated once
+    for view in views:
+        print(f"wrote {report.write_report(view, args.out)}")
+    if views:
+        print(f"wrote {frontpage.write_front_page(args.results, args.out, views)}")
     return 0
 
 

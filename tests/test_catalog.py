@@ -9,16 +9,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_report import rows_for
+from rowbuilder import rows_for, run_data
 
+from bench.analysis.ranges import trained_edges
+from bench.analysis.runs import RunView
 from bench.catalog import DATASETS, FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.catalog.datasets import load
 from bench.catalog.profiles import PROFILES, get_profile
 from bench.config import AugmentRanges, ChoiceError, Fill, ProfileName
 from bench.data import DataError
 from bench.render import frontpage
-from bench.render.report import render_markdown, trained_ranges
-from bench.results.loading import RunData, load_rows
+from bench.render.report import render_markdown
+from bench.results.loading import load_rows
 from bench.results.schema import SCHEMA_VERSION, SchemaError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,10 +61,12 @@ def test_unknown_names_name_the_choices():
 def test_policy_edges_follow_the_stored_ranges():
     stored = dataclasses.asdict(AugmentRanges(shift_px=3, rotate_deg=30, scale_frac=0.3,
                                               shear_deg=20))
-    assert trained_ranges({"augment": stored}) == {
+    assert trained_edges(stored) == {
         "shift_x": 3, "shift_y": 3, "rotate": 30, "scale": 1.3, "shear": 20}
+    assert POLICIES["all"].edges(stored) == {
+        "shift_x": 3, "shift_y": 3, "rotate": 30, "scale": 1.3}  # the policies it chains
     del stored["shear_deg"]  # a run stored before shear existed
-    assert "shear" not in trained_ranges({"augment": stored})
+    assert "shear" not in trained_edges(stored)
 
 
 def test_every_policy_builds_keras_layers():
@@ -81,20 +85,20 @@ def test_every_policy_builds_keras_layers():
 
 
 def test_a_transform_in_the_rows_gets_its_section_and_front_page_column():
-    rows = rows_for("cnn", "none", 0, {-2.0: 0.5, 0.0: 0.9, 2.0: 0.6})
+    rows = []
+    for seed in (0, 1, 2):
+        rows += rows_for("cnn", "none", seed, {-2.0: 0.5, 0.0: 0.9, 2.0: 0.6})
+        rows += rows_for("mlp", "none", seed, {-2.0: 0.4, 0.0: 0.9, 2.0: 0.5})
     rows += [dataclasses.replace(row, transform="shear", magnitude=row.magnitude * 10)
              for row in rows]
-    run = RunData("mnist", "quick", rows, [
-        {"key": "cnn-none-0", "family": "cnn", "augmentation": "none", "seed": 0,
-         "augmentation_ranges": "none", "params": 10, "train_seconds": 1.0,
-         "learning_rate": 0.001, "epochs": 1, "batch_size": 8, "n_train": 10}], [],
-        {"name": "x", "n_train_used": 10, "n_test_used": 200})
-    text = render_markdown(run, {})
-    assert "## Shear (degrees" in text and "a shear of 20 degrees" in text
-    assert "largest shear" in frontpage.render_front_page([run], forward_pass=False)
+    view = RunView.of(run_data(rows))
+    text = render_markdown(view, {})
+    assert "## Shear (degrees" in text and "under shears of ±20 degrees" in text
+    page = frontpage.render_front_page([view], forward_pass=False)
+    assert "Under shear without augmentation" in page and "| shear (%) " in page
     unknown = [dataclasses.replace(row, transform="skew") for row in rows]
     with pytest.raises(ChoiceError, match="unknown transform 'skew'"):
-        render_markdown(dataclasses.replace(run, rows=unknown), {})
+        RunView.of(run_data(unknown))
 
 
 def test_unversioned_rows_are_migrated_and_newer_ones_refused(tmp_path):
@@ -137,3 +141,33 @@ def test_fashion_mnist_reads_the_keras_layout_with_its_class_names(tmp_path, mon
     monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path / "empty"))
     with pytest.raises(DataError, match="fashion_mnist.npz"):
         load("fashion-mnist")
+
+
+def test_quick_and_book_train_at_least_three_seeds():
+    for (task, name), profile in PROFILES.items():
+        if name is not ProfileName.SMOKE:
+            assert len(profile.seeds) >= 3, (task, name.value)
+
+
+def test_age_bands_are_named_by_the_ages_present():
+    from bench.catalog import groups
+
+    ages = np.array([5.0, 12.0, 18.0, 40.0, 59.0, 61.0, 90.0, np.nan])
+    bands = groups.age_groups(ages)
+    assert list(bands) == ["age:5-12", "age:18-59", "age:61-90"]
+    assert bands["age:18-59"].sum() == 3 and not bands["age:61-90"][-1]  # unknown age: none
+    assert list(groups.age_groups(np.array([20.0, 30.0]))) == ["age:20-30"]
+    # runs stored with the fixed names: the profile's min_age corrects the label
+    assert groups.display_name("age:13-59", {"min_age": 18}) == "age:18-59"
+    assert groups.display_name("age:13-59", {}) == "age:13-59"
+    assert groups.display_name("race:Black", {"min_age": 18}) == "race:Black"
+    assert sorted(["race:A", "age:60+", "age:5-12", "age:13-59"], key=groups.sort_key) == [
+        "age:5-12", "age:13-59", "age:60+", "race:A"]
+
+
+def test_profile_of_a_stored_run_folder():
+    from bench.catalog.profiles import profile_of_run
+
+    assert profile_of_run("mnist", "quick") is get_profile("mnist", "quick")
+    assert profile_of_run("mnist", "quick-mnist").data == "mnist"
+    assert profile_of_run("mnist", "nightly") is None

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from local_server import body, drip, serve, short_body, slow, slow_headers
-from test_report import rows_for
+from rowbuilder import rows_for
 
 from bench.cli import main
 from bench.data.gender import load_gender

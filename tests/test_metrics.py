@@ -110,20 +110,22 @@ GRID = np.array(
 
 def test_worst_of_grid_hand_case():
     # images 0 and 3 are correct at all 3 grid points, 1 and 2 miss one each -> 2/4 = 0.5
-    assert metrics.worst_of_grid_accuracy(GRID) == 0.5
+    assert metrics.worst_of_grid(GRID).mean() == 0.5
+    assert metrics.worst_of_grid(GRID).dtype == bool and metrics.worst_of_grid(GRID).sum() * 2 \
+        == GRID.shape[1]
 
 
 def test_single_grid_point_equals_plain_accuracy():
     row = np.array([[1, 0, 1, 1]], dtype=bool)  # 3 of 4 correct -> 0.75
-    assert metrics.worst_of_grid_accuracy(row) == 0.75
-    assert metrics.random_of_grid_accuracy(row, rng()) == 0.75
+    assert metrics.worst_of_grid(row).mean() == 0.75
+    assert metrics.random_of_grid(row, rng()).mean() == 0.75
 
 
 def test_random_of_grid_hand_case_independent_of_draw():
     # images 0, 1 correct everywhere, images 2, 3 nowhere -> any draw gives 2/4 = 0.5
     grid = np.array([[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]], dtype=bool)
     for seed in range(5):
-        assert metrics.random_of_grid_accuracy(grid, rng(seed)) == 0.5
+        assert metrics.random_of_grid(grid, rng(seed)).mean() == 0.5
 
 
 def test_random_of_grid_is_seeded_and_uniform():
@@ -131,17 +133,17 @@ def test_random_of_grid_is_seeded_and_uniform():
     n = 20_000
     grid = np.zeros((4, n), dtype=bool)
     grid[np.arange(n) % 4, np.arange(n)] = True
-    value = metrics.random_of_grid_accuracy(grid, rng(1))
-    assert value == metrics.random_of_grid_accuracy(grid, rng(1))
+    value = metrics.random_of_grid(grid, rng(1)).mean()
+    assert value == metrics.random_of_grid(grid, rng(1)).mean()
     assert abs(value - 0.25) < 0.02  # std of the mean is sqrt(0.25*0.75/20000) ~ 0.003
-    assert metrics.worst_of_grid_accuracy(grid) == 0.0
+    assert metrics.worst_of_grid(grid).mean() == 0.0
 
 
 def test_grid_rejects_1d_and_non_binary():
     with pytest.raises(ValueError, match=r"correct.*\(G, N\).*\(4,\)"):
-        metrics.worst_of_grid_accuracy(np.ones(4, dtype=bool))
+        metrics.worst_of_grid(np.ones(4, dtype=bool))
     with pytest.raises(ValueError, match=r"correct.*0/1.*2"):
-        metrics.random_of_grid_accuracy(np.array([[0, 2]]), rng())
+        metrics.random_of_grid(np.array([[0, 2]]), rng())
 
 
 # --- relative robustness ------------------------------------------------------------------
@@ -168,14 +170,35 @@ def test_relative_robustness_symmetric_rotation_range():
     assert metrics.relative_robustness([-30, 0, 30], [0.5, 1.0, 0.5], 1.0) == pytest.approx(0.75)
 
 
+def test_relative_robustness_above_chance():
+    # ten classes: a curve at chance everywhere scores 0, not 0.1 / 0.9
+    assert metrics.relative_robustness([-1, 0, 1], [0.1, 0.1, 0.1], 0.9, 0.1) == 0.0
+    # (0.5 - 0.1) / (0.9 - 0.1) = 0.5 at both ends, 1 in the middle: area 1.5 / 2 = 0.75
+    assert metrics.relative_robustness([-1, 0, 1], [0.5, 0.9, 0.5], 0.9, 0.1) == \
+        pytest.approx(0.75)
+
+
+def test_relative_robustness_of_resamples_is_vectorised():
+    accs = np.array([[0.5, 0.1], [0.9, 0.9], [0.5, 0.1]])
+    values = metrics.relative_robustness([-1, 0, 1], accs, 0.9, 0.1)
+    assert values == pytest.approx([0.75, 0.5])
+
+
+def test_kept_above_chance():
+    assert metrics.kept_above_chance(0.49, 0.523, 0.1) == pytest.approx(0.39 / 0.423)
+    assert metrics.kept_above_chance(0.5, 0.8, 0.5) == 0.0
+    with pytest.raises(ValueError, match="exceed chance"):
+        metrics.kept_above_chance(0.5, 0.5, 0.5)
+
+
 @pytest.mark.parametrize(
     ("mags", "accs", "clean", "match"),
     [
-        ([0, 1], [0.5], 0.9, r"magnitudes and accuracies.*\(2,\) and \(1,\)"),
+        ([0, 1], [0.5], 0.9, r"magnitudes must be 1-D.*\(2,\) and \(1,\)"),
         ([0], [0.5], 0.9, r"at least 2"),
         ([0, 0], [0.5, 0.6], 0.9, r"distinct"),
         ([0, 1], [0.5, 1.2], 0.9, r"accuracies.*1.2"),
-        ([0, 1], [0.5, 0.5], 0.0, r"clean_accuracy must be > 0"),
+        ([0, 1], [0.5, 0.5], 0.0, r"clean_accuracy must exceed chance"),
     ],
 )
 def test_relative_robustness_rejects_bad_input(mags, accs, clean, match):
@@ -267,39 +290,6 @@ def test_bootstrap_rejects_empty_and_2d():
         metrics.bootstrap_interval(np.zeros((2, 3), dtype=bool), rng())
 
 
-def test_paired_difference_hand_case():
-    # a right on 3 of 4, b on 1 of 4: 0.75 - 0.25 = 0.5
-    diff, low, high = metrics.paired_bootstrap_difference(
-        np.array([1, 1, 1, 0]), np.array([1, 0, 0, 0]), rng()
-    )
-    assert diff == 0.5
-    assert low <= diff <= high
-
-
-def test_paired_difference_identical_is_zero_and_not_significant():
-    a = bernoulli_vector(0.7, 300)
-    assert metrics.paired_bootstrap_difference(a, a, rng()) == (0.0, 0.0, 0.0)
-    assert not metrics.significant(0.0, 0.0)
-
-
-def test_paired_difference_uses_pairing():
-    # b = a with 30 of a's 700 correct images turned wrong: difference 0.03.
-    # Paired, the per-image differences are 30 ones in 1000 -> half-width ~1.96*0.0054 = 0.011,
-    # so significant; resampling a and b independently would give ~+-0.04 and not be.
-    a = bernoulli_vector(0.7, 1000)
-    b = a.copy()
-    b[np.flatnonzero(a)[:30]] = False
-    diff, low, high = metrics.paired_bootstrap_difference(a, b, rng())
-    assert diff == pytest.approx(0.03)
-    assert high - low < 0.03
-    assert metrics.significant(low, high)
-
-
-def test_paired_difference_rejects_mismatched_lengths():
-    with pytest.raises(ValueError, match=r"correct_a and correct_b.*\(3,\) and \(4,\)"):
-        metrics.paired_bootstrap_difference(np.ones(3), np.ones(4), rng())
-
-
 # --- seeds and significance ---------------------------------------------------------------
 
 
@@ -313,19 +303,6 @@ def test_seed_summary_single_seed_and_empty():
     assert metrics.seed_summary([0.42]) == (0.42, 0.0, 1)
     with pytest.raises(ValueError, match=r"values.*\(0,\)"):
         metrics.seed_summary([])
-
-
-@pytest.mark.parametrize(
-    ("low", "high", "expected"),
-    [(0.01, 0.05, True), (-0.05, -0.01, True), (-0.01, 0.02, False), (0.0, 0.1, False)],
-)
-def test_significant(low, high, expected):
-    assert metrics.significant(low, high) is expected
-
-
-def test_significant_rejects_reversed_interval():
-    with pytest.raises(ValueError, match=r"low=0.2, high=0.1"):
-        metrics.significant(0.2, 0.1)
 
 
 # --- shared validation ----------------------------------------------------------------------
@@ -350,21 +327,3 @@ def test_input_validation_names_argument_and_shape(call, match):
         call()
 
 
-def test_paired_bootstrap_over_seeds_draws_images_once():
-    # Two seeds on 4 images. Seed 0: a beats b on image 0; seed 1: on images 0 and 1.
-    # Per image, averaged over seeds: (1 + 1)/2, (0 + 1)/2, 0, 0 -> mean 0.375.
-    a = np.array([[1, 0, 0, 1], [1, 1, 0, 1]], dtype=bool)
-    b = np.array([[0, 0, 0, 1], [0, 0, 0, 1]], dtype=bool)
-    diff, low, high = metrics.paired_bootstrap_difference(a, b, np.random.default_rng(0))
-    assert diff == pytest.approx(0.375)
-    assert 0.0 <= low <= diff <= high <= 1.0
-    # One image, a wins in seed 0 and loses in seed 1: its averaged difference is 0, and
-    # resampling the image (not the seed-image pairs) cannot move it.
-    a1, b1 = np.array([[1], [0]], dtype=bool), np.array([[0], [1]], dtype=bool)
-    assert metrics.paired_bootstrap_difference(a1, b1, np.random.default_rng(0)) == (0, 0, 0)
-
-
-def test_paired_bootstrap_rejects_mismatched_seed_arrays():
-    with pytest.raises(ValueError, match="shape"):
-        metrics.paired_bootstrap_difference(np.ones((2, 4), bool), np.ones((3, 4), bool),
-                                            np.random.default_rng(0))

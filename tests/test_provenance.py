@@ -3,8 +3,9 @@
 import json
 
 import pytest
-from test_report import rows_for
+from rowbuilder import rows_for
 
+from bench.analysis.runs import RunView
 from bench.cli import main
 from bench.render.report import render_markdown
 from bench.results.loading import RunData
@@ -66,7 +67,7 @@ def test_a_report_leaves_out_and_names_models_trained_on_other_data(tmp_path, ca
     run = RunData.load(folder)
     assert [m["key"] for m in run.models] == [a["key"]]
     assert {r.model_key for r in run.rows} == {a["key"]}
-    text = render_markdown(run, {})
+    text = render_markdown(RunView.of(run), {})
     assert "checksum `aaaa`, the same as the data above for every model shown" in text
     assert "Left out: 1 model record(s) of this folder trained on other data" in text
     assert "cnn/none/s0 (`bbbb`)" in text

@@ -1,1 +1,2 @@
-"""Analysis of stored rows: metrics, summaries over seeds, generated sentences."""
+"""Analysis of stored rows: metrics, the two-level bootstrap, estimates of a run, generated
+sentences, the front page's answer and the cookbook's claims (docs/metrics.md)."""

@@ -122,48 +122,72 @@ def mean_absolute_change(proba_clean: np.ndarray, proba: np.ndarray) -> float:
     return float(np.mean(np.abs(proba[rows, predicted] - proba_clean[rows, predicted])))
 
 
-def worst_of_grid_accuracy(correct: np.ndarray) -> float:
-    """Share of images correct at every one of G grid points (Engstrom et al. 2019).
+def worst_of_grid(correct: np.ndarray) -> np.ndarray:
+    """(N,) bool: image i is right at every one of the G grid points (Engstrom et al. 2019).
 
     ``correct`` is (G, N) bool: G transforms of the grid x N images.
     """
-    grid = _correct_vector("correct", correct, ndim=2)
-    return float(np.mean(grid.min(axis=0)))
+    return _correct_vector("correct", correct, ndim=2).min(axis=0) == 1.0
 
 
-def random_of_grid_accuracy(correct: np.ndarray, rng: np.random.Generator) -> float:
-    """Accuracy when each image gets one grid point drawn uniformly with ``rng``; (G, N) bool."""
+def random_of_grid(correct: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(N,) bool: image i is right at one grid point drawn uniformly for it with ``rng``."""
     grid = _correct_vector("correct", correct, ndim=2)
     n_points, n_images = grid.shape
     drawn = rng.integers(0, n_points, size=n_images)
-    return float(np.mean(grid[drawn, np.arange(n_images)]))
+    return grid[drawn, np.arange(n_images)] == 1.0
 
 
-def relative_robustness(magnitudes: Sequence[float], accuracies: Sequence[float],
-                        clean_accuracy: float) -> float:
-    """Area under accuracy vs magnitude / (clean_accuracy * magnitude range); 1.0 = no loss.
+def kept_above_chance(accuracy, clean_accuracy, chance: float):
+    """Share of the clean accuracy's lead over chance that survives the transform:
+    (accuracy - chance) / (clean_accuracy - chance). Unitless: 1 = no loss, 0 = down to
+    chance, negative = below chance. Accuracies are fractions (floats or arrays that
+    broadcast); ValueError when clean accuracy is not above chance."""
+    clean = np.asarray(clean_accuracy, dtype=np.float64)
+    if np.any(clean <= chance):
+        raise ValueError(f"clean_accuracy must exceed chance ({chance}) to measure a share "
+                         f"above it, got {clean.min()}")
+    return (np.asarray(accuracy, dtype=np.float64) - chance) / (clean - chance)
 
-    Points are sorted by magnitude and joined by the trapezoid rule; the result is unitless.
+
+def relative_robustness(magnitudes: Sequence[float], accuracies, clean_accuracy,
+                        chance: float = 0.0):
+    """Area under (accuracy - chance) vs magnitude / ((clean_accuracy - chance) * magnitude
+    range); 1.0 = no loss, 0.0 = at chance everywhere.
+
+    ``accuracies`` is (M,) fractions, or (M, B) for B resamples (then ``clean_accuracy`` is
+    a float or (B,)); points are sorted by magnitude and joined by the trapezoid rule.
+    Returns a float, or (B,) for resamples.
     """
     mags = np.asarray(magnitudes, dtype=np.float64)
     accs = np.asarray(accuracies, dtype=np.float64)
-    if mags.ndim != 1 or accs.shape != mags.shape:
-        raise ValueError(f"magnitudes and accuracies must be 1-D of equal length, "
-                         f"got shapes {mags.shape} and {accs.shape}")
+    if mags.ndim != 1 or accs.shape[:1] != mags.shape or accs.ndim > 2:
+        raise ValueError(f"magnitudes must be 1-D and accuracies (M,) or (M, B) with M = "
+                         f"len(magnitudes), got shapes {mags.shape} and {accs.shape}")
     if mags.size < 2:
         raise ValueError(f"relative_robustness needs at least 2 magnitudes, got {mags.size}")
     if not np.isfinite(mags).all():
         raise ValueError(f"magnitudes must be finite, got {mags.tolist()}")
     if np.unique(mags).size != mags.size:
         raise ValueError(f"magnitudes must be distinct, got {mags.tolist()}")
-    for value in accs:
-        _fraction("accuracies", value)
-    clean = _fraction("clean_accuracy", clean_accuracy)
-    if clean == 0.0:
-        raise ValueError("clean_accuracy must be > 0 to normalise the area, got 0.0")
+    if not np.isfinite(accs).all() or accs.min() < 0.0 or accs.max() > 1.0:
+        raise ValueError(f"accuracies must be fractions in [0, 1], got range "
+                         f"[{accs.min()}, {accs.max()}]")
     order = np.argsort(mags)
-    area = np.trapezoid(accs[order], mags[order])
-    return float(area / (clean * (mags.max() - mags.min())))
+    weights = _trapezoid_weights(mags[order])
+    area = np.tensordot(weights, accs[order] - chance, axes=(0, 0))
+    kept = area / (mags.max() - mags.min())
+    result = kept_above_chance(kept + chance, clean_accuracy, chance)
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def _trapezoid_weights(sorted_mags: np.ndarray) -> np.ndarray:
+    """Weights w with sum(w * y) = the trapezoid area under y at the sorted magnitudes."""
+    gaps = np.diff(sorted_mags)
+    weights = np.zeros_like(sorted_mags)
+    weights[:-1] += gaps / 2
+    weights[1:] += gaps / 2
+    return weights
 
 
 def _check_bootstrap(n_resamples: int, confidence: float) -> None:
@@ -202,28 +226,6 @@ def bootstrap_interval(correct: np.ndarray, rng: np.random.Generator,
     return _percentile_interval(_bootstrap_means(values, rng, n_resamples), confidence)
 
 
-def paired_bootstrap_difference(correct_a: np.ndarray, correct_b: np.ndarray,
-                                rng: np.random.Generator, n_resamples: int = 1000,
-                                confidence: float = 0.95) -> tuple[float, float, float]:
-    """(mean(a) - mean(b), low, high) over the same test images, resampled jointly.
-
-    ``correct_a`` and ``correct_b`` are (N,) bool for the same images under two models or
-    conditions, or (S, N) for S seeds of each on the same N images: then each image's
-    difference is averaged over the seeds before the images are resampled, so the images
-    are drawn once for all seeds. The values are fractions (x 100 for percentage points).
-    """
-    ndim = np.ndim(correct_a)
-    if ndim not in (1, 2):
-        raise ValueError(f"correct_a must be (N,) or (S, N), got shape {np.shape(correct_a)}")
-    a = _correct_vector("correct_a", correct_a, ndim)
-    b = _correct_vector("correct_b", correct_b, ndim)
-    _same_shape("correct_a", a, "correct_b", b)
-    _check_bootstrap(n_resamples, confidence)
-    differences = (a - b).reshape(-1, a.shape[-1]).mean(axis=0)
-    low, high = _percentile_interval(_bootstrap_means(differences, rng, n_resamples), confidence)
-    return float(differences.mean()), low, high
-
-
 def seed_summary(values: Sequence[float]) -> tuple[float, float, int]:
     """(mean, sample std with ddof=1, number of seeds); the std of a single seed is 0.0."""
     array = np.asarray(values, dtype=np.float64)
@@ -234,10 +236,3 @@ def seed_summary(values: Sequence[float]) -> tuple[float, float, int]:
         raise ValueError(f"values must be finite, got {array.tolist()}")
     std = float(array.std(ddof=1)) if array.size > 1 else 0.0
     return float(array.mean()), std, int(array.size)
-
-
-def significant(low: float, high: float) -> bool:
-    """True when the interval [low, high] for a difference excludes 0."""
-    if not low <= high:
-        raise ValueError(f"interval must have low <= high, got low={low}, high={high}")
-    return low > 0.0 or high < 0.0

@@ -1,141 +1,134 @@
-"""Generated sentences that state a run's findings in numbers, with significance.
+"""Generated sentences that state a run's findings in numbers, each with its interval.
 
-A difference between two models is called significant only when its 95% paired
-bootstrap interval over test images excludes zero and, with several seeds, every
-seed agrees on its sign (see docs/metrics.md).
+Every transform is quoted at one distance in both directions (the mean of -m and +m). A
+difference gets a verdict only with at least three seeds (``resample.verdict``); its
+interval covers seeds and test images (two-level bootstrap, docs/metrics.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
-import pandas as pd
-
-from bench.analysis import metrics
+from bench.analysis import conditions
+from bench.analysis.estimates import Condition, Model, RunEstimates
+from bench.analysis.resample import Estimate, verdict
 from bench.catalog import FAMILIES, TRANSFORMS
-from bench.results.schema import ALL, Row, unpack_bits
 
 
-def headline_magnitude(summary: pd.DataFrame, transform: str) -> float | None:
-    """The magnitude quoted for a transform: its spec's headline distance above the identity
-    when swept (+3 px for shifts), else the magnitude farthest from the identity (the
-    largest positive one on ties)."""
-    spec = TRANSFORMS[transform]
-    magnitudes = sorted(set(summary.loc[summary["transform"] == transform, "magnitude"]))
-    if not magnitudes:
-        return None
-    if spec.headline_distance is not None:
-        preferred = round(spec.identity + spec.headline_distance, 6)
-        if preferred in magnitudes:
-            return preferred
-    return max(magnitudes, key=lambda m: (spec.distance(m), m))
-
-
-def _cell(summary: pd.DataFrame, family: str, augmentation: str, transform: str, magnitude: float):
-    part = summary[
-        (summary["family"] == family)
-        & (summary["augmentation"] == augmentation)
-        & (summary["transform"] == transform)
-        & (summary["magnitude"] == magnitude)
-        & (summary["group"] == ALL)
-    ]
-    return None if part.empty else part.iloc[0]
-
-
-def _correct(rows: Sequence[Row], family: str, augmentation: str, transform: str,
-             magnitude: float) -> dict[int, np.ndarray]:
-    """Per-seed (N,) correctness of one model at one cell."""
-    return {
-        row.seed: unpack_bits(row.correct_bits, row.n)
-        for row in rows
-        if (row.family, row.augmentation, row.transform, row.magnitude, row.group)
-        == (family, augmentation, transform, magnitude, ALL)
-    }
-
-
-def compare(rows: Sequence[Row], a: tuple[str, str], b: tuple[str, str], transform: str,
-            magnitude: float, seed: int = 0) -> tuple[float, float, float, bool] | None:
-    """Accuracy difference a - b (percentage points) at one cell over the seeds both have,
-    its 95% paired bootstrap interval (test images drawn once for all seeds), and whether
-    it is significant."""
-    correct_a = _correct(rows, *a, transform, magnitude)
-    correct_b = _correct(rows, *b, transform, magnitude)
-    seeds = sorted(set(correct_a) & set(correct_b))
-    if not seeds:
-        return None
-    diff, low, high = metrics.paired_bootstrap_difference(
-        np.stack([correct_a[s] for s in seeds]), np.stack([correct_b[s] for s in seeds]),
-        np.random.default_rng(seed),
-    )
-    signs = {np.sign(correct_a[s].mean() - correct_b[s].mean()) for s in seeds}
-    significant = metrics.significant(low, high) and len(signs) == 1
-    return diff * 100, low * 100, high * 100, significant
-
-
-def _pct(value: float) -> str:
+def pct(value: float) -> str:
+    """A fraction as a percentage with one decimal, e.g. ``38.1%``."""
     return f"{value * 100:.1f}%"
 
 
-def _lifts(summary: pd.DataFrame, rows: Sequence[Row], families: list[str], policy: str,
-           transform: str, magnitude: float) -> list[str]:
-    """Per family: 'the CNN from A% to B% (+d pp, 95% CI ..., verdict)' at one cell."""
+def interval(estimate: Estimate, scale: float = 100.0, signed: bool = False) -> str:
+    """``95% CI a to b`` of an estimate (x scale), signed for differences."""
+    fmt = "+.1f" if signed else ".1f"
+    return f"95% CI {estimate.low * scale:{fmt}} to {estimate.high * scale:{fmt}}"
+
+
+def judged(estimate: Estimate) -> str:
+    """A difference in pp with its interval and verdict."""
+    return f"{estimate.value * 100:+.1f} pp, {interval(estimate, signed=True)}, {verdict(estimate)}"
+
+
+def _falls(estimates: RunEstimates, model: Model, condition: Condition) -> str | None:
+    """'the CNN's accuracy falls from A to B (95% CI ...; keeps R% of it, K% above chance)'."""
+    seeds = estimates.common_seeds([model], condition)
+    under = estimates.accuracy(model, condition, seeds=seeds) if seeds else None
+    clean = estimates.clean(model, seeds=seeds) if seeds else None
+    if under is None or clean is None:
+        return None
+    verb = "falls" if under.value < clean.value else "rises"
+    kept = estimates.kept(model, condition)
+    share = f"keeps {under.value / clean.value * 100:.0f}% of it"
+    if kept is not None:
+        share += f", {kept.value * 100:.0f}% of its margin above chance"
+    return (f"the {FAMILIES[model[0]].label}'s accuracy {verb} from {pct(clean.value)} to "
+            f"{pct(under.value)} ({interval(under)}; {share})")
+
+
+def _sides(estimates: RunEstimates, a: Model, b: Model, condition: Condition) -> str:
+    """Each direction's difference a - b in pp, e.g. ``-3 px: +50.1, +3 px: +54.3``."""
+    if len(condition) < 2:
+        return ""
+    parts = []
+    for cell in condition:
+        side = estimates.compare(a, b, (cell,))
+        spec = TRANSFORMS[cell[0]]
+        parts.append(f"{spec.format_magnitude(cell[1])} {spec.unit}: {side.value * 100:+.1f}")
+    return "; " + ", ".join(parts)
+
+
+def _lifts(estimates: RunEstimates, families: list[str], policy: str,
+           condition: Condition) -> list[str]:
+    """Per family: 'the CNN to B% (+d pp, 95% CI ..., verdict; each side)'."""
     lifted = []
     for family in families:
-        plain = _cell(summary, family, "none", transform, magnitude)
-        cell = _cell(summary, family, policy, transform, magnitude)
-        result = compare(rows, (family, policy), (family, "none"), transform, magnitude)
-        if plain is None or cell is None or result is None:
+        plain, trained = (family, "none"), (family, policy)
+        change = estimates.compare(trained, plain, condition)
+        if change is None:
             continue
-        diff, low, high, significant = result
-        verdict = "significant" if significant else "not significant"
-        lifted.append(
-            f"the {FAMILIES[family].label} from {_pct(plain['accuracy'])} to "
-            f"{_pct(cell['accuracy'])} "
-            f"({diff:+.1f} pp, 95% CI {low:+.1f} to {high:+.1f}, {verdict})"
-        )
+        after = estimates.accuracy(trained, condition)
+        lifted.append(f"the {FAMILIES[family].label} to {pct(after.value)} ({judged(change)}"
+                      f"{_sides(estimates, trained, plain, condition)})")
     return lifted
 
 
-def sentences(summary: pd.DataFrame, rows: Sequence[Row], task_name: str,
-              trained_ranges: dict[str, float] | None = None) -> list[str]:
-    """One to three sentences per swept transform, generated from the numbers.
+def _versus(estimates: RunEstimates, families: list[str], condition: Condition) -> list[str]:
+    """Each family against the catalog's first (the MLP): difference of the share kept
+    above chance, in pp."""
+    if len(families) < 2:
+        return []
+    base = families[-1]
+    out = []
+    for family in families[:-1]:
+        gap = estimates.compare((family, "none"), (base, "none"), condition, "kept")
+        if gap is not None:
+            more = "more" if gap.value >= 0 else "less"
+            out.append(f"the {FAMILIES[family].label} keeps {abs(gap.value) * 100:.1f} pp "
+                       f"{more} of its margin above chance than the {FAMILIES[base].label} "
+                       f"({interval(gap, signed=True)}, {verdict(gap)})")
+    return out
 
-    trained_ranges: transform -> the largest magnitude its augmentation policy trained on
-    (px, degrees, scale factor); where that magnitude is on the grid, the effect of the
-    policy there is stated too.
+
+def sentences(estimates: RunEstimates, swept: dict[str, list[float]], task_name: str,
+              trained_edges: dict[str, float] | None = None) -> list[str]:
+    """Two to four sentences per swept transform, generated from the numbers.
+
+    swept: transform -> magnitudes in the rows. trained_edges: transform -> the magnitude
+    at the edge of the range its matching policy trained on; where it is on the grid and
+    not the quoted distance, the policy's effect there is stated too.
     """
-    present = set(summary["family"])
+    present = {family for family, _ in estimates.models()}
     # the catalog lists the simplest family first; sentences lead with the book's CNN
     families = [spec.name for spec in reversed(list(FAMILIES)) if spec.name in present]
+    chance = pct(estimates.chance)
     out = []
     for spec in TRANSFORMS:
-        transform = spec.name
-        magnitude = headline_magnitude(summary, transform)
-        if magnitude is None:
+        if spec.name not in swept:
             continue
-        phrase = spec.describe(magnitude)
-        kept = []
-        for family in families:
-            cell = _cell(summary, family, "none", transform, magnitude)
-            if cell is not None:
-                kept.append(
-                    f"the {FAMILIES[family].label} keeps {_pct(cell['accuracy'])} of its "
-                    f"{_pct(cell['clean_accuracy'])} clean accuracy"
-                )
-        if kept:
-            out.append(f"On {task_name}, under {phrase}, " + " and ".join(kept) + ".")
-        policy = spec.policy
-        lifted = _lifts(summary, rows, families, policy, transform, magnitude)
+        distance = conditions.headline_distance(spec.name, swept[spec.name])
+        if distance is None:
+            continue
+        condition = conditions.both_directions(spec.name, distance, swept[spec.name])
+        both = " (mean of both directions)" if len(condition) == 2 else ""
+        falls = [text for family in families
+                 if (text := _falls(estimates, (family, "none"), condition))]
+        if falls:
+            out.append(f"On {task_name}, under {conditions.describe(condition)}{both}, "
+                       + " and ".join(falls) + f"; chance is {chance}.")
+        versus = _versus(estimates, families, condition)
+        if versus:
+            out.append("Without augmentation, " + " and ".join(versus) + ".")
+        lifted = _lifts(estimates, families, spec.policy, condition)
         if lifted:
-            out.append(f"Training with {policy} augmentation moves " + " and ".join(lifted) + ".")
-        trained = (trained_ranges or {}).get(transform)
-        swept = set(summary.loc[summary["transform"] == transform, "magnitude"])
-        if trained is not None and trained in swept and trained != magnitude:
-            lifted = _lifts(summary, rows, families, policy, transform, trained)
-            if lifted:
-                out.append(
-                    f"At {spec.describe(trained)}, the edge of the range "
-                    f"{policy} augmentation trains on, it moves " + " and ".join(lifted) + "."
-                )
+            out.append(f"Training with {spec.policy} augmentation moves "
+                       + " and ".join(lifted) + ".")
+        edge = (trained_edges or {}).get(spec.name)
+        if edge is None or spec.distance(edge) == distance:
+            continue
+        at_edge = conditions.both_directions(spec.name, spec.distance(edge), swept[spec.name])
+        lifted = _lifts(estimates, families, spec.policy, at_edge) if at_edge else []
+        if lifted:
+            out.append(f"At {conditions.describe(at_edge)}, the edge of the range "
+                       f"{spec.policy} augmentation trains on, it moves "
+                       + " and ".join(lifted) + ".")
     return out

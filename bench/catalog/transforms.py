@@ -40,10 +40,12 @@ class TransformSpec:
     apply: f(images (N, H, W, C) uint8, magnitude, *, fill) -> same shape.
     identity: the magnitude that leaves images unchanged. unit: short unit for table
     headers (``px``, ``deg``, ``x``). title: section heading; axis_label: plot x axis;
-    phrase: sentence fragment with ``{m}`` for the magnitude. policy: the augmentation
+    phrase: sentence fragment with ``{m}`` for the magnitude; phrase_both: the same for
+    both directions at distance ``{d}`` from the identity (``{low}``, ``{high}``: the two
+    magnitudes). policy: the augmentation
     policy that trains for this transform. grids: default magnitudes per grid size
     (``full``, ``smoke``). headline_distance: the |magnitude - identity| quoted in
-    sentences when swept (None: the farthest swept). kind / kind_column / kind_noun:
+    sentences when swept (None: the farthest swept). kind / kind_noun:
     transforms of one kind (both shifts) share a front-page column and a word in titles.
     worst_case_limit: the largest
     |magnitude - identity| in the worst-of-grid search (None: not searched).
@@ -56,10 +58,10 @@ class TransformSpec:
     title: str
     axis_label: str
     phrase: str
+    phrase_both: str
     policy: str
     grids: dict[str, tuple[float, ...]]
     kind: str
-    kind_column: str
     kind_noun: str
     extremes: Callable[[Sequence[float]], str]
     headline_distance: float | None = None
@@ -74,6 +76,11 @@ class TransformSpec:
         """The sentence fragment for one magnitude, e.g. ``a rotation of 30 degrees``."""
         return self.phrase.format(m=magnitude)
 
+    def describe_both(self, distance: float) -> str:
+        """The sentence fragment for both directions, e.g. ``rotations of ±30 degrees``."""
+        return self.phrase_both.format(d=distance, low=round(self.identity - distance, 6),
+                                       high=round(self.identity + distance, 6))
+
     def format_magnitude(self, magnitude: float) -> str:
         """Table label of a magnitude: signed about 0 (``+2``), plain for factors."""
         return f"{magnitude:+g}" if self.identity == 0 else f"{magnitude:g}"
@@ -84,9 +91,10 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         name="shift_x", apply=geometry.shift_x, identity=0.0, unit="px",
         title="Horizontal shift (px, + = right)",
         axis_label="horizontal shift (px, + = right)",
-        phrase="a horizontal shift of {m:g} px", policy="shift",
+        phrase="a horizontal shift of {m:g} px",
+        phrase_both="horizontal shifts of ±{d:g} px", policy="shift",
         grids={"full": steps(-4, 4, 1), "smoke": (-2.0, 0.0, 2.0)},
-        kind="shift", kind_column="largest shift", kind_noun="shifts",
+        kind="shift", kind_noun="shifts",
         extremes=symmetric_extremes(" px"),
         headline_distance=3.0, worst_case_limit=3.0,
     ),
@@ -94,9 +102,10 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         name="shift_y", apply=geometry.shift_y, identity=0.0, unit="px",
         title="Vertical shift (px, + = down)",
         axis_label="vertical shift (px, + = down)",
-        phrase="a vertical shift of {m:g} px", policy="shift",
+        phrase="a vertical shift of {m:g} px",
+        phrase_both="vertical shifts of ±{d:g} px", policy="shift",
         grids={"full": steps(-4, 4, 1), "smoke": (-2.0, 0.0, 2.0)},
-        kind="shift", kind_column="largest shift", kind_noun="shifts",
+        kind="shift", kind_noun="shifts",
         extremes=symmetric_extremes(" px"),
         headline_distance=3.0, worst_case_limit=3.0,
     ),
@@ -104,9 +113,10 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         name="rotate", apply=geometry.rotate, identity=0.0, unit="deg",
         title="Rotation (degrees, + = counter-clockwise)",
         axis_label="rotation (degrees, + = counter-clockwise)",
-        phrase="a rotation of {m:g} degrees", policy="rotate",
+        phrase="a rotation of {m:g} degrees",
+        phrase_both="rotations of ±{d:g} degrees", policy="rotate",
         grids={"full": steps(-45, 45, 15), "smoke": (-30.0, 0.0, 30.0)},
-        kind="rotate", kind_column="largest rotation", kind_noun="rotations",
+        kind="rotate", kind_noun="rotations",
         extremes=symmetric_extremes("°"),
         worst_case_limit=30.0,
     ),
@@ -114,18 +124,20 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         name="scale", apply=geometry.scale, identity=1.0, unit="x",
         title="Scale (factor, > 1 = larger)",
         axis_label="scale factor (x)",
-        phrase="scaling by {m:g}x", policy="scale",
+        phrase="scaling by {m:g}x",
+        phrase_both="scaling by {low:g}x or {high:g}x", policy="scale",
         grids={"full": steps(0.6, 1.4, 0.1), "smoke": (0.8, 1.0, 1.2)},
-        kind="scale", kind_column="extreme scales", kind_noun="scaling",
+        kind="scale", kind_noun="scaling",
         extremes=factor_extremes,
     ),
     TransformSpec(
         name="shear", apply=geometry.shear, identity=0.0, unit="deg",
         title="Shear (degrees, + = rows below the centre move right)",
         axis_label="horizontal shear (degrees, + = bottom moves right)",
-        phrase="a shear of {m:g} degrees", policy="shear",
+        phrase="a shear of {m:g} degrees",
+        phrase_both="shears of ±{d:g} degrees", policy="shear",
         grids={"full": steps(-30, 30, 10), "smoke": (-20.0, 0.0, 20.0)},
-        kind="shear", kind_column="largest shear", kind_noun="shear",
+        kind="shear", kind_noun="shear",
         extremes=symmetric_extremes("° shear"),
     ),
 ])

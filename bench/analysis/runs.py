@@ -1,0 +1,83 @@
+"""One stored run ready for rendering: its estimates, summary table, grid, ranges and what
+it lacks against its profile (a partial run)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bench.analysis import ranges, summary
+from bench.analysis.estimates import RunEstimates
+from bench.catalog import DATASETS, FAMILIES, TASKS
+from bench.catalog.profiles import profile_of_run
+from bench.results.loading import RunData
+from bench.results.schema import ALL
+
+
+def partial_notes(run: RunData) -> list[str]:
+    """What the run lacks against its profile, in words ([]: complete): families,
+    augmentations, seeds, training images."""
+    profile = profile_of_run(run.task, run.profile)
+    if profile is None:
+        return []
+    notes = []
+    families = {m["family"] for m in run.models}
+    missing = [FAMILIES[f].label for f in profile.families if f not in families]
+    if missing:
+        notes.append("no " + ", ".join(missing) + " models")
+    policies = {m["augmentation"] for m in run.models}
+    if set(profile.augmentations) - policies:
+        notes.append(f"{len(policies & set(profile.augmentations))} of "
+                     f"{len(profile.augmentations)} augmentations")
+    seeds = {m["seed"] for m in run.models}
+    if set(profile.seeds) - seeds:
+        notes.append(f"{len(seeds & set(profile.seeds))} of {len(profile.seeds)} seeds")
+    wanted = profile.n_train or DATASETS[profile.data].full_train
+    used = run.dataset.get("n_train_used")
+    if wanted and used is not None and used < wanted:
+        notes.append(f"{used:,} of {wanted:,} training images")
+    return notes
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run with everything its tables, sentences and plots read, computed once.
+
+    table: ``summary.over_seeds`` (one interval per cell); swept: transform -> magnitudes;
+    edges: transform -> edge of its matching policy's trained range; stored_ranges: the
+    run's augmentation ranges (AugmentRanges field -> value); partial: what it lacks.
+    """
+
+    run: RunData
+    estimates: RunEstimates
+    frame: pd.DataFrame
+    table: pd.DataFrame
+    swept: dict[str, list[float]]
+    stored_ranges: dict[str, float]
+    edges: dict[str, float]
+    partial: list[str]
+
+    @classmethod
+    def of(cls, run: RunData) -> RunView:
+        """Estimates and tables of a loaded run."""
+        estimates = RunEstimates(run.rows, run.task)
+        frame = summary.rows_frame(run.rows)
+        table = summary.over_seeds(frame, estimates)
+        every = table[table["group"] == ALL]
+        swept = {t: sorted(set(part["magnitude"])) for t, part in every.groupby("transform")}
+        stored = ranges.stored_ranges(run.task, run.profile, run.dataset, run.models)
+        return cls(run, estimates, frame, table, swept, stored, ranges.trained_edges(stored),
+                   partial_notes(run))
+
+    @property
+    def title(self) -> str:
+        return TASKS[self.run.task].title
+
+    @property
+    def n_test(self) -> int:
+        return int(self.table.loc[self.table["group"] == ALL, "n"].max())
+
+    @property
+    def seeds(self) -> int:
+        return int(self.table["seeds"].max())

@@ -1,0 +1,47 @@
+"""The table of the cookbook's claims: the book's figure and setting, ours, and a verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bench.analysis.claims import ClaimResult, Measured
+from bench.render.tables import table
+
+RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run that measures "
+        "the claim, *not comparable* when our data, training images, epochs or augmentation "
+        "differ from the book's, *untested* with fewer than 3 seeds, else *confirmed* when "
+        "each book figure (± half its last digit, ±1 pp for \"about\") overlaps our 95% "
+        "interval over seeds and test images, *refuted* when one does not. The book reports "
+        "one training run; our figure is the mean over seeds.")
+
+
+def _measurement(measured: Measured) -> str:
+    estimate, figure = measured.estimate, measured.figure
+    if estimate is None:
+        return f"{figure.label}: not measured"
+    scale, digits = (100, 1) if figure.statistic == "clean_accuracy" else (1, 3)
+    unit = "%" if scale == 100 else ""
+    return (f"{figure.label} {estimate.value * scale:.{digits}f}{unit} "
+            f"[{estimate.low * scale:.{digits}f}, {estimate.high * scale:.{digits}f}] "
+            f"({estimate.seeds} seed(s), n = {estimate.n:,})")
+
+
+def claims_table(results: Sequence[ClaimResult]) -> str:
+    """One line per claim: statement, the book's setting, ours, our measurement, verdict."""
+    lines = []
+    for result in results:
+        book = "; ".join(dict.fromkeys(
+            f"{f.label}: {f.setting.words}" if len(result.claim.figures) > 1
+            else f.setting.words for f in result.claim.figures))
+        ours = "; ".join(dict.fromkeys(m.setting for m in result.measured if m.setting))
+        lines.append([result.claim.statement, book, ours or "no run",
+                      "; ".join(_measurement(m) for m in result.measured),
+                      f"**{result.verdict.split(':')[0]}**"
+                      + (f":{result.verdict.split(':', 1)[1]}" if ":" in result.verdict else "")])
+    return table(lines, ["claim (cookbook, ch. 4)", "book's setting", "our setting",
+                         "our measurement [95% CI]", "verdict"])
+
+
+def sources(results: Sequence[ClaimResult]) -> list[str]:
+    """One Markdown bullet per claim naming its source."""
+    return [f"- {r.claim.statement}: {r.claim.source}." for r in results]

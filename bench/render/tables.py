@@ -1,0 +1,169 @@
+"""The tables of a task report, from a :class:`bench.analysis.runs.RunView`.
+
+Accuracies in %, each with the one 95% two-level interval its cell has (seeds, then test
+images); flip rate and MAC as mean ± sample std over seeds.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from tabulate import tabulate
+
+from bench.analysis import conditions, metrics, summary
+from bench.analysis.estimates import model_order
+from bench.analysis.resample import Estimate
+from bench.analysis.runs import RunView
+from bench.catalog import FAMILIES, TRANSFORMS, groups
+from bench.catalog.profiles import profile_of_run
+from bench.results.schema import ALL
+
+
+def table(lines: list[list[str]], headers: list[str]) -> str:
+    """GitHub Markdown table, cells as given."""
+    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def model_label(family: str, augmentation: str) -> str:
+    return f"{FAMILIES[family].label} / {augmentation}"
+
+
+def with_ci(estimate: Estimate | None, scale: float = 100.0, digits: int = 1) -> str:
+    """``98.1 [97.9, 98.3]``: the value and its 95% interval (x scale); empty for None."""
+    if estimate is None:
+        return ""
+    return (f"{estimate.value * scale:.{digits}f} [{estimate.low * scale:.{digits}f}, "
+            f"{estimate.high * scale:.{digits}f}]")
+
+
+def cell_ci(row: pd.Series) -> str:
+    """A summary-table row's accuracy with its interval, in %."""
+    return (f"{row['accuracy'] * 100:.1f} [{row['ci_low'] * 100:.1f}, "
+            f"{row['ci_high'] * 100:.1f}]")
+
+
+def _mean_std(values: list[float], scale: float, fmt: str) -> str:
+    mean, std, count = metrics.seed_summary(values)
+    return f"{mean * scale:{fmt}} ± {std * scale:{fmt}}" if count > 1 else f"{mean * scale:{fmt}}"
+
+
+def clean_table(view: RunView) -> str:
+    """Clean accuracy with its interval, seed spread, n, parameters and training time."""
+    models = pd.DataFrame(view.run.models)
+    lines = []
+    for family, augmentation in view.estimates.models():
+        clean = view.estimates.clean((family, augmentation))
+        trained = models[(models["family"] == family) & (models["augmentation"] == augmentation)]
+        per_seed = view.frame[(view.frame["family"] == family)
+                              & (view.frame["augmentation"] == augmentation)
+                              & (view.frame["group"] == ALL)].drop_duplicates("seed")
+        lines.append([
+            FAMILIES[family].label, augmentation,
+            trained["augmentation_ranges"].iloc[0] if len(trained) else "",
+            with_ci(clean), _mean_std(per_seed["clean_accuracy"].tolist(), 100, ".1f"),
+            f"{clean.n:,}", str(clean.seeds),
+            f"{int(trained['params'].iloc[0]):,}" if len(trained) else "",
+            f"{trained['train_seconds'].mean():.1f}" if len(trained) else "",
+        ])
+    return table(lines, ["model", "augmentation", "ranges", "clean accuracy (%) [95% CI]",
+                         "mean ± std over seeds", "n test images", "seeds", "parameters",
+                         "training time (s, mean)"])
+
+
+def transform_table(view: RunView, transform: str) -> str:
+    """Rows: magnitude; columns: models; cells: accuracy [95% CI] (change from clean, pp)."""
+    part = view.table[(view.table["transform"] == transform) & (view.table["group"] == ALL)]
+    models = [m for m in view.estimates.models()
+              if ((part["family"] == m[0]) & (part["augmentation"] == m[1])).any()]
+    lines = []
+    for magnitude, at in part.groupby("magnitude", sort=True):
+        line = [TRANSFORMS[transform].format_magnitude(magnitude)]
+        for family, augmentation in models:
+            cell = at[(at["family"] == family) & (at["augmentation"] == augmentation)]
+            line.append(f"{cell_ci(cell.iloc[0])} ({cell.iloc[0]['delta_pp']:+.1f})"
+                        if len(cell) else "")
+        lines.append(line)
+    return table(lines, [TRANSFORMS[transform].unit] + [model_label(*m) for m in models])
+
+
+def headline_condition(view: RunView, transform: str) -> conditions.Condition:
+    """The transform's headline distance, both directions, as swept by the run."""
+    distance = conditions.headline_distance(transform, view.swept[transform])
+    if distance is None:
+        return ()
+    return conditions.both_directions(transform, distance, view.swept[transform])
+
+
+def flip_table(view: RunView, transform: str) -> str:
+    """Per model at the headline distance (both directions): accuracy [95% CI], flip rate
+    (% of images whose predicted class changes) and MAC, mean ± std over seeds."""
+    condition = headline_condition(view, transform)
+    frame = view.frame[(view.frame["group"] == ALL) & (view.frame["transform"] == transform)
+                       & view.frame["magnitude"].isin([m for _, m in condition])]
+    lines = []
+    for model in view.estimates.models():
+        rows = frame[(frame["family"] == model[0]) & (frame["augmentation"] == model[1])]
+        if rows.empty:
+            continue
+        per_seed = rows.groupby("seed")[["consistency", "mean_abs_change"]].mean()
+        lines.append([model_label(*model),
+                      with_ci(view.estimates.accuracy(model, condition)),
+                      _mean_std((1 - per_seed["consistency"]).tolist(), 100, ".1f"),
+                      _mean_std(per_seed["mean_abs_change"].tolist(), 1, ".3f")])
+    return table(lines, ["model", "accuracy (%) [95% CI]", "flip rate (%)", "MAC"])
+
+
+def robustness_table(view: RunView) -> str:
+    """Relative robustness above chance per transform, worst- and random-of-grid accuracy,
+    per model, each with its interval."""
+    transforms = [spec.name for spec in TRANSFORMS if spec.name in view.swept]
+    lines = []
+    for model in view.estimates.models():
+        line = [FAMILIES[model[0]].label, model[1]]
+        line += [with_ci(view.estimates.relative(model, t), scale=1, digits=2)
+                 for t in transforms]
+        line += [with_ci(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS, adversary))
+                 for adversary in ("worst", "random")]
+        lines.append(line)
+    headers = ["model", "augmentation"] + [f"rel. robustness {t}" for t in transforms]
+    return table(lines, headers + ["worst-of-grid (%)", "random-of-grid (%)"])
+
+
+def probe_table(probes: list[dict]) -> str:
+    """The mean-"1" probability of class 1 per shift, mean ± std over seeds."""
+    frame = pd.DataFrame(probes)
+    models = sorted({(r.family, r.augmentation) for r in frame.itertuples()},
+                    key=model_order)
+    lines = []
+    for shift_px, at in frame.groupby("shift_px", sort=True):
+        line = [f"{shift_px:+g}"]
+        for family, augmentation in models:
+            values = at[(at["family"] == family) & (at["augmentation"] == augmentation)]
+            line.append(_mean_std(values["probability"].tolist(), 1, ".3f"))
+        lines.append(line)
+    return table(lines, ["shift (px)"] + [model_label(*m) for m in models])
+
+
+def group_table(view: RunView) -> str:
+    """Per image group and model: n, clean accuracy and accuracy at each transform's
+    headline distance (both directions), each [95% CI]; small groups flagged."""
+    profile = profile_of_run(view.run.task, view.run.profile)
+    options = dict(profile.data_options) if profile else {}
+    names = set(view.table["group"]) - {ALL}
+    swept = [spec.name for spec in TRANSFORMS if spec.name in view.swept]
+    heads = {t: headline_condition(view, t) for t in swept}
+    lines = []
+    for group in sorted(names, key=lambda g: groups.sort_key(groups.display_name(g, options))):
+        n = int(view.table.loc[view.table["group"] == group, "n"].iloc[0])
+        note = (f"n < {groups.MIN_GROUP_IMAGES}: too small to read"
+                if n < groups.MIN_GROUP_IMAGES else "")
+        for model in view.estimates.models():
+            clean = view.estimates.clean(model, group)
+            if clean is None:
+                continue
+            lines.append([groups.display_name(group, options), f"{n:,}", model_label(*model),
+                          with_ci(clean),
+                          *(with_ci(view.estimates.accuracy(model, heads[t], group))
+                            for t in swept), note])
+    headers = ["group", "n test images", "model", "clean (%) [95% CI]"]
+    headers += [f"{conditions.describe(heads[t])} (%)" for t in swept]
+    return table(lines, headers + ["note"])

@@ -1,0 +1,125 @@
+"""The two-level bootstrap (seeds, then test images) and the verdict rule, on known cases."""
+
+import numpy as np
+import pytest
+
+from bench.analysis import resample
+from bench.analysis.resample import Estimate, TwoLevelBootstrap, difference, mean_of, verdict
+
+
+def bernoulli(p: float, n: int, seed: int = 0) -> np.ndarray:
+    """(n,) bool with exactly round(p * n) ones, shuffled."""
+    values = np.zeros(n, dtype=bool)
+    values[: round(p * n)] = True
+    return np.random.default_rng(seed).permutation(values)
+
+
+def test_one_seed_is_the_image_bootstrap():
+    # N = 400, accuracy 0.7: the percentile interval is about +-1.96 * sqrt(0.21 / 400) = 4.5 pp
+    estimate = TwoLevelBootstrap().estimate(bernoulli(0.7, 400)[None, :])
+    assert estimate.value == pytest.approx(0.7) and (estimate.seeds, estimate.n) == (1, 400)
+    assert 0.08 < estimate.high - estimate.low < 0.10
+    assert estimate.low < 0.7 < estimate.high
+
+
+def test_identical_seeds_add_no_width():
+    # the seed level resamples identical rows: the interval is the image level's
+    one = bernoulli(0.7, 400)
+    single = TwoLevelBootstrap().estimate(one[None, :])
+    tripled = TwoLevelBootstrap().estimate(np.stack([one, one, one]))
+    assert (tripled.low, tripled.high) == pytest.approx((single.low, single.high))
+
+
+def test_seed_spread_widens_the_interval():
+    # three seeds at 50%, 70% and 90% on 1,000 images (nested right sets): the image level
+    # alone gives about +-2 pp; resampling the seeds moves the mean between 0.5 and 0.9
+    seeds = np.stack([np.arange(1000) < k for k in (500, 700, 900)])
+    two_level = TwoLevelBootstrap().estimate(seeds)
+    image_only = TwoLevelBootstrap().estimate(seeds.mean(axis=0, keepdims=True))
+    assert two_level.value == pytest.approx(0.7) == image_only.value
+    assert image_only.high - image_only.low < 0.06
+    assert two_level.low < 0.6 and two_level.high > 0.8
+
+
+def test_images_are_drawn_once_for_all_seeds():
+    # seed 0 right on the first half of the images, seed 1 on the second half: every image
+    # is right in exactly one seed, so with both seeds drawn once each the mean is 0.5 in
+    # every resample if (and only if) the same images are drawn for both seeds
+    halves = np.stack([np.arange(100) < 50, np.arange(100) >= 50]).astype(float)
+    boot = TwoLevelBootstrap(n_resamples=200)
+    per_seed = boot.image_draws(halves)
+    assert per_seed.sum(axis=0) == pytest.approx(np.ones(200))
+
+
+def test_ranked_draws_equal_image_draws_of_the_ranked_array():
+    boot = TwoLevelBootstrap(n_resamples=50)
+    counts = np.array([3, 7, 0, 10])
+    ranked = (np.arange(10)[None, :] < counts[:, None]).astype(float)
+    assert boot.ranked_draws(counts, 10) == pytest.approx(boot.image_draws(ranked))
+
+
+def test_same_shape_same_draws_so_one_cell_one_interval():
+    array = np.stack([bernoulli(0.6, 300, s) for s in range(3)])
+    first, second = TwoLevelBootstrap().estimate(array), TwoLevelBootstrap().estimate(array)
+    assert (first.low, first.high) == (second.low, second.high)
+
+
+def test_difference_of_identical_models_is_exactly_zero():
+    array = np.stack([bernoulli(0.6, 300, s) for s in range(3)])
+    boot = TwoLevelBootstrap()
+    change = difference(boot.estimate(array), boot.estimate(array))
+    assert (change.value, change.low, change.high) == (0.0, 0.0, 0.0)
+    assert verdict(change) == "not significant"
+
+
+def test_seed_disagreement_is_not_significant_though_images_alone_would_say_so():
+    # per seed, b beats a by +10, -6 and +2 pp on 2,000 images (mean +2 pp). Resampling
+    # images alone (seeds pooled) gives about +-1.2 pp and excludes 0; with the seeds
+    # resampled the interval spans 0, so the verdict is "not significant".
+    n = 2000
+    a = np.stack([np.arange(n) < 1000] * 3)
+    b = np.stack([np.arange(n) < 1000 + k for k in (200, -120, 40)])
+    boot = TwoLevelBootstrap()
+    two_level = difference(boot.estimate(b), boot.estimate(a))
+    pooled = difference(boot.estimate(b.mean(axis=0, keepdims=True)),
+                        boot.estimate(a.mean(axis=0, keepdims=True)))
+    assert two_level.value == pytest.approx(0.02) == pooled.value
+    assert pooled.excludes_zero()
+    assert two_level.low < 0 < two_level.high
+    assert verdict(two_level) == "not significant"
+
+
+def test_agreeing_seeds_are_significant():
+    n = 1000
+    a = np.stack([np.arange(n) < 500] * 3)
+    b = np.stack([np.arange(n) < 800 + k for k in (0, 10, -10)])
+    boot = TwoLevelBootstrap()
+    change = difference(boot.estimate(b), boot.estimate(a))
+    assert change.value == pytest.approx(0.3) and change.low > 0.25
+    assert verdict(change) == "significant"
+
+
+@pytest.mark.parametrize("seeds", [1, 2])
+def test_fewer_than_three_seeds_get_no_verdict(seeds):
+    # the issue's case: two seeds at +0.9 and +5.2 pp; whatever the interval, no verdict
+    change = Estimate(0.03, 0.01, 0.05, seeds, 1000, np.zeros(3))
+    assert verdict(change) == f"too few seeds to judge ({seeds})"
+    assert resample.MIN_SEEDS == 3
+
+
+def test_mean_of_both_directions_and_mismatched_estimates():
+    boot = TwoLevelBootstrap()
+    left, right = boot.estimate(bernoulli(0.4, 200)[None]), boot.estimate(bernoulli(0.8, 200)[None])
+    both = mean_of(left, right)
+    assert both.value == pytest.approx(0.6)
+    assert both.draws == pytest.approx((left.draws + right.draws) / 2)
+    other = boot.estimate(bernoulli(0.5, 100)[None])
+    with pytest.raises(ValueError, match="share seeds, images and draws"):
+        difference(left, other)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match=r"\(S, N\)"):
+        TwoLevelBootstrap().estimate(np.ones(5))
+    with pytest.raises(ValueError, match="n_resamples"):
+        TwoLevelBootstrap(n_resamples=1)
