@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from bench.analysis import metrics
+from bench.analysis.estimates import model_order
 from bench.analysis.invariance import PROBE as INVARIANCE
-from bench.analysis.summary import model_order
 from bench.analysis.worst_case import PROBE as WORST_CASE
 from bench.catalog import FAMILIES
 
