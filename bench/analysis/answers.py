@@ -93,18 +93,22 @@ def family_sentence(kind: str, results: Sequence[KindResult]) -> str | None:
     """The CNN (each later family) against the MLP (the first) under one kind, both
     without augmentation: shares of clean accuracy above chance kept, and their gap."""
     others, base = _families()
-    parts = []
+    found = []
     for result in results:
         for other in others:
             a, b = (other, "none"), (base, "none")
             gap = result.view.estimates.compare(a, b, result.condition, "kept")
             if gap is not None:
-                parts.append((f"{result.kept[a].value * 100:.0f}% and "
-                              f"{result.kept[b].value * 100:.0f}% on {_where(result)}, "
-                              "a gap of {}", [gap]))
-    if not parts:
+                found.append((other, f"{result.kept[a].value * 100:.0f}% and "
+                                     f"{result.kept[b].value * 100:.0f}% on {_where(result)}, "
+                                     "a gap of {}", [gap]))
+    if not found:
         return None
-    names = " and the ".join(FAMILIES[f].label for f in [*others, base])
+    used = list(dict.fromkeys(other for other, _, _ in found))  # the families with results
+    several = len(used) > 1  # then each part names its family
+    parts = [(f"{FAMILIES[other].label}: {text}" if several else text, gaps)
+             for other, text, gaps in found]
+    names = " and the ".join(FAMILIES[f].label for f in [*used, base])
     return (f"Under {kind_noun(kind)} without augmentation, the {names} keep these shares of "
             f"their clean accuracy above chance: {_judged(parts)}.")
 

@@ -97,7 +97,9 @@ def overview(results: Sequence[KindResult], path: Path) -> Path:
     with 95% intervals."""
     tasks = list(dict.fromkeys(r.view.run.task for r in results))
     figure, axes = _grid(len(tasks), width=5.6, height=3.4)
-    bars = [(family, augmentation) for family in FAMILIES for augmentation in ("none", "match")]
+    present = {family for r in results for (family, _), kept in r.kept.items() if kept}
+    bars = [(family, augmentation) for family in FAMILIES if family.name in present
+            for augmentation in ("none", "match")]
     width = 0.8 / len(bars)
     for ax, task in zip(axes, tasks, strict=True):
         mine = [r for r in results if r.view.run.task == task]
