@@ -7,8 +7,10 @@ import dataclasses
 
 import pytest
 from conftest import bars_dataset
+from rowbuilder import rows_for, run_data
 
-from bench.analysis import invariance
+from bench.analysis import answers, invariance
+from bench.analysis.runs import RunView
 from bench.render import architecture, report
 from bench.results.loading import load_records
 from bench.run import probes, runner
@@ -83,3 +85,18 @@ def test_probes_run_store_resume_and_report(tiny_profile, tmp_path, monkeypatch)
     (png,) = (tmp_path / "reports" / "figures").glob("*-invariance.png")
     assert f"![invariance by layer](figures/{png.name})" in text and png.stat().st_size > 1000
     assert '## The mean "1"' in text
+
+
+def test_front_page_family_sentence_names_each_family_with_results():
+    rows = []
+    for seed in (0, 1, 2):
+        rows += rows_for("cnn", "none", seed, {-2.0: 0.5, 0.0: 0.9, 2.0: 0.5})
+        rows += rows_for("cnn-gap", "none", seed, {-2.0: 0.7, 0.0: 0.9, 2.0: 0.7})
+        rows += rows_for("mlp", "none", seed, {-2.0: 0.3, 0.0: 0.9, 2.0: 0.3})
+    results = answers.kind_results([RunView.of(run_data(rows))])
+    text = answers.family_sentence("shift", results)
+    assert text.startswith("Under shifts without augmentation, the CNN and the CNN-GAP and "
+                           "the MLP keep")
+    # (50 - 10) / 80 = 50%, (70 - 10) / 80 = 75%, (30 - 10) / 80 = 25% above chance kept
+    assert "CNN: 50% and 25% on MNIST" in text and "CNN-GAP: 75% and 25% on MNIST" in text
+    assert "CNN-AA" not in text
