@@ -23,6 +23,8 @@ pytestmark = pytest.mark.slow
 #: TensorFlow's intra-op threads in this process (its default: the usable cores). CNN
 #: weights depend on this count in their last bits, so workers get the same.
 THREADS = int(os.environ.get("TF_NUM_INTRAOP_THREADS") or len(os.sched_getaffinity(0)))
+#: This process's thread settings before any cluster was started.
+OWN_ENVIRONMENT = {name: os.environ.get(name) for name in cluster.thread_environment(1)}
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +79,14 @@ def test_mnist_smoke_on_two_local_workers_stores_the_in_process_rows(tmp_path):
     assert sorted_probes(there) == sorted_probes(here)  # stored in the order models finish
 
 
-def test_workers_get_the_thread_caps(local):
+def test_workers_get_the_thread_caps_and_the_client_keeps_its_own(local):
     from dask.distributed import Client
 
     with Client(local) as client:
         found = client.run(lambda: (os.environ["TF_NUM_INTRAOP_THREADS"],
                                     os.environ["OMP_NUM_THREADS"]))
     assert list(found.values()) == [(str(THREADS), str(THREADS))] * 2
+    assert {name: os.environ.get(name) for name in OWN_ENVIRONMENT} == OWN_ENVIRONMENT
 
 
 def _kill_first_busy_worker(address, killed):

@@ -52,14 +52,22 @@ def local_cluster(workers: int, threads: int):
                  **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
     log.info("local Dask cluster: %d worker(s), %d TensorFlow/BLAS thread(s) each",
              workers, threads)
-    # Nannies read pre-spawn-environ when they are made; it also lands in this process's
-    # environment (Dask sets it before each spawn), where TensorFlow is already running.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": pre_spawn}):
-        # memory_limit=0: a training job's memory is not Dask data that could be spilled,
-        # and a worker terminated at a Dask limit would only retry the same job
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                            memory_limit=0, dashboard_address=None,
-                            silence_logs=logging.ERROR)
+    # Nannies read pre-spawn-environ when they are made and write it into this process's
+    # environment before each spawn: put this process's values back once they are started.
+    saved = {name: os.environ.get(name) for name in pre_spawn}
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": pre_spawn}):
+            # memory_limit=0: a training job's memory is not Dask data that could be
+            # spilled, and a worker terminated at a Dask limit would only retry the same job
+            return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                memory_limit=0, dashboard_address=None,
+                                silence_logs=logging.ERROR)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextmanager

@@ -143,8 +143,9 @@ def run_distributed(profile: Profile, results_dir: Path, source: Path | None = N
     client's for a LocalCluster, else ``model_cache`` or each worker's own bench cache.
     """
     specs = runner.model_specs(profile, seeds)
-    worker_cache = model_cache if model_cache is not None or scheduler != cluster.LOCAL else (
-        cache_dir() / "models")
+    worker_cache = model_cache
+    if worker_cache is None and scheduler == cluster.LOCAL:
+        worker_cache = cache_dir() / "models"  # the client's: local workers share its disk
     workers = workers or cluster.default_workers(len(specs))
     # connect first: an unreachable scheduler is named before the data is read
     with cluster.connect(scheduler, workers, threads) as client, \
