@@ -170,7 +170,8 @@ def _collect(run: runner.TaskRun, futures: list, verbose: int) -> None:
     from dask.distributed import as_completed
     from distributed.scheduler import KilledWorker
 
-    bar = tqdm(total=len(futures), desc="models", unit="model", disable=verbose == 0)
+    bar = tqdm(total=len(futures), desc="models", unit="model",
+               disable=verbose == 0 or not futures)
     with bar, logging_redirect_tqdm():
         for future in as_completed(futures):
             try:
