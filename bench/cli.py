@@ -170,7 +170,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _check_cluster_options(args: argparse.Namespace) -> None:
-    """ChoiceError for --workers, --threads or --ship-data where they do not apply."""
+    """ChoiceError for --workers, --threads, --ship-data or --trained where they do not
+    apply."""
     from bench.run.cluster import LOCAL
 
     for option in ("workers", "threads"):
@@ -182,6 +183,9 @@ def _check_cluster_options(args: argparse.Namespace) -> None:
             raise ChoiceError(f"--{option} must be at least 1, got {value}")
     if args.ship_data and args.scheduler is None:
         raise ChoiceError("--ship-data applies to a run with --scheduler")
+    if args.trained is not None and args.scheduler is not None:
+        raise ChoiceError("--trained sweeps models trained elsewhere in this process; run it "
+                          "without --scheduler")
 
 
 def data_for_source(profile):

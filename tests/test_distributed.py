@@ -77,6 +77,7 @@ def test_mnist_smoke_on_two_local_workers_stores_the_in_process_rows(tmp_path):
     assert {m["key"] for m in on_workers} == {m["key"] for m in load_records(here, "models.jsonl")}
     assert all(m["sweep_environment"]["commit"] for m in on_workers)
     assert sorted_probes(there) == sorted_probes(here)  # stored in the order models finish
+    assert (there / "dataset.json").read_text() == (here / "dataset.json").read_text()
 
 
 def test_workers_get_the_thread_caps_and_the_client_keeps_its_own(local):
@@ -191,7 +192,7 @@ def test_a_worker_with_other_data_is_refused_and_nothing_stored(profile, prepare
                          model_cache=tmp_path / "models") as run:
         spec = runner.model_specs(profile, None)[0]
         record = SimpleNamespace(key="0" * 20, data_checksum="other", versions={})
-        result = distributed.ModelResult(spec, record, {}, [], [], "tcp://w:1", 1.0)
+        result = distributed.ModelResult(spec, record, {}, True, [], [], "tcp://w:1", 1.0)
         with pytest.raises(cluster.ClusterError, match=f"client expects {run.key(spec)}"):
             distributed.store_result(run, result)
         assert not run.store.has_model(run.key(spec))
@@ -212,6 +213,7 @@ def test_an_unreachable_scheduler_exits_2_with_one_line_naming_it(tmp_path, caps
     (["--scheduler", "tcp://h:8786", "--threads", "2"], "--threads applies to --scheduler local"),
     (["--scheduler", "local", "--workers", "0"], "--workers must be at least 1, got 0"),
     (["--ship-data"], "--ship-data applies to a run with --scheduler"),
+    (["--scheduler", "local", "--trained", "."], "--trained sweeps models trained elsewhere"),
 ])
 def test_cluster_options_that_do_not_apply_exit_2(argv, message, capsys):
     assert main(["run", "mnist", "--profile", "smoke", *argv]) == 2

@@ -19,7 +19,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
-        self.models: list[tuple[object, dict[str, str]]] = []
+        self.models: list[tuple[object, dict[str, str], bool]] = []
         self.probes: list[dict] = []
         self.dataset: dict | None = None
 
@@ -35,15 +35,16 @@ class MemoryStore:
     def append_rows(self, rows: Iterable[Row]) -> None:
         self.rows.extend(rows)
 
-    def append_model(self, record: object, sweep_environment: dict[str, str]) -> None:
+    def record_model(self, record: object, sweep_environment: dict[str, str],
+                     trained_now: bool) -> None:
         if not self.has_model(record.key):
-            self.models.append((record, sweep_environment))
+            self.models.append((record, sweep_environment, trained_now))
 
     def append_probes(self, probes: Iterable[dict]) -> None:
         self.probes.extend(probes)
 
     def has_model(self, model_key: str) -> bool:
-        return any(record.key == model_key for record, _ in self.models)
+        return any(record.key == model_key for record, _, _ in self.models)
 
     def rows_of(self, model_key: str, transform: str, magnitude: float) -> list[Row]:
         return [row for row in self.rows if row.model_key == model_key

@@ -23,7 +23,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bench.config import Profile
 from bench.data.paths import cache_dir
-from bench.data.types import DataError, checksum
+from bench.data.types import DataError
 from bench.results.memory import MemoryStore
 from bench.results.schema import Row
 from bench.run import cluster, runner
@@ -38,11 +38,13 @@ class WorkerDataError(DataError):
 
 @dataclass(frozen=True)
 class ModelResult:
-    """What a worker computed for one model: record, sweep environment, rows, probes."""
+    """What a worker computed for one model: record, sweep environment, whether it trained
+    the model (rather than loading it from the cache), rows, probes."""
 
     spec: ModelSpec
     record: TrainRecord
     sweep_environment: dict[str, str]
+    trained_now: bool
     rows: list[Row]
     probes: list[dict]
     worker: str
@@ -84,9 +86,9 @@ def compute_model(profile: Profile, spec: ModelSpec, source: Path | None,
                         verbose=0) as run:
         run.sweep(spec)
         run.probe(spec)
-    (record, environment), = store.models
-    return ModelResult(spec, record, environment, store.rows, store.probes, _worker_name(),
-                       round(time.perf_counter() - started, 3))
+    (record, environment, trained_now), = store.models
+    return ModelResult(spec, record, environment, trained_now, store.rows, store.probes,
+                       _worker_name(), round(time.perf_counter() - started, 3))
 
 
 def check_key(run: runner.TaskRun, result: ModelResult) -> None:
@@ -95,22 +97,23 @@ def check_key(run: runner.TaskRun, result: ModelResult) -> None:
     expected = run.key(result.spec)
     if result.record.key == expected:
         return
-    data = checksum(run.prepared.train.x, run.prepared.train.y)
     raise cluster.ClusterError(
         f"{result.spec.label}: worker {result.worker} trained model {result.record.key}, this "
         f"client expects {expected}. Training data checksum: worker "
-        f"{result.record.data_checksum}, client {data}; libraries: worker "
+        f"{result.record.data_checksum}, client {run.prepared.data_checksum}; libraries: worker "
         f"{result.record.versions}, client {library_versions()}. Give the workers the "
         "client's data (or --ship-data) and the same library versions; nothing was stored."
     )
 
 
 def store_result(run: runner.TaskRun, result: ModelResult) -> None:
-    """Write one model's result as an in-process run would (model record, then each cell's
-    rows, then probes), skipping whatever the store already holds."""
+    """Write one model's result as an in-process run would (model record, dataset.json
+    once, then each cell's rows, then probes), skipping whatever the store already holds
+    of the same training."""
     check_key(run, result)
     store, key = run.store, result.record.key
-    store.append_model(result.record, result.sweep_environment)
+    store.record_model(result.record, result.sweep_environment, result.trained_now)
+    run.describe_data()
     done = store.done_cells(key, len(run.masks))
     cells: dict[tuple[str, float], list[Row]] = {}
     for row in result.rows:
@@ -151,6 +154,8 @@ def run_distributed(profile: Profile, results_dir: Path, source: Path | None = N
     with cluster.connect(scheduler, workers, threads) as client, \
             runner.open_run(profile, results_dir, source, prepared, model_cache, verbose) as run:
         pending = pending_specs(run, specs)
+        if len(pending) < len(specs):
+            run.describe_data()  # as an in-process run does for a complete model
         log.info("%s %s: %d of %d models to compute on %s", profile.task, profile.name.value,
                  len(pending), len(specs), scheduler)
         shipped = (client.scatter(run.prepared, broadcast=True)
