@@ -128,6 +128,25 @@ def test_a_worker_killed_mid_task_is_retried_and_nothing_is_lost_or_doubled(
     assert rows_files(folder) == rows_files(reference)
 
 
+def test_a_model_whose_workers_all_die_stops_the_run_naming_it(profile, prepared, tmp_path):
+    import dask.distributed  # its defaults must be in dask.config before the change below
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # no second try
+        dying = cluster.local_cluster(1, THREADS)
+    with dying:
+        killed: list[str] = []
+        killer = threading.Thread(target=_kill_first_busy_worker,
+                                  args=(dying.scheduler_address, killed))
+        killer.start()
+        with pytest.raises(cluster.ClusterError, match="every worker that ran it died") as error:
+            distributed.run_distributed(profile, tmp_path / "out",
+                                        scheduler=dying.scheduler_address, verbose=0,
+                                        prepared=prepared, model_cache=tmp_path / "models")
+        killer.join()
+    assert killed and "bench-mnist-" in str(error.value)
+    assert "rerun the same command to continue" in str(error.value)
+
+
 def test_ctrl_c_keeps_finished_work_and_a_rerun_stores_nothing_twice(
         local, profile, prepared, tmp_path, monkeypatch):
     out, models = tmp_path / "out", tmp_path / "models"
