@@ -57,6 +57,19 @@ def _parser() -> argparse.ArgumentParser:
                      help="sweep models trained elsewhere (python -m bench.run.device_train) "
                           "from this folder instead of training")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="compute the models on a Dask cluster: `local` (a LocalCluster on "
+                          "this machine) or a scheduler address, e.g. tcp://host:8786 "
+                          "(default: in this process)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="worker processes of --scheduler local (default: one per core, at "
+                          "most one per model)")
+    run.add_argument("--threads", type=int, default=None,
+                     help="TensorFlow/BLAS threads per worker of --scheduler local (default: "
+                          "cores // workers); CNN weights depend on it in the last bits")
+    run.add_argument("--ship-data", action="store_true",
+                     help="with --scheduler: send this machine's data to the workers instead "
+                          "of having them read it")
 
     report = commands.add_parser("report", help="regenerate every report from stored results")
     report.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
@@ -134,24 +147,52 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.trained is not None and not args.trained.is_dir():
         raise ChoiceError(f"--trained {args.trained}: no such folder; expected the folder "
                           "python -m bench.run.device_train wrote its models to")
+    _check_cluster_options(args)
     # TensorFlow is imported only once the arguments are valid
     from bench.render import report
     from bench.run import runner
 
     started = time.perf_counter()
     folder = runner.run_folder(profile, args.out)
+    verbose = 0 if args.quiet else 2
     try:
-        runner.run_task(profile, args.out, args.source, seeds, verbose=0 if args.quiet else 2,
-                        trained=args.trained)
+        if args.scheduler is None:
+            runner.run_task(profile, args.out, args.source, seeds, verbose=verbose,
+                            trained=args.trained)
+        else:
+            from bench.run.distributed import run_distributed
+
+            run_distributed(profile, args.out, args.source, seeds, args.scheduler,
+                            workers=args.workers, threads=args.threads,
+                            ship_data=args.ship_data, verbose=verbose)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: finished cells are kept in {folder}; run the same "
-              "command again to continue.", file=sys.stderr)
+        print(f"\ninterrupted: finished cells (models, on a cluster) are kept in {folder}; "
+              "run the same command again to continue.", file=sys.stderr)
         return 130
     reference = runner.run_folder(profile, args.reference)
     path = report.write_report(folder, folder, name="report", reference_folder=reference)
     print(f"wrote {path} ({time.perf_counter() - started:.0f} s); results in {folder}; "
           f"compared with {reference if reference.is_dir() else 'no reference (none stored)'}")
     return 0
+
+
+def _check_cluster_options(args: argparse.Namespace) -> None:
+    """ChoiceError for --workers, --threads, --ship-data or --trained where they do not
+    apply."""
+    from bench.run.cluster import LOCAL
+
+    for option in ("workers", "threads"):
+        value = getattr(args, option)
+        if value is not None and args.scheduler != LOCAL:
+            raise ChoiceError(f"--{option} applies to --scheduler {LOCAL} (got --scheduler "
+                              f"{args.scheduler}); a cluster at an address has its own workers")
+        if value is not None and value < 1:
+            raise ChoiceError(f"--{option} must be at least 1, got {value}")
+    if args.ship_data and args.scheduler is None:
+        raise ChoiceError("--ship-data applies to a run with --scheduler")
+    if args.trained is not None and args.scheduler is not None:
+        raise ChoiceError("--trained sweeps models trained elsewhere in this process; run it "
+                          "without --scheduler")
 
 
 def data_for_source(profile):
@@ -253,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.data.types import DataError
     from bench.results.schema import SchemaError
     from bench.results.store import StoreBusy
+    from bench.run.cluster import ClusterError
 
     commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list,
                 "compare": cmd_compare, "publish": cmd_publish}
@@ -260,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     # FileNotFoundError covers bench.run.imported.TrainedModelMissing (importing it here
     # would load Keras for every command)
-    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError) as error:
+    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError,
+            ClusterError) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
 

@@ -182,7 +182,7 @@ class TaskRun:
         log.info("%s %s (%.1f s training)", spec.label,
                  "loaded from cache" if cached else "trained", record.train_seconds)
         self.store.record_model(record, self.environment, trained_now=not cached)
-        self._describe_data()
+        self.describe_data()
         tag = ModelTag(
             task=self.profile.task, data=self.profile.data,
             profile=self.profile.name.value, family=spec.family,
@@ -228,7 +228,7 @@ class TaskRun:
                 and all(self.store.probes_of(key, name)
                         for name in probes.probe_names(self.profile)))
 
-    def _describe_data(self) -> None:
+    def describe_data(self) -> None:
         """Write dataset.json once a model of this data is stored, so a run that fails or
         is stopped before never leaves it naming data no stored model was trained on."""
         if not self._described:
@@ -238,7 +238,7 @@ class TaskRun:
     def sweep(self, spec: ModelSpec) -> None:
         """Every cell of the grid for one model, with a progress bar."""
         if self.complete(spec):
-            self._describe_data()
+            self.describe_data()
             log.info("%s: every cell already stored in %s", spec.label, self.folder)
             return
         key = self.load(spec).record.key

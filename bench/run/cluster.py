@@ -1,0 +1,117 @@
+"""Connecting to a Dask cluster: a ``LocalCluster`` sized so TensorFlow and BLAS share the
+cores without oversubscribing them, or a running scheduler by its address.
+
+Dask is imported inside the functions, so the CLI can name :class:`ClusterError` without
+loading it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
+
+#: The ``--scheduler`` value that starts a LocalCluster on this machine.
+LOCAL = "local"
+#: Seconds to wait for a scheduler given by address before giving up.
+CONNECT_TIMEOUT_S = 10
+
+
+class ClusterError(RuntimeError):
+    """A cluster that bench cannot use; the message names it and what to do."""
+
+
+def thread_environment(threads: int) -> dict[str, str]:
+    """Environment variables that cap TensorFlow (intra- and inter-op) and BLAS/OpenMP at
+    ``threads`` threads in a process started with them."""
+    n = str(threads)
+    return {"TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n, "OMP_NUM_THREADS": n,
+            "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+
+
+def default_workers(models: int, cores: int | None = None) -> int:
+    """One worker per core, but no more workers than models to compute."""
+    return max(1, min(cores or os.cpu_count() or 1, models))
+
+
+def default_threads(workers: int, cores: int | None = None) -> int:
+    """TensorFlow/BLAS threads per worker that share the cores without oversubscribing."""
+    return max(1, (cores or os.cpu_count() or 1) // workers)
+
+
+def local_cluster(workers: int, threads: int):
+    """A LocalCluster of ``workers`` processes, one task at a time each, with TensorFlow and
+    BLAS capped at ``threads`` threads in each (set before the process starts)."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    pre_spawn = {**dask.config.get("distributed.nanny.pre-spawn-environ"),
+                 **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    log.info("local Dask cluster: %d worker(s), %d TensorFlow/BLAS thread(s) each",
+             workers, threads)
+    # Nannies read pre-spawn-environ when they are made and write it into this process's
+    # environment before each spawn: put this process's values back once they are started.
+    saved = {name: os.environ.get(name) for name in pre_spawn}
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": pre_spawn}):
+            # memory_limit=0: a training job's memory is not Dask data that could be
+            # spilled, and a worker terminated at a Dask limit would only retry the same job
+            return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                memory_limit=0, dashboard_address=None,
+                                silence_logs=logging.ERROR)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _quiet_close(cluster) -> Iterator[None]:
+    """Close ``cluster`` on exit without the nanny's warning that a worker outlived the 4 s
+    close wait: a worker that imported TensorFlow exits slowly and is killed, after its
+    results were collected, so nothing is lost."""
+    try:
+        yield
+    finally:
+        nanny = logging.getLogger("distributed.nanny")
+        level = nanny.level
+        nanny.setLevel(logging.ERROR)
+        try:
+            cluster.close()
+        finally:
+            nanny.setLevel(level)
+
+
+@contextmanager
+def connect(scheduler: str, workers: int, threads: int | None = None,
+            timeout: float | None = None) -> Iterator:
+    """A dask Client of a new LocalCluster (``scheduler == "local"``: ``workers``
+    processes of ``threads`` threads, default cores // workers) or of the scheduler at the
+    address ``scheduler``; ClusterError names an address that cannot be reached within
+    ``timeout`` seconds (default CONNECT_TIMEOUT_S). Closes what it started."""
+    from dask.distributed import Client
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # not every worker event
+    if scheduler == LOCAL:
+        cluster = local_cluster(workers, threads or default_threads(workers))
+        with _quiet_close(cluster), Client(cluster) as client:
+            yield client
+        return
+    timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s "
+            f"({type(error).__name__}: {error}); start one (`dask scheduler`, then "
+            "`dask worker ADDRESS`) or use --scheduler local"
+        ) from None
+    with client:
+        if not client.scheduler_info().get("workers"):
+            log.warning("the scheduler at %s has no workers yet; tasks wait for some", scheduler)
+        yield client
