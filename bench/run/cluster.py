@@ -58,9 +58,10 @@ def local_cluster(workers: int, threads: int):
     try:
         with dask.config.set({"distributed.nanny.pre-spawn-environ": pre_spawn}):
             # memory_limit=0: a training job's memory is not Dask data that could be
-            # spilled, and a worker terminated at a Dask limit would only retry the same job
+            # spilled, and a worker terminated at a Dask limit would only retry the same job;
+            # the scheduler's web server on a free port, not 8787 (other clusters, other runs)
             return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                memory_limit=0, dashboard_address=None,
+                                memory_limit=0, dashboard_address=":0",
                                 silence_logs=logging.ERROR)
     finally:
         for name, value in saved.items():
