@@ -12,6 +12,9 @@ from bench.analysis.estimates import Condition, Model, RunEstimates
 from bench.analysis.resample import Estimate, verdict
 from bench.catalog import FAMILIES, TRANSFORMS
 
+#: The families the sentences name first, in this order: the cookbook's comparison.
+LEAD = ("cnn", "mlp")
+
 
 def pct(value: float) -> str:
     """A fraction as a percentage with one decimal, e.g. ``38.1%``."""
@@ -98,8 +101,9 @@ def sentences(estimates: RunEstimates, swept: dict[str, list[float]], task_name:
     not the quoted distance, the policy's effect there is stated too.
     """
     present = {family for family, _ in estimates.models()}
-    # the catalog lists the simplest family first; sentences lead with the book's CNN
-    families = [spec.name for spec in reversed(list(FAMILIES)) if spec.name in present]
+    # the book's pair leads (CNN, then MLP); other families follow in catalog order
+    families = sorted(present, key=lambda name: (
+        LEAD.index(name) if name in LEAD else len(LEAD), FAMILIES.order(name)))
     chance = pct(estimates.chance)
     out = []
     for spec in TRANSFORMS:
