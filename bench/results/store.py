@@ -126,8 +126,8 @@ class ResultStore:
         """
         data = {**asdict(record), "sweep_environment": sweep_environment}
         stored = self._models.get(data["key"])
-        if stored is not None and _same_training(stored, data):
-            return
+        if not trained_now and stored is not None and _same_training(stored, data):
+            return  # loaded from the cache: the training its rows came from
         if trained_now or stored is not None:
             self._retire(data["key"])
         self._append(MODELS, [versioned(data)])
