@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import logging
 import os
 import re
 import socket
@@ -25,6 +26,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.data.paths import cache_dir
+
+log = logging.getLogger(__name__)
 
 SCHEMES = ("http", "https")
 
@@ -105,8 +108,8 @@ def _shut(sock: socket.socket) -> None:
     """Stop a socket's transfers, so a read blocked on it returns at once."""
     try:
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed: nothing left to stop
+    except OSError as error:  # already closed: nothing left to stop, but say so
+        log.debug("socket %s already closed at the download deadline: %s", sock, error)
 
 
 def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
