@@ -245,13 +245,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     _folder(args.results, "--results")
     _folder(args.out, "--out")
     folders = run_folders(args.results)
-    benchmark_json = Path(args.out) / "forward_pass.json"
-    if not folders and not benchmark_json.is_file():
+    benchmark_json = Path(args.out) / "forward_pass"
+    if not folders and not benchmark_json.is_dir():
         raise FileNotFoundError(
             f"no stored results under {args.results}/ and no {benchmark_json}; run "
             "`bench run TASK` or `tox -e bench` first"
         )
-    if benchmark_json.is_file():
+    if benchmark_json.is_dir():
         from bench.render.forward_pass import write_forward_pass_report
 
         markdown = Path(args.out) / "forward_pass.md"

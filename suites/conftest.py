@@ -27,6 +27,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "the published results/ are never written by a suite)")
     group.addoption("--bench-reports", default=None,
                     help="reports folder (default: the run folder, as report.md)")
+    group.addoption("--threads", type=int, default=None,
+                    help="forward-pass suite: threads for NumPy (chunk threads), BLAS and "
+                         "TensorFlow (intra- and inter-op) alike (default: the usable cores)")
 
 
 def suite_profile(config: pytest.Config, task: str):

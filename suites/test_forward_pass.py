@@ -1,11 +1,19 @@
 """Forward-pass timing: the NumPy engine against Keras, per architecture and batch size.
 
-Run with ``pytest suites/test_forward_pass.py --benchmark-only
---benchmark-json=reports/forward_pass.json`` and render the table with
-``python -m bench.render.forward_pass reports/forward_pass.json reports/forward_pass.md``.
-One benchmark per (architecture, batch, implementation), grouped by
-``{arch}-b{batch}``. Weights are the seeded initial ones (speed does not depend on
-them); outputs are checked against Keras after timing. No wall-clock assertions.
+Run once per thread count (``tox -e bench`` runs 1 and 2)::
+
+    pytest suites/test_forward_pass.py --benchmark-only --threads 1 \
+        --benchmark-json=reports/forward_pass/threads-1.json
+
+and render every JSON of the folder with ``bench report`` (or ``python -m
+bench.render.forward_pass reports/forward_pass reports/forward_pass.md``). ``--threads N``
+gives NumPy (chunk threads; BLAS held to one per chunk), TensorFlow (intra- and inter-op
+pools) and the sgemm reference the same N threads. One benchmark per (architecture,
+batch, implementation), grouped by ``{arch}-b{batch}-t{threads}``, plus the 2,048 x 2,048
+float32 matrix product that gives the machine's GEMM peak in the same run. Weights are the
+seeded initial ones (speed does not depend on them); outputs are checked against Keras
+after timing, and the NumPy engine's peak working memory at the largest batch is measured
+with tracemalloc. No wall-clock assertions.
 """
 
 from __future__ import annotations
@@ -16,9 +24,13 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from threadpoolctl import threadpool_limits
 
 from bench.catalog import FAMILIES
 from bench.npcnn import Network, from_keras
+from bench.npcnn.flops import forward_flops
+from bench.npcnn.memory import peak_predict_bytes
+from bench.npcnn.network import usable_cores
 
 ARCHITECTURES = {
     # name: (task, family, input shape, classes), as the bench trains them
@@ -42,6 +54,26 @@ NAIVE_MAX_WINDOWS = 500_000
 """The naive conv runs one NumPy sum per (image, output pixel, filter), a few
 microseconds each: cells with more windows than this (over ~2 s a round) are skipped."""
 ATOL = 1e-5  # float32 probabilities, as in tests/test_npcnn_keras.py
+SGEMM_SIZE = 2048
+"""Side of the square float32 matrices whose product measures the BLAS peak."""
+
+
+@pytest.fixture(scope="session")
+def threads(request: pytest.FixtureRequest) -> int:
+    """The --threads of this run, applied to TensorFlow before it starts its thread pools."""
+    count = request.config.getoption("--threads") or usable_cores()
+    if count < 1:
+        raise pytest.UsageError(f"--threads must be >= 1, got {count}")
+    for name in ("intra_op_parallelism", "inter_op_parallelism"):
+        if getattr(tf.config.threading, f"get_{name}_threads")() == count:
+            continue
+        try:
+            getattr(tf.config.threading, f"set_{name}_threads")(count)
+        except RuntimeError as error:
+            raise pytest.UsageError(
+                f"cannot give TensorFlow {count} threads ({error}): run the forward-pass "
+                "suite in its own pytest process") from error
+    return count
 
 
 @functools.cache
@@ -52,8 +84,8 @@ def _model(arch: str) -> keras.Model:
 
 
 @functools.cache
-def _network(arch: str, conv: str) -> Network:
-    return from_keras(_model(arch), conv=conv)
+def _network(arch: str, conv: str, threads: int) -> Network:
+    return from_keras(_model(arch), conv=conv, threads=threads)
 
 
 def _naive_windows(model: keras.Model, batch: int) -> int:
@@ -66,19 +98,34 @@ def _naive_windows(model: keras.Model, batch: int) -> int:
     )
 
 
-def _runner(implementation: str, arch: str):
+def _runner(implementation: str, arch: str, threads: int):
     model = _model(arch)
     if implementation == "keras-call":
         return lambda x: model(x, training=False)
     if implementation == "keras-predict":
         return lambda x: model.predict(x, verbose=0)
-    return _network(arch, implementation.removeprefix("numpy-")).predict
+    return _network(arch, implementation.removeprefix("numpy-"), threads).predict
+
+
+def test_sgemm_peak(benchmark, threads: int) -> None:
+    """The machine's float32 GEMM rate through NumPy's BLAS at ``threads`` threads."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.random((SGEMM_SIZE, SGEMM_SIZE), dtype=np.float32) for _ in range(2))
+    out = np.empty_like(a)
+    benchmark.group = f"sgemm-t{threads}"
+    benchmark.extra_info.update(kind="sgemm", size=SGEMM_SIZE, threads=threads,
+                                flops=2 * SGEMM_SIZE**3)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        benchmark.pedantic(np.matmul, args=(a, b), kwargs={"out": out}, rounds=10,
+                           warmup_rounds=2, iterations=1)
+    np.testing.assert_allclose(out[:4, :4], a[:4] @ b[:, :4], rtol=1e-4)
 
 
 @pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
 @pytest.mark.parametrize("batch", BATCHES, ids=lambda b: f"b{b}")
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
-def test_forward_pass(benchmark, arch: str, batch: int, implementation: str) -> None:
+def test_forward_pass(benchmark, threads: int, arch: str, batch: int,
+                      implementation: str) -> None:
     model = _model(arch)
     naive = implementation == "numpy-naive"
     if naive and _naive_windows(model, 1) == 0:
@@ -88,21 +135,23 @@ def test_forward_pass(benchmark, arch: str, batch: int, implementation: str) -> 
                     "windows, over a few seconds a round")  # fmt: skip
     shape = ARCHITECTURES[arch][2]
     x = np.random.default_rng(batch).random((batch, *shape), dtype=np.float32)
-    benchmark.group = f"{arch}-b{batch}"
+    benchmark.group = f"{arch}-b{batch}-t{threads}"
     benchmark.extra_info.update(
         arch=arch,
         batch=batch,
         implementation=implementation,
+        threads=threads,
+        flops_per_image=forward_flops(_network(arch, "vectorised", threads)),
         input_shape=list(shape),
         parameters=model.count_params(),
         versions={"numpy": np.__version__, "keras": keras.__version__,
                   "tensorflow": tf.__version__},
     )  # fmt: skip
     if implementation.startswith("numpy"):
-        network = _network(arch, implementation.removeprefix("numpy-"))
-        benchmark.extra_info.update(chunk_size=network.chunk_size, threads=network.threads)
+        network = _network(arch, implementation.removeprefix("numpy-"), threads)
+        benchmark.extra_info.update(chunk_size=network.chunk_size)
     rounds = NAIVE_ROUNDS if naive else ROUNDS[batch]
-    run = _runner(implementation, arch)
+    run = _runner(implementation, arch, threads)
     out = benchmark.pedantic(run, args=(x,), rounds=rounds, warmup_rounds=1, iterations=1)
 
     expected = keras.ops.convert_to_numpy(model(x, training=False))
@@ -111,3 +160,5 @@ def test_forward_pass(benchmark, arch: str, batch: int, implementation: str) -> 
     largest = float(np.max(np.abs(got - expected)))
     benchmark.extra_info["max_abs_diff_vs_keras"] = largest  # measured in this run
     assert largest <= ATOL
+    if implementation == "numpy-vectorised" and batch == max(BATCHES):
+        benchmark.extra_info["peak_bytes"] = peak_predict_bytes(network, x)

@@ -1,4 +1,5 @@
-"""bench.forward_report on a small hand-made pytest-benchmark JSON."""
+"""bench.render.forward_pass on small hand-made pytest-benchmark JSON (one run per thread
+count)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,34 @@ import pytest
 from bench.render.forward_pass import main, render_forward_pass, write_forward_pass_report
 
 
-def _bench(arch: str, batch: int, implementation: str, median_s: float, rounds: int) -> dict:
+def _bench(arch: str, batch: int, implementation: str, median_s: float, rounds: int,
+           threads: int = 1, **extra) -> dict:
     return {
-        "group": f"{arch}-b{batch}",
+        "group": f"{arch}-b{batch}-t{threads}",
         "name": f"test_forward_pass[{arch}-b{batch}-{implementation}]",
         "extra_info": {"arch": arch, "batch": batch, "implementation": implementation,
-                       "versions": {"numpy": "2.4.0", "keras": "3.15.0"}},
+                       "threads": threads, "versions": {"numpy": "2.4.0", "keras": "3.15.0"},
+                       **extra},
         "stats": {"median": median_s, "iqr": median_s / 10, "rounds": rounds},
     }  # fmt: skip
+
+
+def _sgemm(threads: int, median_s: float) -> dict:
+    return {"name": "test_sgemm_peak", "stats": {"median": median_s, "iqr": 0.0, "rounds": 10},
+            "extra_info": {"kind": "sgemm", "threads": threads, "flops": 2 * 2048**3}}
+
+
+def _two_threads() -> dict:
+    """The second run: 2 threads, with FLOP counts, the sgemm peak and peak memory."""
+    flops = {"flops_per_image": 4_000_000}
+    run = _json()
+    run["benchmarks"] = [
+        _bench("mnist_cnn", 1024, "numpy-vectorised", 0.032, 5, 2, **flops,
+               peak_bytes=10 * 2**20),
+        _bench("mnist_cnn", 1024, "keras-call", 0.064, 5, 2, **flops),
+        _sgemm(2, 2 * 2048**3 / 200e9),  # 200 GFLOP/s
+    ]
+    return run
 
 
 def _json() -> dict:
@@ -51,41 +72,61 @@ def _row(markdown: str, start: str) -> list[str]:
 
 
 def test_throughput_ratios_and_sample_sizes_come_from_the_medians() -> None:
-    text = render_forward_pass(_json())
+    text = render_forward_pass([_json()])
     # batch 1: 1 / 0.0005 = 2,000 img/s; naive 20; model(x) 200; predict 20
-    assert _row(text, "| mnist_cnn      | 1 ") == [
-        "mnist_cnn", "1", "2,000", "20", "200", "20", "10.00x", "100.00x", "100.00x",
+    assert _row(text, "| mnist_cnn      | 1         | 1 ") == [
+        "mnist_cnn", "1", "1", "2,000", "20", "200", "20", "10.00x", "100.00x", "100.00x",
         "30/2/30/30",
     ]  # fmt: skip
     # batch 1024: 1024 / 0.064 = 16,000 img/s; no naive run -> "–"
-    assert _row(text, "| mnist_cnn      | 1024 ") == [
-        "mnist_cnn", "1024", "16,000", "–", "8,000", "4,000", "2.00x", "4.00x", "–", "3/–/3/3",
+    assert _row(text, "| mnist_cnn      | 1         | 1024 ") == [
+        "mnist_cnn", "1", "1024", "16,000", "–", "8,000", "4,000", "2.00x", "4.00x", "–", "3/–/3/3",
     ]  # fmt: skip
 
 
 def test_report_leads_with_findings_and_ends_with_the_setup() -> None:
-    text = render_forward_pass(_json())
+    text = render_forward_pass([_json()])
     assert text.startswith("# Forward pass")
-    assert "**mnist_cnn**, batch 1,024: NumPy 16,000 images/s, 2.00x" in text
-    assert "One image: 0.50 ms (NumPy), 5.00 ms (`model(x)`), 50.00 ms (`predict`)." in text
+    assert ("**mnist_cnn**, batch 1,024: NumPy 16,000 images/s with 1 thread(s), 2.00x Keras "
+            "`model(x)` (8,000).") in text
+    assert ("One image (1 thread(s)): 0.50 ms (NumPy), 5.00 ms (`model(x)`), 50.00 ms "
+            "(`predict`).") in text
     assert "| 0.5 ± 0.05 " in text  # latency table: median ms ± IQR
     setup = text[text.index("## Setup") :]
     assert "Test CPU, 2 logical cores" in setup
-    assert "Commit `abcdef1234` on main" in setup
+    assert "Threads 1: Python 3.11.7, pytest-benchmark 5.1.0" in setup
+    assert "commit `abcdef1234` on main" in setup
     assert "numpy 2.4.0, keras 3.15.0" in setup
 
 
 def test_json_without_forward_pass_benchmarks_is_refused() -> None:
     with pytest.raises(ValueError, match="no forward-pass benchmarks"):
-        render_forward_pass({"benchmarks": [{"name": "x", "extra_info": {}, "stats": {}}]})
+        render_forward_pass([{"benchmarks": [{"name": "x", "extra_info": {}, "stats": {}}]}])
+
+
+def test_two_thread_counts_side_by_side_with_the_roofline() -> None:
+    text = render_forward_pass([_json(), _two_threads()])
+    assert ("NumPy 16,000 images/s with 1 thread(s), 2.00x Keras `model(x)` (8,000); "
+            "32,000 images/s with 2 thread(s), 2.00x Keras `model(x)` (16,000).") in text
+    assert "2 thread(s): a 2,048 x 2,048 float32 matrix product" in text
+    assert "runs at 200.0 GFLOP/s (median of 10 rounds)" in text
+    # 4 MFLOP x 1024 images / 0.032 s = 128 GFLOP/s = 64% of 200; Keras 64 GFLOP/s = 32%
+    assert _row(text, "| mnist_cnn      | 2         | 1024 ") == [
+        "mnist_cnn", "2", "1024", "4.00", "128.0", "64%", "64.0", "32%", "2.00x", "10.0"]
+    assert _row(text, "| mnist_cnn      | 2         | 1024    | 32,000") [7] == "2.00x"
 
 
 def test_writer_and_command_line_write_the_markdown(tmp_path) -> None:
-    source = tmp_path / "forward_pass.json"
-    source.write_text(json.dumps(_json()))
-    written = write_forward_pass_report(source, tmp_path / "out" / "forward_pass.md")
-    assert written.read_text() == render_forward_pass(_json())
-    main([str(source), str(tmp_path / "cli.md")])
-    assert (tmp_path / "cli.md").read_text() == written.read_text()
+    folder = tmp_path / "forward_pass"
+    folder.mkdir()
+    (folder / "threads-1.json").write_text(json.dumps(_json()))
+    (folder / "threads-2.json").write_text(json.dumps(_two_threads()))
+    written = write_forward_pass_report(folder, tmp_path / "out" / "forward_pass.md")
+    assert written.read_text() == render_forward_pass([_json(), _two_threads()])
+    main([str(folder / "threads-1.json"), str(tmp_path / "cli.md")])
+    assert (tmp_path / "cli.md").read_text() == render_forward_pass([_json()])
     with pytest.raises(FileNotFoundError, match="missing.json not found"):
         write_forward_pass_report(tmp_path / "missing.json", tmp_path / "x.md")
+    (folder / "threads-3.json").write_text("{not json")
+    with pytest.raises(ValueError, match="threads-3.json: not a readable"):
+        write_forward_pass_report(folder, tmp_path / "x.md")

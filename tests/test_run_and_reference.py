@@ -52,11 +52,14 @@ def test_compare_and_publish_name_what_is_missing(tmp_path, capsys):
     assert "not a finished run folder" in capsys.readouterr().err
 
 
-def test_bench_compare_takes_the_two_newest_saved_runs(tmp_path):
+def test_bench_compare_takes_the_newest_saved_runs(tmp_path):
     folder = tmp_path / "Linux-CPython-3.11-64bit"
     folder.mkdir()
     for name in ("0001_a.json", "0003_c.json", "0002_b.json"):
         (folder / name).write_text("{}")
     assert [p.name for p in newest_runs(tmp_path)] == ["0002_b.json", "0003_c.json"]
+    # tox -e bench saves two runs (1 and 2 threads): 3 of 4 saved runs -> one more invocation
+    with pytest.raises(SystemExit, match="3 saved run.* run `tox -e bench` 1 more time"):
+        newest_runs(tmp_path, count=4)
     with pytest.raises(SystemExit, match="run `tox -e bench` 2 more time"):
-        newest_runs(tmp_path / "none")
+        newest_runs(tmp_path / "none", count=4)
