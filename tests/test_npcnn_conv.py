@@ -16,7 +16,9 @@ from bench.npcnn import (
     global_average_pool2d,
     max_pool2d,
 )
-from bench.npcnn.conv import output_size, pad_amounts
+from bench.npcnn.conv import FEW_CHANNELS, output_size, pad_amounts
+from bench.npcnn.depthwise import depthwise_conv2d_separable, separable_taps
+from bench.npcnn.winograd import conv2d_winograd, winograd_kernel
 
 CONV_CASES = [
     # (height, width, channels, filters, kernel (kh, kw), strides, padding)
@@ -30,7 +32,11 @@ CONV_CASES = [
     (4, 4, 2, 2, (4, 4), (1, 1), "valid"),
     (5, 5, 1, 2, (5, 5), (3, 3), "same"),
     (6, 5, 2, 3, (2, 3), (3, 2), "valid"),
+    # more than FEW_CHANNELS input channels: the (pixels, kh * kw * c) column layout
+    (7, 6, 5, 3, (3, 3), (1, 1), "same"),
+    (8, 7, 9, 4, (3, 2), (2, 2), "valid"),
 ]
+assert {case[2] > FEW_CHANNELS for case in CONV_CASES} == {True, False}
 
 
 def _case_id(case: tuple) -> str:
@@ -59,6 +65,40 @@ def test_vectorised_conv_matches_naive_loops(case: tuple, use_bias: bool) -> Non
     assert naive.shape == fast.shape == expected_shape
     assert fast.dtype == np.float32
     np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+
+
+WINOGRAD_CASES = [
+    # (images, height, width, channels, filters, padding, images per block): even and odd
+    # output sizes, a last block smaller than the others, a 1x1 image
+    (3, 7, 9, 4, 5, "same", 2),
+    (3, 7, 9, 4, 5, "valid", 2),
+    (5, 8, 8, 3, 2, "same", None),
+    (4, 6, 5, 2, 3, "valid", 3),
+    (1, 3, 3, 1, 1, "valid", None),
+    (2, 1, 1, 2, 2, "same", 1),
+    (7, 11, 11, 8, 6, "same", 3),
+]
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
+def test_winograd_matches_the_naive_loops(case: tuple) -> None:
+    n, h, w, c, f, padding, block = case
+    rng = np.random.default_rng(WINOGRAD_CASES.index(case))
+    x = rng.normal(size=(n, h, w, c)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, c, f)).astype(np.float32)
+    bias = rng.normal(size=f).astype(np.float32)
+    naive = conv2d_naive(x, kernel, bias, (1, 1), padding)
+    fast = conv2d_winograd(x, winograd_kernel(kernel), bias, padding, block)
+    assert fast.shape == naive.shape and fast.dtype == np.float32
+    np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+
+
+def test_winograd_refuses_a_kernel_that_does_not_fit() -> None:
+    with pytest.raises(ValueError, match="needs a 3x3 kernel"):
+        winograd_kernel(np.zeros((5, 5, 1, 1), dtype=np.float32))
+    with pytest.raises(ValueError, match="does not fit input"):
+        conv2d_winograd(np.zeros((1, 4, 4, 2), dtype=np.float32),
+                        winograd_kernel(np.zeros((3, 3, 3, 1), dtype=np.float32)), None)
 
 
 def test_naive_conv_is_the_sum_of_window_times_filter() -> None:
@@ -102,6 +142,32 @@ def test_vectorised_depthwise_conv_matches_naive_loops(case: tuple, use_bias: bo
     assert naive.shape == fast.shape == expected_shape
     assert fast.dtype == np.float32
     np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", [c for c in DEPTHWISE_CASES if c[3] == 1], ids=_depthwise_id)
+@pytest.mark.parametrize("shared", [True, False], ids=["same-taps", "own-taps"])
+def test_separable_depthwise_matches_naive_loops(case: tuple, shared: bool) -> None:
+    """Rank-1 filters (outer products, like the binomial blurs), the same for every channel
+    or each channel its own, through the two-pass path."""
+    h, w, c, _, (kh, kw), strides, padding = case
+    rng = np.random.default_rng(DEPTHWISE_CASES.index(case))
+    columns = rng.normal(size=(kh, 1 if shared else c)) * np.ones((1, c))
+    rows = rng.normal(size=(kw, 1 if shared else c)) * np.ones((1, c))
+    kernel = np.einsum("ic,jc->ijc", columns, rows)[..., None].astype(np.float32)
+    taps = separable_taps(kernel)
+    assert taps is not None
+    x = rng.normal(size=(2, h, w, c)).astype(np.float32)
+    bias = rng.normal(size=c).astype(np.float32)
+    naive = depthwise_conv2d_naive(x, kernel, bias, strides, padding)
+    fast = depthwise_conv2d_separable(x, taps, bias, strides, padding)
+    assert fast.shape == naive.shape
+    np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+
+
+def test_filters_of_rank_two_or_multipliers_are_not_separable() -> None:
+    rank_two = np.array([[1, 0], [0, 1]], dtype=np.float32)[:, :, None, None]
+    assert separable_taps(rank_two) is None
+    assert separable_taps(np.ones((2, 2, 1, 2), dtype=np.float32)) is None
 
 
 def test_depthwise_conv_filters_each_channel_alone() -> None:

@@ -17,6 +17,7 @@ import numpy as np
 
 from bench.npcnn.activations import SUPPORTED, Activation
 from bench.npcnn.conv import PADDINGS
+from bench.npcnn.depthwise import separable_taps
 from bench.npcnn.layers import (
     CONV_METHODS,
     ActivationLayer,
@@ -31,6 +32,25 @@ from bench.npcnn.layers import (
     Pool2D,
 )
 from bench.npcnn.network import Network, auto_chunk_size, usable_cores
+from bench.npcnn.winograd import winograd_kernel
+
+WINOGRAD_MIN_CHANNELS = 8
+"""Input channels from which a 3x3 stride-1 convolution runs Winograd F(2x2, 3x3): with
+fewer, its 16 products per tile are too thin to beat im2col's one product."""
+WINOGRAD_MAX_WASTE = 1.25
+"""Largest ratio of outputs computed (whole 2x2 tiles) to outputs kept for Winograd: an odd
+output size computes a spare row or column (5x5 outputs cost 6x6, 1.44), which on the
+small maps of mnist_cnn_gap made it slower than im2col (docs/npcnn.md)."""
+
+
+def _winograd_fits(kernel: np.ndarray, strides: tuple[int, int],
+                   output_shape: tuple[int, ...]) -> bool:
+    """Whether Winograd F(2x2, 3x3) should run this convolution (3x3, stride 1, enough
+    input channels, little tile waste on its (out_h, out_w))."""
+    out_h, out_w = output_shape[:2]
+    waste = (2 * -(-out_h // 2)) * (2 * -(-out_w // 2)) / (out_h * out_w)
+    return (kernel.shape[:2] == (3, 3) and strides == (1, 1)
+            and kernel.shape[2] >= WINOGRAD_MIN_CHANNELS and waste <= WINOGRAD_MAX_WASTE)
 
 Converter = Callable[[keras.layers.Layer], Layer]
 
@@ -67,33 +87,40 @@ def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
-def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int | None) -> Conv2D:
+def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int | None,
+            winograd: bool) -> Conv2D:
     _require(layer, "dilation_rate", _pair(layer.dilation_rate), ((1, 1),))
     _require(layer, "groups", layer.groups, (1,))
     _require(layer, "padding", layer.padding, PADDINGS)
+    kernel = _numpy(layer.kernel)
+    use_winograd = (winograd and method == "vectorised"
+                    and _winograd_fits(kernel, _pair(layer.strides), layer.output.shape[1:]))
     return Conv2D(
         name=layer.name,
-        kernel=_numpy(layer.kernel),
+        kernel=kernel,
         bias=_numpy(layer.bias) if layer.use_bias else None,
         strides=_pair(layer.strides),
         padding=layer.padding,
         activation=_activation(layer, layer.activation),
         method=method,
         chunk_size=chunk_size,
+        winograd=winograd_kernel(kernel) if use_winograd else None,
     )
 
 
 def _depthwise(layer: keras.layers.DepthwiseConv2D, method: str) -> DepthwiseConv2D:
     _require(layer, "dilation_rate", _pair(layer.dilation_rate), ((1, 1),))
     _require(layer, "padding", layer.padding, PADDINGS)
+    kernel = _numpy(layer.kernel)
     return DepthwiseConv2D(
         name=layer.name,
-        kernel=_numpy(layer.kernel),
+        kernel=kernel,
         bias=_numpy(layer.bias) if layer.use_bias else None,
         strides=_pair(layer.strides),
         padding=layer.padding,
         activation=_activation(layer, layer.activation),
         method=method,
+        separable=separable_taps(kernel) if method == "vectorised" else None,
     )
 
 
@@ -163,7 +190,8 @@ def _softmax_layer(layer: keras.layers.Softmax):
 
 
 CONVERTERS: dict[type, Converter] = {
-    keras.layers.Conv2D: functools.partial(_conv2d, method="vectorised", chunk_size=None),
+    keras.layers.Conv2D: functools.partial(_conv2d, method="vectorised", chunk_size=None,
+                                           winograd=True),
     keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method="vectorised"),
     keras.layers.Dense: _dense,
     keras.layers.GlobalAveragePooling2D: _global_average,
@@ -199,6 +227,7 @@ def from_keras(
     chunk_size: int | None = None,
     conv_chunk_size: int | None = None,
     threads: int | None = None,
+    winograd: bool = True,
 ) -> Network:
     """Copy a built ``keras.Sequential`` model's weights into a NumPy network.
 
@@ -207,7 +236,9 @@ def from_keras(
     whole network in ``predict`` (None: the largest layer output of a pass fills
     about :data:`bench.npcnn.network.ACTIVATION_BYTES`); ``conv_chunk_size``:
     images per im2col block (None: about :data:`bench.npcnn.conv.BLOCK_BYTES`);
-    ``threads``: chunks run in parallel (None: the cores this process may use). Raises
+    ``threads``: chunks run in parallel (None: the cores this process may use);
+    ``winograd``: 3x3 stride-1 convolutions with at least :data:`WINOGRAD_MIN_CHANNELS`
+    input channels run Winograd F(2x2, 3x3) (False: im2col for all). Raises
     ``NotImplementedError`` naming the layer and option for anything the engine
     would not reproduce exactly.
     """
@@ -222,7 +253,8 @@ def from_keras(
         raise ValueError(f"model {model.name!r} is not built: give it a keras.Input first")
     converters = {
         **CONVERTERS,
-        keras.layers.Conv2D: functools.partial(_conv2d, method=conv, chunk_size=conv_chunk_size),
+        keras.layers.Conv2D: functools.partial(_conv2d, method=conv, chunk_size=conv_chunk_size,
+                                               winograd=winograd),
         keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method=conv),
     }
     layers = tuple(_convert_layer(layer, converters) for layer in model.layers)

@@ -96,6 +96,64 @@ def depthwise_conv2d_vectorised(
     return out
 
 
+def separable_taps(kernel: np.ndarray, rtol: float = 1e-6) -> tuple[np.ndarray, np.ndarray] | None:
+    """(column taps (kh, c), row taps (kw, c)) whose outer product is every channel's filter
+    of a multiplier-1 depthwise ``kernel`` (kh, kw, c, 1), within ``rtol`` of its largest
+    weight; None if some filter is not rank 1 (the binomial blurs of the anti-aliased CNNs
+    are). Computed per channel by SVD in float64."""
+    if kernel.ndim != 4 or kernel.shape[3] != 1:
+        return None
+    columns, rows = [], []
+    for channel in np.moveaxis(kernel[..., 0].astype(np.float64), 2, 0):
+        u, sigma, vt = np.linalg.svd(channel)
+        column, row = u[:, 0] * sigma[0], vt[0]
+        if np.abs(np.outer(column, row) - channel).max() > rtol * max(np.abs(channel).max(),
+                                                                      1e-30):
+            return None
+        columns.append(column)
+        rows.append(row)
+    return (np.stack(columns, axis=1).astype(np.float32),
+            np.stack(rows, axis=1).astype(np.float32))
+
+
+def _weighted_sum(views: list[np.ndarray], taps: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = sum_i taps[i] * views[i], taps (k, c): scalars when every channel shares the
+    tap (NumPy then streams whole rows instead of looping over channels)."""
+    shared = bool(np.all(taps == taps[:, :1]))
+    for i, view in enumerate(views):
+        weight = taps[i, 0] if shared else taps[i]
+        if i == 0:
+            np.multiply(view, weight, out=out)
+        else:
+            out += view * weight
+    return out
+
+
+def depthwise_conv2d_separable(
+    x: np.ndarray,
+    taps: tuple[np.ndarray, np.ndarray],
+    bias: np.ndarray | None,
+    strides: tuple[int, int] = (1, 1),
+    padding: str = "valid",
+) -> np.ndarray:
+    """A multiplier-1 depthwise convolution whose filters are rank 1 (``separable_taps``):
+    a strided pass down the columns, then across the rows, kh + kw multiply-adds per output
+    instead of kh * kw. (n, h, w, c) -> (n, oh, ow, c) float32."""
+    column, row = taps
+    kh, kw, channels = column.shape[0], row.shape[0], column.shape[1]
+    _check(x, np.empty((kh, kw, channels, 1), dtype=np.float32), bias)
+    padded, (out_h, out_w) = _padded(x, np.empty((kh, kw, channels, 1)), strides, padding)
+    sh, sw = strides
+    tall = np.empty((x.shape[0], out_h, padded.shape[2], channels), dtype=np.float32)
+    _weighted_sum([padded[:, i : i + sh * (out_h - 1) + 1 : sh] for i in range(kh)], column,
+                  tall)
+    out = np.empty((x.shape[0], out_h, out_w, channels), dtype=np.float32)
+    _weighted_sum([tall[:, :, j : j + sw * (out_w - 1) + 1 : sw] for j in range(kw)], row, out)
+    if bias is not None:
+        out += bias.astype(np.float32, copy=False)
+    return out
+
+
 def global_average_pool2d(x: np.ndarray, keepdims: bool = False) -> np.ndarray:
     """Mean over height and width: (n, h, w, c) -> (n, c), or (n, 1, 1, c) with keepdims."""
     if x.ndim != 4:

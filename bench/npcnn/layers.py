@@ -14,10 +14,12 @@ from bench.npcnn.activations import Activation
 from bench.npcnn.conv import conv2d_naive, conv2d_vectorised
 from bench.npcnn.depthwise import (
     depthwise_conv2d_naive,
+    depthwise_conv2d_separable,
     depthwise_conv2d_vectorised,
     global_average_pool2d,
 )
 from bench.npcnn.pooling import avg_pool2d, max_pool2d
+from bench.npcnn.winograd import conv2d_winograd
 
 CONV_METHODS = ("vectorised", "naive")
 
@@ -30,6 +32,9 @@ class Conv2D:
     to :data:`bench.npcnn.conv.BLOCK_BYTES`). ``epilogue``: element-wise layers
     that follow in the model (e.g. ReLU then BatchNorm), applied to each block
     while it is in cache; :meth:`bench.npcnn.network.Network.predict` fills it in.
+    ``winograd``: the kernel transformed by :func:`bench.npcnn.winograd.winograd_kernel`
+    (16, c, filters), set by the converter for 3x3 stride-1 kernels; the vectorised method
+    then runs Winograd F(2x2, 3x3) instead of im2col.
     """
 
     name: str
@@ -41,10 +46,15 @@ class Conv2D:
     method: str = "vectorised"
     chunk_size: int | None = None
     epilogue: tuple[BatchNorm | ActivationLayer, ...] = ()
+    winograd: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.method not in CONV_METHODS:
             raise ValueError(f"conv method must be one of {CONV_METHODS}, got {self.method!r}")
+        if self.winograd is not None and (self.kernel.shape[:2] != (3, 3)
+                                          or self.strides != (1, 1)):
+            raise ValueError(f"{self.name}: Winograd F(2x2, 3x3) needs a 3x3 stride-1 kernel, "
+                             f"got {self.kernel.shape[:2]} stride {self.strides}")
 
     def _finish(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Activation, then the epilogue layers, in place on ``out``."""
@@ -58,6 +68,9 @@ class Conv2D:
         if self.method == "naive":
             out = conv2d_naive(x, self.kernel, self.bias, self.strides, self.padding)
             return self._finish(out, out)
+        if self.winograd is not None:
+            return conv2d_winograd(x, self.winograd, self.bias, self.padding, self.chunk_size,
+                                   self._finish)
         return conv2d_vectorised(
             x, self.kernel, self.bias, self.strides, self.padding, self.chunk_size, self._finish
         )
@@ -68,7 +81,9 @@ class DepthwiseConv2D:
     """Depthwise convolution + bias + fused activation; kernel (kh, kw, c, multiplier).
 
     ``method``: ``"vectorised"`` (one multiply-add per kernel offset) or ``"naive"``
-    (the reference loops), like :class:`Conv2D`.
+    (the reference loops), like :class:`Conv2D`. ``separable``: (column, row) taps from
+    :func:`bench.npcnn.depthwise.separable_taps`, set by the converter for rank-1 filters
+    (the blurs); the vectorised method then filters columns and rows in two passes.
     """
 
     name: str
@@ -78,6 +93,7 @@ class DepthwiseConv2D:
     padding: str
     activation: Activation
     method: str = "vectorised"
+    separable: tuple[np.ndarray, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if self.method not in CONV_METHODS:
@@ -85,8 +101,14 @@ class DepthwiseConv2D:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """(n, h, w, c) -> (n, out_h, out_w, c * multiplier)."""
-        conv = depthwise_conv2d_naive if self.method == "naive" else depthwise_conv2d_vectorised
-        out = conv(x, self.kernel, self.bias, self.strides, self.padding)
+        if self.method == "naive":
+            out = depthwise_conv2d_naive(x, self.kernel, self.bias, self.strides, self.padding)
+        elif self.separable is not None:
+            out = depthwise_conv2d_separable(x, self.separable, self.bias, self.strides,
+                                             self.padding)
+        else:
+            out = depthwise_conv2d_vectorised(x, self.kernel, self.bias, self.strides,
+                                              self.padding)
         return self.activation(out, out=out)
 
 

@@ -1,0 +1,26 @@
+"""FLOPs per image counted from the layers (bench.npcnn.flops), checked by hand."""
+
+from __future__ import annotations
+
+import keras
+
+from bench.npcnn import from_keras
+from bench.npcnn.flops import forward_flops, layer_flops
+from bench.run.architectures import mnist_cnn, mnist_cnn_aa
+
+
+def test_the_mnist_cnn_counts_two_flops_per_multiply_add() -> None:
+    counted = dict(layer_flops(from_keras(mnist_cnn((28, 28, 1), 10))))
+    by_kind = sorted(counted.values())
+    # conv: 26 x 26 outputs x 10 filters x 9 taps; dense: 1,690 x 1,000; head: 1,000 x 10
+    assert by_kind == [0, 0, 2 * 1000 * 10, 2 * 26 * 26 * 10 * 9, 2 * 1690 * 1000]
+
+
+def test_depthwise_blur_counts_its_taps_per_output() -> None:
+    model = mnist_cnn_aa((28, 28, 1), 10)
+    network = from_keras(model)
+    blur = next(layer for layer in model.layers
+                if isinstance(layer, keras.layers.DepthwiseConv2D))
+    counted = dict(layer_flops(network))
+    assert counted[blur.name] == 2 * 13 * 13 * 10 * 4 * 4
+    assert forward_flops(network) == sum(counted.values())
