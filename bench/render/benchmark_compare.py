@@ -2,7 +2,8 @@
 
 With no arguments, the four newest runs saved under ``.benchmarks/``: ``tox -e bench``
 autosaves two per invocation (1 and 2 threads), so these are its last two invocations, and
-each benchmark group (``{arch}-b{batch}-t{threads}``) compares like with like; otherwise the arguments go to ``pytest-benchmark compare``
+each benchmark group (``{arch}-b{batch}-t{threads}``) compares like with like; otherwise
+the arguments go to ``pytest-benchmark compare``
 unchanged (run ids such as ``0001 0003``, globs, or options).
 """
 
