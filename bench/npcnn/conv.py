@@ -121,6 +121,7 @@ def conv2d_vectorised(
     padding: str = "valid",
     chunk_size: int | None = None,
     activation: Callable[..., np.ndarray] | None = None,
+    pad_value: np.ndarray | None = None,
 ) -> np.ndarray:
     """im2col + one BLAS matrix product per block of ``chunk_size`` images.
 
@@ -131,7 +132,9 @@ def conv2d_vectorised(
     own memory layout; bias and ``activation(out, out=out)`` (if given) are then
     applied to the block while it is in cache. A block holds ``chunk_size * out_h
     * out_w * (kh * kw * c + filters)`` float32 values; ``None`` sizes it to about
-    :data:`BLOCK_BYTES`. ``x``: (n, h, w, c) -> (n, out_h, out_w, filters) float32.
+    :data:`BLOCK_BYTES`. ``pad_value`` (c,): what ``"same"`` padding fills each channel
+    with instead of 0 (a BatchNorm folded into this convolution needs the value it maps to
+    0). ``x``: (n, h, w, c) -> (n, out_h, out_w, filters) float32.
     """
     _check(x, kernel, bias)
     (out_h, out_w), rows, cols = _geometry(x, kernel, strides, padding)
@@ -146,6 +149,8 @@ def conv2d_vectorised(
     out = np.empty((n, out_h, out_w, filters), dtype=np.float32)
     block = max(1, min(chunk_size, n))
     padded = np.zeros((block, h + sum(rows), w + sum(cols), c), dtype=np.float32)
+    if pad_value is not None:
+        padded[...] = pad_value
     few = c <= FEW_CHANNELS
     # columns: (pixels, kh * kw * c) for many channels; (kh * kw * c, pixels) for few,
     # each row of which is one channel of a shifted image, copied a whole row at a time

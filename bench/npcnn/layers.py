@@ -34,7 +34,9 @@ class Conv2D:
     while it is in cache; :meth:`bench.npcnn.network.Network.predict` fills it in.
     ``winograd``: the kernel transformed by :func:`bench.npcnn.winograd.winograd_kernel`
     (16, c, filters), set by the converter for 3x3 stride-1 kernels; the vectorised method
-    then runs Winograd F(2x2, 3x3) instead of im2col.
+    then runs Winograd F(2x2, 3x3) instead of im2col. ``pad_value`` (c,): the fill of
+    ``"same"`` padding per input channel instead of 0, set when a BatchNorm before it is
+    folded in (:mod:`bench.npcnn.fold`).
     """
 
     name: str
@@ -47,6 +49,7 @@ class Conv2D:
     chunk_size: int | None = None
     epilogue: tuple[BatchNorm | ActivationLayer, ...] = ()
     winograd: np.ndarray | None = None
+    pad_value: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.method not in CONV_METHODS:
@@ -55,6 +58,8 @@ class Conv2D:
                                           or self.strides != (1, 1)):
             raise ValueError(f"{self.name}: Winograd F(2x2, 3x3) needs a 3x3 stride-1 kernel, "
                              f"got {self.kernel.shape[:2]} stride {self.strides}")
+        if self.pad_value is not None and self.method == "naive":
+            raise ValueError(f"{self.name}: the naive loops pad with zeros only")
 
     def _finish(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Activation, then the epilogue layers, in place on ``out``."""
@@ -70,10 +75,9 @@ class Conv2D:
             return self._finish(out, out)
         if self.winograd is not None:
             return conv2d_winograd(x, self.winograd, self.bias, self.padding, self.chunk_size,
-                                   self._finish)
-        return conv2d_vectorised(
-            x, self.kernel, self.bias, self.strides, self.padding, self.chunk_size, self._finish
-        )
+                                   self._finish, self.pad_value)
+        return conv2d_vectorised(x, self.kernel, self.bias, self.strides, self.padding,
+                                 self.chunk_size, self._finish, self.pad_value)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from bench.npcnn.fold import fold_batch_norms
 from bench.npcnn.layers import ELEMENTWISE, PASS_THROUGH, Conv2D, Layer
 
 ACTIVATION_BYTES = 8 * 2**20
@@ -63,8 +64,9 @@ class Network:
     Chunks run on ``threads`` Python threads (NumPy releases the GIL in its
     loops and in BLAS) while BLAS itself is held to one thread: many small
     multi-threaded BLAS calls stall badly whenever another process holds a core.
-    ``predict`` runs the layers with :func:`fuse_epilogues` applied;
-    ``layer_outputs`` runs them one by one.
+    ``predict`` runs the layers with BatchNorms folded into the next convolution or
+    dense layer where they commute (:func:`bench.npcnn.fold.fold_batch_norms`) and
+    :func:`fuse_epilogues` applied; ``layer_outputs`` runs the model's layers one by one.
     """
 
     name: str
@@ -90,7 +92,7 @@ class Network:
 
     @functools.cached_property
     def _fused(self) -> tuple[Layer, ...]:
-        return fuse_epilogues(self.layers)
+        return fuse_epilogues(fold_batch_norms(self.layers))
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         """All layers on one chunk; element-wise layers overwrite buffers made here."""

@@ -19,7 +19,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.npcnn.conv import BLOCK_BYTES, output_size, pad_amounts
+from bench.npcnn.conv import output_size, pad_amounts
+
+BLOCK_BYTES = 4 * 2**20
+"""Default size of one block's transformed tiles and products (bytes). Twice im2col's:
+on the CIFAR-10 CNN, 2 MiB blocks (2 images) ran as fast on one thread but lost 15% on
+two, where the Python calls of many small blocks contend for the GIL; 8 MiB lost 25%."""
 
 _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 _AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float32)
@@ -69,13 +74,17 @@ def _input_transform(even: np.ndarray, odd: np.ndarray, rows: np.ndarray,
         np.subtract(c1, c3, out=tiles[k, 3])
 
 
-def _buffers(m: int, th: int, tw: int, c: int, filters: int) -> tuple[np.ndarray, ...]:
-    """Scratch arrays for ``m`` images of th x tw tiles: even and odd padded columns,
-    row-transformed halves, transformed tiles, products, output corners."""
+def _buffers(m: int, th: int, tw: int, c: int, filters: int,
+             pad_value: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """Scratch arrays for ``m`` images of th x tw tiles: even and odd padded columns
+    (filled with ``pad_value`` per channel, or 0), row-transformed halves, transformed
+    tiles, products, output corners."""
     even = np.zeros((m, 2 * th + 2, tw + 1, c), dtype=np.float32)
+    if pad_value is not None:
+        even[...] = pad_value
     return (
         even,
-        np.zeros_like(even),
+        even.copy(),
         np.empty((2, 4, m, th, tw + 1, c), dtype=np.float32),
         np.empty((4, 4, m, th, tw, c), dtype=np.float32),
         np.empty((16, m * th * tw, filters), dtype=np.float32),
@@ -90,13 +99,15 @@ def conv2d_winograd(
     padding: str = "valid",
     chunk_size: int | None = None,
     activation: Callable[..., np.ndarray] | None = None,
+    pad_value: np.ndarray | None = None,
 ) -> np.ndarray:
     """3x3 stride-1 convolution of ``x`` (n, h, w, c) with a :func:`winograd_kernel`
     ``transformed`` (16, c, filters) -> (n, out_h, out_w, filters) float32.
 
     Blocks of ``chunk_size`` images (None: their transformed tiles and products fill about
-    :data:`bench.npcnn.conv.BLOCK_BYTES`) go through input transform, products and output
+    :data:`BLOCK_BYTES`) go through input transform, products and output
     transform; bias and ``activation(out, out=out)`` (if given) follow per block.
+    ``pad_value`` (c,): the fill of ``"same"`` padding per channel instead of 0.
     """
     if x.ndim != 4 or transformed.ndim != 3 or transformed.shape[:2] != (16, x.shape[3]):
         raise ValueError(f"Winograd kernel {transformed.shape} does not fit input {x.shape}; "
@@ -111,11 +122,11 @@ def conv2d_winograd(
     block = max(1, min(chunk_size, n))
     bias = None if bias is None else bias.astype(np.float32, copy=False)
     out = np.empty((n, out_h, out_w, filters), dtype=np.float32)
-    buffers = _buffers(block, th, tw, c, filters)
+    buffers = _buffers(block, th, tw, c, filters, pad_value)
     for start in range(0, n, block):
         m = min(block, n - start)
         if m < block:  # the last, smaller block
-            buffers = _buffers(m, th, tw, c, filters)
+            buffers = _buffers(m, th, tw, c, filters, pad_value)
         even, odd, rows, tiles, products, corners = buffers
         _deinterleave(x[start : start + m], even, odd, top, left)
         _input_transform(even, odd, rows, tiles)
