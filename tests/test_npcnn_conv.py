@@ -312,3 +312,16 @@ def test_invalid_arguments_raise_a_clear_error(call, message) -> None:
     kernel = np.zeros((3, 3, 2, 4), dtype=np.float32)
     with pytest.raises(ValueError, match=message):
         call(x, kernel)
+
+
+@pytest.mark.parametrize("pool", list(itertools.product(range(1, 8), repeat=2)), ids=str)
+def test_stride_one_max_pool_by_doubling_is_the_window_maximum(pool: tuple[int, int]) -> None:
+    """Every window size 1..7 of the doubling path against the maximum of each window."""
+    x = np.random.default_rng(sum(pool)).normal(size=(2, 11, 10, 3)).astype(np.float32)
+    (ph, pw), (h, w) = pool, x.shape[1:3]
+    expected = np.stack([np.stack([x[:, r : r + ph, c : c + pw].max(axis=(1, 2))
+                                   for c in range(w - pw + 1)], axis=1)
+                         for r in range(h - ph + 1)], axis=1)
+    got = max_pool2d(x, pool, (1, 1))
+    assert not np.shares_memory(got, x)
+    np.testing.assert_array_equal(got, expected)

@@ -120,12 +120,12 @@ def _weighted_sum(views: list[np.ndarray], taps: np.ndarray, out: np.ndarray) ->
     """out = sum_i taps[i] * views[i], taps (k, c): scalars when every channel shares the
     tap (NumPy then streams whole rows instead of looping over channels)."""
     shared = bool(np.all(taps == taps[:, :1]))
+    product = np.empty_like(out)
     for i, view in enumerate(views):
         weight = taps[i, 0] if shared else taps[i]
-        if i == 0:
-            np.multiply(view, weight, out=out)
-        else:
-            out += view * weight
+        np.multiply(view, weight, out=out if i == 0 else product)
+        if i:
+            out += product
     return out
 
 

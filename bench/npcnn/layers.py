@@ -47,7 +47,7 @@ class Conv2D:
     activation: Activation
     method: str = "vectorised"
     chunk_size: int | None = None
-    epilogue: tuple[BatchNorm | ActivationLayer, ...] = ()
+    epilogue: tuple[BatchNorm | Bias | ActivationLayer, ...] = ()
     winograd: np.ndarray | None = None
     pad_value: np.ndarray | None = None
 
@@ -219,6 +219,19 @@ class BatchNorm:
 
 
 @dataclass(frozen=True)
+class Bias:
+    """Adds a per-channel bias over the last axis (a convolution's bias moved after a
+    max-pool, :mod:`bench.npcnn.pool_first`)."""
+
+    name: str
+    bias: np.ndarray
+
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Same shape out (``out=x``: in place)."""
+        return np.add(x, self.bias, out=out)
+
+
+@dataclass(frozen=True)
 class ActivationLayer:
     """A stand-alone activation layer (``keras.layers.Activation``, ``ReLU``, ...)."""
 
@@ -231,8 +244,8 @@ class ActivationLayer:
 
 
 Layer = (Conv2D | DepthwiseConv2D | Pool2D | GlobalAveragePool2D | Dense | Flatten | Identity
-         | BatchNorm | ActivationLayer)
-ELEMENTWISE = (BatchNorm, ActivationLayer)
+         | BatchNorm | Bias | ActivationLayer)
+ELEMENTWISE = (BatchNorm, Bias, ActivationLayer)
 """Layers that accept ``out=`` and can overwrite an input the network owns."""
 PASS_THROUGH = (Flatten, Identity)
 """Layers that return their input or a view of it (no new buffer)."""

@@ -13,6 +13,7 @@ from threadpoolctl import ThreadpoolController
 
 from bench.npcnn.fold import fold_batch_norms
 from bench.npcnn.layers import ELEMENTWISE, PASS_THROUGH, Conv2D, Layer
+from bench.npcnn.pool_first import pool_first
 
 ACTIVATION_BYTES = 8 * 2**20
 """Default bound on the largest intermediate output of one pass (bytes), which sets
@@ -65,8 +66,10 @@ class Network:
     loops and in BLAS) while BLAS itself is held to one thread: many small
     multi-threaded BLAS calls stall badly whenever another process holds a core.
     ``predict`` runs the layers with BatchNorms folded into the next convolution or
-    dense layer where they commute (:func:`bench.npcnn.fold.fold_batch_norms`) and
-    :func:`fuse_epilogues` applied; ``layer_outputs`` runs the model's layers one by one.
+    dense layer where they commute (:func:`bench.npcnn.fold.fold_batch_norms`), max-pools
+    moved before the bias and activation they commute with
+    (:func:`bench.npcnn.pool_first.pool_first`) and :func:`fuse_epilogues` applied;
+    ``layer_outputs`` runs the model's layers one by one.
     """
 
     name: str
@@ -92,7 +95,7 @@ class Network:
 
     @functools.cached_property
     def _fused(self) -> tuple[Layer, ...]:
-        return fuse_epilogues(fold_batch_norms(self.layers))
+        return fuse_epilogues(pool_first(fold_batch_norms(self.layers)))
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         """All layers on one chunk; element-wise layers overwrite buffers made here."""

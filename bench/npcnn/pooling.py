@@ -34,6 +34,27 @@ def _check(x: np.ndarray, pool: tuple[int, int], strides: tuple[int, int]) -> No
         raise ValueError(f"pool size and strides must be >= 1, got {pool} and {strides}")
 
 
+def _sliding_max(x: np.ndarray, axis: int, window: int) -> np.ndarray:
+    """Maximum over every ``window`` consecutive values along ``axis`` (stride 1), by
+    doubling: maxima over 2, 4, ... values, then two overlapping windows of the largest
+    power of two p <= window cover it (log2(p) + 1 passes instead of window - 1)."""
+    def part(a: np.ndarray, start: int, size: int) -> np.ndarray:
+        index = [slice(None)] * a.ndim
+        index[axis] = slice(start, start + size)
+        return a[tuple(index)]
+
+    length = x.shape[axis]
+    out_size = length - window + 1
+    span, current = 1, x
+    while 2 * span <= window:
+        size = current.shape[axis] - span
+        current = np.maximum(part(current, 0, size), part(current, span, size))
+        span *= 2
+    if span == window:
+        return part(current, 0, out_size) if current is not x else current.copy()
+    return np.maximum(part(current, 0, out_size), part(current, window - span, out_size))
+
+
 def max_pool2d(
     x: np.ndarray, pool: tuple[int, int], strides: tuple[int, int], padding: str = "valid"
 ) -> np.ndarray:
@@ -41,14 +62,17 @@ def max_pool2d(
 
     The maximum over a rectangle is the maximum of its rows' maxima, so the window is
     reduced in two passes: pool_h strided slices down the rows, then pool_w across the
-    columns (pool_h + pool_w element-wise maxima instead of pool_h * pool_w, which matters
-    for the overlapping stride-1 pools of anti-aliased networks).
+    columns (pool_h + pool_w element-wise maxima instead of pool_h * pool_w). With stride 1
+    (the anti-aliased networks' pools) each pass doubles its window instead
+    (:func:`_sliding_max`: 3 maxima for a 5-pixel window instead of 4 and a copy).
     """
     _check(x, pool, strides)
     (out_h, out_w), rows, cols, _ = _windows_offsets(x.shape, pool, strides, padding)
     if rows != (0, 0) or cols != (0, 0):
         x = np.pad(x, ((0, 0), rows, cols, (0, 0)), constant_values=-np.inf)
     (ph, pw), (sh, sw) = pool, strides
+    if (sh, sw) == (1, 1):
+        return _sliding_max(_sliding_max(x, 1, ph), 2, pw)
     tall = x[:, 0 : sh * (out_h - 1) + 1 : sh].copy()
     for i in range(1, ph):
         np.maximum(tall, x[:, i : i + sh * (out_h - 1) + 1 : sh], out=tall)
