@@ -100,3 +100,42 @@ def test_front_page_family_sentence_names_each_family_with_results():
     # (50 - 10) / 80 = 50%, (70 - 10) / 80 = 75%, (30 - 10) / 80 = 25% above chance kept
     assert "CNN: 50% and 25% on MNIST" in text and "CNN-GAP: 75% and 25% on MNIST" in text
     assert "CNN-AA" not in text
+
+
+def _tradeoff_rows(seeds) -> list:
+    rows = []
+    for seed in seeds:
+        rows += rows_for("cnn", "none", seed, {-2.0: 0.5, 0.0: 0.9, 2.0: 0.5})
+        rows += rows_for("cnn", "shift", seed, {-2.0: 0.8, 0.0: 0.9, 2.0: 0.8})
+        rows += rows_for("cnn-gap", "none", seed, {-2.0: 0.55, 0.0: 0.9, 2.0: 0.55})
+        rows += rows_for("cnn-aa", "none", seed, {-2.0: 0.6, 0.0: 0.9, 2.0: 0.6})
+    return rows
+
+
+def test_architecture_or_augmentation_weighs_each_variant_against_the_augmented_cnn():
+    from bench.analysis import architecture as weigh
+    from bench.render.frontpage import render_front_page
+
+    view = RunView.of(run_data(_tradeoff_rows((0, 1, 2))))
+    (found,) = weigh.tradeoffs(answers.kind_results([view]))
+    assert found.base == "cnn" and list(found.variants) == ["cnn-gap", "cnn-aa"]
+    assert round(found.augmented.value, 3) == 0.3
+    assert round(found.head_to_head["cnn-aa"].value, 3) == 0.2
+    text = weigh.sentence([found])
+    assert ("shift augmentation adds +30.0 pp to the CNN, CNN-GAP +5.0 pp, CNN-AA +10.0 pp "
+            "(which buys more against CNN-GAP: augmentation, against CNN-AA: augmentation)"
+            in text)
+    rows = weigh.table([found])
+    assert len(rows) == 2 + 2 and rows[3].endswith("| augmentation |")
+    page = render_front_page([view], forward_pass=False, overview=None)
+    assert "## Architecture or augmentation?" in page and text in page
+
+
+def test_architecture_or_augmentation_needs_three_seeds_for_a_verdict_and_a_variant():
+    from bench.analysis import architecture as weigh
+
+    (found,) = weigh.tradeoffs(answers.kind_results([RunView.of(run_data(
+        _tradeoff_rows((0, 1))))]))
+    assert "against CNN-AA: too few seeds to judge (2)" in weigh.sentence([found])
+    no_variants = [r for r in _tradeoff_rows((0, 1, 2)) if r.family == "cnn"]
+    assert weigh.tradeoffs(answers.kind_results([RunView.of(run_data(no_variants))])) == []

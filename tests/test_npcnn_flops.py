@@ -1,4 +1,5 @@
-"""FLOPs per image counted from the layers (bench.npcnn.flops), checked by hand."""
+"""FLOPs per image counted from the layers (bench.npcnn.flops), checked by hand; the
+ablation of the speed techniques (bench.npcnn.ablation)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,19 @@ def test_depthwise_blur_counts_its_taps_per_output() -> None:
     counted = dict(layer_flops(network))
     assert counted[blur.name] == 2 * 13 * 13 * 10 * 4 * 4
     assert forward_flops(network) == sum(counted.values())
+
+
+def test_ablation_row_times_every_technique_off_in_turn() -> None:
+    from bench.npcnn.ablation import TECHNIQUES, ablate
+
+    row = ablate("mnist", "cnn-aa", threads=1, batch=8, rounds=1)
+    assert row[0] == "mnist:cnn-aa"
+    assert len(row) == 4 + len(TECHNIQUES) + 1
+    assert all(cell.endswith("x") for cell in row[3:])
+
+
+def test_network_refuses_an_unknown_rewrite() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown rewrites"):
+        from_keras(mnist_cnn((28, 28, 1), 10), rewrites=("fold_everything",))

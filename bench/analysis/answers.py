@@ -61,7 +61,7 @@ def kind_results(views: Sequence[RunView]) -> list[KindResult]:
     return out
 
 
-def _where(result: KindResult) -> str:
+def where(result: KindResult) -> str:
     """``MNIST (`book`, ±3 px)``: the task, its run and the distance quoted."""
     spec = TRANSFORMS[result.condition[0][0]]
     distance = spec.distance(result.condition[0][1])
@@ -100,7 +100,7 @@ def family_sentence(kind: str, results: Sequence[KindResult]) -> str | None:
             gap = result.view.estimates.compare(a, b, result.condition, "kept")
             if gap is not None:
                 found.append((other, f"{result.kept[a].value * 100:.0f}% and "
-                                     f"{result.kept[b].value * 100:.0f}% on {_where(result)}, "
+                                     f"{result.kept[b].value * 100:.0f}% on {where(result)}, "
                                      "a gap of {}", [gap]))
     if not found:
         return None
@@ -125,7 +125,7 @@ def augmentation_sentence(results: Sequence[KindResult]) -> str | None:
         if present:
             labels = " and ".join(f"{{}} ({FAMILIES[f].label})" for f, _ in present)
             parts.append((f"{result.policy} for {kind_noun(result.kind)} on "
-                          f"{_where(result)}: {labels}", [c for _, c in present]))
+                          f"{where(result)}: {labels}", [c for _, c in present]))
     if not parts:
         return None
     return ("The matching augmentation changes accuracy at those distances by "

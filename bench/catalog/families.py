@@ -21,7 +21,9 @@ class FamilySpec:
 
     label: short name in tables and sentences (``CNN``); marker / linestyle: its plot
     style; builders: task name -> builder function name in ``bench.run.architectures``
-    (each takes (input_shape (H, W, C), n_classes) and returns an uncompiled keras.Model).
+    (each takes (input_shape (H, W, C), n_classes) and returns an uncompiled keras.Model);
+    variant_of: the family this one changes the architecture of (``cnn`` for ``cnn-aa``),
+    which reports weigh against that family's augmentation.
     """
 
     name: str
@@ -29,6 +31,7 @@ class FamilySpec:
     marker: str
     linestyle: str
     builders: dict[str, str]
+    variant_of: str | None = None
 
     def builder(self, task: str):
         """The builder function of this family for ``task`` (KeyError names the tasks)."""
@@ -56,11 +59,11 @@ FAMILIES: Registry[FamilySpec] = Registry("model family", [
     FamilySpec("cnn-gap", label="CNN-GAP", marker="^", linestyle="-.", builders={
         "mnist": "mnist_cnn_gap", "fashion-mnist": "mnist_cnn_gap",
         "gender": "gender_cnn_gap", "cifar10": "cifar10_cnn_gap",
-    }),
+    }, variant_of="cnn"),
     # The task's CNN anti-aliased (Zhang 2019): max-pool stride 1, fixed binomial blur with
     # the pool's stride; the CNN's trainable parameters exactly.
     FamilySpec("cnn-aa", label="CNN-AA", marker="D", linestyle=":", builders={
         "mnist": "mnist_cnn_aa", "fashion-mnist": "mnist_cnn_aa",
         "gender": "gender_cnn_aa", "cifar10": "cifar10_cnn_aa",
-    }),
+    }, variant_of="cnn"),
 ])

@@ -31,7 +31,7 @@ from bench.npcnn.layers import (
     Layer,
     Pool2D,
 )
-from bench.npcnn.network import Network, auto_chunk_size, usable_cores
+from bench.npcnn.network import REWRITES, Network, auto_chunk_size, usable_cores
 from bench.npcnn.winograd import winograd_kernel
 
 WINOGRAD_MIN_CHANNELS = 8
@@ -109,7 +109,8 @@ def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int | None,
     )
 
 
-def _depthwise(layer: keras.layers.DepthwiseConv2D, method: str) -> DepthwiseConv2D:
+def _depthwise(layer: keras.layers.DepthwiseConv2D, method: str,
+               separable: bool) -> DepthwiseConv2D:
     _require(layer, "dilation_rate", _pair(layer.dilation_rate), ((1, 1),))
     _require(layer, "padding", layer.padding, PADDINGS)
     kernel = _numpy(layer.kernel)
@@ -121,7 +122,7 @@ def _depthwise(layer: keras.layers.DepthwiseConv2D, method: str) -> DepthwiseCon
         padding=layer.padding,
         activation=_activation(layer, layer.activation),
         method=method,
-        separable=separable_taps(kernel) if method == "vectorised" else None,
+        separable=separable_taps(kernel) if separable and method == "vectorised" else None,
     )
 
 
@@ -193,7 +194,8 @@ def _softmax_layer(layer: keras.layers.Softmax):
 CONVERTERS: dict[type, Converter] = {
     keras.layers.Conv2D: functools.partial(_conv2d, method="vectorised", chunk_size=None,
                                            winograd=True),
-    keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method="vectorised"),
+    keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method="vectorised",
+                                                    separable=True),
     keras.layers.Dense: _dense,
     keras.layers.GlobalAveragePooling2D: _global_average,
     keras.layers.MaxPooling2D: _pool("max"),
@@ -229,6 +231,8 @@ def from_keras(
     conv_chunk_size: int | None = None,
     threads: int | None = None,
     winograd: bool = True,
+    separable: bool = True,
+    rewrites: tuple[str, ...] = REWRITES,
 ) -> Network:
     """Copy a built ``keras.Sequential`` model's weights into a NumPy network.
 
@@ -239,7 +243,9 @@ def from_keras(
     images per im2col block (None: about :data:`bench.npcnn.conv.BLOCK_BYTES`);
     ``threads``: chunks run in parallel (None: the cores this process may use);
     ``winograd``: 3x3 stride-1 convolutions with at least :data:`WINOGRAD_MIN_CHANNELS`
-    input channels run Winograd F(2x2, 3x3) (False: im2col for all). Raises
+    input channels run Winograd F(2x2, 3x3) (False: im2col for all); ``separable``:
+    depthwise convolutions with rank-1 filters run in two passes; ``rewrites``: what
+    ``predict`` may rewrite (:data:`bench.npcnn.network.REWRITES`). Raises
     ``NotImplementedError`` naming the layer and option for anything the engine
     would not reproduce exactly.
     """
@@ -256,11 +262,13 @@ def from_keras(
         **CONVERTERS,
         keras.layers.Conv2D: functools.partial(_conv2d, method=conv, chunk_size=conv_chunk_size,
                                                winograd=winograd),
-        keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method=conv),
+        keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method=conv,
+                                                        separable=separable),
     }
     layers = tuple(_convert_layer(layer, converters) for layer in model.layers)
     if chunk_size is None:
         largest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers)
         chunk_size = auto_chunk_size(largest)
     threads = usable_cores() if threads is None else threads
-    return Network(model.name, tuple(model.input_shape[1:]), layers, chunk_size, threads)
+    return Network(model.name, tuple(model.input_shape[1:]), layers, chunk_size, threads,
+                   tuple(rewrites))

@@ -20,6 +20,10 @@ ACTIVATION_BYTES = 8 * 2**20
 how many images ``Network.predict`` runs through all layers at a time."""
 
 
+REWRITES = ("fold_batch_norms", "pool_first")
+"""Layer rewrites ``Network.predict`` can apply (docs/npcnn.md)."""
+
+
 def auto_chunk_size(largest_output: int) -> int:
     """Images per pass so the largest layer output (``largest_output`` float32 values
     per image) fits in :data:`ACTIVATION_BYTES`."""
@@ -69,7 +73,8 @@ class Network:
     dense layer where they commute (:func:`bench.npcnn.fold.fold_batch_norms`), max-pools
     moved before the bias and activation they commute with
     (:func:`bench.npcnn.pool_first.pool_first`) and :func:`fuse_epilogues` applied;
-    ``layer_outputs`` runs the model's layers one by one.
+    ``layer_outputs`` runs the model's layers one by one. ``rewrites`` names the rewrites
+    ``predict`` applies (both by default; :mod:`bench.npcnn.ablation` turns them off).
     """
 
     name: str
@@ -77,12 +82,16 @@ class Network:
     layers: tuple[Layer, ...]
     chunk_size: int
     threads: int = 1
+    rewrites: tuple[str, ...] = REWRITES
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1 image, got {self.chunk_size}")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
+        unknown = set(self.rewrites) - set(REWRITES)
+        if unknown:
+            raise ValueError(f"unknown rewrites {sorted(unknown)}; known: {', '.join(REWRITES)}")
 
     def _as_batch(self, x: np.ndarray) -> np.ndarray:
         batch = np.asarray(x, dtype=np.float32)
@@ -95,7 +104,12 @@ class Network:
 
     @functools.cached_property
     def _fused(self) -> tuple[Layer, ...]:
-        return fuse_epilogues(pool_first(fold_batch_norms(self.layers)))
+        layers = self.layers
+        if "fold_batch_norms" in self.rewrites:
+            layers = fold_batch_norms(layers)
+        if "pool_first" in self.rewrites:
+            layers = pool_first(layers)
+        return fuse_epilogues(layers)
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         """All layers on one chunk; element-wise layers overwrite buffers made here."""

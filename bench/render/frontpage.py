@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.analysis import answers, claims, conditions, summary
+from bench.analysis import answers, architecture, claims, conditions, summary
 from bench.analysis.resample import MIN_SEEDS, Estimate, mean_of
 from bench.analysis.runs import RunView
 from bench.catalog import FAMILIES, TASKS
@@ -80,6 +80,18 @@ def task_table(views: Sequence[RunView]) -> list[str]:
     return out + ["", table(lines, headers)]
 
 
+def _architecture_or_augmentation(views: Sequence[RunView]) -> list[str]:
+    """The section weighing each CNN variant against the CNN's augmentation (empty when no
+    preferred run holds both)."""
+    found = architecture.tradeoffs(answers.kind_results(views))
+    if not found:
+        return []
+    return ["", "## Architecture or augmentation?", "", architecture.sentence(found), "",
+            "Accuracy at the distance named, in pp with [95% intervals] (two-level bootstrap, "
+            "paired by seed and image); *buys more* compares the augmented CNN with the "
+            "variant head to head (docs/metrics.md).", "", *architecture.table(found)]
+
+
 def render_front_page(views: Sequence[RunView], forward_pass: bool,
                       overview: str | None = OVERVIEW) -> str:
     """Markdown of the front page; ``forward_pass``: link that report; ``overview``: the
@@ -106,6 +118,7 @@ def render_front_page(views: Sequence[RunView], forward_pass: bool,
     if overview:
         out += ["", f"![share of clean accuracy above chance kept, per task and transform]"
                     f"({overview})"]
+    out += _architecture_or_augmentation(list(preferred.values()))
     results = claims.check_all([(v.run, v.estimates) for v in views])
     out += ["", "## The cookbook's claims", "", claims_table(results), "", RULE, "", "Sources:",
             *sources(results), "", "## Per task", ""]
