@@ -26,7 +26,7 @@ def _network(activation: str, pool_strides: int):
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "linear"])
-@pytest.mark.parametrize("pool_strides", [1, 2])
+@pytest.mark.parametrize("pool_strides", [2, 3])
 def test_non_decreasing_activations_move_after_the_pool(activation, pool_strides) -> None:
     model, network = _network(activation, pool_strides)
     moved = pool_first(network.layers)
@@ -35,6 +35,11 @@ def test_non_decreasing_activations_move_after_the_pool(activation, pool_strides
     x = np.random.default_rng(1).normal(size=(4, 9, 9, 2)).astype(np.float32)
     expected = keras.ops.convert_to_numpy(model(x, training=False))
     np.testing.assert_allclose(network.predict(x), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_stride_one_pool_keeps_bias_and_activation_in_the_convolution() -> None:
+    _, network = _network("relu", 1)
+    assert pool_first(network.layers) == network.layers
 
 
 def test_softmax_and_average_pools_stay_in_place() -> None:

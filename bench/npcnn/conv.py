@@ -152,20 +152,30 @@ def conv2d_vectorised(
     if pad_value is not None:
         padded[...] = pad_value
     few = c <= FEW_CHANNELS
-    # columns: (pixels, kh * kw * c) for many channels; (kh * kw * c, pixels) for few,
-    # each row of which is one channel of a shifted image, copied a whole row at a time
-    windows = np.empty((kh, kw, c, block, out_h, out_w) if few
-                       else (block, out_h, out_w, kh, kw, c), dtype=np.float32)
+    if few:
+        # columns (kh * kw * c + 1, pixels): one row per channel of each shifted image,
+        # copied a whole image row at a time, and a last row of ones that multiplies the
+        # bias appended to the kernel, so the product adds the bias
+        pixels = block * out_h * out_w
+        flat = np.empty((kh * kw * c + 1, pixels), dtype=np.float32)
+        flat[-1] = 1.0
+        windows = flat[:-1].reshape(kh, kw, c, block, out_h, out_w)
+        if bias is not None:
+            matrix = np.vstack([matrix, bias])
+    else:
+        windows = np.empty((block, out_h, out_w, kh, kw, c), dtype=np.float32)
     for start in range(0, n, block):
         m = min(block, n - start)
         padded[:m, rows[0] : rows[0] + h, cols[0] : cols[0] + w] = x[start : start + m]
         _fill_windows(padded[:m], windows, few, strides, (out_h, out_w))
-        columns = (windows[:, :, :, :m].reshape(kh * kw * c, m * out_h * out_w).T if few
-                   else windows[:m].reshape(m * out_h * out_w, -1))
         target = out[start : start + m].reshape(m * out_h * out_w, filters)
-        np.matmul(columns, matrix, out=target)
-        if bias is not None:
-            target += bias
+        if few:
+            used = flat[:, : m * out_h * out_w] if m < block else flat
+            np.matmul((used if bias is not None else used[:-1]).T, matrix, out=target)
+        else:
+            np.matmul(windows[:m].reshape(m * out_h * out_w, -1), matrix, out=target)
+            if bias is not None:
+                target += bias
         if activation is not None:
             activation(target, out=target)
     return out
