@@ -58,8 +58,15 @@ def test_bench_compare_takes_the_newest_saved_runs(tmp_path):
     for name in ("0001_a.json", "0003_c.json", "0002_b.json"):
         (folder / name).write_text("{}")
     assert [p.name for p in newest_runs(tmp_path)] == ["0002_b.json", "0003_c.json"]
-    # tox -e bench saves two runs (1 and 2 threads): 3 of 4 saved runs -> one more invocation
-    with pytest.raises(SystemExit, match="3 saved run.* run `tox -e bench` 1 more time"):
-        newest_runs(tmp_path, count=4)
     with pytest.raises(SystemExit, match="run `tox -e bench` 2 more time"):
-        newest_runs(tmp_path / "none", count=4)
+        newest_runs(tmp_path / "none")
+
+
+def test_bench_compare_keeps_each_thread_count_in_its_own_storage(tmp_path):
+    from bench.render.benchmark_compare import storages
+
+    for name in ("threads-2", "threads-1", "other"):
+        (tmp_path / name).mkdir()
+    assert [p.name for p in storages(tmp_path)] == ["threads-1", "threads-2"]
+    with pytest.raises(SystemExit, match="no saved runs"):
+        storages(tmp_path / "missing")

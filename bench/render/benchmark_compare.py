@@ -1,9 +1,11 @@
 """``tox -e bench-compare``: pytest-benchmark's own comparison of saved forward-pass runs.
 
-With no arguments, the four newest runs saved under ``.benchmarks/``: ``tox -e bench``
-autosaves two per invocation (1 and 2 threads), so these are its last two invocations, and
-each benchmark group (``{arch}-b{batch}-t{threads}``) compares like with like; otherwise
-the arguments go to ``pytest-benchmark compare``
+``tox -e bench`` runs the suite at 1 and at 2 threads and autosaves each into its own
+storage, ``.benchmarks/threads-1`` and ``.benchmarks/threads-2``, so a saved run is only
+ever compared with runs on the same number of threads (also by ``tox -e bench --
+--benchmark-compare``, which compares with the newest run of the same storage). With no
+arguments, the two newest runs of each storage are compared; otherwise the first argument
+names the storage (``threads-1``) and the rest go to ``pytest-benchmark compare``
 unchanged (run ids such as ``0001 0003``, globs, or options).
 """
 
@@ -16,26 +18,46 @@ from pytest_benchmark.cli import main as pytest_benchmark_main
 
 STORAGE = Path(".benchmarks")
 COLUMNS = "median,iqr,rounds"
-RUNS_PER_INVOCATION = 2
-"""Saved runs per ``tox -e bench``: the suite at 1 and at 2 threads."""
 
 
-def newest_runs(storage: Path = STORAGE, count: int = 2) -> list[Path]:
+def storages(root: Path = STORAGE) -> list[Path]:
+    """The per-thread-count storages under ``root`` (``threads-N``), sorted."""
+    found = sorted(root.glob("threads-*"))
+    if not found:
+        raise SystemExit(f"bench-compare: no saved runs under {root}/threads-*; run "
+                         "`tox -e bench` twice first")
+    return found
+
+
+def newest_runs(storage: Path, count: int = 2) -> list[Path]:
     """The ``count`` most recently saved runs (JSON files named NNNN_*.json), oldest first."""
     runs = sorted(storage.glob("*/[0-9][0-9][0-9][0-9]_*.json"), key=lambda p: p.name)
     if len(runs) < count:
         raise SystemExit(f"bench-compare: {len(runs)} saved run(s) under {storage}/; run "
-                         f"`tox -e bench` {-(-(count - len(runs)) // RUNS_PER_INVOCATION)} more "
-                         "time(s) first")
+                         f"`tox -e bench` {count - len(runs)} more time(s) first")
     return runs[-count:]
+
+
+def compare(storage: Path, targets: list[str]) -> None:
+    """pytest-benchmark's comparison table of ``targets`` in ``storage``."""
+    sys.argv = ["pytest-benchmark", "--storage", str(storage), "compare", "--group-by=group",
+                f"--columns={COLUMNS}", *targets]
+    pytest_benchmark_main()
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    targets = argv or [str(path) for path in newest_runs(count=2 * RUNS_PER_INVOCATION)]
-    sys.argv = ["pytest-benchmark", "--storage", str(STORAGE), "compare", "--group-by=group",
-                f"--columns={COLUMNS}", *targets]
-    pytest_benchmark_main()
+    if argv:
+        storage = STORAGE / argv[0]
+        if not argv[0].startswith("threads-") or not storage.is_dir():
+            raise SystemExit(f"bench-compare: the first argument names a storage under "
+                             f"{STORAGE}/ such as threads-1 (found: "
+                             f"{', '.join(p.name for p in storages())}), got {argv[0]!r}")
+        compare(storage, argv[1:])
+        return
+    for storage in storages():
+        print(f"== {storage.name} ==")
+        compare(storage, [str(path) for path in newest_runs(storage)])
 
 
 if __name__ == "__main__":
