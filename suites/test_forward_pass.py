@@ -33,10 +33,13 @@ from bench.npcnn.memory import peak_predict_bytes
 from bench.npcnn.network import usable_cores
 
 ARCHITECTURES = {
-    # name: (task, family, input shape, classes), as the bench trains them
+    # name: (task, family, input shape, classes): every architecture the bench trains
+    # (Fashion-MNIST trains the MNIST ones)
     "mnist_mlp": ("mnist", "mlp", (28, 28, 1), 10),
     "mnist_cnn": ("mnist", "cnn", (28, 28, 1), 10),
+    "gender_mlp": ("gender", "mlp", (50, 50, 1), 2),
     "gender_cnn": ("gender", "cnn", (50, 50, 1), 2),
+    "cifar10_mlp": ("cifar10", "mlp", (32, 32, 3), 10),
     "cifar10_cnn": ("cifar10", "cnn", (32, 32, 3), 10),
     "mnist_cnn_gap": ("mnist", "cnn-gap", (28, 28, 1), 10),
     "mnist_cnn_aa": ("mnist", "cnn-aa", (28, 28, 1), 10),
