@@ -152,11 +152,26 @@ def test_gender_ranges_recovered_only_when_the_models_words_match():
 
 
 def test_partial_runs_are_marked(view):
-    # the quick profile trains five augmentations and 3 seeds; this run has two policies
-    assert view.partial == ["2 of 5 augmentations"]
+    # the quick profile trains five augmentations and 3 seeds; this run has two policies,
+    # and its MLP only one of them
+    assert view.partial == ["2 of 5 augmentations", "MLP: 1 of 2 augmentations"]
+    assert "**partial**: 2 of 5 augmentations; MLP: 1 of 2 augmentations" in \
+        frontpage.render_front_page([view], forward_pass=False)
     two = RunView.of(make_run(seeds=(0, 1)))
     assert "2 of 3 seeds" in two.partial
     assert "**Partial run**: 2 of 5 augmentations; 2 of 3 seeds" in render_markdown(two, {})
+
+
+def test_a_family_trained_with_fewer_augmentations_marks_the_run_partial():
+    rows = []
+    for seed in (0, 1, 2):
+        for family in ("mlp", "cnn"):
+            for policy in ("none", "shift", "rotate", "scale", "all"):
+                rows += rows_for(family, policy, seed, CNN_NONE)
+        rows += rows_for("cnn-aa", "none", seed, CNN_NONE)
+    view = RunView.of(run_data(rows, profile="book"))  # four families, six policies
+    assert view.partial[:2] == ["no CNN-GAP models", "5 of 6 augmentations"]
+    assert view.partial[-1] == "CNN-AA: 1 of 5 augmentations"
 
 
 def test_front_page_answers_first(view):

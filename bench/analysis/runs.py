@@ -15,9 +15,22 @@ from bench.results.loading import RunData
 from bench.results.schema import ALL
 
 
+def _families_with_fewer_policies(run: RunData, families: tuple[str, ...],
+                                  policies: set[str]) -> list[str]:
+    """``CNN-GAP, CNN-AA: 1 of 6 augmentations`` for the families trained with fewer of the
+    run's augmentations than the others (one note per count)."""
+    by_count: dict[int, list[str]] = {}
+    for family in families:
+        own = {m["augmentation"] for m in run.models if m["family"] == family}
+        if own and own < policies:
+            by_count.setdefault(len(own), []).append(FAMILIES[family].label)
+    return [f"{', '.join(labels)}: {count} of {len(policies)} augmentations"
+            for count, labels in sorted(by_count.items())]
+
+
 def partial_notes(run: RunData) -> list[str]:
     """What the run lacks against its profile, in words ([]: complete): families,
-    augmentations, seeds, training images."""
+    augmentations, seeds, training images, families trained with fewer augmentations."""
     profile = profile_of_run(run.task, run.profile)
     if profile is None:
         return []
@@ -37,7 +50,7 @@ def partial_notes(run: RunData) -> list[str]:
     used = run.dataset.get("n_train_used")
     if wanted and used is not None and used < wanted:
         notes.append(f"{used:,} of {wanted:,} training images")
-    return notes
+    return notes + _families_with_fewer_policies(run, profile.families, policies)
 
 
 @dataclass(frozen=True)
