@@ -91,6 +91,11 @@ def _network(arch: str, conv: str, threads: int) -> Network:
     return from_keras(_model(arch), conv=conv, threads=threads)
 
 
+@functools.cache
+def _flops_per_image(arch: str) -> int:
+    return forward_flops(_network(arch, "vectorised", 1))
+
+
 def _naive_windows(model: keras.Model, batch: int) -> int:
     """(image, output pixel, filter) triples the naive convolutions (plain and depthwise)
     loop over."""
@@ -144,7 +149,7 @@ def test_forward_pass(benchmark, threads: int, arch: str, batch: int,
         batch=batch,
         implementation=implementation,
         threads=threads,
-        flops_per_image=forward_flops(_network(arch, "vectorised", threads)),
+        flops_per_image=_flops_per_image(arch),
         input_shape=list(shape),
         parameters=model.count_params(),
         versions={"numpy": np.__version__, "keras": keras.__version__,

@@ -19,11 +19,18 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bench.npcnn.network import REWRITES
+
+
+def _without(rewrite: str) -> tuple[str, ...]:
+    return tuple(name for name in REWRITES if name != rewrite)
+
+
 TECHNIQUES: dict[str, dict] = {
     "Winograd": {"winograd": False},
     "separable blur": {"separable": False},
-    "BatchNorm folding": {"rewrites": ("pool_first",)},
-    "pool first": {"rewrites": ("fold_batch_norms",)},
+    "BatchNorm folding": {"rewrites": _without("fold_batch_norms")},
+    "pool first": {"rewrites": _without("pool_first")},
 }
 """Each technique and the ``from_keras`` options that turn it off (the channels-first
 im2col for few input channels has no switch: it replaced the old layout)."""

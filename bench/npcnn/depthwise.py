@@ -141,8 +141,9 @@ def depthwise_conv2d_separable(
     instead of kh * kw. (n, h, w, c) -> (n, oh, ow, c) float32."""
     column, row = taps
     kh, kw, channels = column.shape[0], row.shape[0], column.shape[1]
-    _check(x, np.empty((kh, kw, channels, 1), dtype=np.float32), bias)
-    padded, (out_h, out_w) = _padded(x, np.empty((kh, kw, channels, 1)), strides, padding)
+    kernel_shape = np.empty((kh, kw, channels, 1), dtype=np.float32)  # for the shape checks
+    _check(x, kernel_shape, bias)
+    padded, (out_h, out_w) = _padded(x, kernel_shape, strides, padding)
     sh, sw = strides
     tall = np.empty((x.shape[0], out_h, padded.shape[2], channels), dtype=np.float32)
     _weighted_sum([padded[:, i : i + sh * (out_h - 1) + 1 : sh] for i in range(kh)], column,

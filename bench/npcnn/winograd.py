@@ -23,8 +23,9 @@ from bench.npcnn.conv import output_size, pad_amounts
 
 BLOCK_BYTES = 4 * 2**20
 """Default size of one block's transformed tiles and products (bytes). Twice im2col's:
-on the CIFAR-10 CNN, 2 MiB blocks (2 images) ran as fast on one thread but lost 15% on
-two, where the Python calls of many small blocks contend for the GIL; 8 MiB lost 25%."""
+on the CIFAR-10 CNN, 2 MiB blocks (2 images) ran as fast on one thread but 14% slower on
+two, where the Python calls of many small blocks contend for the GIL; 8 MiB ran 23%
+slower on one thread."""
 
 _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 _AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float32)
