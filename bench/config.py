@@ -85,7 +85,8 @@ class Profile:
     calls a trained model broken (a sanity floor, not a goal). data_options: keyword
     options for the data loader (e.g. image size, images per class). worst_case_n /
     invariance_n: test images (a seeded subset) for the Engstrom worst-case search and
-    the layer-by-layer invariance errors of every model; 0 skips them.
+    the layer-by-layer invariance errors; 0 skips them. probed_augmentations: the policies
+    whose models get those two probes (None: every model).
     """
 
     name: ProfileName
@@ -105,6 +106,7 @@ class Profile:
     data_options: tuple[tuple[str, object], ...] = ()
     worst_case_n: int = 0
     invariance_n: int = 0
+    probed_augmentations: tuple[str, ...] | None = None
 
     def magnitudes(self, transform: str) -> tuple[float, ...]:
         """The swept magnitudes of one transform."""

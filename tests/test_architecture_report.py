@@ -87,6 +87,19 @@ def test_probes_run_store_resume_and_report(tiny_profile, tmp_path, monkeypatch)
     assert '## The mean "1"' in text
 
 
+@pytest.mark.slow
+def test_probes_reach_only_the_probed_augmentations(tiny_profile, tmp_path):
+    profile = dataclasses.replace(tiny_profile, families=("mlp",), augmentations=("none", "shift"),
+                                  worst_case_n=10, invariance_n=6, probed_augmentations=("shift",))
+    prepared = runner.PreparedData.from_dataset(bars_dataset(), profile)
+    folder = runner.run_task(profile, tmp_path / "runs", verbose=0, prepared=prepared)
+    stored = load_records(folder, "probes.jsonl")
+    spatial = {(p["probe"], p["augmentation"]) for p in stored if p["probe"] != "mean_one_shift_x"}
+    assert spatial == {("worst_case", "shift"), ("invariance", "shift")}
+    assert {p["augmentation"] for p in stored if p["probe"] == "mean_one_shift_x"} == {"none",
+                                                                                      "shift"}
+
+
 def test_front_page_family_sentence_names_each_family_with_results():
     rows = []
     for seed in (0, 1, 2):

@@ -105,13 +105,20 @@ def test_book_profiles_carry_every_family_and_size_the_probes():
         assert book.families == ("mlp", "cnn", "cnn-gap", "cnn-aa")
         assert book.worst_case_n > 0 and book.invariance_n > 0
         assert probe_names(book)[-2:] == ("worst_case", "invariance")
-        for size in ("quick", "smoke"):
-            small = get_profile(task.name, size)
-            assert small.families == ("mlp", "cnn")
-            assert (small.worst_case_n, small.invariance_n) == (0, 0)
-            assert probe_names(small) == task.probes
+        smoke = get_profile(task.name, "smoke")
+        assert smoke.families == ("mlp", "cnn")
+        assert (smoke.worst_case_n, smoke.invariance_n) == (0, 0)
+        assert probe_names(smoke) == task.probes
+        quick = get_profile(task.name, "quick")
+        assert quick.families == ("mlp", "cnn")
+        assert quick.probed_augmentations[0] == "none"
+        assert set(quick.probed_augmentations) <= set(quick.augmentations)
+        spatial = ("worst_case", "invariance")
+        assert probe_names(quick, "none") == task.probes + spatial
+        for augmentation in set(quick.augmentations) - set(quick.probed_augmentations):
+            assert probe_names(quick, augmentation) == task.probes
     quick = with_choices(get_profile("mnist", "quick"), worst_case_n=100, invariance_n=0)
-    assert probe_names(quick) == ("mean_one_shift_x", "worst_case")
+    assert probe_names(quick, "none") == ("mean_one_shift_x", "worst_case")
     with pytest.raises(ChoiceError, match="--worst-case-n must be >= 0"):
         with_choices(quick, worst_case_n=-1)
 

@@ -226,7 +226,7 @@ class TaskRun:
         done = self.store.done_cells(key, len(self.masks))
         return (self.store.has_model(key) and all(cell in done for cell in self._cell_index)
                 and all(self.store.probes_of(key, name)
-                        for name in probes.probe_names(self.profile)))
+                        for name in probes.probe_names(self.profile, spec.augmentation)))
 
     def describe_data(self) -> None:
         """Write dataset.json once a model of this data is stored, so a run that fails or
@@ -251,7 +251,7 @@ class TaskRun:
     def probe(self, spec: ModelSpec) -> dict[str, list[dict]]:
         """The task's probes for one model (name -> records), each stored once per model."""
         found = {}
-        for name in probes.probe_names(self.profile):
+        for name in probes.probe_names(self.profile, spec.augmentation):
             stored = self.store.probes_of(self.key(spec), name)
             if not stored:
                 loaded = self.load(spec)
