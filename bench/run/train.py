@@ -9,12 +9,20 @@ The cache key is a sha256 over everything that determines the trained weights:
 the model architecture (Keras config), training settings, augmentation policy and
 ranges, the training data checksum, the seed, the library versions and the trainer. A
 model whose key is in the cache is loaded instead of trained.
+
+A training killed mid-way resumes from its last finished epoch (``bench.run.resume``
+writes a checkpoint per epoch under ``<key>.partial/``) and ends with the same weights
+as one trained in one go: the checkpoint restores the weights, the optimizer's state and
+the model's seed generators (Dropout's), and the input pipeline is run through the
+finished epochs without training, which advances its shuffle order and its augmentation
+layers' seeds as those epochs did.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import platform
 import time
@@ -30,6 +38,9 @@ from bench.catalog import FAMILIES, POLICIES
 from bench.catalog.policies import LayerContext
 from bench.config import Profile
 from bench.data.types import Split, checksum
+from bench.run import resume
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,9 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class TrainRecord:
-    """What a training run did: sizes, settings, time (seconds) and per-epoch history."""
+    """What a training run did: sizes, settings, time (seconds) and per-epoch history.
+    resumed_at_epochs: the finished epochs a killed training resumed after (empty for one
+    trained in one go); train_seconds and history then cover every epoch."""
 
     key: str
     task: str
@@ -68,6 +81,7 @@ class TrainRecord:
     versions: dict[str, str] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
     trainer: str = "tf.data"
+    resumed_at_epochs: list[int] = field(default_factory=list)
 
 
 #: Names the training procedure in the cache key; bump it when training changes in a way
@@ -196,26 +210,46 @@ def fit(
     model, key, data_sum = fresh_model(spec, train, n_classes, profile)
     cache.mkdir(parents=True, exist_ok=True)
     model_path, record_path = cache / f"{key}.keras", cache / f"{key}.json"
+    partial = cache / f"{key}.partial"
     with FileLock(str(cache / f"{key}.lock")):
         if model_path.is_file() and record_path.is_file():
             record = TrainRecord(**json.loads(record_path.read_text()))
             return keras.models.load_model(model_path, compile=False), record, True
         compile_model(model, n_classes, profile.train.learning_rate)
+        try:
+            progress = resume.restore(partial, model, profile.train.epochs)
+        except resume.CheckpointError as error:
+            log.warning("%s; training %s from epoch 0", error, spec.label)
+            resume.discard(partial)
+            model = fresh_model(spec, train, n_classes, profile)[0]
+            compile_model(model, n_classes, profile.train.learning_rate)
+            progress = resume.Progress()
         started = time.perf_counter()
-        history = model.fit(
-            _pipeline(train, n_classes, spec, profile),
+        data = _pipeline(train, n_classes, spec, profile)
+        if progress.epochs:
+            log.info("%s: resuming after epoch %d of %d from %s", spec.label,
+                     progress.epochs, profile.train.epochs, partial)
+            progress.resumed_at_epochs.append(progress.epochs)
+            resume.fast_forward(data, progress.epochs)
+        model.fit(
+            data,
             epochs=profile.train.epochs,
+            initial_epoch=progress.epochs,
             verbose=verbose,
             shuffle=False,  # the pipeline shuffles, seeded
+            callbacks=[resume.EpochCheckpoint(partial, progress, started)],
         )
         record = make_record(key, spec, profile, model, train, data_sum,
-                             time.perf_counter() - started, history.history, TRAINER)
+                             progress.seconds, progress.history, TRAINER,
+                             progress.resumed_at_epochs)
         save_atomically(model, record, model_path, record_path)
+        resume.discard(partial)
     return model, record, False
 
 
 def make_record(key: str, spec: ModelSpec, profile: Profile, model: keras.Model, train: Split,
-                data_sum: str, seconds: float, history: dict, trainer: str) -> TrainRecord:
+                data_sum: str, seconds: float, history: dict, trainer: str,
+                resumed_at_epochs: list[int] | None = None) -> TrainRecord:
     """The TrainRecord of a model just trained in this process (its environment included)."""
     return TrainRecord(
         key=key,
@@ -236,6 +270,7 @@ def make_record(key: str, spec: ModelSpec, profile: Profile, model: keras.Model,
         versions=library_versions(),
         environment=machine.environment(),
         trainer=trainer,
+        resumed_at_epochs=list(resumed_at_epochs or []),
     )
 
 
