@@ -22,6 +22,11 @@ PROFILE = dataclasses.replace(get_profile("cifar10", "smoke"), n_train=None,
                               train=TrainSettings(epochs=3, batch_size=16, learning_rate=0.003))
 
 
+@pytest.fixture(autouse=True)
+def checkpoint_every_epoch(monkeypatch):
+    monkeypatch.setattr(resume, "EVERY_SECONDS", 0.0)
+
+
 @pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(0)
@@ -103,3 +108,15 @@ def test_an_unreadable_checkpoint_is_reported_and_training_starts_again(
     assert record.history == in_one_go[1].history
     for trained, whole in zip(state(model), in_one_go[0], strict=True):
         np.testing.assert_array_equal(trained, whole)
+
+
+def test_short_epochs_write_no_checkpoint(data, in_one_go, tmp_path, monkeypatch):
+    monkeypatch.setattr(resume, "EVERY_SECONDS", 3600.0)
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 2)
+        with pytest.raises(KeyboardInterrupt):
+            train(data, tmp_path)
+    assert not list(tmp_path.glob("*.partial/*"))  # nothing saved: the epochs took < 1 h
+    model, record, cached = train(data, tmp_path)
+    assert not cached and record.resumed_at_epochs == []
+    assert record.history == in_one_go[1].history

@@ -237,7 +237,7 @@ def fit(
             initial_epoch=progress.epochs,
             verbose=verbose,
             shuffle=False,  # the pipeline shuffles, seeded
-            callbacks=[resume.EpochCheckpoint(partial, progress, started)],
+            callbacks=[resume.EpochCheckpoint(partial, progress, started, profile.train.epochs)],
         )
         record = make_record(key, spec, profile, model, train, data_sum,
                              progress.seconds, progress.history, TRAINER,
