@@ -152,3 +152,13 @@ def test_architecture_or_augmentation_needs_three_seeds_for_a_verdict_and_a_vari
     assert "against CNN-AA: too few seeds to judge (2)" in weigh.sentence([found])
     no_variants = [r for r in _tradeoff_rows((0, 1, 2)) if r.family == "cnn"]
     assert weigh.tradeoffs(answers.kind_results([RunView.of(run_data(no_variants))])) == []
+
+
+def test_overview_tells_every_family_apart(tmp_path):
+    from bench.catalog import FAMILIES
+    from bench.render import plots
+
+    assert len({family.hatch for family in FAMILIES}) == len(FAMILIES)  # bars: hatch per family
+    view = RunView.of(run_data(_tradeoff_rows((0, 1, 2))))
+    png = plots.overview(answers.kind_results([view]), tmp_path / "overview.png")
+    assert png.stat().st_size > 1000

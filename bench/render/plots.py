@@ -33,7 +33,7 @@ def _grid(count: int, width: float = 5.2, height: float = 3.6) -> tuple[Figure, 
 
 def _save(figure: Figure, path: Path, legend_below: bool = False) -> Path:
     """Lay out (leaving room for a legend below the panels) and write the PNG."""
-    figure.tight_layout(rect=(0, 0.06, 1, 1) if legend_below else None)
+    figure.tight_layout(rect=(0, 0.09, 1, 1) if legend_below else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     return path
@@ -110,12 +110,11 @@ def overview(results: Sequence[KindResult], path: Path) -> Path:
                 if kept is None:
                     continue
                 x = position - 0.4 + width * (slot + 0.5)
-                ax.bar(x, kept.value * 100, width, color="0.75" if policy == "none" else
-                       "tab:blue", hatch="//" if family.name == "mlp" else None,
-                       edgecolor="black", linewidth=0.5,
+                ax.bar(x, kept.value * 100, width, color="0.8" if policy == "none" else
+                       "tab:blue", hatch=family.hatch or None, edgecolor="black",
+                       linewidth=0.5,
                        yerr=[[(kept.value - kept.low) * 100], [(kept.high - kept.value) * 100]],
-                       capsize=2, label=_bar_label(family.label, policy) if position == 0
-                       else None)
+                       capsize=2, label=_bar_label(family.label, policy))
         labels = [f"{TRANSFORMS[r.condition[0][0]].kind_noun}\n"
                   f"{TRANSFORMS[r.condition[0][0]].extremes([m for _, m in r.condition])}"
                   for r in mine]
@@ -127,8 +126,12 @@ def overview(results: Sequence[KindResult], path: Path) -> Path:
                      f"{view.seeds} seed(s))", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("clean accuracy above chance kept (%)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8)
+    legend = {}  # label -> handle, the first of each over all panels, in drawing order
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    figure.legend(legend.values(), legend.keys(), loc="lower center",
+                  ncol=min(len(legend), 4), fontsize=8)
     figure.suptitle("Share of clean accuracy above chance kept under each kind of transform "
                     "(both directions; 0 = chance, 100 = no loss); bars: 95% intervals over "
                     "seeds and test images", fontsize=9)
