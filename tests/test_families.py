@@ -104,11 +104,11 @@ def test_book_profiles_carry_every_family_and_size_the_probes():
         book = get_profile(task.name, "book")
         assert book.families == ("mlp", "cnn", "cnn-gap", "cnn-aa")
         assert book.worst_case_n > 0 and book.invariance_n > 0
-        assert probe_names(book)[-2:] == ("worst_case", "invariance")
+        assert probe_names(book, "shear")[-2:] == ("worst_case", "invariance")
         smoke = get_profile(task.name, "smoke")
         assert smoke.families == ("mlp", "cnn")
         assert (smoke.worst_case_n, smoke.invariance_n) == (0, 0)
-        assert probe_names(smoke) == task.probes
+        assert probe_names(smoke, "none") == task.probes
         quick = get_profile(task.name, "quick")
         assert quick.families == ("mlp", "cnn")
         assert quick.probed_augmentations[0] == "none"

@@ -57,13 +57,12 @@ PROBES = {
 }
 
 
-def probe_names(profile: Profile, augmentation: str | None = None) -> tuple[str, ...]:
-    """The probes a model of ``profile`` trained with ``augmentation`` gets (None: any model
-    the spatial probes reach): its task's, then the worst case and the invariance errors when
-    the profile sizes them (``worst_case_n``, ``invariance_n``) and probes that policy
-    (``probed_augmentations``)."""
+def probe_names(profile: Profile, augmentation: str) -> tuple[str, ...]:
+    """The probes a model of ``profile`` trained with ``augmentation`` gets: its task's,
+    then the worst case and the invariance errors when the profile sizes them
+    (``worst_case_n``, ``invariance_n``) and probes that policy (``probed_augmentations``)."""
     probed = profile.probed_augmentations
-    if augmentation is not None and probed is not None and augmentation not in probed:
+    if probed is not None and augmentation not in probed:
         return TASKS[profile.task].probes
     sized = ((spatial_probes.WORST_CASE, profile.worst_case_n),
              (spatial_probes.INVARIANCE, profile.invariance_n))
