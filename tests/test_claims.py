@@ -66,8 +66,11 @@ def test_augmentation_no_policy_reproduces_is_not_comparable():
     rows = []
     for seed in (0, 1, 2):
         rows += rows_for("cnn", "rotate", seed, {0.0: 0.8, 2.0: 0.7}, n=N)
-    run = run_data(rows, task="cifar10", profile="book",
-                   models=model_records(rows, 50_000, 10), dataset=dataset_info(N, "cifar10"))
+    models = model_records(rows, 50_000, 10)
+    for record in models:
+        record["learning_rate"] = 0.01  # the notebook's rate
+    run = run_data(rows, task="cifar10", profile="book", models=models,
+                   dataset=dataset_info(N, "cifar10"))
     assert checked("cifar10-rotation", run).verdict == (
         "not comparable: no bench policy reproduces the book's augmentation")
 
@@ -101,3 +104,40 @@ def test_check_all_picks_the_run_that_tests_best():
     far, near = mnist_run(epochs=5), mnist_run(clean=0.981)
     results = claims.check_all([(r, RunEstimates(r.rows, r.task)) for r in (far, near)])
     assert results[0].run is near and results[0].verdict == "confirmed"
+
+
+def cifar_run(rate, clean=0.66, profile="book"):
+    rows = []
+    for seed in (0, 1, 2):
+        rows += rows_for("cnn", "none", seed, {0.0: clean, 2.0: clean - 0.2}, n=N)
+    models = model_records(rows, 50_000, 10)
+    for record in models:
+        record["learning_rate"] = rate
+    return run_data(rows, task="cifar10", profile=profile, models=models,
+                    dataset=dataset_info(N, "cifar10"))
+
+
+def test_another_learning_rate_is_a_sensitivity_arm_not_the_verdict():
+    book, slow = cifar_run(0.01), cifar_run(0.001, clean=0.70, profile="book-lr0.001")
+    assert checked("cifar10-plain", slow).verdict == (
+        "not comparable: Adam lr 0.001, book 0.01")
+    results = claims.check_all([(r, RunEstimates(r.rows, r.task)) for r in (slow, book)])
+    [plain] = [r for r in results if r.claim.name == "cifar10-plain"]
+    assert plain.run is book and plain.verdict == "confirmed"
+    assert [other.run for other in plain.at_other_rates] == [slow]
+    assert plain.at_other_rates[0].measured[0].estimate.value == pytest.approx(0.70)
+    # the rotation claim differs in augmentation in every run; the arm differs in rate only
+    [rotation] = [r for r in results if r.claim.name == "cifar10-rotation"]
+    assert rotation.verdict == "untested: the run has no CNN measurement"
+    assert rotation.at_other_rates == ()
+
+
+def test_the_claims_table_prints_the_sensitivity_arm_beside_the_verdict():
+    from bench.render.claims import claims_table
+
+    book, slow = cifar_run(0.01), cifar_run(0.001, clean=0.70, profile="book-lr0.001")
+    results = claims.check_all([(r, RunEstimates(r.rows, r.task)) for r in (book, slow)])
+    line = next(li for li in claims_table(results).splitlines() if "66% without" in li)
+    assert "Adam lr 0.01, 3 seed(s)" in line
+    assert "at Adam lr 0.001 (`book-lr0.001` run): CNN 70.0% [" in line
+    assert "**confirmed**" in line

@@ -55,6 +55,22 @@ def test_augmentation_sentence_has_interval_sides_and_verdict(view):
     assert "significant; -2 px: +35.0, +2 px: +35.0)" in text
 
 
+def test_augmentation_cost_on_clean_images_is_stated_with_its_verdict():
+    rows = []
+    for seed in (0, 1, 2):
+        rows += rows_for("cnn", "none", seed, CNN_NONE)
+        rows += rows_for("cnn", "shift", seed, {**CNN_SHIFT, 0.0: 0.8})
+    first = sentences.sentences(*_parts(RunView.of(run_data(rows))))[0]
+    assert first.startswith("On untransformed test images, training with shift augmentation "
+                            "changes the accuracy: the CNN's from 90.0% to 80.0% (-10.0 pp, "
+                            "95% CI -")
+    assert first.endswith(", significant).")
+
+
+def _parts(view):
+    return view.estimates, view.swept, "MNIST", view.edges
+
+
 def test_two_seeds_get_no_verdict():
     text = text_of(RunView.of(make_run(seeds=(0, 1))))
     assert "too few seeds to judge (2)" in text

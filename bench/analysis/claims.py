@@ -3,15 +3,19 @@
 The rule (docs/metrics.md, "The cookbook's claims"), applied in this order:
 
 1. **untested** when no stored run of the claim's task holds the models it is about;
-2. **not comparable** when the run's data, training images, epochs or augmentation differ
-   from the book's (each difference is named);
+2. **not comparable** when the run's data, training images, epochs, augmentation or (where
+   the book states it) learning rate differ from the book's (each difference is named);
 3. **untested: too few seeds to judge (n)** with fewer than ``MIN_SEEDS`` seeds;
 4. **confirmed** when every figure's book range overlaps our 95% two-level interval,
    **refuted** when one does not.
+
+Runs that differ from the chosen one only in the learning rate are checked too and shown
+beside it (``ClaimResult.at_other_rates``): a sensitivity arm, never the verdict.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -36,16 +40,19 @@ class Measured:
     estimate: Estimate | None
     differences: tuple[str, ...]
     setting: str
+    learning_rate: float | None = None
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """A claim checked against one run (None: no run of its task)."""
+    """A claim checked against one run (None: no run of its task); at_other_rates: the same
+    claim in runs that differ from this one only in the learning rate."""
 
     claim: ClaimSpec
     run: RunData | None
     measured: tuple[Measured, ...]
     verdict: str
+    at_other_rates: tuple[ClaimResult, ...] = ()
 
 
 def _model_record(run: RunData, figure: Figure) -> dict | None:
@@ -70,7 +77,14 @@ def _differences(run: RunData, figure: Figure, record: dict) -> tuple[str, ...]:
         out.append(f"{record['epochs']} epochs, book {book.epochs}")
     if book.augmentation is None:
         out.append("no bench policy reproduces the book's augmentation")
+    rate = record.get("learning_rate")
+    if book.learning_rate is not None and rate != book.learning_rate:
+        out.append(f"{RATE_DIFFERENCE}{rate:g}, book {book.learning_rate:g}")
     return tuple(out)
+
+
+#: How a difference in the learning rate begins (the only one a sensitivity arm may have).
+RATE_DIFFERENCE = "Adam lr "
 
 
 def _estimate(run: RunData, estimates: RunEstimates, figure: Figure) -> Estimate | None:
@@ -92,10 +106,12 @@ def measure(run: RunData, estimates: RunEstimates, figure: Figure) -> Measured:
         return Measured(figure, None, (), "")
     seeds = len({m["seed"] for m in run.models
                  if (m["family"], m["augmentation"]) == (figure.family, figure.augmentation)})
+    rate = record.get("learning_rate")
     setting = (f"{run.dataset.get('name')} (`{run.profile}` run): {record['n_train']:,} "
-               f"training images, {record['epochs']} epochs, {seeds} seed(s)")
+               f"training images, {record['epochs']} epochs"
+               + (f", Adam lr {rate:g}" if rate is not None else "") + f", {seeds} seed(s)")
     return Measured(figure, _estimate(run, estimates, figure),
-                    _differences(run, figure, record), setting)
+                    _differences(run, figure, record), setting, rate)
 
 
 def verdict(measured: Sequence[Measured]) -> str:
@@ -145,5 +161,20 @@ def check_all(runs: Sequence[tuple[RunData, RunEstimates]]) -> list[ClaimResult]
             results.append(ClaimResult(claim, None, (), f"untested: no run of the "
                                                         f"{claim.task} task"))
             continue
-        results.append(min(candidates, key=_rank))
+        best = min(candidates, key=_rank)
+        others = tuple(c for c in candidates if c is not best and _only_rate_differs(c, best))
+        results.append(dataclasses.replace(best, at_other_rates=others))
     return results
+
+
+def _only_rate_differs(other: ClaimResult, chosen: ClaimResult) -> bool:
+    """True when ``other`` measures every figure and differs from ``chosen`` (itself at the
+    book's rate) in the learning rate and nothing else."""
+    def without_rate(measured: Measured) -> tuple[str, ...]:
+        return tuple(d for d in measured.differences if not d.startswith(RATE_DIFFERENCE))
+
+    pairs = list(zip(other.measured, chosen.measured, strict=True))
+    return (all(o.estimate is not None for o, _ in pairs)
+            and all(without_rate(c) == c.differences for _, c in pairs)
+            and all(without_rate(o) == c.differences for o, c in pairs)
+            and any(o.learning_rate != c.learning_rate for o, c in pairs))

@@ -75,6 +75,28 @@ def _lifts(estimates: RunEstimates, families: list[str], policy: str,
     return lifted
 
 
+def _clean_changes(estimates: RunEstimates, families: list[str]) -> list[str]:
+    """Per policy: 'On clean test images, training with P augmentation changes the CNN's
+    accuracy from A to B (d pp, 95% CI ..., verdict)', over the seeds both models hold."""
+    clean = estimates.clean_condition
+    out = []
+    for policy in dict.fromkeys(a for _, a in estimates.models() if a != "none"):
+        changes = []
+        for family in families:
+            plain, trained = (family, "none"), (family, policy)
+            change = estimates.compare(trained, plain, clean)
+            if change is None:
+                continue
+            seeds = estimates.common_seeds([plain, trained], clean)
+            before, after = (estimates.clean(m, seeds=seeds) for m in (plain, trained))
+            changes.append(f"the {FAMILIES[family].label}'s from {pct(before.value)} to "
+                           f"{pct(after.value)} ({judged(change)})")
+        if changes:
+            out.append(f"On untransformed test images, training with {policy} augmentation "
+                       "changes the accuracy: " + " and ".join(changes) + ".")
+    return out
+
+
 def _versus(estimates: RunEstimates, families: list[str], condition: Condition) -> list[str]:
     """Each family against the catalog's first (the MLP): difference of the share kept
     above chance, in pp."""
@@ -94,7 +116,8 @@ def _versus(estimates: RunEstimates, families: list[str], condition: Condition) 
 
 def sentences(estimates: RunEstimates, swept: dict[str, list[float]], task_name: str,
               trained_edges: dict[str, float] | None = None) -> list[str]:
-    """Two to four sentences per swept transform, generated from the numbers.
+    """What each augmentation does to clean accuracy, then two to four sentences per swept
+    transform, generated from the numbers.
 
     swept: transform -> magnitudes in the rows. trained_edges: transform -> the magnitude
     at the edge of the range its matching policy trained on; where it is on the grid and
@@ -105,7 +128,7 @@ def sentences(estimates: RunEstimates, swept: dict[str, list[float]], task_name:
     families = sorted(present, key=lambda name: (
         LEAD.index(name) if name in LEAD else len(LEAD), FAMILIES.order(name)))
     chance = pct(estimates.chance)
-    out = []
+    out = _clean_changes(estimates, families)
     for spec in TRANSFORMS:
         if spec.name not in swept:
             continue

@@ -8,11 +8,13 @@ from bench.analysis.claims import ClaimResult, Measured
 from bench.render.tables import table
 
 RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run that measures "
-        "the claim, *not comparable* when our data, training images, epochs or augmentation "
-        "differ from the book's, *untested* with fewer than 3 seeds, else *confirmed* when "
-        "each book figure (± half its last digit, ±1 pp for \"about\") overlaps our 95% "
+        "the claim, *not comparable* when our data, training images, epochs, augmentation or "
+        "the learning rate the book states differ from the book's, *untested* with fewer "
+        "than 3 seeds, else *confirmed* when each book figure (± half its last digit, ±1 pp "
+        "for \"about\") overlaps our 95% "
         "interval over seeds and test images, *refuted* when one does not. The book reports "
-        "one training run; our figure is the mean over seeds.")
+        "one training run; our figure is the mean over seeds. A run that differs only in "
+        "the learning rate is shown beside the verdict as a sensitivity arm (\"at Adam lr\").")
 
 
 def _measurement(measured: Measured) -> str:
@@ -34,8 +36,12 @@ def claims_table(results: Sequence[ClaimResult]) -> str:
             f"{f.label}: {f.setting.words}" if len(result.claim.figures) > 1
             else f.setting.words for f in result.claim.figures))
         ours = "; ".join(dict.fromkeys(m.setting for m in result.measured if m.setting))
-        lines.append([result.claim.statement, book, ours or "no run",
-                      "; ".join(_measurement(m) for m in result.measured),
+        measurement = "; ".join(_measurement(m) for m in result.measured)
+        for other in result.at_other_rates:
+            measurement += "; " + "; ".join(
+                f"at Adam lr {m.learning_rate:g} (`{other.run.profile}` run): {_measurement(m)}"
+                for m in other.measured)
+        lines.append([result.claim.statement, book, ours or "no run", measurement,
                       f"**{result.verdict.split(':')[0]}**"
                       + (f":{result.verdict.split(':', 1)[1]}" if ":" in result.verdict else "")])
     return table(lines, ["claim (cookbook, ch. 4)", "book's setting", "our setting",
