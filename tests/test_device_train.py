@@ -47,3 +47,18 @@ def test_a_damaged_record_is_named(tmp_path, content):
     (tmp_path / "k.json").write_text(content)
     with pytest.raises(TrainedModelMissing, match="k.json: not a"):
         find_trained(tmp_path, ModelSpec("cnn", "none", 0), get_profile("cifar10", "book"), "x")
+
+
+@pytest.mark.parametrize("backend, compiled", [("jax", True), ("tensorflow", False)])
+def test_random_image_layers_compile_on_jax_only(monkeypatch, backend, compiled):
+    """Keras marks its random image layers as not XLA-compilable (true on TensorFlow); one
+    such layer made fit run every step eagerly on JAX, so the flag is lifted there alone."""
+    import keras
+
+    from bench.run import portable
+
+    layers = [keras.layers.RandomRotation(0.05), keras.layers.RandomTranslation(0.1, 0.1)]
+    assert [layer.supports_jit for layer in layers] == [False, False]
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
+    portable.allow_jit_on_jax(layers)
+    assert [layer.supports_jit for layer in layers] == [compiled, compiled]
