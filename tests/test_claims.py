@@ -66,11 +66,9 @@ def test_augmentation_no_policy_reproduces_is_not_comparable():
     rows = []
     for seed in (0, 1, 2):
         rows += rows_for("cnn", "rotate", seed, {0.0: 0.8, 2.0: 0.7}, n=N)
-    models = model_records(rows, 50_000, 10)
-    for record in models:
-        record["learning_rate"] = 0.01  # the notebook's rate
-    run = run_data(rows, task="cifar10", profile="book", models=models,
-                   dataset=dataset_info(N, "cifar10"))
+    # the notebook's rate for this model: 0.001 (optimizer='adam'), rowbuilder's default
+    run = run_data(rows, task="cifar10", profile="book",
+                   models=model_records(rows, 50_000, 10), dataset=dataset_info(N, "cifar10"))
     assert checked("cifar10-rotation", run).verdict == (
         "not comparable: no bench policy reproduces the book's augmentation")
 
@@ -106,10 +104,11 @@ def test_check_all_picks_the_run_that_tests_best():
     assert results[0].run is near and results[0].verdict == "confirmed"
 
 
-def cifar_run(rate, clean=0.66, profile="book"):
+def cifar_run(rate, clean=0.66, profile="book", augmentations=("none",)):
     rows = []
     for seed in (0, 1, 2):
-        rows += rows_for("cnn", "none", seed, {0.0: clean, 2.0: clean - 0.2}, n=N)
+        for augmentation in augmentations:
+            rows += rows_for("cnn", augmentation, seed, {0.0: clean, 2.0: clean - 0.2}, n=N)
     models = model_records(rows, 50_000, 10)
     for record in models:
         record["learning_rate"] = rate
@@ -141,3 +140,18 @@ def test_the_claims_table_prints_the_sensitivity_arm_beside_the_verdict():
     assert "Adam lr 0.01, 3 seed(s)" in line
     assert "at Adam lr 0.001 (`book-lr0.001` run): CNN 70.0% [" in line
     assert "**confirmed**" in line
+
+
+def test_the_rotation_claim_is_judged_at_the_rate_its_notebook_compiled_with():
+    # the notebook compiles the augmented model with optimizer='adam' (rate 0.001)
+    both = ("none", "rotate")
+    book = cifar_run(0.01, profile="book", augmentations=both)
+    slow = cifar_run(0.001, clean=0.70, profile="book-lr0.001", augmentations=both)
+    results = claims.check_all([(r, RunEstimates(r.rows, r.task)) for r in (book, slow)])
+    by_name = {r.claim.name: r for r in results}
+    assert by_name["cifar10-plain"].run is book
+    assert [o.run for o in by_name["cifar10-plain"].at_other_rates] == [slow]
+    rotation = by_name["cifar10-rotation"]
+    assert rotation.run is slow and rotation.verdict == (
+        "not comparable: no bench policy reproduces the book's augmentation")
+    assert [o.run for o in rotation.at_other_rates] == [book]
