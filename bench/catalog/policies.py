@@ -40,6 +40,7 @@ class PolicySpec:
     edges(stored ranges) -> transform name -> the magnitude at the edge of the range the
     policy trains on (px, degrees, factor); ranges come as stored with a run (a dict),
     keys missing in older runs give no edge. colour: the policy's colour in plots.
+    tasks: the tasks the policy is meant for (empty: every task).
     """
 
     name: str
@@ -47,6 +48,7 @@ class PolicySpec:
     describe: Callable[[AugmentRanges], str]
     edges: Callable[[Mapping[str, float]], dict[str, float]]
     colour: str
+    tasks: tuple[str, ...] = ()
 
 
 def _shift_layers(ranges: AugmentRanges, context: LayerContext) -> list:
@@ -87,6 +89,28 @@ def _shear_layers(ranges: AugmentRanges, context: LayerContext) -> list:
         x_factor=math.tan(math.radians(ranges.shear_deg)), y_factor=0.0,
         fill_mode=context.fill_mode, seed=context.seed + 3,
     )]
+
+
+#: The CIFAR-10 notebook's ImageDataGenerator (Chapter04/Data_augmentation_to_improve_
+#: network_accuracy.ipynb): rotation_range=15, width/height_shift_range=0.1,
+#: horizontal_flip=True, and its default fill_mode 'nearest'.
+COOKBOOK_ROTATE_DEG, COOKBOOK_SHIFT_FRACTION = 15.0, 0.1
+
+
+def _cookbook_layers(ranges: AugmentRanges, context: LayerContext) -> list:
+    """The notebook's generator as Keras layers: rotation, then shift, then a horizontal
+    flip, each drawn per image, nearest fill (the generator applies rotation and shift as one
+    affine map; here they are two, each interpolated). The profile's ranges do not apply."""
+    import keras
+
+    return [
+        keras.layers.RandomRotation(factor=COOKBOOK_ROTATE_DEG / 360.0, fill_mode="nearest",
+                                    seed=context.seed + 1),
+        keras.layers.RandomTranslation(
+            height_factor=COOKBOOK_SHIFT_FRACTION, width_factor=COOKBOOK_SHIFT_FRACTION,
+            fill_mode="nearest", seed=context.seed),
+        keras.layers.RandomFlip("horizontal", seed=context.seed + 4),
+    ]
 
 
 def _edge(key: str, *transforms: str, offset: float = 0.0):
@@ -132,4 +156,16 @@ POLICIES: Registry[PolicySpec] = Registry("augmentation", [
     PolicySpec("shear", layers=_shear_layers,
                describe=lambda r: f"shear <= {r.shear_deg:g} deg",
                edges=_edge("shear_deg", "shear"), colour="tab:red"),
+    PolicySpec("cookbook", layers=_cookbook_layers,
+               describe=lambda r: (f"the notebook's generator: rotation <= "
+                                   f"{COOKBOOK_ROTATE_DEG:g} deg, shift <= "
+                                   f"{COOKBOOK_SHIFT_FRACTION:.0%}, horizontal flip, nearest "
+                                   "fill"),
+               edges=lambda stored: {"rotate": COOKBOOK_ROTATE_DEG}, colour="tab:brown",
+               tasks=("cifar10",)),
 ])
+
+
+def policies_for(task: str) -> tuple[str, ...]:
+    """The policies meant for ``task``, in catalog order."""
+    return tuple(spec.name for spec in POLICIES if not spec.tasks or task in spec.tasks)

@@ -10,7 +10,7 @@ import dataclasses
 
 from bench.catalog.datasets import DATASETS
 from bench.catalog.families import FAMILIES
-from bench.catalog.policies import POLICIES
+from bench.catalog.policies import POLICIES, policies_for
 from bench.catalog.tasks import TASKS
 from bench.catalog.transforms import grid, steps
 from bench.config import (
@@ -23,7 +23,8 @@ from bench.config import (
     parse_choice,
 )
 
-ALL_POLICIES = POLICIES.names()
+#: The policies meant for every task (the cookbook's CIFAR-10 generator is not among them).
+ALL_POLICIES = tuple(spec.name for spec in POLICIES if not spec.tasks)
 BOTH_FAMILIES = ("mlp", "cnn")
 ALL_FAMILIES = FAMILIES.names()
 SMOKE_GRID = grid("smoke")
@@ -93,7 +94,7 @@ _CIFAR_BOOK = Profile(
     train=TrainSettings(epochs=10, batch_size=32, learning_rate=0.01),
     seeds=THREE_SEEDS,
     families=BOTH_FAMILIES,
-    augmentations=ALL_POLICIES,
+    augmentations=policies_for("cifar10"),
     augment=AugmentRanges(shift_px=4.0, rotate_deg=20.0, scale_frac=0.2, shear_deg=15.0),
     grid=CIFAR_GRID,
     fill=Fill.NEAREST,
@@ -256,6 +257,12 @@ def with_choices(profile: Profile, families: tuple[str, ...] | None = None,
         changes["families"] = tuple(FAMILIES.parse(name) for name in families)
     if augmentations:
         changes["augmentations"] = tuple(POLICIES.parse(name) for name in augmentations)
+        meant = policies_for(profile.task)
+        other = [name for name in changes["augmentations"] if name not in meant]
+        if other:
+            raise ChoiceError(f"augmentation {other[0]!r} is meant for "
+                              f"{', '.join(POLICIES[other[0]].tasks)} only, not "
+                              f"{profile.task!r}; valid: {', '.join(meant)}")
     for name, n in (("worst_case_n", worst_case_n), ("invariance_n", invariance_n)):
         if n is not None:
             if n < 0:
