@@ -36,6 +36,29 @@ def test_every_transform_has_grids_a_policy_and_a_working_function():
         assert moved.shape == images.shape and not np.array_equal(moved, images), spec.name
 
 
+def test_the_cookbook_generator_is_cifar10s_alone():
+    import keras
+
+    from bench.catalog.policies import LayerContext
+    from bench.catalog.profiles import with_choices
+
+    assert "cookbook" in get_profile("cifar10", "book").augmentations
+    for task in ("mnist", "fashion-mnist", "gender"):
+        assert "cookbook" not in get_profile(task, "book").augmentations
+    with pytest.raises(ChoiceError, match="'cookbook' is meant for cifar10 only, not 'mnist'"):
+        with_choices(get_profile("mnist", "book"), augmentations=("none", "cookbook"))
+    # the notebook's ImageDataGenerator(rotation_range=15, width/height_shift_range=0.1,
+    # horizontal_flip=True), nearest fill whatever the profile's fill
+    rotate, shift, flip = POLICIES["cookbook"].layers(
+        get_profile("cifar10", "book").augment, LayerContext(32, 32, Fill.ZERO, seed=0))
+    assert isinstance(rotate, keras.layers.RandomRotation)
+    assert rotate.factor == (-15 / 360, 15 / 360) and rotate.fill_mode == "nearest"
+    assert isinstance(shift, keras.layers.RandomTranslation)
+    assert (shift.height_factor, shift.width_factor) == (0.1, 0.1)
+    assert shift.fill_mode == "nearest"
+    assert isinstance(flip, keras.layers.RandomFlip) and flip.mode == "horizontal"
+
+
 def test_every_task_has_datasets_builders_and_three_profiles():
     for task in TASKS:
         for name in task.datasets:

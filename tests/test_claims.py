@@ -63,14 +63,20 @@ def test_untested_without_the_model_or_the_task():
 
 
 def test_augmentation_no_policy_reproduces_is_not_comparable():
+    from dataclasses import replace
+
+    claim = CLAIMS["cifar10-augmented"]
+    figure = replace(claim.figures[0], augmentation="rotate",
+                     setting=replace(claim.figures[0].setting, augmentation=None))
     rows = []
     for seed in (0, 1, 2):
         rows += rows_for("cnn", "rotate", seed, {0.0: 0.8, 2.0: 0.7}, n=N)
     # the notebook's rate for this model: 0.001 (optimizer='adam'), rowbuilder's default
     run = run_data(rows, task="cifar10", profile="book",
                    models=model_records(rows, 50_000, 10), dataset=dataset_info(N, "cifar10"))
-    assert checked("cifar10-rotation", run).verdict == (
-        "not comparable: no bench policy reproduces the book's augmentation")
+    result = claims.check(replace(claim, figures=(figure,)), run, RunEstimates(run.rows,
+                                                                                run.task))
+    assert result.verdict == "not comparable: no bench policy reproduces the book's augmentation"
 
 
 def mean_one(family, seed, probability):
@@ -126,9 +132,9 @@ def test_another_learning_rate_is_a_sensitivity_arm_not_the_verdict():
     assert [other.run for other in plain.at_other_rates] == [slow]
     assert plain.at_other_rates[0].measured[0].estimate.value == pytest.approx(0.70)
     # the rotation claim differs in augmentation in every run; the arm differs in rate only
-    [rotation] = [r for r in results if r.claim.name == "cifar10-rotation"]
-    assert rotation.verdict == "untested: the run has no CNN measurement"
-    assert rotation.at_other_rates == ()
+    [augmented] = [r for r in results if r.claim.name == "cifar10-augmented"]
+    assert augmented.verdict == "untested: the run has no CNN measurement"
+    assert augmented.at_other_rates == ()
 
 
 def test_the_claims_table_prints_the_sensitivity_arm_beside_the_verdict():
@@ -142,16 +148,18 @@ def test_the_claims_table_prints_the_sensitivity_arm_beside_the_verdict():
     assert "**confirmed**" in line
 
 
-def test_the_rotation_claim_is_judged_at_the_rate_its_notebook_compiled_with():
+def test_the_augmented_claim_is_judged_at_the_rate_its_notebook_compiled_with():
     # the notebook compiles the augmented model with optimizer='adam' (rate 0.001)
-    both = ("none", "rotate")
-    book = cifar_run(0.01, profile="book", augmentations=both)
-    slow = cifar_run(0.001, clean=0.70, profile="book-lr0.001", augmentations=both)
+    both = ("none", "cookbook")
+    book = cifar_run(0.01, clean=0.66, profile="book", augmentations=both)
+    slow = cifar_run(0.001, clean=0.80, profile="book-lr0.001", augmentations=both)
     results = claims.check_all([(r, RunEstimates(r.rows, r.task)) for r in (book, slow)])
     by_name = {r.claim.name: r for r in results}
     assert by_name["cifar10-plain"].run is book
+    assert by_name["cifar10-plain"].verdict == "confirmed"
     assert [o.run for o in by_name["cifar10-plain"].at_other_rates] == [slow]
-    rotation = by_name["cifar10-rotation"]
-    assert rotation.run is slow and rotation.verdict == (
-        "not comparable: no bench policy reproduces the book's augmentation")
-    assert [o.run for o in rotation.at_other_rates] == [book]
+    augmented = by_name["cifar10-augmented"]
+    assert augmented.run is slow and augmented.verdict == "confirmed"
+    assert [o.run for o in augmented.at_other_rates] == [book]
+    assert checked("cifar10-augmented", book).verdict == (
+        "not comparable: Adam lr 0.01, book 0.001")
