@@ -7,6 +7,8 @@ interval covers seeds and test images (two-level bootstrap, docs/metrics.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from bench.analysis import conditions
 from bench.analysis.estimates import Condition, Model, RunEstimates
 from bench.analysis.resample import Estimate, verdict
@@ -60,15 +62,22 @@ def _sides(estimates: RunEstimates, a: Model, b: Model, condition: Condition) ->
     return "; " + ", ".join(parts)
 
 
+def _changes(estimates: RunEstimates, families: list[str], policy: str,
+             condition: Condition) -> Iterator[tuple[str, Model, Model, Estimate]]:
+    """(family, its model without augmentation, its model with ``policy``, the paired
+    change in accuracy under ``condition``) for each family that holds both."""
+    for family in families:
+        plain, trained = (family, "none"), (family, policy)
+        change = estimates.compare(trained, plain, condition)
+        if change is not None:
+            yield family, plain, trained, change
+
+
 def _lifts(estimates: RunEstimates, families: list[str], policy: str,
            condition: Condition) -> list[str]:
     """Per family: 'the CNN to B% (+d pp, 95% CI ..., verdict; each side)'."""
     lifted = []
-    for family in families:
-        plain, trained = (family, "none"), (family, policy)
-        change = estimates.compare(trained, plain, condition)
-        if change is None:
-            continue
+    for family, plain, trained, change in _changes(estimates, families, policy, condition):
         after = estimates.accuracy(trained, condition)
         lifted.append(f"the {FAMILIES[family].label} to {pct(after.value)} ({judged(change)}"
                       f"{_sides(estimates, trained, plain, condition)})")
@@ -82,11 +91,7 @@ def _clean_changes(estimates: RunEstimates, families: list[str]) -> list[str]:
     out = []
     for policy in dict.fromkeys(a for _, a in estimates.models() if a != "none"):
         changes = []
-        for family in families:
-            plain, trained = (family, "none"), (family, policy)
-            change = estimates.compare(trained, plain, clean)
-            if change is None:
-                continue
+        for family, plain, trained, change in _changes(estimates, families, policy, clean):
             seeds = estimates.common_seeds([plain, trained], clean)
             before, after = (estimates.clean(m, seeds=seeds) for m in (plain, trained))
             changes.append(f"the {FAMILIES[family].label}'s from {pct(before.value)} to "
