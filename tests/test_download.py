@@ -65,6 +65,15 @@ def test_a_server_slower_than_the_deadline_fails(server):
     assert not download.cached_path(server.url("/slow.png")).exists()
 
 
+def test_a_read_that_times_out_reads_as_the_deadline(server):
+    """On a busy machine the socket's read timeout can fire before the deadline's join
+    returns; the failure says the same either way."""
+    server.routes["/slow.png"] = slow(1.5, b"late")
+    with pytest.raises(DownloadError, match="not complete after 0.2 s") as caught:
+        download._read(server.url("/slow.png"), 0.2, 1000, download._Deadline())
+    assert caught.value.reason == download.FAILED
+
+
 def test_headers_sent_slowly_are_cut_at_the_deadline(server):
     """Each header line comes within the read timeout, all of them take 4 s and the body is
     empty: only a deadline over connect, headers and body together ends the download."""

@@ -180,12 +180,16 @@ def _download(url: str, timeout_s: float, max_bytes: int) -> bytes:
     worker.join(timeout_s)
     if worker.is_alive():
         deadline.expire()  # the worker's reads return at once and it ends
-        raise DownloadError(
-            FAILED, f"{url}: not complete after {timeout_s} s (connect, headers and body)"
-        )
+        raise _late(url, timeout_s)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["body"]
+
+
+def _late(url: str, timeout_s: float) -> DownloadError:
+    """The failure of a download that did not finish within ``timeout_s`` seconds."""
+    return DownloadError(
+        FAILED, f"{url}: not complete after {timeout_s} s (connect, headers and body)")
 
 
 def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline) -> bytes:
@@ -207,7 +211,12 @@ def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline) -> by
     except DownloadError:
         raise
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        # URLError covers HTTP error statuses and DNS failures; OSError covers timeouts.
+        # A read that waited timeout_s: the same failure as the deadline, whichever of the
+        # two a busy machine notices first.
+        if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None),
+                                                         TimeoutError):
+            raise _late(url, timeout_s) from error
+        # URLError covers HTTP error statuses and DNS failures; OSError covers the rest.
         raise DownloadError(FAILED, f"{url}: {type(error).__name__}: {error}") from error
     if declared is not None and total < declared:
         raise DownloadError(FAILED, f"{url}: the server sent {total:,} of {declared:,} bytes")
