@@ -194,3 +194,22 @@ def test_profile_of_a_stored_run_folder():
     assert profile_of_run("mnist", "quick") is get_profile("mnist", "quick")
     assert profile_of_run("mnist", "quick-mnist").data == "mnist"
     assert profile_of_run("mnist", "nightly") is None
+
+
+@pytest.mark.parametrize("name, parsed, command", [
+    ("quick", ("quick", None, None), "bench run mnist --profile quick"),
+    ("quick-fashion-mnist", ("quick", "fashion-mnist", None),
+     "bench run mnist --profile quick --data fashion-mnist"),
+    ("book-lr0.001", ("book", None, 0.001), "bench run mnist --profile book --learning-rate 0.001"),
+    ("quick-mnist-5k-lr0.01", ("quick", "mnist-5k", 0.01),
+     "bench run mnist --profile quick --data mnist-5k --learning-rate 0.01"),
+])
+def test_run_names_give_back_their_profile_and_command(name, parsed, command):
+    from bench.catalog.profiles import parse_run_name, profile_of_run, run_command
+
+    assert parse_run_name(name) == parsed
+    assert run_command("mnist", name) == command
+    profile = profile_of_run("mnist", name)
+    assert profile.name.value == parsed[0]
+    assert profile.train.learning_rate == (parsed[2] or get_profile("mnist", parsed[0]).train
+                                           .learning_rate)

@@ -7,6 +7,7 @@ transform is swept by every profile; a profile overrides only what its images ne
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from bench.catalog.datasets import DATASETS
 from bench.catalog.families import FAMILIES
@@ -226,14 +227,35 @@ def get_profile(task: str, name: ProfileName | str) -> Profile:
     return PROFILES[(task, name)]
 
 
-def profile_of_run(task: str, run_name: str) -> Profile | None:
-    """The profile a stored run folder (``quick``, or ``quick-mnist`` on another data set)
-    was run with, on that data set; None for a name that is no profile of the task."""
+def parse_run_name(run_name: str) -> tuple[str, str | None, float | None]:
+    """(profile name, data set or None, Adam rate or None) of a run folder's name, as
+    ``bench.run.runner.run_name`` writes it: ``quick``, ``quick-mnist``, ``book-lr0.001``."""
+    rate = None
+    match = re.fullmatch(r"(.+)-lr([0-9.e+-]+)", run_name)
+    if match:
+        run_name, rate = match.group(1), float(match.group(2))
     name, _, data = run_name.partition("-")
+    return name, data or None, rate
+
+
+def profile_of_run(task: str, run_name: str) -> Profile | None:
+    """The profile a stored run folder (``quick``, ``quick-mnist`` on another data set,
+    ``book-lr0.001`` at another learning rate) was run with; None for a name that is no
+    profile of the task."""
+    name, data, rate = parse_run_name(run_name)
     for (profile_task, profile_name), profile in PROFILES.items():
         if profile_task == task and profile_name.value == name:
-            return dataclasses.replace(profile, data=data) if data in DATASETS else profile
+            if data in DATASETS:
+                profile = dataclasses.replace(profile, data=data)
+            return with_learning_rate(profile, rate) if rate is not None else profile
     return None
+
+
+def run_command(task: str, run_name: str) -> str:
+    """The ``bench run`` command that writes the run folder ``run_name`` of ``task``."""
+    name, data, rate = parse_run_name(run_name)
+    return (f"bench run {task} --profile {name}" + (f" --data {data}" if data else "")
+            + (f" --learning-rate {rate:g}" if rate is not None else ""))
 
 
 def with_data(profile: Profile, data: str) -> Profile:
