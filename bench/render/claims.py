@@ -11,10 +11,10 @@ RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run t
         "the claim, *not comparable* when our data, training images, epochs, augmentation or "
         "the learning rate the book states differ from the book's, *untested* with fewer "
         "than 3 seeds, else *confirmed* when each book figure (± half its last digit, ±1 pp "
-        "for \"about\") overlaps our 95% "
-        "interval over seeds and test images, *refuted* when one does not. The book reports "
-        "one training run; our figure is the mean over seeds. A run that differs only in "
-        "the learning rate is shown beside the verdict as a sensitivity arm (\"at Adam lr\").")
+        "for \"about\") overlaps our 95% interval over seeds and test images, *refuted* when "
+        "one does not. The book reports one training run; our figure is the mean over seeds. "
+        "A run that differs only in the learning rate is shown beside the verdict as a "
+        "sensitivity arm (\"at Adam lr\").")
 
 
 def _measurement(measured: Measured) -> str:
