@@ -17,7 +17,13 @@ from bench.npcnn import (
     max_pool2d,
 )
 from bench.npcnn.conv import FEW_CHANNELS, output_size, pad_amounts
-from bench.npcnn.depthwise import depthwise_conv2d_separable, separable_taps
+from bench.npcnn.depthwise import (
+    band_matrix,
+    depthwise_conv2d_banded,
+    depthwise_conv2d_separable,
+    separable_taps,
+    shared_taps,
+)
 from bench.npcnn.winograd import conv2d_winograd, winograd_kernel
 
 CONV_CASES = [
@@ -162,6 +168,43 @@ def test_separable_depthwise_matches_naive_loops(case: tuple, shared: bool) -> N
     fast = depthwise_conv2d_separable(x, taps, bias, strides, padding)
     assert fast.shape == naive.shape
     np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", [c for c in DEPTHWISE_CASES if c[3] == 1], ids=_depthwise_id)
+def test_banded_depthwise_matches_naive_loops(case: tuple) -> None:
+    """One rank-1 filter shared by every channel (the blurs), as two band-matrix products."""
+    h, w, c, _, (kh, kw), (sh, sw), padding = case
+    rng = np.random.default_rng(DEPTHWISE_CASES.index(case))
+    column, row = rng.normal(size=kh), rng.normal(size=kw)
+    kernel = np.repeat(np.outer(column, row)[:, :, None, None], c, axis=2).astype(np.float32)
+    shared = shared_taps(separable_taps(kernel))
+    assert shared is not None
+    bands = (band_matrix(h, shared[0], sh, padding), band_matrix(w, shared[1], sw, padding))
+    x = rng.normal(size=(2, h, w, c)).astype(np.float32)
+    bias = rng.normal(size=c).astype(np.float32)
+    naive = depthwise_conv2d_naive(x, kernel, bias, (sh, sw), padding)
+    fast = depthwise_conv2d_banded(x, bands, bias)
+    assert fast.shape == naive.shape
+    np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+
+
+def test_band_matrix_places_taps_at_the_stride_and_drops_padding() -> None:
+    """5 samples, taps [1, 2, 3], stride 2, 'same': 3 outputs, one zero padded on each
+    side, so output 0 sees (pad, x0, x1) and output 2 sees (x3, x4, pad)."""
+    expected = [[2, 3, 0, 0, 0], [0, 1, 2, 3, 0], [0, 0, 0, 1, 2]]
+    np.testing.assert_array_equal(band_matrix(5, np.array([1, 2, 3]), 2, "same"), expected)
+
+
+def test_channels_with_their_own_taps_get_no_bands() -> None:
+    columns = np.array([[1.0, 1.0], [2.0, 3.0]])
+    assert shared_taps((columns, np.ones((2, 2)))) is None
+    assert shared_taps((np.ones((2, 2)), np.ones((3, 2)))) is not None
+
+
+def test_a_banded_blur_refuses_an_input_of_another_size() -> None:
+    bands = (band_matrix(6, np.ones(3), 2, "same"), band_matrix(6, np.ones(3), 2, "same"))
+    with pytest.raises(ValueError, match="6 x 6 inputs, got 7 x 6"):
+        depthwise_conv2d_banded(np.zeros((1, 7, 6, 2), dtype=np.float32), bands, None)
 
 
 def test_filters_of_rank_two_or_multipliers_are_not_separable() -> None:

@@ -18,6 +18,7 @@ import pytest
 from keras import layers
 
 from bench.npcnn import assert_matches_keras, from_keras, keras_layer_outputs
+from bench.npcnn.layers import DepthwiseConv2D
 from bench.npcnn.memory import peak_predict_bytes
 from bench.run import architectures as models
 
@@ -89,6 +90,19 @@ def test_naive_convolution_engine_matches_keras(arch: str) -> None:
     model = _architecture(arch, "trained")
     x = _images(ARCHITECTURES[arch][1], 1, seed=1)
     assert_matches_keras(model, from_keras(model, conv="naive"), x, ATOL)
+
+
+@pytest.mark.parametrize("banded", [True, False], ids=["banded", "two-pass"])
+def test_blurs_run_as_band_products_or_tap_passes_alike(banded: bool) -> None:
+    """The anti-aliased CNN's blurs share one binomial filter across channels, so the
+    converter gives them band matrices (unless told not to); both paths match Keras."""
+    model = _architecture("gender_cnn_aa", "trained")
+    network = from_keras(model, banded=banded, chunk_size=3)
+    blurs = [layer for layer in network.layers if isinstance(layer, DepthwiseConv2D)]
+    assert len(blurs) == 3
+    assert all((layer.bands is not None) == banded for layer in blurs)
+    assert all(layer.separable is not None for layer in blurs)
+    assert_matches_keras(model, network, _images((50, 50, 1), 5, seed=3), ATOL)
 
 
 def test_threads_and_chunks_do_not_change_the_prediction() -> None:

@@ -28,13 +28,15 @@ def _without(rewrite: str) -> tuple[str, ...]:
 
 TECHNIQUES: dict[str, dict] = {
     "Winograd": {"winograd": False},
-    "separable blur": {"separable": False},
+    "banded blur": {"banded": False},
+    "separable blur": {"separable": False, "banded": False},
     "BatchNorm folding": {"rewrites": _without("fold_batch_norms")},
     "pool first": {"rewrites": _without("pool_first")},
 }
 """Each technique and the ``from_keras`` options that turn it off (the channels-first
-im2col for few input channels has no switch: it replaced the old layout)."""
-ALL_OFF = {"winograd": False, "separable": False, "rewrites": ()}
+im2col for few input channels has no switch: it replaced the old layout). Without the
+banded blur the blurs run as two tap passes; without the separable blur, as kh * kw."""
+ALL_OFF = {"winograd": False, "separable": False, "banded": False, "rewrites": ()}
 
 
 def median_seconds(run: Callable[[], object], rounds: int) -> float:

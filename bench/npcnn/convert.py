@@ -17,7 +17,7 @@ import numpy as np
 
 from bench.npcnn.activations import SUPPORTED, Activation
 from bench.npcnn.conv import PADDINGS
-from bench.npcnn.depthwise import separable_taps
+from bench.npcnn.depthwise import band_matrix, separable_taps, shared_taps
 from bench.npcnn.layers import (
     CONV_METHODS,
     ActivationLayer,
@@ -109,11 +109,23 @@ def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int | None,
     )
 
 
+def _bands(layer: keras.layers.DepthwiseConv2D,
+           taps: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The band matrices of a depthwise layer whose channels share one rank-1 filter."""
+    shared = None if taps is None else shared_taps(taps)
+    if shared is None:
+        return None
+    (h, w), (sh, sw) = layer.input.shape[1:3], _pair(layer.strides)
+    return (band_matrix(h, shared[0], sh, layer.padding),
+            band_matrix(w, shared[1], sw, layer.padding))
+
+
 def _depthwise(layer: keras.layers.DepthwiseConv2D, method: str,
-               separable: bool) -> DepthwiseConv2D:
+               separable: bool, banded: bool) -> DepthwiseConv2D:
     _require(layer, "dilation_rate", _pair(layer.dilation_rate), ((1, 1),))
     _require(layer, "padding", layer.padding, PADDINGS)
     kernel = _numpy(layer.kernel)
+    taps = separable_taps(kernel) if method == "vectorised" else None
     return DepthwiseConv2D(
         name=layer.name,
         kernel=kernel,
@@ -122,7 +134,8 @@ def _depthwise(layer: keras.layers.DepthwiseConv2D, method: str,
         padding=layer.padding,
         activation=_activation(layer, layer.activation),
         method=method,
-        separable=separable_taps(kernel) if separable and method == "vectorised" else None,
+        separable=taps if separable else None,
+        bands=_bands(layer, taps) if banded else None,
     )
 
 
@@ -195,7 +208,7 @@ CONVERTERS: dict[type, Converter] = {
     keras.layers.Conv2D: functools.partial(_conv2d, method="vectorised", chunk_size=None,
                                            winograd=True),
     keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method="vectorised",
-                                                    separable=True),
+                                                    separable=True, banded=True),
     keras.layers.Dense: _dense,
     keras.layers.GlobalAveragePooling2D: _global_average,
     keras.layers.MaxPooling2D: _pool("max"),
@@ -232,6 +245,7 @@ def from_keras(
     threads: int | None = None,
     winograd: bool = True,
     separable: bool = True,
+    banded: bool = True,
     rewrites: tuple[str, ...] = REWRITES,
 ) -> Network:
     """Copy a built ``keras.Sequential`` model's weights into a NumPy network.
@@ -244,7 +258,9 @@ def from_keras(
     ``threads``: chunks run in parallel (None: the cores this process may use);
     ``winograd``: 3x3 stride-1 convolutions with at least :data:`WINOGRAD_MIN_CHANNELS`
     input channels run Winograd F(2x2, 3x3) (False: im2col for all); ``separable``:
-    depthwise convolutions with rank-1 filters run in two passes; ``rewrites``: what
+    depthwise convolutions with rank-1 filters run in two passes; ``banded``: those whose
+    channels all share the filter (the blurs) run as two matrix products with band
+    matrices instead, whatever ``separable`` says; ``rewrites``: what
     ``predict`` may rewrite (:data:`bench.npcnn.network.REWRITES`). Raises
     ``NotImplementedError`` naming the layer and option for anything the engine
     would not reproduce exactly.
@@ -263,7 +279,7 @@ def from_keras(
         keras.layers.Conv2D: functools.partial(_conv2d, method=conv, chunk_size=conv_chunk_size,
                                                winograd=winograd),
         keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method=conv,
-                                                        separable=separable),
+                                                        separable=separable, banded=banded),
     }
     layers = tuple(_convert_layer(layer, converters) for layer in model.layers)
     if chunk_size is None:

@@ -13,6 +13,7 @@ import numpy as np
 from bench.npcnn.activations import Activation
 from bench.npcnn.conv import conv2d_naive, conv2d_vectorised
 from bench.npcnn.depthwise import (
+    depthwise_conv2d_banded,
     depthwise_conv2d_naive,
     depthwise_conv2d_separable,
     depthwise_conv2d_vectorised,
@@ -88,6 +89,9 @@ class DepthwiseConv2D:
     (the reference loops), like :class:`Conv2D`. ``separable``: (column, row) taps from
     :func:`bench.npcnn.depthwise.separable_taps`, set by the converter for rank-1 filters
     (the blurs); the vectorised method then filters columns and rows in two passes.
+    ``bands``: (rows (oh, h), cols (ow, w)) :func:`bench.npcnn.depthwise.band_matrix`
+    results, set by the converter when every channel shares one rank-1 filter; the
+    vectorised method then runs two matrix products instead (it takes precedence).
     """
 
     name: str
@@ -98,6 +102,7 @@ class DepthwiseConv2D:
     activation: Activation
     method: str = "vectorised"
     separable: tuple[np.ndarray, np.ndarray] | None = None
+    bands: tuple[np.ndarray, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if self.method not in CONV_METHODS:
@@ -107,6 +112,8 @@ class DepthwiseConv2D:
         """(n, h, w, c) -> (n, out_h, out_w, c * multiplier)."""
         if self.method == "naive":
             out = depthwise_conv2d_naive(x, self.kernel, self.bias, self.strides, self.padding)
+        elif self.bands is not None:
+            out = depthwise_conv2d_banded(x, self.bands, self.bias)
         elif self.separable is not None:
             out = depthwise_conv2d_separable(x, self.separable, self.bias, self.strides,
                                              self.padding)
