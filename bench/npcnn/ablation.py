@@ -32,6 +32,7 @@ TECHNIQUES: dict[str, dict] = {
     "separable blur": {"separable": False, "banded": False},
     "BatchNorm folding": {"rewrites": _without("fold_batch_norms")},
     "pool first": {"rewrites": _without("pool_first")},
+    "segments": {"rewrites": _without("segments")},
 }
 """Each technique and the ``from_keras`` options that turn it off (the channels-first
 im2col for few input channels has no switch: it replaced the old layout). Without the
