@@ -12,6 +12,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from bench.npcnn.fold import fold_batch_norms
+from bench.npcnn.freed_memory import keep_freed_memory
 from bench.npcnn.layers import ELEMENTWISE, PASS_THROUGH, Conv2D, Layer
 from bench.npcnn.pool_first import pool_first
 from bench.npcnn.segments import Segment, plan_segments
@@ -168,6 +169,7 @@ class Network:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """(n, *input_shape) -> the last layer's output, e.g. (n, classes) float32."""
         batch = self._as_batch(x)
+        keep_freed_memory()
         # Equal chunks, as many as a multiple of the threads allows, so no thread idles.
         count = -(-len(batch) // self._segments[-1].chunk_size)
         count = min(len(batch), -(-count // self.threads) * self.threads)
