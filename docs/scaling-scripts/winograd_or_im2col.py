@@ -7,6 +7,7 @@ bench's CNNs, one layer at a time on one thread, at the chunk sizes ``predict`` 
 prints, per shape, the best of 5 rounds of each, scaled to ms per 1,024 images.
 """
 
+import functools
 import time
 
 import numpy as np
@@ -58,10 +59,10 @@ def main() -> None:
         out_w = w if padding == "same" else w - 2
         waste = (2 * -(-out_h // 2)) * (2 * -(-out_w // 2)) / (out_h * out_w)
         with threadpool_limits(1, "blas"):
-            im2col = best_seconds(lambda: conv2d_vectorised(x, kernel, bias, (1, 1), padding,
-                                                            None, relu))
-            winograd = best_seconds(lambda: conv2d_winograd(x, transformed, bias, padding,
-                                                            None, relu))
+            im2col = best_seconds(functools.partial(conv2d_vectorised, x, kernel, bias, (1, 1),
+                                                    padding, None, relu))
+            winograd = best_seconds(functools.partial(conv2d_winograd, x, transformed, bias,
+                                                      padding, None, relu))
         print(f"| {n}, {h}, {w}, {c} | {filters} | {padding} | {waste:.2f} | "
               f"{im2col * 1e3 / n * 1024:.1f} | {winograd * 1e3 / n * 1024:.1f} |")
 
