@@ -25,6 +25,7 @@ from bench.npcnn.depthwise import (
     shared_taps,
 )
 from bench.npcnn.winograd import conv2d_winograd, winograd_kernel
+from bench.npcnn.winograd_f3 import conv2d_winograd_f3, winograd_f3_kernel
 
 CONV_CASES = [
     # (height, width, channels, filters, kernel (kh, kw), strides, padding)
@@ -99,12 +100,59 @@ def test_winograd_matches_the_naive_loops(case: tuple) -> None:
     np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
+def test_winograd_f3_matches_the_naive_loops(case: tuple) -> None:
+    """The same cases through F(3x3, 3x3): output sides that are and are not multiples of
+    3, so tiles past the output are computed and cropped. Its transforms have larger
+    coefficients than F(2x2)'s, so its float32 error is held to 1e-5 of the outputs'
+    largest magnitude rather than of each output."""
+    n, h, w, c, f, padding, block = case
+    rng = np.random.default_rng(WINOGRAD_CASES.index(case))
+    x = rng.normal(size=(n, h, w, c)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, c, f)).astype(np.float32)
+    bias = rng.normal(size=f).astype(np.float32)
+    naive = conv2d_naive(x, kernel, bias, (1, 1), padding)
+    fast = conv2d_winograd_f3(x, winograd_f3_kernel(kernel), bias, padding, block)
+    assert fast.shape == naive.shape and fast.dtype == np.float32
+    assert np.abs(fast - naive).max() <= 1e-5 * max(1.0, np.abs(naive).max())
+
+
+def test_winograd_f3_pads_with_the_given_value_per_channel() -> None:
+    """'same' padding filled with pad_value equals 'valid' on the input padded by hand."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 5, 4, 3)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, 3, 2)).astype(np.float32)
+    fill = np.array([0.5, -2.0, 3.0], dtype=np.float32)
+    by_hand = np.empty((2, 7, 6, 3), dtype=np.float32)
+    by_hand[...] = fill
+    by_hand[:, 1:-1, 1:-1] = x
+    expected = conv2d_naive(by_hand, kernel, None, (1, 1), "valid")
+    fast = conv2d_winograd_f3(x, winograd_f3_kernel(kernel), None, "same", pad_value=fill)
+    assert np.abs(fast - expected).max() <= 1e-5 * max(1.0, np.abs(expected).max())
+
+
+def test_winograd_f3_error_on_many_channels_stays_near_float32() -> None:
+    """MNIST CNN-GAP's last 3x3 layer in small (5x5x256 -> 3x3x64, weights scaled as Keras
+    initialises them): within 1e-5 of the outputs' largest magnitude of the float64 sum."""
+    rng = np.random.default_rng(8)
+    x = rng.random((6, 5, 5, 256)).astype(np.float32)
+    kernel = (rng.normal(size=(3, 3, 256, 64)) / np.sqrt(9 * 256)).astype(np.float32)
+    exact = conv2d_naive(x.astype(np.float64), kernel.astype(np.float64), None, (1, 1), "valid")
+    fast = conv2d_winograd_f3(x, winograd_f3_kernel(kernel), None, "valid")
+    assert np.abs(fast - exact).max() <= 1e-5 * np.abs(exact).max()
+
+
 def test_winograd_refuses_a_kernel_that_does_not_fit() -> None:
     with pytest.raises(ValueError, match="needs a 3x3 kernel"):
         winograd_kernel(np.zeros((5, 5, 1, 1), dtype=np.float32))
     with pytest.raises(ValueError, match="does not fit input"):
         conv2d_winograd(np.zeros((1, 4, 4, 2), dtype=np.float32),
                         winograd_kernel(np.zeros((3, 3, 3, 1), dtype=np.float32)), None)
+    with pytest.raises(ValueError, match="needs a 3x3 kernel"):
+        winograd_f3_kernel(np.zeros((5, 5, 1, 1), dtype=np.float32))
+    with pytest.raises(ValueError, match="does not fit input"):
+        conv2d_winograd_f3(np.zeros((1, 4, 4, 2), dtype=np.float32),
+                           winograd_f3_kernel(np.zeros((3, 3, 3, 1), dtype=np.float32)), None)
 
 
 def test_naive_conv_is_the_sum_of_window_times_filter() -> None:

@@ -52,6 +52,20 @@ def test_batch_norm_folds_into_the_next_convolution_with_its_padding(padding, ke
     _check(model, norms_left=0)
 
 
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_batch_norm_folds_into_a_winograd_f3_convolution(padding) -> None:
+    """A 5x5 output (F(3x3, 3x3): 2 x 2 tiles): the folded kernel is transformed again by the
+    same variant, and 'same' pads with the value the BatchNorm maps to 0."""
+    model = _model([layers.BatchNormalization(),
+                    layers.Conv2D(4, 3, padding=padding), layers.Flatten(),
+                    layers.Dense(3, activation="softmax")], shape=(5, 5, 9))
+    _set_statistics(model, -1.0)
+    convolution = from_keras(model, threads=1).layers[1]
+    assert len(convolution.winograd) == 25
+    assert len(fold_batch_norms(from_keras(model, threads=1).layers)[0].winograd) == 25
+    _check(model, norms_left=0)
+
+
 def test_positive_scales_fold_through_max_pool_dropout_and_flatten_into_dense() -> None:
     model = _model([layers.Conv2D(6, 3, padding="same", activation="relu"),
                     layers.BatchNormalization(), layers.MaxPooling2D(2), layers.Dropout(0.3),

@@ -18,7 +18,7 @@ import pytest
 from keras import layers
 
 from bench.npcnn import assert_matches_keras, from_keras, keras_layer_outputs
-from bench.npcnn.layers import DepthwiseConv2D
+from bench.npcnn.layers import Conv2D, DepthwiseConv2D
 from bench.npcnn.memory import peak_predict_bytes
 from bench.run import architectures as models
 
@@ -103,6 +103,21 @@ def test_blurs_run_as_band_products_or_tap_passes_alike(banded: bool) -> None:
     assert all((layer.bands is not None) == banded for layer in blurs)
     assert all(layer.separable is not None for layer in blurs)
     assert_matches_keras(model, network, _images((50, 50, 1), 5, seed=3), ATOL)
+
+
+def test_outputs_that_tile_well_by_three_run_winograd_f3() -> None:
+    """MNIST CNN-GAP's 11x11, 9x9, 5x5 and 3x3 outputs run F(3x3, 3x3), its 7x7 output
+    (3 x 3 tiles of 3 for 4 x 4 of 2: about as many products) F(2x2, 3x3), its first
+    convolution (1 channel) im2col; with ``winograd_f3=False`` they go back to F(2x2)
+    or, on the 3x3 output, im2col."""
+    model = _architecture("mnist_cnn_gap", "trained")
+    variants = {True: [None, 25, 25, 16, 25, 25, None], False: [None, 16, 16, 16, 16, None, None]}
+    for f3, expected in variants.items():
+        network = from_keras(model, winograd_f3=f3)
+        found = [None if layer.winograd is None else len(layer.winograd)
+                 for layer in network.layers if isinstance(layer, Conv2D)]
+        assert found == expected
+        assert_matches_keras(model, network, _images((28, 28, 1), 6, seed=4), ATOL)
 
 
 def test_threads_and_chunks_do_not_change_the_prediction() -> None:

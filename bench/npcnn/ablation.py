@@ -28,6 +28,7 @@ def _without(rewrite: str) -> tuple[str, ...]:
 
 TECHNIQUES: dict[str, dict] = {
     "Winograd": {"winograd": False},
+    "Winograd F(3x3)": {"winograd_f3": False},
     "banded blur": {"banded": False},
     "separable blur": {"separable": False, "banded": False},
     "BatchNorm folding": {"rewrites": _without("fold_batch_norms")},

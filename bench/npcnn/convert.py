@@ -33,6 +33,7 @@ from bench.npcnn.layers import (
 )
 from bench.npcnn.network import REWRITES, Network, auto_chunk_size, usable_cores
 from bench.npcnn.winograd import winograd_kernel
+from bench.npcnn.winograd_f3 import tiles_per_side, winograd_f3_kernel
 
 WINOGRAD_MIN_CHANNELS = 8
 """Input channels from which a 3x3 stride-1 convolution runs Winograd F(2x2, 3x3): with
@@ -42,6 +43,13 @@ WINOGRAD_MAX_WASTE = 1.5
 output size computes a spare row and column (5x5 outputs cost 6x6, 1.44). On mnist_cnn_gap's
 small maps, allowing 1.5 instead of 1.25 sped its 7x7 and 5x5 outputs up by 11% and 15%;
 its 3x3 outputs (1.78) ran 4% slower than im2col."""
+F3_MAX_PRODUCTS = 0.75
+"""Largest ratio of F(3x3, 3x3)'s products (25 per tile of 3x3 outputs) to F(2x2, 3x3)'s
+(16 per tile of 2x2) at which a convolution runs F(3x3) instead. One run of
+docs/scaling-scripts/winograd_or_im2col.py (one thread, ms per 1,024 images, F(3x3) against
+F(2x2)): 3x3 outputs (ratio 0.39), 256 -> 576 channels, 130 against 272; 5x5 (0.69) 119
+against 139; 9x9 (0.56) 90 against 118; 32x32 (0.74) 243 against 276; but 16x16 and 8x8
+(0.88) no faster, and 4x4 and 2x2 (1.56) 1.8x slower."""
 
 
 def _winograd_fits(kernel: np.ndarray, strides: tuple[int, int],
@@ -52,6 +60,29 @@ def _winograd_fits(kernel: np.ndarray, strides: tuple[int, int],
     waste = (2 * -(-out_h // 2)) * (2 * -(-out_w // 2)) / (out_h * out_w)
     return (kernel.shape[:2] == (3, 3) and strides == (1, 1)
             and kernel.shape[2] >= WINOGRAD_MIN_CHANNELS and waste <= WINOGRAD_MAX_WASTE)
+
+
+def _f3_fits(kernel: np.ndarray, strides: tuple[int, int],
+             output_shape: tuple[int, ...]) -> bool:
+    """Whether Winograd F(3x3, 3x3) should run this convolution: 3x3, stride 1, enough input
+    channels, and at most :data:`F3_MAX_PRODUCTS` times the products of F(2x2, 3x3)."""
+    out_h, out_w = output_shape[:2]
+    f3_products = 25 * tiles_per_side(out_h) * tiles_per_side(out_w)
+    f2_products = 16 * -(-out_h // 2) * -(-out_w // 2)
+    return (kernel.shape[:2] == (3, 3) and strides == (1, 1)
+            and kernel.shape[2] >= WINOGRAD_MIN_CHANNELS
+            and f3_products <= F3_MAX_PRODUCTS * f2_products)
+
+
+def _winograd_transform(kernel: np.ndarray, strides: tuple[int, int],
+                        output_shape: tuple[int, ...], f3: bool) -> np.ndarray | None:
+    """The transformed kernel of the Winograd variant this convolution runs, if any."""
+    if f3 and _f3_fits(kernel, strides, output_shape):
+        return winograd_f3_kernel(kernel)
+    if _winograd_fits(kernel, strides, output_shape):
+        return winograd_kernel(kernel)
+    return None
+
 
 Converter = Callable[[keras.layers.Layer], Layer]
 
@@ -89,13 +120,14 @@ def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
 
 
 def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int | None,
-            winograd: bool) -> Conv2D:
+            winograd: bool, winograd_f3: bool) -> Conv2D:
     _require(layer, "dilation_rate", _pair(layer.dilation_rate), ((1, 1),))
     _require(layer, "groups", layer.groups, (1,))
     _require(layer, "padding", layer.padding, PADDINGS)
     kernel = _numpy(layer.kernel)
-    use_winograd = (winograd and method == "vectorised"
-                    and _winograd_fits(kernel, _pair(layer.strides), layer.output.shape[1:]))
+    transformed = (_winograd_transform(kernel, _pair(layer.strides), layer.output.shape[1:],
+                                       winograd_f3)
+                   if winograd and method == "vectorised" else None)
     return Conv2D(
         name=layer.name,
         kernel=kernel,
@@ -105,7 +137,7 @@ def _conv2d(layer: keras.layers.Conv2D, method: str, chunk_size: int | None,
         activation=_activation(layer, layer.activation),
         method=method,
         chunk_size=chunk_size,
-        winograd=winograd_kernel(kernel) if use_winograd else None,
+        winograd=transformed,
     )
 
 
@@ -206,7 +238,7 @@ def _softmax_layer(layer: keras.layers.Softmax):
 
 CONVERTERS: dict[type, Converter] = {
     keras.layers.Conv2D: functools.partial(_conv2d, method="vectorised", chunk_size=None,
-                                           winograd=True),
+                                           winograd=True, winograd_f3=True),
     keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method="vectorised",
                                                     separable=True, banded=True),
     keras.layers.Dense: _dense,
@@ -244,6 +276,7 @@ def from_keras(
     conv_chunk_size: int | None = None,
     threads: int | None = None,
     winograd: bool = True,
+    winograd_f3: bool = True,
     separable: bool = True,
     banded: bool = True,
     rewrites: tuple[str, ...] = REWRITES,
@@ -257,7 +290,9 @@ def from_keras(
     images per im2col block (None: about :data:`bench.npcnn.conv.BLOCK_BYTES`);
     ``threads``: chunks run in parallel (None: the cores this process may use);
     ``winograd``: 3x3 stride-1 convolutions with at least :data:`WINOGRAD_MIN_CHANNELS`
-    input channels run Winograd F(2x2, 3x3) (False: im2col for all); ``separable``:
+    input channels run Winograd F(2x2, 3x3) (False: im2col for all); ``winograd_f3``:
+    those where F(3x3, 3x3) needs far fewer products (:data:`F3_MAX_PRODUCTS`) run it
+    instead; ``separable``:
     depthwise convolutions with rank-1 filters run in two passes; ``banded``: those whose
     channels all share the filter (the blurs) run as two matrix products with band
     matrices instead, whatever ``separable`` says; ``rewrites``: what
@@ -277,7 +312,7 @@ def from_keras(
     converters = {
         **CONVERTERS,
         keras.layers.Conv2D: functools.partial(_conv2d, method=conv, chunk_size=conv_chunk_size,
-                                               winograd=winograd),
+                                               winograd=winograd, winograd_f3=winograd_f3),
         keras.layers.DepthwiseConv2D: functools.partial(_depthwise, method=conv,
                                                         separable=separable, banded=banded),
     }

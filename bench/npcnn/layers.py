@@ -21,6 +21,7 @@ from bench.npcnn.depthwise import (
 )
 from bench.npcnn.pooling import avg_pool2d, max_pool2d
 from bench.npcnn.winograd import conv2d_winograd
+from bench.npcnn.winograd_f3 import conv2d_winograd_f3
 
 CONV_METHODS = ("vectorised", "naive")
 
@@ -34,8 +35,9 @@ class Conv2D:
     that follow in the model (e.g. ReLU then BatchNorm), applied to each block
     while it is in cache; :meth:`bench.npcnn.network.Network.predict` fills it in.
     ``winograd``: the kernel transformed by :func:`bench.npcnn.winograd.winograd_kernel`
-    (16, c, filters), set by the converter for 3x3 stride-1 kernels; the vectorised method
-    then runs Winograd F(2x2, 3x3) instead of im2col. ``pad_value`` (c,): the fill of
+    (16, c, filters) or :func:`bench.npcnn.winograd_f3.winograd_f3_kernel` (25, c, filters),
+    set by the converter for 3x3 stride-1 kernels; the vectorised method then runs Winograd
+    F(2x2, 3x3) or F(3x3, 3x3) instead of im2col. ``pad_value`` (c,): the fill of
     ``"same"`` padding per input channel instead of 0, set when a BatchNorm before it is
     folded in (:mod:`bench.npcnn.fold`).
     """
@@ -75,8 +77,9 @@ class Conv2D:
             out = conv2d_naive(x, self.kernel, self.bias, self.strides, self.padding)
             return self._finish(out, out)
         if self.winograd is not None:
-            return conv2d_winograd(x, self.winograd, self.bias, self.padding, self.chunk_size,
-                                   self._finish, self.pad_value)
+            run = conv2d_winograd_f3 if len(self.winograd) == 25 else conv2d_winograd
+            return run(x, self.winograd, self.bias, self.padding, self.chunk_size, self._finish,
+                       self.pad_value)
         return conv2d_vectorised(x, self.kernel, self.bias, self.strides, self.padding,
                                  self.chunk_size, self._finish, self.pad_value)
 

@@ -1,6 +1,7 @@
-"""Winograd F(2x2, 3x3) against im2col on every 3x3 stride-1 convolution shape of the
-bench's CNNs, one layer at a time on one thread, at the chunk sizes ``predict`` gives them
-(sets ``WINOGRAD_MIN_CHANNELS`` and ``WINOGRAD_MAX_WASTE`` in bench/npcnn/convert.py)::
+"""Winograd F(2x2, 3x3) and F(3x3, 3x3) against im2col on every 3x3 stride-1 convolution
+shape of the bench's CNNs, one layer at a time on one thread, at the chunk sizes
+``predict`` gives them (sets ``WINOGRAD_MIN_CHANNELS``, ``WINOGRAD_MAX_WASTE`` and
+``F3_MAX_PRODUCTS`` in bench/npcnn/convert.py)::
 
     PYTHONPATH=. python docs/scaling-scripts/winograd_or_im2col.py
 
@@ -16,6 +17,7 @@ from threadpoolctl import threadpool_limits
 from bench.npcnn.conv import conv2d_vectorised
 from bench.npcnn.freed_memory import keep_freed_memory
 from bench.npcnn.winograd import conv2d_winograd, winograd_kernel
+from bench.npcnn.winograd_f3 import conv2d_winograd_f3, tiles_per_side, winograd_f3_kernel
 
 SHAPES = [  # (images per pass, h, w, in channels), filters, padding: the layer
     ((32, 32, 32, 32), 32, "same"),      # CIFAR-10 CNN, block 1, second conv
@@ -48,8 +50,9 @@ def main() -> None:
     keep_freed_memory()  # as predict does
     rng = np.random.default_rng(0)
     relu = lambda x, out=None: np.maximum(x, 0, out=out)  # noqa: E731
-    print("| images, h, w, c | filters | padding | waste | im2col ms/1024 | Winograd ms/1024 |")
-    print("|---|---|---|---|---|---|")
+    print("| images, h, w, c | filters | padding | outputs | F(2x2) tiles a side | F(3x3) tiles "
+          "a side | im2col ms/1024 | F(2x2) ms/1024 | F(3x3) ms/1024 |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (n, h, w, c), filters, padding in SHAPES:
         x = rng.random((n, h, w, c), dtype=np.float32)
         kernel = rng.random((3, 3, c, filters), dtype=np.float32)
@@ -57,14 +60,16 @@ def main() -> None:
         transformed = winograd_kernel(kernel)
         out_h = h if padding == "same" else h - 2
         out_w = w if padding == "same" else w - 2
-        waste = (2 * -(-out_h // 2)) * (2 * -(-out_w // 2)) / (out_h * out_w)
         with threadpool_limits(1, "blas"):
             im2col = best_seconds(functools.partial(conv2d_vectorised, x, kernel, bias, (1, 1),
                                                     padding, None, relu))
             winograd = best_seconds(functools.partial(conv2d_winograd, x, transformed, bias,
                                                       padding, None, relu))
-        print(f"| {n}, {h}, {w}, {c} | {filters} | {padding} | {waste:.2f} | "
-              f"{im2col * 1e3 / n * 1024:.1f} | {winograd * 1e3 / n * 1024:.1f} |")
+            f3 = best_seconds(functools.partial(conv2d_winograd_f3, x, winograd_f3_kernel(kernel),
+                                                bias, padding, None, relu))
+        times = " | ".join(f"{t * 1e3 / n * 1024:.1f}" for t in (im2col, winograd, f3))
+        print(f"| {n}, {h}, {w}, {c} | {filters} | {padding} | {out_h}x{out_w} | "
+              f"{-(-out_h // 2)} | {tiles_per_side(out_h)} | {times} |")
 
 
 if __name__ == "__main__":
