@@ -317,8 +317,9 @@ def from_keras(
                                                         separable=separable, banded=banded),
     }
     layers = tuple(_convert_layer(layer, converters) for layer in model.layers)
-    if chunk_size is None:
-        largest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers)
+    if chunk_size is None:  # Flatten and Dropout return views: they allocate nothing
+        largest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers
+                      if not isinstance(layer, keras.layers.Flatten | keras.layers.Dropout))
         chunk_size = auto_chunk_size(largest)
     threads = usable_cores() if threads is None else threads
     return Network(model.name, tuple(model.input_shape[1:]), layers, chunk_size, threads,

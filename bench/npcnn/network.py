@@ -122,15 +122,17 @@ class Network:
 
     @functools.cached_property
     def _segments(self) -> tuple[Segment, ...]:
-        """The fused layers' segments, from the sizes of one zero image's pass."""
+        """The fused layers' segments, from the sizes of one zero image's pass (the
+        caller's batch, and views of it, count for nothing: they exist before the pass)."""
         if "segments" not in self.rewrites:
             return (Segment(0, len(self._fused), self.chunk_size),)
-        x = np.zeros((1, *self.input_shape), dtype=np.float32)
-        sizes = []
+        x, owned = np.zeros((1, *self.input_shape), dtype=np.float32), False
+        sizes = []  # per layer: the larger of its input and output that a pass allocates
         for layer in self._fused:
             out = layer(x)
-            sizes.append(max(x.size, out.size))
-            x = out
+            allocates = not isinstance(layer, PASS_THROUGH)
+            sizes.append(max(x.size if owned else 1, out.size if allocates else 1))
+            owned, x = owned or allocates, out
         return plan_segments(sizes, self.chunk_size)
 
     def _apply(self, first: int, last: int, x: np.ndarray, owned: bool):
