@@ -33,6 +33,7 @@ TECHNIQUES: dict[str, dict] = {
     "separable blur": {"separable": False, "banded": False},
     "BatchNorm folding": {"rewrites": _without("fold_batch_norms")},
     "pool first": {"rewrites": _without("pool_first")},
+    "norm after blur": {"rewrites": _without("norm_after_blur")},
     "segments": {"rewrites": _without("segments")},
 }
 """Each technique and the ``from_keras`` options that turn it off (the channels-first

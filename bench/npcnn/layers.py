@@ -195,7 +195,8 @@ class BatchNorm:
     """Inference batch normalisation over the last axis, folded to ``x * scale + offset``.
 
     ``scale = gamma / sqrt(moving_variance + epsilon)`` and
-    ``offset = beta - moving_mean * scale``, the same arithmetic as TensorFlow.
+    ``offset = beta - moving_mean * scale``, the same arithmetic as TensorFlow. ``offset``
+    is (c,), or an (h, w, c) map once moved after a blur (:mod:`bench.npcnn.norm_after_blur`).
     """
 
     name: str

@@ -14,6 +14,7 @@ from threadpoolctl import ThreadpoolController
 from bench.npcnn.fold import fold_batch_norms
 from bench.npcnn.freed_memory import keep_freed_memory
 from bench.npcnn.layers import ELEMENTWISE, PASS_THROUGH, Conv2D, Layer
+from bench.npcnn.norm_after_blur import norm_after_blur
 from bench.npcnn.pool_first import pool_first
 from bench.npcnn.segments import Segment, plan_segments
 
@@ -25,8 +26,8 @@ how many images ``Network.predict`` runs through the layers at a time. With segm
 it to 43 MiB and ran no slower."""
 
 
-REWRITES = ("fold_batch_norms", "pool_first", "segments")
-"""Rewrites ``Network.predict`` can apply (docs/npcnn.md): two of the layers, one of how
+REWRITES = ("fold_batch_norms", "pool_first", "norm_after_blur", "segments")
+"""Rewrites ``Network.predict`` can apply (docs/npcnn.md): three of the layers, one of how
 many images each layer runs on at a time (:mod:`bench.npcnn.segments`)."""
 
 
@@ -78,7 +79,9 @@ class Network:
     ``predict`` runs the layers with BatchNorms folded into the next convolution or
     dense layer where they commute (:func:`bench.npcnn.fold.fold_batch_norms`), max-pools
     moved before the bias and activation they commute with
-    (:func:`bench.npcnn.pool_first.pool_first`) and :func:`fuse_epilogues` applied;
+    (:func:`bench.npcnn.pool_first.pool_first`), BatchNorms moved after the blurs they pass
+    through (:func:`bench.npcnn.norm_after_blur.norm_after_blur`) and
+    :func:`fuse_epilogues` applied;
     ``layer_outputs`` runs the model's layers one by one. With the ``segments`` rewrite,
     ``chunk_size`` is the chunk of the segment holding the largest output and later
     segments take more images within the same memory budget
@@ -118,6 +121,8 @@ class Network:
             layers = fold_batch_norms(layers)
         if "pool_first" in self.rewrites:
             layers = pool_first(layers)
+        if "norm_after_blur" in self.rewrites:
+            layers = norm_after_blur(layers)
         return fuse_epilogues(layers)
 
     @functools.cached_property
