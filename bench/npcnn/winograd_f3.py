@@ -6,7 +6,7 @@ fewer; F(2x2, 3x3) in :mod:`bench.npcnn.winograd` saves 2.25x). Here the transfo
 matrix products (``kron(B^T, B^T)`` on the 25 values of every tile, ``kron(A^T, A^T)`` on
 its 25 products). The engine runs it where its tiles fit the output well enough to need
 far fewer products than F(2x2) (``bench.npcnn.convert.F3_MAX_PRODUCTS``): outputs of 3x3,
-5x5, 9x9 and 32x32 in the bench's CNNs.
+5x5, 9x9, 11x11 and 32x32 in the bench's CNNs.
 
 The matrices come from the Toom-Cook construction on the points 0, 1, -1, 1/2 and
 infinity: ``A^T`` evaluates at the points, ``G`` divides by the Lagrange denominators, and
