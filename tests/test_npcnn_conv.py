@@ -87,34 +87,32 @@ WINOGRAD_CASES = [
 ]
 
 
+WINOGRAD_VARIANTS = {
+    "F2x2": (conv2d_winograd, winograd_kernel),
+    "F3x3": (conv2d_winograd_f3, winograd_f3_kernel),
+}
+
+
+@pytest.mark.parametrize("variant", WINOGRAD_VARIANTS)
 @pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
-def test_winograd_matches_the_naive_loops(case: tuple) -> None:
+def test_winograd_matches_the_naive_loops(case: tuple, variant: str) -> None:
+    """Both variants, on output sides that are and are not multiples of their tiles (tiles
+    past the output are computed and cropped). F(3x3)'s transforms have larger coefficients,
+    so its float32 error is held to 1e-5 of the outputs' largest magnitude rather than of
+    each output."""
     n, h, w, c, f, padding, block = case
     rng = np.random.default_rng(WINOGRAD_CASES.index(case))
     x = rng.normal(size=(n, h, w, c)).astype(np.float32)
     kernel = rng.normal(size=(3, 3, c, f)).astype(np.float32)
     bias = rng.normal(size=f).astype(np.float32)
+    convolve, transform = WINOGRAD_VARIANTS[variant]
     naive = conv2d_naive(x, kernel, bias, (1, 1), padding)
-    fast = conv2d_winograd(x, winograd_kernel(kernel), bias, padding, block)
+    fast = convolve(x, transform(kernel), bias, padding, block)
     assert fast.shape == naive.shape and fast.dtype == np.float32
-    np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
-def test_winograd_f3_matches_the_naive_loops(case: tuple) -> None:
-    """The same cases through F(3x3, 3x3): output sides that are and are not multiples of
-    3, so tiles past the output are computed and cropped. Its transforms have larger
-    coefficients than F(2x2)'s, so its float32 error is held to 1e-5 of the outputs'
-    largest magnitude rather than of each output."""
-    n, h, w, c, f, padding, block = case
-    rng = np.random.default_rng(WINOGRAD_CASES.index(case))
-    x = rng.normal(size=(n, h, w, c)).astype(np.float32)
-    kernel = rng.normal(size=(3, 3, c, f)).astype(np.float32)
-    bias = rng.normal(size=f).astype(np.float32)
-    naive = conv2d_naive(x, kernel, bias, (1, 1), padding)
-    fast = conv2d_winograd_f3(x, winograd_f3_kernel(kernel), bias, padding, block)
-    assert fast.shape == naive.shape and fast.dtype == np.float32
-    assert np.abs(fast - naive).max() <= 1e-5 * max(1.0, np.abs(naive).max())
+    if variant == "F2x2":
+        np.testing.assert_allclose(fast, naive, rtol=1e-5, atol=1e-5)
+    else:
+        assert np.abs(fast - naive).max() <= 1e-5 * max(1.0, np.abs(naive).max())
 
 
 def test_winograd_f3_pads_with_the_given_value_per_channel() -> None:

@@ -16,6 +16,7 @@ relative (the kernel transform is computed in float64).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -93,6 +94,62 @@ def _buffers(m: int, th: int, tw: int, c: int, filters: int,
     )
 
 
+@dataclass(frozen=True)
+class TilePlan:
+    """How a 3x3 stride-1 convolution of an (n, h, w, c) batch splits into Winograd tiles of
+    ``outputs`` x ``outputs`` results: output size, the padding before the image, tiles
+    per side (th, tw) and images per block."""
+
+    n: int
+    h: int
+    w: int
+    c: int
+    filters: int
+    out_h: int
+    out_w: int
+    top: int
+    left: int
+    th: int
+    tw: int
+    block: int
+
+
+def plan_tiles(x: np.ndarray, transformed: np.ndarray, padding: str, outputs: int,
+               chunk_size: int | None, block_bytes: int) -> TilePlan:
+    """Check that ``transformed`` ((outputs + 2)^2, c, filters) fits ``x`` and plan its
+    tiles; ``chunk_size`` None: blocks whose products and tiles fill about
+    ``block_bytes``."""
+    products = (outputs + 2) ** 2
+    if x.ndim != 4 or transformed.ndim != 3 or transformed.shape[:2] != (products, x.shape[3]):
+        raise ValueError(f"Winograd F({outputs}x{outputs}, 3x3) kernel {transformed.shape} "
+                         f"does not fit input {x.shape}; expected ({products}, in_channels, "
+                         "filters) from its kernel transform")
+    n, h, w, c = x.shape
+    filters = transformed.shape[2]
+    out_h, out_w = output_size(h, 3, 1, padding), output_size(w, 3, 1, padding)
+    th, tw = -(-out_h // outputs), -(-out_w // outputs)
+    if chunk_size is None:
+        chunk_size = max(1, block_bytes // (4 * products * th * tw * (c + filters)))
+    return TilePlan(n, h, w, c, filters, out_h, out_w, pad_amounts(h, 3, 1, padding)[0],
+                    pad_amounts(w, 3, 1, padding)[0], th, tw, max(1, min(chunk_size, n)))
+
+
+def finish_tiles(results: np.ndarray, target: np.ndarray, bias: np.ndarray | None,
+                 activation: Callable[..., np.ndarray] | None) -> None:
+    """Put ``results`` (m, m, images, th, tw, filters), each tile's m x m outputs, into
+    ``target`` (images, out_h, out_w, filters), cropping what lies past its edge; then
+    the bias and ``activation(target, out=target)`` (if given)."""
+    outputs = results.shape[0]
+    for i in range(outputs):
+        for j in range(outputs):
+            part = target[:, i::outputs, j::outputs]
+            part[...] = results[i, j, :, : part.shape[1], : part.shape[2]]
+    if bias is not None:
+        target += bias.astype(np.float32, copy=False)
+    if activation is not None:
+        activation(target, out=target)
+
+
 def conv2d_winograd(
     x: np.ndarray,
     transformed: np.ndarray,
@@ -110,37 +167,19 @@ def conv2d_winograd(
     transform; bias and ``activation(out, out=out)`` (if given) follow per block.
     ``pad_value`` (c,): the fill of ``"same"`` padding per channel instead of 0.
     """
-    if x.ndim != 4 or transformed.ndim != 3 or transformed.shape[:2] != (16, x.shape[3]):
-        raise ValueError(f"Winograd kernel {transformed.shape} does not fit input {x.shape}; "
-                         "expected (16, in_channels, filters) from winograd_kernel")
-    n, h, w, c = x.shape
-    filters = transformed.shape[2]
-    out_h, out_w = output_size(h, 3, 1, padding), output_size(w, 3, 1, padding)
-    top, left = pad_amounts(h, 3, 1, padding)[0], pad_amounts(w, 3, 1, padding)[0]
-    th, tw = -(-out_h // 2), -(-out_w // 2)
-    if chunk_size is None:
-        chunk_size = max(1, BLOCK_BYTES // (4 * 16 * th * tw * (c + filters)))
-    block = max(1, min(chunk_size, n))
-    bias = None if bias is None else bias.astype(np.float32, copy=False)
-    out = np.empty((n, out_h, out_w, filters), dtype=np.float32)
+    plan = plan_tiles(x, transformed, padding, 2, chunk_size, BLOCK_BYTES)
+    th, tw, c, filters, block = plan.th, plan.tw, plan.c, plan.filters, plan.block
+    out = np.empty((plan.n, plan.out_h, plan.out_w, filters), dtype=np.float32)
     buffers = _buffers(block, th, tw, c, filters, pad_value)
-    for start in range(0, n, block):
-        m = min(block, n - start)
+    for start in range(0, plan.n, block):
+        m = min(block, plan.n - start)
         if m < block:  # the last, smaller block
             buffers = _buffers(m, th, tw, c, filters, pad_value)
         even, odd, rows, tiles, products, corners = buffers
-        _deinterleave(x[start : start + m], even, odd, top, left)
+        _deinterleave(x[start : start + m], even, odd, plan.top, plan.left)
         _input_transform(even, odd, rows, tiles)
         np.matmul(tiles.reshape(16, m * th * tw, c), transformed, out=products)
         np.matmul(_OUTPUT_TRANSFORM, products.reshape(16, -1), out=corners)
-        corner = corners.reshape(2, 2, m, th, tw, filters)
-        target = out[start : start + m]
-        for i in range(2):
-            for j in range(2):
-                part = target[:, i::2, j::2]
-                part[...] = corner[i, j, :, : part.shape[1], : part.shape[2]]
-        if bias is not None:
-            target += bias
-        if activation is not None:
-            activation(target, out=target)
+        finish_tiles(corners.reshape(2, 2, m, th, tw, filters), out[start : start + m], bias,
+                     activation)
     return out

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.npcnn.conv import output_size, pad_amounts
+from bench.npcnn.winograd import finish_tiles, plan_tiles
 
 OUTPUTS = 3
 """Outputs per tile side (m); tiles are m + 2 = 5 pixels a side."""
@@ -96,25 +96,16 @@ def conv2d_winograd_f3(
     transform, 25 products, output transform, then each of the 9 output positions of the
     tiles put into place, bias and ``activation(out, out=out)`` (if given) per block.
     """
-    if x.ndim != 4 or transformed.ndim != 3 or transformed.shape[:2] != (TILE * TILE, x.shape[3]):
-        raise ValueError(f"F(3x3) kernel {transformed.shape} does not fit input {x.shape}; "
-                         "expected (25, in_channels, filters) from winograd_f3_kernel")
-    n, h, w, c = x.shape
-    filters = transformed.shape[2]
-    out_h, out_w = output_size(h, 3, 1, padding), output_size(w, 3, 1, padding)
-    top, left = pad_amounts(h, 3, 1, padding)[0], pad_amounts(w, 3, 1, padding)[0]
-    th, tw = tiles_per_side(out_h), tiles_per_side(out_w)
-    if chunk_size is None:
-        chunk_size = max(1, BLOCK_BYTES // (4 * TILE * TILE * th * tw * (c + filters)))
-    block = max(1, min(chunk_size, n))
-    bias = None if bias is None else bias.astype(np.float32, copy=False)
-    out = np.empty((n, out_h, out_w, filters), dtype=np.float32)
+    plan = plan_tiles(x, transformed, padding, OUTPUTS, chunk_size, BLOCK_BYTES)
+    th, tw, c, filters, block = plan.th, plan.tw, plan.c, plan.filters, plan.block
+    out = np.empty((plan.n, plan.out_h, plan.out_w, filters), dtype=np.float32)
     padded = np.zeros((block, OUTPUTS * th + 2, OUTPUTS * tw + 2, c), dtype=np.float32)
     if pad_value is not None:
         padded[...] = pad_value
-    for start in range(0, n, block):
-        m = min(block, n - start)
-        padded[:m, top : top + h, left : left + w] = x[start : start + m]
+    for start in range(0, plan.n, block):
+        m = min(block, plan.n - start)
+        padded[:m, plan.top : plan.top + plan.h, plan.left : plan.left + plan.w] = \
+            x[start : start + m]
         tiles = np.empty((TILE, TILE, m, th, tw, c), dtype=np.float32)
         for a in range(TILE):
             for b in range(TILE):
@@ -122,15 +113,7 @@ def conv2d_winograd_f3(
                                      b : b + OUTPUTS * tw : OUTPUTS]
         values = np.matmul(_INPUT_TRANSFORM, tiles.reshape(TILE * TILE, -1))
         products = np.matmul(values.reshape(TILE * TILE, m * th * tw, c), transformed)
-        corners = np.matmul(_OUTPUT_TRANSFORM, products.reshape(TILE * TILE, -1))
-        corner = corners.reshape(OUTPUTS, OUTPUTS, m, th, tw, filters)
-        target = out[start : start + m]
-        for i in range(OUTPUTS):
-            for j in range(OUTPUTS):
-                part = target[:, i::OUTPUTS, j::OUTPUTS]
-                part[...] = corner[i, j, :, : part.shape[1], : part.shape[2]]
-        if bias is not None:
-            target += bias
-        if activation is not None:
-            activation(target, out=target)
+        results = np.matmul(_OUTPUT_TRANSFORM, products.reshape(TILE * TILE, -1))
+        finish_tiles(results.reshape(OUTPUTS, OUTPUTS, m, th, tw, filters),
+                     out[start : start + m], bias, activation)
     return out

@@ -5,15 +5,16 @@ shape of the bench's CNNs, one layer at a time on one thread, at the chunk sizes
 
     PYTHONPATH=. python docs/scaling-scripts/winograd_or_im2col.py
 
-prints, per shape, the best of 5 rounds of each, scaled to ms per 1,024 images.
+prints, per shape, the median of 5 rounds of each (after a warm-up), scaled to ms per
+1,024 images.
 """
 
 import functools
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from bench.npcnn.ablation import median_seconds
 from bench.npcnn.conv import conv2d_vectorised
 from bench.npcnn.freed_memory import keep_freed_memory
 from bench.npcnn.winograd import conv2d_winograd, winograd_kernel
@@ -36,14 +37,7 @@ SHAPES = [  # (images per pass, h, w, in channels), filters, padding: the layer
 ]
 
 
-def best_seconds(run, rounds: int = 5) -> float:
-    run()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+ROUNDS = 5
 
 
 def main() -> None:
@@ -60,13 +54,14 @@ def main() -> None:
         transformed = winograd_kernel(kernel)
         out_h = h if padding == "same" else h - 2
         out_w = w if padding == "same" else w - 2
+        runs = (
+            functools.partial(conv2d_vectorised, x, kernel, bias, (1, 1), padding, None, relu),
+            functools.partial(conv2d_winograd, x, transformed, bias, padding, None, relu),
+            functools.partial(conv2d_winograd_f3, x, winograd_f3_kernel(kernel), bias, padding,
+                              None, relu),
+        )
         with threadpool_limits(1, "blas"):
-            im2col = best_seconds(functools.partial(conv2d_vectorised, x, kernel, bias, (1, 1),
-                                                    padding, None, relu))
-            winograd = best_seconds(functools.partial(conv2d_winograd, x, transformed, bias,
-                                                      padding, None, relu))
-            f3 = best_seconds(functools.partial(conv2d_winograd_f3, x, winograd_f3_kernel(kernel),
-                                                bias, padding, None, relu))
+            im2col, winograd, f3 = (median_seconds(run, ROUNDS) for run in runs)
         times = " | ".join(f"{t * 1e3 / n * 1024:.1f}" for t in (im2col, winograd, f3))
         print(f"| {n}, {h}, {w}, {c} | {filters} | {padding} | {out_h}x{out_w} | "
               f"{-(-out_h // 2)} | {tiles_per_side(out_h)} | {times} |")
