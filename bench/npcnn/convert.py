@@ -46,10 +46,12 @@ its 3x3 outputs (1.78) ran 4% slower than im2col."""
 F3_MAX_PRODUCTS = 0.75
 """Largest ratio of F(3x3, 3x3)'s products (25 per tile of 3x3 outputs) to F(2x2, 3x3)'s
 (16 per tile of 2x2) at which a convolution runs F(3x3) instead. One run of
-docs/scaling-scripts/winograd_or_im2col.py (one thread, ms per 1,024 images, F(3x3) against
-F(2x2)): 3x3 outputs (ratio 0.39), 256 -> 576 channels, 130 against 272; 5x5 (0.69) 119
-against 139; 9x9 (0.56) 90 against 118; 32x32 (0.74) 243 against 276; but 16x16 and 8x8
-(0.88) no faster, and 4x4 and 2x2 (1.56) 1.8x slower."""
+docs/scaling-scripts/winograd_or_im2col.py (one thread, median ms per 1,024 images, F(3x3)
+against F(2x2)): 3x3 outputs (ratio 0.39), 256 -> 576 channels, 121 against 257; 5x5
+(0.69) 114 against 133; 9x9 (0.56) 85 against 125 and 32 against 41; 32x32 (0.74) 237
+against 272; but 16x16 and 8x8 (0.88) about even (126 against 116, 84 against 78, 128
+against 135), 4x4 and 2x2 (1.56) 1.8x slower; 11x11 from 10 channels (0.69) 20 against
+18, the one loss it lets through."""
 
 
 def _winograd_fits(kernel: np.ndarray, strides: tuple[int, int],
