@@ -32,8 +32,8 @@ from bench.npcnn.layers import (
     Pool2D,
 )
 from bench.npcnn.network import REWRITES, Network, auto_chunk_size, usable_cores
-from bench.npcnn.winograd import winograd_kernel
-from bench.npcnn.winograd_f3 import tiles_per_side, winograd_f3_kernel
+from bench.npcnn.winograd import tiles_per_side, winograd_kernel
+from bench.npcnn.winograd_f3 import winograd_f3_kernel
 
 WINOGRAD_MIN_CHANNELS = 8
 """Input channels from which a 3x3 stride-1 convolution runs Winograd F(2x2, 3x3): with
@@ -54,34 +54,21 @@ against 135), 4x4 and 2x2 (1.56) 1.8x slower; 11x11 from 10 channels (0.69) 20 a
 18, the one loss it lets through."""
 
 
-def _winograd_fits(kernel: np.ndarray, strides: tuple[int, int],
-                   output_shape: tuple[int, ...]) -> bool:
-    """Whether Winograd F(2x2, 3x3) should run this convolution (3x3, stride 1, enough
-    input channels, little tile waste on its (out_h, out_w))."""
-    out_h, out_w = output_shape[:2]
-    waste = (2 * -(-out_h // 2)) * (2 * -(-out_w // 2)) / (out_h * out_w)
-    return (kernel.shape[:2] == (3, 3) and strides == (1, 1)
-            and kernel.shape[2] >= WINOGRAD_MIN_CHANNELS and waste <= WINOGRAD_MAX_WASTE)
-
-
-def _f3_fits(kernel: np.ndarray, strides: tuple[int, int],
-             output_shape: tuple[int, ...]) -> bool:
-    """Whether Winograd F(3x3, 3x3) should run this convolution: 3x3, stride 1, enough input
-    channels, and at most :data:`F3_MAX_PRODUCTS` times the products of F(2x2, 3x3)."""
-    out_h, out_w = output_shape[:2]
-    f3_products = 25 * tiles_per_side(out_h) * tiles_per_side(out_w)
-    f2_products = 16 * -(-out_h // 2) * -(-out_w // 2)
-    return (kernel.shape[:2] == (3, 3) and strides == (1, 1)
-            and kernel.shape[2] >= WINOGRAD_MIN_CHANNELS
-            and f3_products <= F3_MAX_PRODUCTS * f2_products)
-
-
 def _winograd_transform(kernel: np.ndarray, strides: tuple[int, int],
                         output_shape: tuple[int, ...], f3: bool) -> np.ndarray | None:
-    """The transformed kernel of the Winograd variant this convolution runs, if any."""
-    if f3 and _f3_fits(kernel, strides, output_shape):
+    """The transformed kernel of the Winograd variant this convolution runs, if any: none
+    unless 3x3, stride 1 and enough input channels; F(3x3, 3x3) (if ``f3``) where it needs
+    at most :data:`F3_MAX_PRODUCTS` times F(2x2, 3x3)'s products; else F(2x2, 3x3) where
+    its tiles waste at most :data:`WINOGRAD_MAX_WASTE` of (out_h, out_w)."""
+    if (kernel.shape[:2] != (3, 3) or strides != (1, 1)
+            or kernel.shape[2] < WINOGRAD_MIN_CHANNELS):
+        return None
+    out_h, out_w = output_shape[:2]
+    f2_tiles = tiles_per_side(out_h, 2) * tiles_per_side(out_w, 2)
+    f3_tiles = tiles_per_side(out_h, 3) * tiles_per_side(out_w, 3)
+    if f3 and 25 * f3_tiles <= F3_MAX_PRODUCTS * 16 * f2_tiles:
         return winograd_f3_kernel(kernel)
-    if _winograd_fits(kernel, strides, output_shape):
+    if 4 * f2_tiles <= WINOGRAD_MAX_WASTE * out_h * out_w:
         return winograd_kernel(kernel)
     return None
 

@@ -20,9 +20,16 @@ import dataclasses
 
 import numpy as np
 
-from bench.npcnn.layers import BatchNorm, Conv2D, Dense, Flatten, Identity, Layer, Pool2D
-from bench.npcnn.winograd import winograd_kernel
-from bench.npcnn.winograd_f3 import winograd_f3_kernel
+from bench.npcnn.layers import (
+    WINOGRAD_VARIANTS,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Flatten,
+    Identity,
+    Layer,
+    Pool2D,
+)
 
 
 def fold_batch_norms(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
@@ -74,10 +81,9 @@ def _fold(norm: BatchNorm, layer: Conv2D | Dense, between: list[Layer]) -> Conv2
         return dataclasses.replace(layer, kernel=kernel.astype(np.float32),
                                    bias=(bias + offset @ layer.kernel).astype(np.float32))
     kernel = (layer.kernel * scale[:, None]).astype(np.float32)
-    transform = (winograd_f3_kernel if layer.winograd is not None and len(layer.winograd) == 25
-                 else winograd_kernel)
     new_bias = bias + np.einsum("ijcf,c->f", layer.kernel.astype(np.float64), offset)
     return dataclasses.replace(
         layer, kernel=kernel, bias=new_bias.astype(np.float32),
-        winograd=None if layer.winograd is None else transform(kernel),
+        winograd=(None if layer.winograd is None
+                  else WINOGRAD_VARIANTS[len(layer.winograd)][1](kernel)),
         pad_value=(-offset / scale).astype(np.float32) if layer.padding == "same" else None)

@@ -20,10 +20,14 @@ from bench.npcnn.depthwise import (
     global_average_pool2d,
 )
 from bench.npcnn.pooling import avg_pool2d, max_pool2d
-from bench.npcnn.winograd import conv2d_winograd
-from bench.npcnn.winograd_f3 import conv2d_winograd_f3
+from bench.npcnn.winograd import conv2d_winograd, winograd_kernel
+from bench.npcnn.winograd_f3 import conv2d_winograd_f3, winograd_f3_kernel
 
 CONV_METHODS = ("vectorised", "naive")
+WINOGRAD_VARIANTS = {16: (conv2d_winograd, winograd_kernel),
+                     25: (conv2d_winograd_f3, winograd_f3_kernel)}
+"""(convolution, kernel transform) of each Winograd variant, by its products per tile:
+F(2x2, 3x3) and F(3x3, 3x3). ``len(Conv2D.winograd)`` names the variant a layer runs."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class Conv2D:
             out = conv2d_naive(x, self.kernel, self.bias, self.strides, self.padding)
             return self._finish(out, out)
         if self.winograd is not None:
-            run = conv2d_winograd_f3 if len(self.winograd) == 25 else conv2d_winograd
+            run = WINOGRAD_VARIANTS[len(self.winograd)][0]
             return run(x, self.winograd, self.bias, self.padding, self.chunk_size, self._finish,
                        self.pad_value)
         return conv2d_vectorised(x, self.kernel, self.bias, self.strides, self.padding,

@@ -35,10 +35,9 @@ def norm_after_blur(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
     result = list(layers)
     index = 0
     while index < len(result):
-        norm = result[index]
-        pool = index + 1 if index + 1 < len(result) and isinstance(result[index + 1], Pool2D) \
-            and result[index + 1].kind == "max" else None
-        blur = (pool if pool is not None else index) + 1
+        norm, blur = result[index], index + 1
+        if blur < len(result) and isinstance(result[blur], Pool2D) and result[blur].kind == "max":
+            blur += 1  # the max-pool between them
         if (isinstance(norm, BatchNorm) and norm.offset.ndim == 1 and np.all(norm.scale > 0)
                 and blur < len(result) and _blur_passes(result[blur])):
             rows, cols = result[blur].bands

@@ -94,6 +94,11 @@ def _buffers(m: int, th: int, tw: int, c: int, filters: int,
     )
 
 
+def tiles_per_side(out_size: int, outputs: int) -> int:
+    """Tiles of ``outputs`` results along one side of an output of ``out_size`` pixels."""
+    return -(-out_size // outputs)
+
+
 @dataclass(frozen=True)
 class TilePlan:
     """How a 3x3 stride-1 convolution of an (n, h, w, c) batch splits into Winograd tiles of
@@ -127,7 +132,7 @@ def plan_tiles(x: np.ndarray, transformed: np.ndarray, padding: str, outputs: in
     n, h, w, c = x.shape
     filters = transformed.shape[2]
     out_h, out_w = output_size(h, 3, 1, padding), output_size(w, 3, 1, padding)
-    th, tw = -(-out_h // outputs), -(-out_w // outputs)
+    th, tw = tiles_per_side(out_h, outputs), tiles_per_side(out_w, outputs)
     if chunk_size is None:
         chunk_size = max(1, block_bytes // (4 * products * th * tw * (c + filters)))
     return TilePlan(n, h, w, c, filters, out_h, out_w, pad_amounts(h, 3, 1, padding)[0],

@@ -73,11 +73,6 @@ def winograd_f3_kernel(kernel: np.ndarray) -> np.ndarray:
     return transformed.reshape(TILE * TILE, *kernel.shape[2:]).astype(np.float32)
 
 
-def tiles_per_side(out_size: int) -> int:
-    """Tiles along one side of an output of ``out_size`` pixels."""
-    return -(-out_size // OUTPUTS)
-
-
 def conv2d_winograd_f3(
     x: np.ndarray,
     transformed: np.ndarray,

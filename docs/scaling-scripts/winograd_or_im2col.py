@@ -17,8 +17,8 @@ from threadpoolctl import threadpool_limits
 from bench.npcnn.ablation import median_seconds
 from bench.npcnn.conv import conv2d_vectorised
 from bench.npcnn.freed_memory import keep_freed_memory
-from bench.npcnn.winograd import conv2d_winograd, winograd_kernel
-from bench.npcnn.winograd_f3 import conv2d_winograd_f3, tiles_per_side, winograd_f3_kernel
+from bench.npcnn.winograd import conv2d_winograd, tiles_per_side, winograd_kernel
+from bench.npcnn.winograd_f3 import conv2d_winograd_f3, winograd_f3_kernel
 
 SHAPES = [  # (images per pass, h, w, in channels), filters, padding: the layer
     ((32, 32, 32, 32), 32, "same"),      # CIFAR-10 CNN, block 1, second conv
@@ -64,7 +64,7 @@ def main() -> None:
             im2col, winograd, f3 = (median_seconds(run, ROUNDS) for run in runs)
         times = " | ".join(f"{t * 1e3 / n * 1024:.1f}" for t in (im2col, winograd, f3))
         print(f"| {n}, {h}, {w}, {c} | {filters} | {padding} | {out_h}x{out_w} | "
-              f"{-(-out_h // 2)} | {tiles_per_side(out_h)} | {times} |")
+              f"{tiles_per_side(out_h, 2)} | {tiles_per_side(out_h, 3)} | {times} |")
 
 
 if __name__ == "__main__":
