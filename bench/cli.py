@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("run", type=Path, help="run folder, e.g. runs/mnist/quick")
     publish.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
                          help="reference results folder (default: results)")
+    publish.add_argument("--partial", action="store_true",
+                         help="publish a run that lacks part of its profile (models, seeds or "
+                              "cells); its reports then say partial")
 
     commands.add_parser("list", help="list tasks, profiles, data sets and transforms")
     return parser
@@ -227,12 +230,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    """Copy a run's stored results over the reference of its task and profile."""
-    from bench.results.publish import publish
+    """Validate a run and make it the reference of its task and run name (from run.json)."""
+    from bench.results.publish import PublishError, publish
+    from bench.results.schema import SchemaError
 
     _folder(args.results, "--results")
-    target = publish(args.run, args.results)
-    print(f"published {args.run} as {target}; run `bench report` to regenerate the reports")
+    try:
+        published = publish(args.run, args.results, partial=args.partial)
+    except (SchemaError, FileNotFoundError) as error:
+        raise PublishError(f"nothing published: {error}") from None
+    partial = f" (partial: {'; '.join(published.missing)})" if published.missing else ""
+    print(f"published {args.run} as {published.target}{partial}; run `bench report` to "
+          "regenerate the reports")
     return 0
 
 
@@ -292,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = _parser().parse_args(argv)
     from bench.data.types import DataError
+    from bench.results.publish import PublishError
     from bench.results.schema import SchemaError
     from bench.results.store import StoreBusy
     from bench.run.cluster import ClusterError
@@ -303,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     # FileNotFoundError covers bench.run.imported.TrainedModelMissing (importing it here
     # would load Keras for every command)
     except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError,
-            ClusterError) as error:
+            ClusterError, PublishError) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
 

@@ -22,6 +22,7 @@ class MemoryStore:
         self.models: list[tuple[object, dict[str, str], bool]] = []
         self.probes: list[dict] = []
         self.dataset: dict | None = None
+        self.run_info: dict | None = None
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -31,6 +32,9 @@ class MemoryStore:
 
     def write_dataset(self, provenance: dict) -> None:
         self.dataset = provenance
+
+    def write_run_info(self, info: dict) -> None:
+        self.run_info = info
 
     def append_rows(self, rows: Iterable[Row]) -> None:
         self.rows.extend(rows)

@@ -1,38 +1,261 @@
-"""``bench publish``: a run's stored results become the published reference.
+"""``bench publish``: a run's stored results become the published reference, safely.
 
-The reference folder of the run's task and profile is replaced as a whole (rows, models,
-probes, dataset.json), so reference rows never mix two runs. Git keeps the previous one.
+The target folder comes from the run's own record (``run.json``: task and run name, written
+by ``bench run``), never from path names: it is exactly ``<results>/<task>/<run name>``.
+Publishing holds the run's lock (a run still writing is refused), validates everything it
+would publish (every line parses, no newer schema, every model's rows, a valid
+``dataset.json``, the run complete against its profile unless ``partial``), and replaces
+the reference atomically: the new copy is written and synced beside the old one, the old
+one is renamed aside, the new one renamed into place, and only then the old one removed.
+Anything refused leaves every file under the results folder as it was.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.results.loading import DATASET, MODELS, ROWS
+from filelock import FileLock, Timeout
+
+from bench.results.loading import DATASET, MODELS, PROBES, REQUIRED, ROWS
+from bench.results.run_info import RUN_INFO, read_run_info
+from bench.results.schema import (
+    SCHEMA_VERSION,
+    VERSION_KEY,
+    IncompleteRecord,
+    row_from_record,
+)
+from bench.results.store import lock_path
 
 #: What a run folder holds that the reference keeps (reports are regenerated, not copied).
-PUBLISHED = (ROWS, MODELS, "probes.jsonl", DATASET)
+PUBLISHED = (ROWS, MODELS, PROBES, DATASET, RUN_INFO)
+
+#: Fields a dataset.json must have for the reports to describe the data.
+DATASET_FIELDS = ("name", "classes", "n_train_used", "n_test_used", "train_checksum")
+
+#: A run name is one plain path component (``quick``, ``book-lr0.001``, ``quick-mnist``).
+RUN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
 
-def publish(run_folder: Path, results_dir: Path) -> Path:
-    """Copy ``run_folder`` (``<runs>/<task>/<profile>``) to ``<results_dir>/<task>/<profile>``
-    replacing what was there; returns the new reference folder."""
-    run_folder = Path(run_folder)
-    if not any(run_folder.glob(f"{ROWS}/*.jsonl")) or not (run_folder / DATASET).is_file():
-        raise FileNotFoundError(f"{run_folder}: not a finished run folder (needs {ROWS}/*.jsonl "
-                                f"and {DATASET}); give one such as runs/mnist/quick")
-    target = Path(results_dir) / run_folder.parent.name / run_folder.name
-    staging = target.with_name(f".{target.name}.publishing")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for name in PUBLISHED:
-        source = run_folder / name
-        if source.is_dir():
-            shutil.copytree(source, staging / name)
-        elif source.is_file():
-            shutil.copy2(source, staging / name)
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
+class PublishError(ValueError):
+    """A publish refused before anything under the results folder changed."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish did: the new reference folder and whether the run was partial."""
+
+    target: Path
+    missing: tuple[str, ...]
+
+
+def publish(run_folder: Path, results_dir: Path, partial: bool = False) -> Published:
+    """Make ``run_folder`` the reference ``<results_dir>/<task>/<run name>``.
+
+    PublishError (nothing changed) when the run is not a finished, valid run folder, is
+    being written, is incomplete against its profile without ``partial``, or the target
+    would not be exactly ``<results>/<task>/<run name>`` of a folder other than the run.
+    """
+    run = _resolved_run(run_folder)
+    root = Path(results_dir).resolve()
+    info = read_run_info(run)
+    target = _target(root, info["task"], info["run_name"])
+    if run == target or target in run.parents or run in target.parents or run in root.parents \
+            or run == root:
+        raise PublishError(f"{run_folder}: the run folder and the reference {target} overlap; "
+                           "publish a run folder of your own (e.g. runs/<task>/<profile>)")
+    lock = FileLock(str(lock_path(run)))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise PublishError(f"{run_folder}: a bench run is writing to it; publish once it has "
+                           "finished") from None
+    try:
+        _validate_files(run, info["task"])
+        missing = _missing(run, info)
+        if missing and not partial:
+            raise PublishError(
+                f"{run_folder}: the run is incomplete against its profile ({'; '.join(missing)})"
+                f"; finish it with the same `bench run` command, or publish it with --partial "
+                "(its reports then say partial)")
+        _replace(run, target)
+    finally:
+        lock.release()
+    return Published(target, tuple(missing))
+
+
+def _resolved_run(run_folder: Path) -> Path:
+    """The run folder, resolved; PublishError unless it holds rows and dataset.json."""
+    try:
+        run = Path(run_folder).resolve(strict=True)
+    except (OSError, RuntimeError) as error:
+        raise PublishError(f"{run_folder}: cannot open it ({error}); give a run folder such as "
+                           "runs/mnist/quick") from None
+    if not any(run.glob(f"{ROWS}/*.jsonl")) or not (run / DATASET).is_file():
+        raise PublishError(f"{run_folder}: not a finished run folder (needs {ROWS}/*.jsonl "
+                           f"and {DATASET}); give one such as runs/mnist/quick")
+    return run
+
+
+def _target(root: Path, task: str, run_name: str) -> Path:
+    """``root/task/run_name``, checked to be exactly two plain levels below ``root``."""
+    from bench.catalog import TASKS
+    from bench.catalog.profiles import profile_of_run
+
+    if task not in TASKS.names():
+        raise PublishError(f"{RUN_INFO}: unknown task {task!r}; valid: "
+                           f"{', '.join(TASKS.names())}")
+    if not RUN_NAME.fullmatch(run_name) or profile_of_run(task, run_name) is None:
+        raise PublishError(f"{RUN_INFO}: run name {run_name!r} is no run of a {task} profile")
+    target = root / task / run_name
+    if target.parent.parent != root:
+        raise PublishError(f"{RUN_INFO}: {target} is not a reference folder under {root}")
     return target
+
+
+def _validate_files(run: Path, task: str) -> None:
+    """PublishError naming the file and line of the first record that cannot be published."""
+    from bench.results.loading import load_dataset_info
+    from bench.results.schema import SchemaError
+
+    model_keys = set()
+    for number, record in _strict_records(run / MODELS):
+        _require(record, REQUIRED[MODELS], run / MODELS, number)
+        if record.get("task") != task:
+            raise PublishError(f"{run / MODELS}: line {number} is a model of task "
+                               f"{record.get('task')!r}, not {task!r}")
+        model_keys.add(record["key"])
+    for number, record in _strict_records(run / PROBES):
+        _require(record, REQUIRED[PROBES], run / PROBES, number)
+    for path in sorted((run / ROWS).glob("*.jsonl")):
+        for number, record in _strict_records(path):
+            try:
+                row = row_from_record(record, f"{path}: line {number}")
+            except IncompleteRecord as error:
+                raise PublishError(str(error)) from None
+            if row.model_key != path.stem or row.model_key not in model_keys:
+                raise PublishError(f"{path}: line {number} is a row of model {row.model_key!r}, "
+                                   f"which is not this file's model or not in {MODELS}")
+    try:
+        dataset = load_dataset_info(run)
+    except (SchemaError, FileNotFoundError) as error:
+        raise PublishError(str(error)) from None
+    absent = [name for name in DATASET_FIELDS if name not in dataset]
+    if absent:
+        raise PublishError(f"{run / DATASET}: lacks {', '.join(absent)}; run the same "
+                           "`bench run` again to rewrite it")
+
+
+def _strict_records(path: Path) -> list[tuple[int, dict]]:
+    """(line number, record) of every line of a JSON Lines file ([] if absent); PublishError
+    on a damaged line, a non-object or a schema version this bench does not read."""
+    if not path.is_file():
+        return []
+    records = []
+    for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise PublishError(
+                f"{path}: line {number} is damaged (cut short by a crash, or edited); a rerun "
+                "of the same `bench run` computes its cell again: then delete that line, and "
+                "publish") from None
+        if not isinstance(record, dict):
+            raise PublishError(f"{path}: line {number} is not a JSON object")
+        version = record.get(VERSION_KEY, 1)
+        if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+            raise PublishError(f"{path}: line {number} has schema_version {version!r}; this "
+                               f"bench publishes versions 1 to {SCHEMA_VERSION} (upgrade bench)")
+        records.append((number, record))
+    return records
+
+
+def _require(record: dict, fields: tuple[str, ...], path: Path, number: int) -> None:
+    missing = [name for name in fields if name not in record]
+    if missing:
+        raise PublishError(f"{path}: line {number} lacks {', '.join(missing)}")
+
+
+def _missing(run: Path, info: dict) -> list[str]:
+    """What the run lacks against its profile, in words: models, seeds, training images
+    (:func:`bench.analysis.runs.partial_notes`) and cells of the grid per model."""
+    from bench.analysis.runs import partial_notes
+    from bench.catalog.profiles import profile_of_run
+    from bench.results.loading import RunData
+
+    data = RunData.load(run)
+    data = RunData(info["task"], info["run_name"], data.rows, data.models, data.probes,
+                   data.dataset, data.other_data_models)
+    notes = partial_notes(data)
+    profile = profile_of_run(info["task"], info["run_name"])
+    expected = {(t, float(m)) for t, magnitudes in profile.grid for m in magnitudes}
+    for model in data.models:
+        groups: dict[tuple[str, float], set[str]] = {}
+        for row in data.rows:
+            if row.model_key == model["key"]:
+                groups.setdefault((row.transform, float(row.magnitude)), set()).add(row.group)
+        every_group = set().union(*groups.values()) if groups else set()
+        absent = sorted(cell for cell in expected
+                        if cell not in groups or groups[cell] != every_group)
+        if absent:
+            label = f"{model['family']}/{model['augmentation']}/seed {model['seed']}"
+            shown = ", ".join(f"{t} {m:g}" for t, m in absent[:3])
+            more = f" and {len(absent) - 3} more" if len(absent) > 3 else ""
+            notes.append(f"{label}: {len(absent)} of {len(expected)} cells missing "
+                         f"({shown}{more})")
+    return notes
+
+
+def _replace(run: Path, target: Path) -> None:
+    """Copy the run's published files beside ``target``, sync them, then swap them in; the
+    old reference is removed only once the new one is in place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.publishing-{os.getpid()}")
+    previous = target.with_name(f".{target.name}.previous-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir()
+        for name in PUBLISHED:
+            source = run / name
+            if source.is_dir():
+                shutil.copytree(source, staging / name)
+            elif source.is_file():
+                shutil.copy2(source, staging / name)
+        _sync_tree(staging)
+        if target.exists():
+            os.rename(target, previous)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if previous.exists():
+                os.rename(previous, target)
+            raise
+        _sync_folder(target.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _sync_tree(folder: Path) -> None:
+    """fsync every file and folder under ``folder`` (and itself)."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+        else:
+            _sync_folder(path)
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

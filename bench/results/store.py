@@ -35,6 +35,7 @@ from bench.results.loading import (
     load_records,
     load_rows,
 )
+from bench.results.run_info import RUN_INFO
 from bench.results.schema import Row, row_record, versioned
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,17 @@ class StoreBusy(RuntimeError):
     """Another run holds the store's lock."""
 
 
+def lock_path(folder: Path) -> Path:
+    """The lock file a run holds while it writes ``folder`` (``bench publish`` takes it too)."""
+    return Path(str(folder) + ".lock")
+
+
 class ResultStore:
     """Append-only results of one task and profile under ``folder``."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self._lock = FileLock(str(self.folder) + ".lock")
+        self._lock = FileLock(str(lock_path(self.folder)))
         self._cells: dict[tuple[str, str, float], dict[str, Row]] = {}
         self._probes: list[dict] = []
         self._models: dict[str, dict] = {}
@@ -192,6 +198,12 @@ class ResultStore:
         partial = self.folder / f"{DATASET}.{os.getpid()}.part"
         partial.write_text(json.dumps(versioned(provenance), indent=1, sort_keys=True))
         os.replace(partial, self.folder / DATASET)
+
+    def write_run_info(self, info: dict) -> None:
+        """Write run.json (what the folder is a run of), with the schema version, atomically."""
+        partial = self.folder / f"{RUN_INFO}.{os.getpid()}.part"
+        partial.write_text(json.dumps(versioned(info), indent=1, sort_keys=True))
+        os.replace(partial, self.folder / RUN_INFO)
 
     def has_model(self, model_key: str) -> bool:
         """Whether models.jsonl records the model."""

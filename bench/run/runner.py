@@ -23,6 +23,7 @@ from bench.catalog.profiles import get_profile
 from bench.config import Profile
 from bench.data.paths import cache_dir
 from bench.data.types import DataError, Dataset, Split, checksum
+from bench.results.run_info import run_info
 from bench.results.schema import ModelTag, Row
 from bench.results.store import ResultStore
 from bench.run import probes, sweep
@@ -229,10 +230,13 @@ class TaskRun:
                         for name in probes.probe_names(self.profile, spec.augmentation)))
 
     def describe_data(self) -> None:
-        """Write dataset.json once a model of this data is stored, so a run that fails or
-        is stopped before never leaves it naming data no stored model was trained on."""
+        """Write dataset.json and run.json once a model of this data is stored, so a run that
+        fails or is stopped before never leaves them naming data no stored model was trained
+        on."""
         if not self._described:
             self.store.write_dataset(self.prepared.describe(self.profile))
+            self.store.write_run_info(run_info(self.profile.task, run_name(self.profile),
+                                               self.profile.name.value))
             self._described = True
 
     def sweep(self, spec: ModelSpec) -> None:
