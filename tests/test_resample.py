@@ -1,10 +1,11 @@
-"""The two-level bootstrap (seeds, then test images) and the verdict rule, on known cases."""
+"""The interval over seeds and test images, the verdict rule and Holm's correction, on known
+cases (coverage: tests/test_interval_coverage.py)."""
 
 import numpy as np
 import pytest
 
-from bench.analysis import resample
-from bench.analysis.resample import Estimate, TwoLevelBootstrap, difference, mean_of, verdict
+from bench.analysis import resample, verdicts
+from bench.analysis.resample import ImageBootstrap, difference, mean_of, verdict
 
 
 def bernoulli(p: float, n: int, seed: int = 0) -> np.ndarray:
@@ -14,9 +15,9 @@ def bernoulli(p: float, n: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).permutation(values)
 
 
-def test_one_seed_is_the_image_bootstrap():
-    # N = 400, accuracy 0.7: the percentile interval is about +-1.96 * sqrt(0.21 / 400) = 4.5 pp
-    estimate = TwoLevelBootstrap().estimate(bernoulli(0.7, 400)[None, :])
+def test_one_seed_is_the_image_interval():
+    # N = 400, accuracy 0.7: the interval is about +-1.96 * sqrt(0.21 / 400) = 4.5 pp
+    estimate = ImageBootstrap().estimate(bernoulli(0.7, 400)[None, :])
     assert estimate.value == pytest.approx(0.7) and (estimate.seeds, estimate.n) == (1, 400)
     assert 0.08 < estimate.high - estimate.low < 0.10
     assert estimate.low < 0.7 < estimate.high
@@ -25,17 +26,17 @@ def test_one_seed_is_the_image_bootstrap():
 def test_identical_seeds_add_no_width():
     # the seed level resamples identical rows: the interval is the image level's
     one = bernoulli(0.7, 400)
-    single = TwoLevelBootstrap().estimate(one[None, :])
-    tripled = TwoLevelBootstrap().estimate(np.stack([one, one, one]))
+    single = ImageBootstrap().estimate(one[None, :])
+    tripled = ImageBootstrap().estimate(np.stack([one, one, one]))
     assert (tripled.low, tripled.high) == pytest.approx((single.low, single.high))
 
 
 def test_seed_spread_widens_the_interval():
     # three seeds at 50%, 70% and 90% on 1,000 images (nested right sets): the image level
-    # alone gives about +-2 pp; resampling the seeds moves the mean between 0.5 and 0.9
+    # alone gives about +-2 pp; the seeds' t-interval (sd 0.2, t_2 = 4.30) about +-50 pp
     seeds = np.stack([np.arange(1000) < k for k in (500, 700, 900)])
-    two_level = TwoLevelBootstrap().estimate(seeds)
-    image_only = TwoLevelBootstrap().estimate(seeds.mean(axis=0, keepdims=True))
+    two_level = ImageBootstrap().estimate(seeds)
+    image_only = ImageBootstrap().estimate(seeds.mean(axis=0, keepdims=True))
     assert two_level.value == pytest.approx(0.7) == image_only.value
     assert image_only.high - image_only.low < 0.06
     assert two_level.low < 0.6 and two_level.high > 0.8
@@ -46,13 +47,13 @@ def test_images_are_drawn_once_for_all_seeds():
     # is right in exactly one seed, so with both seeds drawn once each the mean is 0.5 in
     # every resample if (and only if) the same images are drawn for both seeds
     halves = np.stack([np.arange(100) < 50, np.arange(100) >= 50]).astype(float)
-    boot = TwoLevelBootstrap(n_resamples=200)
+    boot = ImageBootstrap(n_resamples=200)
     per_seed = boot.image_draws(halves)
     assert per_seed.sum(axis=0) == pytest.approx(np.ones(200))
 
 
 def test_ranked_draws_equal_image_draws_of_the_ranked_array():
-    boot = TwoLevelBootstrap(n_resamples=50)
+    boot = ImageBootstrap(n_resamples=50)
     counts = np.array([3, 7, 0, 10])
     ranked = (np.arange(10)[None, :] < counts[:, None]).astype(float)
     assert boot.ranked_draws(counts, 10) == pytest.approx(boot.image_draws(ranked))
@@ -60,13 +61,13 @@ def test_ranked_draws_equal_image_draws_of_the_ranked_array():
 
 def test_same_shape_same_draws_so_one_cell_one_interval():
     array = np.stack([bernoulli(0.6, 300, s) for s in range(3)])
-    first, second = TwoLevelBootstrap().estimate(array), TwoLevelBootstrap().estimate(array)
+    first, second = ImageBootstrap().estimate(array), ImageBootstrap().estimate(array)
     assert (first.low, first.high) == (second.low, second.high)
 
 
 def test_difference_of_identical_models_is_exactly_zero():
     array = np.stack([bernoulli(0.6, 300, s) for s in range(3)])
-    boot = TwoLevelBootstrap()
+    boot = ImageBootstrap()
     change = difference(boot.estimate(array), boot.estimate(array))
     assert (change.value, change.low, change.high) == (0.0, 0.0, 0.0)
     assert verdict(change) == "not significant"
@@ -74,12 +75,12 @@ def test_difference_of_identical_models_is_exactly_zero():
 
 def test_seed_disagreement_is_not_significant_though_images_alone_would_say_so():
     # per seed, b beats a by +10, -6 and +2 pp on 2,000 images (mean +2 pp). Resampling
-    # images alone (seeds pooled) gives about +-1.2 pp and excludes 0; with the seeds
-    # resampled the interval spans 0, so the verdict is "not significant".
+    # images alone (seeds pooled) gives about +-1.2 pp and excludes 0; with the seeds'
+    # paired differences the interval spans 0, so the verdict is "not significant".
     n = 2000
     a = np.stack([np.arange(n) < 1000] * 3)
     b = np.stack([np.arange(n) < 1000 + k for k in (200, -120, 40)])
-    boot = TwoLevelBootstrap()
+    boot = ImageBootstrap()
     two_level = difference(boot.estimate(b), boot.estimate(a))
     pooled = difference(boot.estimate(b.mean(axis=0, keepdims=True)),
                         boot.estimate(a.mean(axis=0, keepdims=True)))
@@ -93,26 +94,65 @@ def test_agreeing_seeds_are_significant():
     n = 1000
     a = np.stack([np.arange(n) < 500] * 3)
     b = np.stack([np.arange(n) < 800 + k for k in (0, 10, -10)])
-    boot = TwoLevelBootstrap()
+    boot = ImageBootstrap()
     change = difference(boot.estimate(b), boot.estimate(a))
     assert change.value == pytest.approx(0.3) and change.low > 0.25
     assert verdict(change) == "significant"
 
 
 @pytest.mark.parametrize("seeds", [1, 2])
-def test_fewer_than_three_seeds_get_no_verdict(seeds):
-    # the issue's case: two seeds at +0.9 and +5.2 pp; whatever the interval, no verdict
-    change = Estimate(0.03, 0.01, 0.05, seeds, 1000, np.zeros(3))
-    assert verdict(change) == f"too few seeds to judge ({seeds})"
+def test_fewer_than_three_seeds_get_no_verdict_and_an_image_only_interval(seeds):
+    correct = np.stack([bernoulli(0.6 + 0.05 * s, 1000, s) for s in range(seeds)])
+    change = ImageBootstrap().estimate(correct)
+    assert change.images_only and verdict(change) == f"too few seeds to judge ({seeds})"
     assert resample.MIN_SEEDS == 3
 
 
+def test_the_p_value_inverts_the_interval():
+    n = 1000
+    a = np.stack([np.arange(n) < 500] * 3)
+    b = np.stack([np.arange(n) < 600 + k for k in (0, 10, -10)])
+    change = difference(ImageBootstrap().estimate(b), ImageBootstrap().estimate(a))
+    assert change.low > 0 and change.p_value < 0.05
+    edge = resample.half_width(*change._variance_parts(), confidence=1 - change.p_value)
+    assert edge == pytest.approx(change.value, rel=1e-6)
+
+
+def test_holm_corrects_the_verdicts_of_one_page():
+    # p-values 0.001, 0.02, 0.04, all significant uncorrected: Holm compares them with
+    # 0.05 / 3, 0.05 / 2 and 0.05 / 1 and keeps all three; with 0.03 as the second it stops
+    # there (0.03 > 0.025) and keeps only the first.
+    family = verdicts.Family({"a": 0.001, "b": 0.03, "c": 0.04})
+    family.decide()
+    assert family.rejected == {"a"}
+    family = verdicts.Family({"a": 0.001, "b": 0.02, "c": 0.04})
+    family.decide()
+    assert family.rejected == {"a", "b", "c"}
+
+
+def test_a_page_is_rendered_twice_and_its_verdicts_corrected_together():
+    estimates = [resample.Estimate(0.02, np.array([0.019, 0.02, 0.021]), np.full(10, 0.02),
+                                   3, 1000) for _ in range(1)]
+    uncorrected = verdict(estimates[0])
+
+    def page() -> str:
+        lines = [verdict(e) for e in estimates]
+        # 19 more statements with p-values near 1 join the family
+        lines += [str(verdicts.rejects(("other", k), 0.9)) for k in range(19)]
+        return lines[0]
+
+    text, family = verdicts.corrected(page)
+    assert family.size == 20 and "20 on this page" in family.describe()
+    assert uncorrected == "significant"
+    assert text == ("significant" if estimates[0].p_value <= 0.05 / 20 else "not significant")
+
+
 def test_mean_of_both_directions_and_mismatched_estimates():
-    boot = TwoLevelBootstrap()
+    boot = ImageBootstrap()
     left, right = boot.estimate(bernoulli(0.4, 200)[None]), boot.estimate(bernoulli(0.8, 200)[None])
     both = mean_of(left, right)
     assert both.value == pytest.approx(0.6)
-    assert both.draws == pytest.approx((left.draws + right.draws) / 2)
+    assert both.image_draws == pytest.approx((left.image_draws + right.image_draws) / 2)
     other = boot.estimate(bernoulli(0.5, 100)[None])
     with pytest.raises(ValueError, match="share seeds, images and draws"):
         difference(left, other)
@@ -120,6 +160,6 @@ def test_mean_of_both_directions_and_mismatched_estimates():
 
 def test_bad_input_is_refused():
     with pytest.raises(ValueError, match=r"\(S, N\)"):
-        TwoLevelBootstrap().estimate(np.ones(5))
+        ImageBootstrap().estimate(np.ones(5))
     with pytest.raises(ValueError, match="n_resamples"):
-        TwoLevelBootstrap(n_resamples=1)
+        ImageBootstrap(n_resamples=1)

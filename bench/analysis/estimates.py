@@ -1,9 +1,10 @@
 """Every estimate a report of one run shows, each computed once with its interval.
 
 ``RunEstimates`` holds the per-image correctness of a run's rows and hands out
-:class:`bench.analysis.resample.Estimate` objects (accuracy, share kept above chance,
-differences, worst-of-grid, relative robustness), cached by what they measure, so a cell
-shown in three tables and a plot carries one interval. A *condition* is a tuple of cells
+:class:`bench.analysis.resample.Estimate` objects, t-intervals over seeds and test images
+(accuracy, share kept above chance, differences, worst-of-grid, relative robustness),
+cached by what they measure, so a cell shown in three tables and a plot carries one
+interval. A *condition* is a tuple of cells
 (transform, magnitude) whose per-image correctness is averaged, e.g. +3 and -3 px.
 
 Image groups other than ``all`` store no per-image bits, only accuracies. Their image level
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bench.analysis import metrics
-from bench.analysis.resample import Estimate, TwoLevelBootstrap, combine, difference
+from bench.analysis.resample import Estimate, ImageBootstrap, combine, difference
 from bench.catalog import FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.results.schema import ALL, Row, unpack_bits
 
@@ -34,12 +35,13 @@ def model_order(model: Model) -> tuple[int, int]:
 
 
 class RunEstimates:
-    """Estimates of one run's rows (one task), cached; ``bootstrap`` draws the resamples."""
+    """Estimates of one run's rows (one task), cached; ``bootstrap`` draws the image
+    resamples."""
 
     def __init__(self, rows: Sequence[Row], task: str,
-                 bootstrap: TwoLevelBootstrap | None = None) -> None:
+                 bootstrap: ImageBootstrap | None = None) -> None:
         self.chance = TASKS[task].chance
-        self.bootstrap = bootstrap or TwoLevelBootstrap()
+        self.bootstrap = bootstrap or ImageBootstrap()
         self._bits: dict[tuple[Model, Cell], dict[int, np.ndarray]] = {}
         self._groups: dict[tuple[Model, Cell, str], dict[int, float]] = {}
         self._n: dict[str, int] = {}
@@ -113,12 +115,11 @@ class RunEstimates:
         def compute() -> Estimate:
             if (model, condition[0], group, seeds[0]) not in self._draws:
                 self._load_draws(model, group)
-            per_seed = np.stack([np.mean([self._draws[(model, cell, group, seed)]
-                                          for cell in condition], axis=0) for seed in seeds])
-            value = np.mean([[self._groups[(model, cell, group)][seed] for cell in condition]
-                             for seed in seeds])
-            return Estimate.from_draws(float(value), self.bootstrap.seed_draws(per_seed),
-                                       len(seeds), self._n[group])
+            draws = np.stack([np.mean([self._draws[(model, cell, group, seed)]
+                                       for cell in condition], axis=0) for seed in seeds])
+            values = [np.mean([self._groups[(model, cell, group)][seed] for cell in condition])
+                      for seed in seeds]
+            return self.bootstrap.from_draws(np.asarray(values), draws, self._n[group])
         return self._cached(("accuracy", model, condition, group, seeds), compute)
 
     def clean(self, model: Model, group: str = ALL,

@@ -1,70 +1,136 @@
-"""Two-level bootstrap over training seeds and test images (definition: docs/metrics.md).
+"""Intervals over training seeds and test images, calibrated for few seeds
+(definition and sources: docs/metrics.md, "Intervals and verdicts").
 
-Every interval of a report comes from here. A statistic is computed from (S, N) arrays of
-per-image correctness (S seeds of one model on the same N test images, values in [0, 1]).
-One resample draws S seeds with replacement and N images with replacement, and the same
-image draw is used for every drawn seed, since all seeds are tested on the same images
-(Owen's pigeonhole bootstrap for a crossed design). The draws depend only on (S, N) and
-the generator's seed, so every statistic over the same seeds and images is resampled
-jointly: differences and ratios of two models keep their pairing by seed and by image.
+A statistic is computed from (S, N) arrays of per-image correctness (S seeds of one model
+on the same N test images, values in [0, 1]). Its uncertainty has two parts:
+
+- **seeds**: the sample variance of the statistic's S per-seed values, divided by S, with
+  S - 1 degrees of freedom (for a contrast: of the per-seed paired differences);
+- **test images**: the variance of the statistic (over the seeds' mean) when the test
+  images are resampled with replacement (the same draw for every seed and every model, so
+  contrasts keep their pairing by image), with N - 1 degrees of freedom.
+
+The interval's half-width is the root of the sum of the two parts' half-widths squared:
+Student's t quantile at S - 1 degrees of freedom times the seed part's standard error, and
+the normal quantile times the image part's. It is a t-interval on per-seed values when the
+seeds dominate and the normal interval over images when they do. (A Welch-Satterthwaite
+pooled t undercovered at 3 seeds in the same simulation: it lends the seed part the image
+part's degrees of freedom exactly when the seed variance is underestimated.) A simulation test
+(tests/test_interval_coverage.py) proves its coverage at 3 and 5 seeds. With fewer than
+``MIN_SEEDS`` seeds no verdict is given and the interval covers the test images only.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import optimize, stats
 
-#: Resamples per interval, and the interval's coverage.
+from bench.analysis import verdicts
+
+#: Image resamples per interval, and the interval's coverage.
 N_RESAMPLES = 1000
 CONFIDENCE = 0.95
-#: Fewest seeds with which a difference gets a verdict (Bouthillier et al. 2021 argue for
-#: many more; three is the least that lets the seed level vary at all in the resamples).
+#: Fewest seeds with which a difference gets a verdict: a t-interval on per-seed values
+#: needs at least two degrees of freedom to be of any use (t_0.975 = 4.30 at 2).
 MIN_SEEDS = 3
+
+
+def half_width(seed_variance: float, seeds: int, image_variance: float,
+               confidence: float = CONFIDENCE) -> float:
+    """Half-width of the ``confidence`` interval of a statistic whose variance has a seed
+    part (``seed_variance``, estimated from ``seeds`` per-seed values: Student's t at
+    seeds - 1 degrees of freedom; 0 for none) and an image part (``image_variance``, from
+    many images: normal quantile). The two half-widths add in quadrature, so each part keeps
+    its own calibration whichever dominates."""
+    tail = 0.5 + confidence / 2.0
+    seed_quantile = float(stats.t.ppf(tail, seeds - 1)) if seed_variance > 0.0 else 0.0
+    return float(np.sqrt(seed_quantile**2 * seed_variance
+                         + float(stats.norm.ppf(tail)) ** 2 * image_variance))
+
+
+def p_value(value: float, seed_variance: float, seeds: int, image_variance: float) -> float:
+    """Two-sided p-value of the statistic being 0: one minus the confidence at which the
+    interval of :func:`half_width` just reaches 0 (1e-15 at most confidence)."""
+    if value == 0.0 or seed_variance + image_variance <= 0.0:
+        return 1.0 if value == 0.0 else 0.0
+    reach = 1.0 - 1e-15
+    if half_width(seed_variance, seeds, image_variance, reach) < abs(value):
+        return 1e-15
+    level = optimize.brentq(
+        lambda c: half_width(seed_variance, seeds, image_variance, c) - abs(value), 0.0,
+        reach, xtol=1e-12)
+    return float(1.0 - level)
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """A statistic and its 95% two-level bootstrap interval (in the statistic's units).
+    """A statistic with its 95% interval over seeds and test images (statistic's units).
 
-    seeds: training seeds it averages; n: test images per seed; draws: the statistic in
-    each resample (kept so that estimates on the same seeds and images combine jointly).
+    per_seed: (S,) the statistic of each seed on the N test images; image_draws: (B,) the
+    statistic of the seeds' mean in each image resample; seeds, n: S and N. low, high and
+    p_value (of the statistic being 0) are derived (module docstring); with fewer than
+    MIN_SEEDS seeds they cover the test images only (``images_only``).
     """
 
     value: float
-    low: float
-    high: float
+    per_seed: np.ndarray = field(repr=False, compare=False)
+    image_draws: np.ndarray = field(repr=False, compare=False)
     seeds: int
     n: int
-    draws: np.ndarray = field(repr=False, compare=False)
+    low: float = field(init=False)
+    high: float = field(init=False)
 
-    @classmethod
-    def from_draws(cls, value: float, draws: np.ndarray, seeds: int, n: int) -> Estimate:
-        """The percentile interval of ``draws`` around the point ``value``."""
-        tail = (1.0 - CONFIDENCE) / 2.0
-        low, high = np.quantile(draws, [tail, 1.0 - tail])
-        return cls(float(value), float(low), float(high), seeds, n, draws)
+    def __post_init__(self) -> None:
+        width = half_width(*self._variance_parts())
+        object.__setattr__(self, "low", self.value - width)
+        object.__setattr__(self, "high", self.value + width)
+
+    def _variance_parts(self) -> tuple[float, int, float]:
+        """(seed part, seeds, image part) of the statistic's variance."""
+        seed_variance = (0.0 if self.images_only
+                         else float(np.var(self.per_seed, ddof=1)) / self.seeds)
+        return seed_variance, self.seeds, float(np.var(self.image_draws, ddof=1))
+
+    @functools.cached_property
+    def p_value(self) -> float:
+        """Two-sided p-value of the statistic being 0 (the test the interval inverts)."""
+        return p_value(self.value, *self._variance_parts())
+
+    @property
+    def images_only(self) -> bool:
+        """True when the interval covers test-image sampling only (fewer than MIN_SEEDS)."""
+        return self.seeds < MIN_SEEDS
+
+    @property
+    def key(self) -> tuple:
+        """What identifies the statement the estimate backs (for one page's verdicts)."""
+        return (round(self.value, 12), round(self.high - self.low, 12), self.seeds, self.n)
 
     def excludes_zero(self) -> bool:
-        """True when the interval lies wholly above or wholly below 0."""
+        """True when the (uncorrected) interval lies wholly above or wholly below 0."""
         return self.low > 0.0 or self.high < 0.0
 
 
 def combine(function: Callable[..., np.ndarray], *estimates: Estimate) -> Estimate:
-    """``function`` applied to the points and, resample by resample, to the draws of
-    estimates over the same seeds and images (ValueError otherwise)."""
-    shapes = {(e.seeds, e.n, e.draws.shape) for e in estimates}
+    """``function`` applied to the points, seed by seed to the per-seed values and resample
+    by resample to the image draws of estimates over the same seeds and images (ValueError
+    otherwise)."""
+    shapes = {(e.seeds, e.n, e.image_draws.shape) for e in estimates}
     if len(shapes) != 1:
         raise ValueError(f"estimates to combine must share seeds, images and draws, got {shapes}")
     value = function(*(np.float64(e.value) for e in estimates))
-    draws = function(*(e.draws for e in estimates))
-    return Estimate.from_draws(float(value), np.asarray(draws, dtype=np.float64),
-                               estimates[0].seeds, estimates[0].n)
+    return Estimate(float(value),
+                    np.asarray(function(*(e.per_seed for e in estimates)), dtype=np.float64),
+                    np.asarray(function(*(e.image_draws for e in estimates)), dtype=np.float64),
+                    estimates[0].seeds, estimates[0].n)
 
 
 def difference(a: Estimate, b: Estimate) -> Estimate:
-    """a - b, resampled jointly (same seeds and images in every resample)."""
+    """a - b, paired by seed and by image."""
     return combine(np.subtract, a, b)
 
 
@@ -75,14 +141,17 @@ def mean_of(*estimates: Estimate) -> Estimate:
 
 def verdict(estimate: Estimate) -> str:
     """The rule for a difference: no verdict with fewer than MIN_SEEDS seeds; otherwise
-    significant when its 95% interval excludes 0."""
+    ``significant`` when its test rejects 0 at the page's Holm-corrected level
+    (:mod:`bench.analysis.verdicts`; 5% uncorrected outside a page)."""
     if estimate.seeds < MIN_SEEDS:
         return f"too few seeds to judge ({estimate.seeds})"
-    return "significant" if estimate.excludes_zero() else "not significant"
+    significant = verdicts.rejects(("difference", *estimate.key), estimate.p_value)
+    return "significant" if significant else "not significant"
 
 
-class TwoLevelBootstrap:
-    """Seed and image draws for intervals; the draws for a given (S, N) are made once."""
+class ImageBootstrap:
+    """Test-image resamples, drawn once per number of images N and shared by every seed,
+    model and cell of that N (so estimates over the same images pair in every resample)."""
 
     def __init__(self, n_resamples: int = N_RESAMPLES, seed: int = 0) -> None:
         if int(n_resamples) != n_resamples or n_resamples < 2:
@@ -90,33 +159,22 @@ class TwoLevelBootstrap:
         self.n_resamples = int(n_resamples)
         self.seed = seed
         self._image_weights: dict[int, np.ndarray] = {}
-        self._seed_weights: dict[int, np.ndarray] = {}
         self._prefix: dict[int, np.ndarray] = {}
 
-    def _counts(self, size: int, stream: int) -> np.ndarray:
-        """(B, size) float32: how often each of ``size`` items is drawn, divided by size."""
-        rng = np.random.default_rng([self.seed, stream, size])
-        counts = np.empty((self.n_resamples, size), dtype=np.float32)
-        chunk = max(1, 2_000_000 // size)
-        for start in range(0, self.n_resamples, chunk):
-            stop = min(start + chunk, self.n_resamples)
-            drawn = rng.integers(0, size, size=(stop - start, size))
-            offsets = (drawn + size * np.arange(stop - start)[:, None]).ravel()
-            counts[start:stop] = np.bincount(offsets, minlength=(stop - start) * size).reshape(
-                stop - start, size)
-        return counts / size
-
     def image_weights(self, n: int) -> np.ndarray:
-        """(B, n) weights of the test images in each resample (rows sum to 1)."""
+        """(B, n) float32 weights of the test images in each resample (rows sum to 1)."""
         if n not in self._image_weights:
-            self._image_weights[n] = self._counts(n, stream=0)
+            rng = np.random.default_rng([self.seed, 0, n])
+            counts = np.empty((self.n_resamples, n), dtype=np.float32)
+            chunk = max(1, 2_000_000 // n)
+            for start in range(0, self.n_resamples, chunk):
+                stop = min(start + chunk, self.n_resamples)
+                drawn = rng.integers(0, n, size=(stop - start, n))
+                offsets = (drawn + n * np.arange(stop - start)[:, None]).ravel()
+                counts[start:stop] = np.bincount(
+                    offsets, minlength=(stop - start) * n).reshape(stop - start, n)
+            self._image_weights[n] = counts / n
         return self._image_weights[n]
-
-    def seed_weights(self, s: int) -> np.ndarray:
-        """(B, s) weights of the seeds in each resample (rows sum to 1)."""
-        if s not in self._seed_weights:
-            self._seed_weights[s] = self._counts(s, stream=1)
-        return self._seed_weights[s]
 
     def image_draws(self, correct: np.ndarray) -> np.ndarray:
         """(S, B): each seed's mean over the resampled images of an (S, N) array of
@@ -136,13 +194,14 @@ class TwoLevelBootstrap:
                 [np.zeros((self.n_resamples, 1)), np.cumsum(weights, axis=1)], axis=1)
         return np.clip(self._prefix[n][:, np.asarray(counts, dtype=int)].T, 0.0, 1.0)
 
-    def seed_draws(self, per_seed: np.ndarray) -> np.ndarray:
-        """(B,): the resampled means over seeds of (S, B) per-seed image draws."""
-        return np.einsum("bs,sb->b", self.seed_weights(per_seed.shape[0]), per_seed)
+    def from_draws(self, per_seed: np.ndarray, per_seed_draws: np.ndarray, n: int) -> Estimate:
+        """The mean over seeds of (S,) per-seed values, with (S, B) per-seed image draws."""
+        per_seed = np.asarray(per_seed, dtype=np.float64)
+        return Estimate(float(per_seed.mean()), per_seed, per_seed_draws.mean(axis=0),
+                        len(per_seed), n)
 
     def estimate(self, correct: np.ndarray) -> Estimate:
         """The mean of an (S, N) array (S seeds x N images) with its interval."""
+        draws = self.image_draws(correct)
         correct = np.asarray(correct, dtype=np.float64)
-        return Estimate.from_draws(float(correct.mean()),
-                                   self.seed_draws(self.image_draws(correct)),
-                                   seeds=correct.shape[0], n=correct.shape[1])
+        return self.from_draws(correct.mean(axis=1), draws, correct.shape[1])

@@ -1,0 +1,90 @@
+"""One page, one family of verdicts, corrected together by Holm's step-down method.
+
+A page (a task report, the front page, a ``bench compare`` table) is rendered twice by
+:func:`corrected`: the first pass collects the p-value of every statement that gets a
+verdict, Holm's method then decides which of them hold at a familywise error rate of
+``ALPHA``, and the second pass writes those decisions. Rendering is deterministic, so both
+passes make the same statements; a statement made twice on a page (the same contrast in a
+sentence and a table) is one member of the family. Outside :func:`corrected` a verdict is
+the uncorrected test at ``ALPHA``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+#: Familywise error rate of one page's verdicts.
+ALPHA = 0.05
+METHOD = "Holm"
+
+T = TypeVar("T")
+
+
+@dataclass
+class Family:
+    """The verdicts of one page: p-values by statement, then Holm's decisions."""
+
+    p_values: dict[Hashable, float] = field(default_factory=dict)
+    rejected: frozenset | None = None
+
+    @property
+    def size(self) -> int:
+        """How many distinct statements get a verdict on the page."""
+        return len(self.p_values)
+
+    def rejects(self, key: Hashable, p_value: float) -> bool:
+        """First pass: record the statement, answer uncorrected; second pass: Holm's
+        decision (KeyError for a statement the first pass did not make)."""
+        if self.rejected is None:
+            self.p_values[key] = p_value
+            return p_value < ALPHA
+        if key not in self.p_values:
+            raise KeyError(f"a verdict on {key!r} was not made in the first pass of the page")
+        return key in self.rejected
+
+    def decide(self) -> None:
+        """Holm: sort the m p-values; reject the k-th smallest while p <= ALPHA / (m - k + 1)."""
+        ordered = sorted(self.p_values.items(), key=lambda item: item[1])
+        rejected = []
+        for rank, (key, p_value) in enumerate(ordered):
+            if p_value > ALPHA / (len(ordered) - rank):
+                break
+            rejected.append(key)
+        self.rejected = frozenset(rejected)
+
+    def describe(self) -> str:
+        """The sentence a page prints about its family."""
+        if not self.size:
+            return "No statement on this page gets a significance verdict."
+        return (f"Verdicts: {self.size} on this page, corrected together by {METHOD}'s method "
+                f"(familywise error {ALPHA:.0%}); intervals are unadjusted 95% intervals.")
+
+
+_CURRENT: ContextVar[Family | None] = ContextVar("verdict_family", default=None)
+
+
+def rejects(key: Hashable, p_value: float) -> bool:
+    """Whether the statement ``key`` with ``p_value`` is significant on the current page."""
+    family = _CURRENT.get()
+    return p_value < ALPHA if family is None else family.rejects(key, p_value)
+
+
+def current() -> Family | None:
+    """The family of the page being rendered (None outside :func:`corrected`)."""
+    return _CURRENT.get()
+
+
+def corrected(render: Callable[[], T]) -> tuple[T, Family]:
+    """``render()`` twice: collecting its verdicts, then writing them Holm-corrected; returns
+    the second result and the family."""
+    family = Family()
+    token = _CURRENT.set(family)
+    try:
+        render()
+        family.decide()
+        return render(), family
+    finally:
+        _CURRENT.reset(token)
