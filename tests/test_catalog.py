@@ -3,6 +3,7 @@ report path stays free of TensorFlow, and the row schema is versioned."""
 
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -137,10 +138,14 @@ def test_unversioned_rows_are_migrated_and_newer_ones_refused(tmp_path):
 
 
 def test_bench_report_does_not_import_tensorflow(tmp_path):
+    """``bench report`` on one small committed run (the MNIST quick reference, copied) loads
+    neither TensorFlow nor Keras."""
+    results = tmp_path / "results"
+    shutil.copytree(REPO / "results" / "mnist" / "quick", results / "mnist" / "quick")
+    out_dir = tmp_path / "reports"
     script = (
         "import sys; from bench.cli import main; "
-        f"code = main(['report', '--results', {str(REPO / 'results')!r}, "
-        f"'--out', {str(tmp_path)!r}]); "
+        f"code = main(['report', '--results', {str(results)!r}, '--out', {str(out_dir)!r}]); "
         "assert code == 0, code; "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')); "
         "print('heavy:', loaded)"
@@ -148,7 +153,7 @@ def test_bench_report_does_not_import_tensorflow(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True).stdout
     assert "heavy: []" in out
-    assert (tmp_path / "README.md").is_file() and (tmp_path / "mnist.md").is_file()
+    assert (out_dir / "README.md").is_file() and (out_dir / "mnist.md").is_file()
 
 
 def test_fashion_mnist_reads_the_keras_layout_with_its_class_names(tmp_path, monkeypatch):

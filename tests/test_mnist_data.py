@@ -61,6 +61,7 @@ def test_missing_and_non_npz_files(tmp_path):
         read_npz(junk)
 
 
+@pytest.mark.slow  # reads the 5,000-digit copy twice, ~5 s
 def test_mnist_5k_is_a_stratified_reproducible_split():
     first, second = load("mnist-5k"), load("mnist-5k")
     assert first.train.x.shape == (4000, 28, 28, 1) and first.test.x.shape == (1000, 28, 28, 1)
