@@ -207,7 +207,7 @@ def test_age_bands_are_named_by_the_ages_present():
 
 
 def test_profile_of_a_stored_run_folder():
-    from bench.catalog.profiles import profile_of_run
+    from bench.catalog.run_names import profile_of_run
 
     assert profile_of_run("mnist", "quick") is get_profile("mnist", "quick")
     assert profile_of_run("mnist", "quick-mnist").data == "mnist"
@@ -223,7 +223,7 @@ def test_profile_of_a_stored_run_folder():
      "bench run mnist --profile quick --data mnist-5k --learning-rate 0.01"),
 ])
 def test_run_names_give_back_their_profile_and_command(name, parsed, command):
-    from bench.catalog.profiles import parse_run_name, profile_of_run, run_command
+    from bench.catalog.run_names import parse_run_name, profile_of_run, run_command
 
     assert parse_run_name(name) == parsed
     assert run_command("mnist", name) == command
@@ -231,3 +231,30 @@ def test_run_names_give_back_their_profile_and_command(name, parsed, command):
     assert profile.name.value == parsed[0]
     assert profile.train.learning_rate == (parsed[2] or get_profile("mnist", parsed[0]).train
                                            .learning_rate)
+
+
+def test_a_written_run_name_reads_back_as_its_profile():
+    from bench.catalog.profiles import with_data, with_learning_rate
+    from bench.catalog.run_names import profile_of_run, run_folder, run_name
+
+    quick = get_profile("mnist", "quick")
+    for profile in (quick, with_data(quick, "mnist"), with_learning_rate(quick, 0.01),
+                    with_learning_rate(with_data(quick, "mnist"), 0.01),
+                    get_profile("cifar10", "book")):
+        name = run_name(profile)
+        assert profile_of_run(profile.task, name) == profile, name
+        assert run_folder(profile, Path("runs")) == Path("runs") / profile.task / name
+
+
+def test_a_source_moves_the_profile_to_the_one_data_set_that_reads_it(monkeypatch):
+    from bench.catalog.profiles import data_for_source
+
+    quick = get_profile("mnist", "quick")
+    assert quick.data == "mnist-5k" and data_for_source(quick).data == "mnist"
+    book = get_profile("mnist", "book")
+    assert data_for_source(book) is book
+    monkeypatch.setitem(DATASETS._specs, "mnist",
+                        dataclasses.replace(DATASETS["mnist"], takes_source=False))
+    with pytest.raises(ChoiceError, match="--source does not apply to data set 'mnist-5k'; "
+                                          r"add --data with one of: \(none\)"):
+        data_for_source(quick)

@@ -10,7 +10,7 @@ its images need.
 from __future__ import annotations
 
 import dataclasses
-import re
+import logging
 
 from bench.catalog.datasets import DATASETS
 from bench.catalog.families import FAMILIES
@@ -26,6 +26,8 @@ from bench.config import (
     TrainSettings,
     parse_choice,
 )
+
+log = logging.getLogger(__name__)
 
 #: The policies every book profile trains (CIFAR-10's adds the notebook's ``cookbook``).
 BOOK_POLICIES = ("none", "shift", "rotate", "scale", "all", "shear")
@@ -234,37 +236,6 @@ def get_profile(task: str, name: ProfileName | str) -> Profile:
     return PROFILES[(task, name)]
 
 
-def parse_run_name(run_name: str) -> tuple[str, str | None, float | None]:
-    """(profile name, data set or None, Adam rate or None) of a run folder's name, as
-    ``bench.run.runner.run_name`` writes it: ``quick``, ``quick-mnist``, ``book-lr0.001``."""
-    rate = None
-    match = re.fullmatch(r"(.+)-lr([0-9.e+-]+)", run_name)
-    if match:
-        run_name, rate = match.group(1), float(match.group(2))
-    name, _, data = run_name.partition("-")
-    return name, data or None, rate
-
-
-def profile_of_run(task: str, run_name: str) -> Profile | None:
-    """The profile a stored run folder (``quick``, ``quick-mnist`` on another data set,
-    ``book-lr0.001`` at another learning rate) was run with; None for a name that is no
-    profile of the task."""
-    name, data, rate = parse_run_name(run_name)
-    for (profile_task, profile_name), profile in PROFILES.items():
-        if profile_task == task and profile_name.value == name:
-            if data in DATASETS:
-                profile = dataclasses.replace(profile, data=data)
-            return with_learning_rate(profile, rate) if rate is not None else profile
-    return None
-
-
-def run_command(task: str, run_name: str) -> str:
-    """The ``bench run`` command that writes the run folder ``run_name`` of ``task``."""
-    name, data, rate = parse_run_name(run_name)
-    return (f"bench run {task} --profile {name}" + (f" --data {data}" if data else "")
-            + (f" --learning-rate {rate:g}" if rate is not None else ""))
-
-
 def with_data(profile: Profile, data: str) -> Profile:
     """``profile`` on another data set of the same task; ChoiceError if the task has no such
     data set."""
@@ -274,6 +245,19 @@ def with_data(profile: Profile, data: str) -> Profile:
         raise ChoiceError(f"task {profile.task!r} cannot use data set {data!r}; valid: "
                           + ", ".join(allowed))
     return dataclasses.replace(profile, data=data)
+
+
+def data_for_source(profile: Profile) -> Profile:
+    """The profile on the task's data set that reads ``--source`` when its own does not
+    (``mnist`` for the quick profile's ``mnist-5k``); ChoiceError when none or several do."""
+    if DATASETS[profile.data].takes_source:
+        return profile
+    readers = [name for name in TASKS[profile.task].datasets if DATASETS[name].takes_source]
+    if len(readers) != 1:
+        raise ChoiceError(f"--source does not apply to data set {profile.data!r}; add "
+                          f"--data with one of: {', '.join(readers) or '(none)'}")
+    log.info("--source given: using data set %r instead of %r", readers[0], profile.data)
+    return with_data(profile, readers[0])
 
 
 def with_choices(profile: Profile, families: tuple[str, ...] | None = None,
