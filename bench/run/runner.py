@@ -22,6 +22,7 @@ from bench.catalog.run_names import run_folder, run_name
 from bench.config import Profile
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split, checksum
+from bench.results.protocol import Store
 from bench.results.run_info import run_info
 from bench.results.schema import ModelTag, Row
 from bench.results.store import ResultStore
@@ -108,7 +109,7 @@ class TaskRun:
     loaded from ``model_cache`` when first needed, one in memory at a time.
     """
 
-    def __init__(self, profile: Profile, prepared: PreparedData, store: ResultStore,
+    def __init__(self, profile: Profile, prepared: PreparedData, store: Store,
                  model_cache: Path, verbose: int = 2, trained: Path | None = None) -> None:
         self.profile = profile
         self.verbose = verbose
