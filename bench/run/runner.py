@@ -7,8 +7,11 @@ Progress (epochs, sweep cells) is shown with Keras' epoch lines and tqdm bars.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -236,6 +239,23 @@ class TaskRun:
         return found
 
 
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Collect garbage once, then keep the objects alive now (TensorFlow's and Keras's
+    modules, about 400,000) out of every later collection until the block ends.
+
+    Keras' ``clear_session``, run before each model is built (twice per model), forces a
+    full collection that otherwise walks them all: about 0.5 s a call on 2 busy cores, near
+    0 once they are frozen. Nothing computed changes; only cycles among the frozen objects
+    wait until the block ends to be collected."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def open_run(profile: Profile, results_dir: Path, source: Path | None = None,
              prepared: PreparedData | None = None, model_cache: Path | None = None,
              verbose: int = 2, trained: Path | None = None) -> TaskRun:
@@ -262,8 +282,8 @@ def run_task(profile: Profile, results_dir: Path, source: Path | None = None,
     cached models, so an interrupted run continues where it stopped.
     """
     specs = model_specs(profile, seeds)
-    with open_run(profile, results_dir, source, prepared, model_cache, verbose,
-                  trained) as run:
+    with frozen_heap(), open_run(profile, results_dir, source, prepared, model_cache, verbose,
+                                 trained) as run:
         for number, spec in enumerate(specs, start=1):
             log.info("model %d/%d: %s %s", number, len(specs), profile.task, spec.label)
             run.sweep(spec)
