@@ -207,7 +207,7 @@ def test_age_bands_are_named_by_the_ages_present():
 
 
 def test_profile_of_a_stored_run_folder():
-    from bench.catalog.run_names import profile_of_run
+    from bench.catalog.profiles import profile_of_run
 
     assert profile_of_run("mnist", "quick") is get_profile("mnist", "quick")
     assert profile_of_run("mnist", "quick-mnist").data == "mnist"
@@ -223,7 +223,7 @@ def test_profile_of_a_stored_run_folder():
      "bench run mnist --profile quick --data mnist-5k --learning-rate 0.01"),
 ])
 def test_run_names_give_back_their_profile_and_command(name, parsed, command):
-    from bench.catalog.run_names import parse_run_name, profile_of_run, run_command
+    from bench.catalog.profiles import parse_run_name, profile_of_run, run_command
 
     assert parse_run_name(name) == parsed
     assert run_command("mnist", name) == command
@@ -234,8 +234,13 @@ def test_run_names_give_back_their_profile_and_command(name, parsed, command):
 
 
 def test_a_written_run_name_reads_back_as_its_profile():
-    from bench.catalog.profiles import with_data, with_learning_rate
-    from bench.catalog.run_names import profile_of_run, run_folder, run_name
+    from bench.catalog.profiles import (
+        profile_of_run,
+        run_folder,
+        run_name,
+        with_data,
+        with_learning_rate,
+    )
 
     quick = get_profile("mnist", "quick")
     for profile in (quick, with_data(quick, "mnist"), with_learning_rate(quick, 0.01),

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
 from bench.catalog import POLICIES, TRANSFORMS
-from bench.catalog.run_names import profile_of_run
+from bench.catalog.profiles import profile_of_run
 
 
 def stored_ranges(task: str, run_name: str, dataset: Mapping, models: Sequence[Mapping]

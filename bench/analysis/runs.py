@@ -10,7 +10,7 @@ import pandas as pd
 from bench.analysis import ranges, summary
 from bench.analysis.estimates import RunEstimates
 from bench.catalog import DATASETS, FAMILIES, TASKS
-from bench.catalog.run_names import profile_of_run
+from bench.catalog.profiles import profile_of_run
 from bench.results.loading import RunData
 from bench.results.schema import ALL
 

@@ -14,7 +14,7 @@ from bench.analysis import claims, conditions, sentences, summary
 from bench.analysis.resample import MIN_SEEDS, N_RESAMPLES
 from bench.analysis.runs import RunView
 from bench.catalog import TASKS, TRANSFORMS
-from bench.catalog.run_names import parse_run_name, run_command
+from bench.catalog.profiles import parse_run_name, run_command
 from bench.catalog.transforms import kinds_in_words
 from bench.render import architecture, plots, tables
 from bench.render.claims import RULE, claims_table

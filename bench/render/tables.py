@@ -14,7 +14,7 @@ from bench.analysis.estimates import model_order
 from bench.analysis.resample import Estimate
 from bench.analysis.runs import RunView
 from bench.catalog import FAMILIES, TRANSFORMS, groups
-from bench.catalog.run_names import profile_of_run
+from bench.catalog.profiles import profile_of_run
 from bench.results.schema import ALL
 
 

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from bench import machine
 from bench.catalog import DATASETS, TASKS
-from bench.catalog.run_names import run_folder, run_name
+from bench.catalog.profiles import run_folder, run_name
 from bench.config import Profile
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split, checksum
