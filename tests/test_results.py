@@ -193,7 +193,7 @@ def test_both_stores_satisfy_the_store_protocol(tmp_path):
 
     methods = [name for name, member in vars(Store).items() if callable(member)
                and (not name.startswith("_") or name in ("__enter__", "__exit__"))]
-    assert {"append_rows", "record_model", "done_cells", "__enter__"} <= set(methods)
+    assert {"append_rows", "record_model", "write_run_info", "__enter__"} <= set(methods)
     for store in (ResultStore(tmp_path / "run"), MemoryStore()):
         assert isinstance(store, Store)
         for name in methods:

@@ -29,6 +29,9 @@ class Store(Protocol):
     def write_dataset(self, provenance: dict) -> None:
         """Keep the data's provenance (dataset.json)."""
 
+    def write_run_info(self, info: dict) -> None:
+        """Keep what the folder is a run of: task, run name, profile (run.json)."""
+
     def append_rows(self, rows: Iterable[Row]) -> None:
         """Keep one cell's rows (all of one model, one per image group)."""
 
