@@ -133,7 +133,13 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Train, sweep, store and report one task under one profile."""
-    from bench.catalog.profiles import get_profile, with_choices, with_data, with_learning_rate
+    from bench.catalog.profiles import (
+        data_for_source,
+        get_profile,
+        with_choices,
+        with_data,
+        with_learning_rate,
+    )
 
     profile = get_profile(args.task, args.profile)
     if args.data is not None:
@@ -196,23 +202,6 @@ def _check_cluster_options(args: argparse.Namespace) -> None:
     if args.trained is not None and args.scheduler is not None:
         raise ChoiceError("--trained sweeps models trained elsewhere in this process; run it "
                           "without --scheduler")
-
-
-def data_for_source(profile):
-    """The profile on the task's data set that reads ``--source`` when its own does not
-    (``mnist`` for the quick profile's ``mnist-5k``); ChoiceError when none or several do."""
-    from bench.catalog import DATASETS, TASKS
-    from bench.catalog.profiles import with_data
-
-    if DATASETS[profile.data].takes_source:
-        return profile
-    readers = [name for name in TASKS[profile.task].datasets if DATASETS[name].takes_source]
-    if len(readers) != 1:
-        raise ChoiceError(f"--source does not apply to data set {profile.data!r}; add "
-                          f"--data with one of: {', '.join(readers) or '(none)'}")
-    logging.getLogger(__name__).info("--source given: using data set %r instead of %r",
-                                     readers[0], profile.data)
-    return with_data(profile, readers[0])
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

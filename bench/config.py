@@ -61,13 +61,15 @@ class AugmentRanges:
 
     shift_px: largest shift in pixels (each axis); rotate_deg: largest rotation in
     degrees; scale_frac: largest relative zoom (0.2 means factors 0.8..1.2);
-    shear_deg: largest horizontal shear angle in degrees.
+    shear_deg: largest horizontal shear angle in degrees. Each defaults to 0 (the policy
+    that uses it leaves images unchanged), so a new range breaks no constructor call; a
+    profile that trains a policy gives it its range (``tests/test_catalog.py`` checks).
     """
 
-    shift_px: float
-    rotate_deg: float
-    scale_frac: float
-    shear_deg: float
+    shift_px: float = 0.0
+    rotate_deg: float = 0.0
+    scale_frac: float = 0.0
+    shear_deg: float = 0.0
 
 
 #: A sweep grid: (transform name, magnitudes in the transform's unit) per transform.

@@ -32,6 +32,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "TensorFlow (intra- and inter-op) alike (default: the usable cores)")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Create the folder of ``--benchmark-json`` (``tox -e bench`` writes into a run folder,
+    ``runs/forward_pass/``, that a fresh checkout lacks)."""
+    path = config.getoption("benchmark_json", None)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def suite_profile(config: pytest.Config, task: str):
     """The profile a suite runs, with the --bench-data override applied."""
     profile = get_profile(task, config.getoption("--bench-profile"))

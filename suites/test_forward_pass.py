@@ -3,10 +3,11 @@
 Run once per thread count (``tox -e bench`` runs 1 and 2)::
 
     pytest suites/test_forward_pass.py --benchmark-only --threads 1 \
-        --benchmark-json=reports/forward_pass/threads-1.json
+        --benchmark-json=runs/forward_pass/threads-1.json
 
-and render every JSON of the folder with ``bench report`` (or ``python -m
-bench.render.forward_pass reports/forward_pass reports/forward_pass.md``). ``--threads N``
+and render the run folder against the published figures with ``python -m
+bench.render.forward_pass_run runs/forward_pass`` (``tox -e bench`` does all three; ``tox -e
+bench-publish`` makes the run the published ``reports/forward_pass/``). ``--threads N``
 gives NumPy (chunk threads; BLAS held to one per chunk), TensorFlow (intra- and inter-op
 pools) and the sgemm reference the same N threads. One benchmark per (architecture,
 batch, implementation), grouped by ``{arch}-b{batch}-t{threads}``, plus the 2,048 x 2,048

@@ -3,6 +3,7 @@ report path stays free of TensorFlow, and the row schema is versioned."""
 
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from bench.analysis.ranges import trained_edges
 from bench.analysis.runs import RunView
 from bench.catalog import DATASETS, FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.catalog.datasets import load
+from bench.catalog.policies import policies_for
 from bench.catalog.profiles import PROFILES, get_profile
 from bench.config import AugmentRanges, ChoiceError, Fill, ProfileName
 from bench.data import DataError
@@ -68,9 +70,9 @@ def test_every_task_has_datasets_builders_and_three_profiles():
         for size in ProfileName:
             profile = get_profile(task.name, size)
             assert profile.data in task.datasets
-            assert {name for name, _ in profile.grid} == set(TRANSFORMS.names())
+            assert {name for name, _ in profile.grid} <= set(TRANSFORMS.names())
             assert set(profile.families) <= set(FAMILIES.names())
-            assert set(profile.augmentations) <= set(POLICIES.names())
+            assert set(profile.augmentations) <= set(policies_for(task.name))
     assert {task for task, _ in PROFILES} == set(TASKS.names())
 
 
@@ -90,6 +92,18 @@ def test_policy_edges_follow_the_stored_ranges():
         "shift_x": 3, "shift_y": 3, "rotate": 30, "scale": 1.3}  # the policies it chains
     del stored["shear_deg"]  # a run stored before shear existed
     assert "shear" not in trained_edges(stored)
+
+
+def test_every_profile_gives_each_policy_it_trains_a_range():
+    # AugmentRanges fields default to 0 (no change to the images): a profile that trains a
+    # policy must set the range the policy reads
+    for (task, name), profile in PROFILES.items():
+        stored = dataclasses.asdict(profile.augment)
+        for policy in profile.augmentations:
+            edges = POLICIES[policy].edges(stored)
+            assert bool(edges) == (policy != "none"), (task, name.value, policy)
+            for transform, edge in edges.items():
+                assert edge != TRANSFORMS[transform].identity, (task, name.value, policy)
 
 
 def test_every_policy_builds_keras_layers():
@@ -137,10 +151,14 @@ def test_unversioned_rows_are_migrated_and_newer_ones_refused(tmp_path):
 
 
 def test_bench_report_does_not_import_tensorflow(tmp_path):
+    """``bench report`` on one small committed run (the MNIST quick reference, copied) loads
+    neither TensorFlow nor Keras."""
+    results = tmp_path / "results"
+    shutil.copytree(REPO / "results" / "mnist" / "quick", results / "mnist" / "quick")
+    out_dir = tmp_path / "reports"
     script = (
         "import sys; from bench.cli import main; "
-        f"code = main(['report', '--results', {str(REPO / 'results')!r}, "
-        f"'--out', {str(tmp_path)!r}]); "
+        f"code = main(['report', '--results', {str(results)!r}, '--out', {str(out_dir)!r}]); "
         "assert code == 0, code; "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')); "
         "print('heavy:', loaded)"
@@ -148,7 +166,7 @@ def test_bench_report_does_not_import_tensorflow(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True).stdout
     assert "heavy: []" in out
-    assert (tmp_path / "README.md").is_file() and (tmp_path / "mnist.md").is_file()
+    assert (out_dir / "README.md").is_file() and (out_dir / "mnist.md").is_file()
 
 
 def test_fashion_mnist_reads_the_keras_layout_with_its_class_names(tmp_path, monkeypatch):
@@ -213,3 +231,35 @@ def test_run_names_give_back_their_profile_and_command(name, parsed, command):
     assert profile.name.value == parsed[0]
     assert profile.train.learning_rate == (parsed[2] or get_profile("mnist", parsed[0]).train
                                            .learning_rate)
+
+
+def test_a_written_run_name_reads_back_as_its_profile():
+    from bench.catalog.profiles import (
+        profile_of_run,
+        run_folder,
+        run_name,
+        with_data,
+        with_learning_rate,
+    )
+
+    quick = get_profile("mnist", "quick")
+    for profile in (quick, with_data(quick, "mnist"), with_learning_rate(quick, 0.01),
+                    with_learning_rate(with_data(quick, "mnist"), 0.01),
+                    get_profile("cifar10", "book")):
+        name = run_name(profile)
+        assert profile_of_run(profile.task, name) == profile, name
+        assert run_folder(profile, Path("runs")) == Path("runs") / profile.task / name
+
+
+def test_a_source_moves_the_profile_to_the_one_data_set_that_reads_it(monkeypatch):
+    from bench.catalog.profiles import data_for_source
+
+    quick = get_profile("mnist", "quick")
+    assert quick.data == "mnist-5k" and data_for_source(quick).data == "mnist"
+    book = get_profile("mnist", "book")
+    assert data_for_source(book) is book
+    monkeypatch.setitem(DATASETS._specs, "mnist",
+                        dataclasses.replace(DATASETS["mnist"], takes_source=False))
+    with pytest.raises(ChoiceError, match="--source does not apply to data set 'mnist-5k'; "
+                                          r"add --data with one of: \(none\)"):
+        data_for_source(quick)

@@ -61,6 +61,7 @@ def test_missing_and_non_npz_files(tmp_path):
         read_npz(junk)
 
 
+@pytest.mark.slow  # reads the 5,000-digit copy twice, ~5 s
 def test_mnist_5k_is_a_stratified_reproducible_split():
     first, second = load("mnist-5k"), load("mnist-5k")
     assert first.train.x.shape == (4000, 28, 28, 1) and first.test.x.shape == (1000, 28, 28, 1)
@@ -72,3 +73,19 @@ def test_mnist_5k_is_a_stratified_reproducible_split():
 def test_unknown_data_set_names_the_choices():
     with pytest.raises(ValueError, match="valid choices: mnist, mnist-5k"):
         load("mnist-50k")
+
+
+def test_a_split_draws_a_stratified_subset_in_its_own_order():
+    from bench.data.types import Split
+
+    y = np.repeat(np.arange(4), 25)  # 4 classes of 25 images
+    split = Split(np.arange(100, dtype=np.uint8).reshape(100, 1, 1, 1), y)
+    part = split.subset(20, seed=0)
+    assert np.bincount(part.y).tolist() == [5, 5, 5, 5]
+    assert np.all(np.diff(part.x.ravel().astype(int)) > 0)  # original order kept
+    assert np.array_equal(split.subset(20, seed=0).x, part.x)
+    assert not np.array_equal(split.subset(20, seed=1).x, part.x)
+    assert split.subset(None, 0) is split and split.subset(100, 0) is split
+    lonely = Split(split.x[:76], y[:76])  # class 3 has one image
+    with pytest.raises(DataError, match=r"cannot draw 10 of 76 images .* 3: 1"):
+        lonely.subset(10, seed=0)

@@ -33,6 +33,7 @@ def _page_faults(mode: str) -> int:
     return int(done.stdout.split()[-1])
 
 
+@pytest.mark.slow  # two fresh interpreters importing bench.npcnn: ~17 s
 @pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "mallopt"), reason="needs glibc's mallopt")
 def test_freed_buffers_are_reused_without_page_faults() -> None:
     """10 rounds of 32 MiB are 81,920 fresh 4 KiB pages if glibc hands the memory back;

@@ -6,6 +6,8 @@ from rowbuilder import dataset_info, model_records, rows_for, run_data
 
 from bench.analysis import conditions, sentences, summary
 from bench.analysis.runs import RunView
+from bench.catalog import FAMILIES
+from bench.catalog.profiles import get_profile
 from bench.render import frontpage
 from bench.render.report import render_markdown
 
@@ -168,14 +170,17 @@ def test_gender_ranges_recovered_only_when_the_models_words_match():
 
 
 def test_partial_runs_are_marked(view):
-    # the quick profile trains five augmentations and 3 seeds; this run has two policies,
-    # and its MLP only one of them
-    assert view.partial == ["2 of 5 augmentations", "MLP: 1 of 2 augmentations"]
-    assert "**partial**: 2 of 5 augmentations; MLP: 1 of 2 augmentations" in \
+    # this run has two of the quick profile's policies (its MLP only one of them) and, in
+    # `two`, two seeds
+    quick = get_profile("mnist", "quick")
+    policies = f"2 of {len(quick.augmentations)} augmentations"
+    assert view.partial == [policies, "MLP: 1 of 2 augmentations"]
+    assert f"**partial**: {policies}; MLP: 1 of 2 augmentations" in \
         frontpage.render_front_page([view], forward_pass=False)
     two = RunView.of(make_run(seeds=(0, 1)))
-    assert "2 of 3 seeds" in two.partial
-    assert "**Partial run**: 2 of 5 augmentations; 2 of 3 seeds" in render_markdown(two, {})
+    seeds = f"2 of {len(quick.seeds)} seeds"
+    assert seeds in two.partial
+    assert f"**Partial run**: {policies}; {seeds}" in render_markdown(two, {})
 
 
 def test_a_family_trained_with_fewer_augmentations_marks_the_run_partial():
@@ -185,8 +190,11 @@ def test_a_family_trained_with_fewer_augmentations_marks_the_run_partial():
             for policy in ("none", "shift", "rotate", "scale", "all"):
                 rows += rows_for(family, policy, seed, CNN_NONE)
         rows += rows_for("cnn-aa", "none", seed, CNN_NONE)
-    view = RunView.of(run_data(rows, profile="book"))  # four families, six policies
-    assert view.partial[:2] == ["no CNN-GAP models", "5 of 6 augmentations"]
+    view = RunView.of(run_data(rows, profile="book"))
+    book = get_profile("mnist", "book")
+    absent = [FAMILIES[f].label for f in book.families if f not in ("mlp", "cnn", "cnn-aa")]
+    assert view.partial[:2] == [f"no {', '.join(absent)} models",
+                                f"5 of {len(book.augmentations)} augmentations"]
     assert view.partial[-1] == "CNN-AA: 1 of 5 augmentations"
 
 
@@ -201,7 +209,8 @@ def test_front_page_answers_first(view):
     assert text.index("## Answer") < text.index("## The cookbook's claims") < \
         text.index("## Per task") < text.index("## Profiles")
     assert "### MNIST digits (chance 10%)" in text
-    assert "**partial**: 2 of 5 augmentations" in text
+    quick = get_profile("mnist", "quick")
+    assert f"**partial**: 2 of {len(quick.augmentations)} augmentations" in text
     assert "(forward_pass.md)" in text
 
 

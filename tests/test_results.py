@@ -183,3 +183,20 @@ def test_rows_without_a_model_record_are_kept_when_the_model_comes_from_the_cach
     with ResultStore(folder) as store:
         store.record_model(FakeRecord(), {}, trained_now=False)
         assert store.done_cells("k1", 1) == {("shift_x", 1.0), ("shift_x", 2.0)}
+
+
+def test_both_stores_satisfy_the_store_protocol(tmp_path):
+    import inspect
+
+    from bench.results.memory import MemoryStore
+    from bench.results.protocol import Store
+
+    methods = [name for name, member in vars(Store).items() if callable(member)
+               and (not name.startswith("_") or name in ("__enter__", "__exit__"))]
+    assert {"append_rows", "record_model", "write_run_info", "__enter__"} <= set(methods)
+    for store in (ResultStore(tmp_path / "run"), MemoryStore()):
+        assert isinstance(store, Store)
+        for name in methods:
+            wanted = inspect.signature(getattr(Store, name)).parameters
+            got = inspect.signature(getattr(type(store), name)).parameters
+            assert list(got) == list(wanted), (type(store).__name__, name)

@@ -2,7 +2,8 @@
 
 A condition is a tuple of (transform, magnitude) cells whose per-image correctness is
 averaged: ``((shift_x, -3.0), (shift_x, 3.0))`` is "horizontal shifts of ±3 px, the mean
-of both directions". Nothing here picks one side.
+of both directions". Nothing here picks one side of a two-sided transform; a one-sided one
+(``TransformSpec.two_sided`` false) is quoted at its one magnitude.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def distances(transform: str, magnitudes: Iterable[float]) -> list[float]:
     swept = {round(m, 6) for m in magnitudes}
     above = {spec.distance(m) for m in swept if m > spec.identity}
     below = {spec.distance(m) for m in swept if m < spec.identity}
+    if not spec.two_sided:
+        return sorted(above)
     both = above & below
     return sorted(both or above or below)
 
@@ -40,10 +43,13 @@ def headline_distance(transform: str, magnitudes: Iterable[float]) -> float | No
 
 def both_directions(transform: str, distance: float,
                     magnitudes: Iterable[float]) -> Condition:
-    """The swept cells at ``distance`` from the identity, below first."""
+    """The swept cells at ``distance`` from the identity, below first (above only for a
+    one-sided transform)."""
     spec = TRANSFORMS[transform]
     swept = {round(m, 6) for m in magnitudes}
     candidates = (round(spec.identity - distance, 6), round(spec.identity + distance, 6))
+    if not spec.two_sided:
+        candidates = candidates[1:]
     return tuple((transform, m) for m in dict.fromkeys(candidates) if m in swept)
 
 
@@ -59,6 +65,17 @@ def describe(condition: Condition) -> str:
         else:
             parts.append(spec.describe(magnitudes[0]))
     return " and ".join(parts)
+
+
+def averaging_note(quoted: Iterable[Condition]) -> str:
+    """`` (mean of both directions)`` when every transform of the ``quoted`` conditions is
+    quoted on both sides of its identity, `` (mean of both directions where there are two)``
+    when some are, "" when none is (one-sided transforms, or one side swept)."""
+    sides = [sum(1 for t, _ in condition if t == transform) == 2
+             for condition in quoted for transform in dict.fromkeys(t for t, _ in condition)]
+    if sides and all(sides):
+        return " (mean of both directions)"
+    return " (mean of both directions where there are two)" if any(sides) else ""
 
 
 def kind_condition(kind: str, swept: dict[str, Iterable[float]]) -> Condition:

@@ -1,13 +1,24 @@
 """The concrete run profiles of every task: ``smoke`` (CI), ``quick`` (default), ``book``.
 
-Grids come from the transform catalog (``grid("full")``, ``grid("smoke")``), so a new
-transform is swept by every profile; a profile overrides only what its images need.
+Every profile names the transforms it sweeps and the policies it trains: a transform or
+policy added to the catalog joins no profile until it is named here (so it changes no
+published report and no run's time by surprise). Magnitudes come from the transform
+catalog (``grid("full", SWEPT)``, ``grid("smoke", SWEPT)``); a profile overrides only what
+its images need.
+
+Run folders are named here too, written and read in one place: ``<results>/<task>/<run
+name>``, the run name being the profile's name plus the data set and the Adam learning rate
+when they are not the profile's own (``quick``, ``quick-mnist``, ``book-lr0.001``):
+:func:`run_name` writes it, :func:`parse_run_name` reads it back, :func:`profile_of_run`
+recovers the profile and :func:`run_command` the command that writes it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
+from pathlib import Path
 
 from bench.catalog.datasets import DATASETS
 from bench.catalog.families import FAMILIES
@@ -24,11 +35,16 @@ from bench.config import (
     parse_choice,
 )
 
-#: The policies meant for every task (the cookbook's CIFAR-10 generator is not among them).
-ALL_POLICIES = tuple(spec.name for spec in POLICIES if not spec.tasks)
+log = logging.getLogger(__name__)
+
+#: The policies every book profile trains (CIFAR-10's adds the notebook's ``cookbook``).
+BOOK_POLICIES = ("none", "shift", "rotate", "scale", "all", "shear")
+#: The transforms every profile sweeps.
+SWEPT = ("shift_x", "shift_y", "rotate", "scale", "shear")
 BOTH_FAMILIES = ("mlp", "cnn")
-ALL_FAMILIES = FAMILIES.names()
-SMOKE_GRID = grid("smoke")
+#: The families every book profile trains.
+BOOK_FAMILIES = ("mlp", "cnn", "cnn-gap", "cnn-aa")
+SMOKE_GRID = grid("smoke", SWEPT)
 #: quick and book train three seeds: a difference gets a verdict only with at least three
 #: (``bench.analysis.resample.MIN_SEEDS``).
 THREE_SEEDS = (0, 1, 2)
@@ -45,9 +61,9 @@ _MNIST_BOOK = Profile(
     train=TrainSettings(epochs=5, batch_size=1024, learning_rate=0.001),
     seeds=THREE_SEEDS,
     families=BOTH_FAMILIES,
-    augmentations=ALL_POLICIES,
+    augmentations=BOOK_POLICIES,
     augment=_MNIST_AUGMENT,
-    grid=grid("full"),
+    grid=grid("full", SWEPT),
     fill=Fill.ZERO,
     clean_floor=0.95,
 )
@@ -57,10 +73,11 @@ _FASHION_BOOK = dataclasses.replace(_MNIST_BOOK, task="fashion-mnist", data="fas
                                     clean_floor=0.8)
 
 #: 50x50 faces: shifts to +-8 px (16% of the side), like +-4 px on 28x28 digits.
-FACE_GRID = grid("full", shift_x=steps(-8, 8, 2), shift_y=steps(-8, 8, 2))
+FACE_GRID = grid("full", SWEPT, shift_x=steps(-8, 8, 2), shift_y=steps(-8, 8, 2))
 
 #: CIFAR-10: the book's rotation range (20 degrees) is on the grid.
-CIFAR_GRID = grid("full", rotate=(-45.0, -30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 30.0, 45.0))
+CIFAR_GRID = grid("full", SWEPT,
+                  rotate=(-45.0, -30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 30.0, 45.0))
 
 #: The cookbook's gender recipe: 1,000 adult faces per class, 90/10 split, 50x50 gray,
 #: batch 32, 50 epochs. Photos are shifted with the nearest border pixel as fill.
@@ -74,7 +91,7 @@ _GENDER_BOOK = Profile(
     train=TrainSettings(epochs=50, batch_size=32, learning_rate=0.001),
     seeds=THREE_SEEDS,
     families=BOTH_FAMILIES,
-    augmentations=ALL_POLICIES,
+    augmentations=BOOK_POLICIES,
     augment=AugmentRanges(shift_px=5.0, rotate_deg=20.0, scale_frac=0.2, shear_deg=15.0),
     grid=FACE_GRID,
     fill=Fill.NEAREST,
@@ -95,7 +112,7 @@ _CIFAR_BOOK = Profile(
     train=TrainSettings(epochs=10, batch_size=32, learning_rate=0.01),
     seeds=THREE_SEEDS,
     families=BOTH_FAMILIES,
-    augmentations=policies_for("cifar10"),
+    augmentations=(*BOOK_POLICIES, "cookbook"),
     augment=AugmentRanges(shift_px=4.0, rotate_deg=20.0, scale_frac=0.2, shear_deg=15.0),
     grid=CIFAR_GRID,
     fill=Fill.NEAREST,
@@ -103,10 +120,10 @@ _CIFAR_BOOK = Profile(
 )
 
 def _book(profile: Profile, worst_case_n: int) -> Profile:
-    """A book profile: every model family, the worst case on ``worst_case_n`` test images
+    """A book profile: the book's model families, the worst case on ``worst_case_n`` test images
     and the invariance errors on 200, for every model (the quick and smoke profiles derive
     from the profile before this, so they keep two families)."""
-    return dataclasses.replace(profile, families=ALL_FAMILIES, worst_case_n=worst_case_n,
+    return dataclasses.replace(profile, families=BOOK_FAMILIES, worst_case_n=worst_case_n,
                                invariance_n=200)
 
 
@@ -227,9 +244,26 @@ def get_profile(task: str, name: ProfileName | str) -> Profile:
     return PROFILES[(task, name)]
 
 
+def run_name(profile: Profile) -> str:
+    """The result folder of a run: the profile's name, plus the data set and the learning
+    rate when they are not the profile's own (so runs of other data or settings never mix)."""
+    own = get_profile(profile.task, profile.name)
+    name = profile.name.value
+    if profile.data != own.data:
+        name += f"-{profile.data}"
+    if profile.train.learning_rate != own.train.learning_rate:
+        name += f"-lr{profile.train.learning_rate:g}"
+    return name
+
+
+def run_folder(profile: Profile, results_dir: Path) -> Path:
+    """``<results_dir>/<task>/<run name>``: where a run of ``profile`` stores its rows."""
+    return Path(results_dir) / profile.task / run_name(profile)
+
+
 def parse_run_name(run_name: str) -> tuple[str, str | None, float | None]:
     """(profile name, data set or None, Adam rate or None) of a run folder's name, as
-    ``bench.run.runner.run_name`` writes it: ``quick``, ``quick-mnist``, ``book-lr0.001``."""
+    :func:`run_name` writes it: ``quick``, ``quick-mnist``, ``book-lr0.001``."""
     rate = None
     match = re.fullmatch(r"(.+)-lr([0-9.e+-]+)", run_name)
     if match:
@@ -267,6 +301,19 @@ def with_data(profile: Profile, data: str) -> Profile:
         raise ChoiceError(f"task {profile.task!r} cannot use data set {data!r}; valid: "
                           + ", ".join(allowed))
     return dataclasses.replace(profile, data=data)
+
+
+def data_for_source(profile: Profile) -> Profile:
+    """The profile on the task's data set that reads ``--source`` when its own does not
+    (``mnist`` for the quick profile's ``mnist-5k``); ChoiceError when none or several do."""
+    if DATASETS[profile.data].takes_source:
+        return profile
+    readers = [name for name in TASKS[profile.task].datasets if DATASETS[name].takes_source]
+    if len(readers) != 1:
+        raise ChoiceError(f"--source does not apply to data set {profile.data!r}; add "
+                          f"--data with one of: {', '.join(readers) or '(none)'}")
+    log.info("--source given: using data set %r instead of %r", readers[0], profile.data)
+    return with_data(profile, readers[0])
 
 
 def with_choices(profile: Profile, families: tuple[str, ...] | None = None,

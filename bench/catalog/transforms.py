@@ -38,11 +38,15 @@ class TransformSpec:
     """One swept transform.
 
     apply: f(images (N, H, W, C) uint8, magnitude, *, fill) -> same shape.
-    identity: the magnitude that leaves images unchanged. unit: short unit for table
-    headers (``px``, ``deg``, ``x``). title: section heading; axis_label: plot x axis;
+    identity: the magnitude that leaves images unchanged. two_sided: whether it moves
+    images in two directions about the identity (shifts left and right, smaller and larger);
+    a one-sided transform (a blur's sigma >= 0) is quoted at one magnitude, never as "the
+    mean of both directions", printed unsigned and shaded from its identity only.
+    unit: short unit for table headers (``px``, ``deg``, ``x``). title: section heading;
+    axis_label: plot x axis;
     phrase: sentence fragment with ``{m}`` for the magnitude; phrase_both: the same for
     both directions at distance ``{d}`` from the identity (``{low}``, ``{high}``: the two
-    magnitudes). policy: the augmentation
+    magnitudes; unused for a one-sided transform). policy: the augmentation
     policy that trains for this transform. grids: default magnitudes per grid size
     (``full``, ``smoke``). headline_distance: the |magnitude - identity| quoted in
     sentences when swept (None: the farthest swept). kind / kind_noun:
@@ -64,6 +68,7 @@ class TransformSpec:
     kind: str
     kind_noun: str
     extremes: Callable[[Sequence[float]], str]
+    two_sided: bool
     headline_distance: float | None = None
     worst_case_limit: float | None = None
 
@@ -82,8 +87,17 @@ class TransformSpec:
                                        high=round(self.identity + distance, 6))
 
     def format_magnitude(self, magnitude: float) -> str:
-        """Table label of a magnitude: signed about 0 (``+2``), plain for factors."""
-        return f"{magnitude:+g}" if self.identity == 0 else f"{magnitude:g}"
+        """Table label of a magnitude: signed for a two-sided transform about 0 (``+2``),
+        plain for factors and one-sided transforms."""
+        return f"{magnitude:+g}" if self.two_sided and self.identity == 0 else f"{magnitude:g}"
+
+    def trained_span(self, edge: float) -> tuple[float, float]:
+        """(low, high) magnitudes a policy whose range ends at ``edge`` trains on: both sides
+        of the identity for a two-sided transform, identity to edge for a one-sided one."""
+        reach = self.distance(edge)
+        if self.two_sided:
+            return self.identity - reach, self.identity + reach
+        return min(self.identity, edge), max(self.identity, edge)
 
 
 TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
@@ -95,7 +109,7 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         phrase_both="horizontal shifts of ±{d:g} px", policy="shift",
         grids={"full": steps(-4, 4, 1), "smoke": (-2.0, 0.0, 2.0)},
         kind="shift", kind_noun="shifts",
-        extremes=symmetric_extremes(" px"),
+        extremes=symmetric_extremes(" px"), two_sided=True,
         headline_distance=3.0, worst_case_limit=3.0,
     ),
     TransformSpec(
@@ -106,7 +120,7 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         phrase_both="vertical shifts of ±{d:g} px", policy="shift",
         grids={"full": steps(-4, 4, 1), "smoke": (-2.0, 0.0, 2.0)},
         kind="shift", kind_noun="shifts",
-        extremes=symmetric_extremes(" px"),
+        extremes=symmetric_extremes(" px"), two_sided=True,
         headline_distance=3.0, worst_case_limit=3.0,
     ),
     TransformSpec(
@@ -117,7 +131,7 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         phrase_both="rotations of ±{d:g} degrees", policy="rotate",
         grids={"full": steps(-45, 45, 15), "smoke": (-30.0, 0.0, 30.0)},
         kind="rotate", kind_noun="rotations",
-        extremes=symmetric_extremes("°"),
+        extremes=symmetric_extremes("°"), two_sided=True,
         worst_case_limit=30.0,
     ),
     TransformSpec(
@@ -128,7 +142,7 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         phrase_both="scaling by {low:g}x or {high:g}x", policy="scale",
         grids={"full": steps(0.6, 1.4, 0.1), "smoke": (0.8, 1.0, 1.2)},
         kind="scale", kind_noun="scaling",
-        extremes=factor_extremes,
+        extremes=factor_extremes, two_sided=True,
     ),
     TransformSpec(
         name="shear", apply=geometry.shear, identity=0.0, unit="deg",
@@ -138,18 +152,23 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         phrase_both="shears of ±{d:g} degrees", policy="shear",
         grids={"full": steps(-30, 30, 10), "smoke": (-20.0, 0.0, 20.0)},
         kind="shear", kind_noun="shear",
-        extremes=symmetric_extremes("° shear"),
+        extremes=symmetric_extremes("° shear"), two_sided=True,
     ),
 ])
 
 
-def grid(size: str, **overrides: tuple[float, ...]) -> tuple[tuple[str, tuple[float, ...]], ...]:
-    """Every catalog transform with its default magnitudes of grid ``size`` (``full`` or
-    ``smoke``), or the magnitudes given in ``overrides`` (transform name -> magnitudes)."""
-    unknown = set(overrides) - set(TRANSFORMS.names())
+def grid(size: str, names: Sequence[str], **overrides: tuple[float, ...]
+         ) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """The transforms ``names`` (catalog order) with their default magnitudes of grid
+    ``size`` (``full`` or ``smoke``), or the magnitudes given in ``overrides`` (transform
+    name -> magnitudes). A profile names its transforms, so a new catalog transform joins
+    no profile by itself; an unknown name is a ChoiceError."""
+    chosen = {TRANSFORMS.parse(name) for name in names}
+    unknown = set(overrides) - chosen
     if unknown:
-        raise ValueError(f"grid overrides name unknown transforms: {sorted(unknown)}")
-    return tuple((spec.name, overrides.get(spec.name, spec.grids[size])) for spec in TRANSFORMS)
+        raise ValueError(f"grid overrides name transforms not in the grid: {sorted(unknown)}")
+    return tuple((spec.name, overrides.get(spec.name, spec.grids[size]))
+                 for spec in TRANSFORMS if spec.name in chosen)
 
 
 def apply(name: str, images: np.ndarray, magnitude: float, *, fill) -> np.ndarray:

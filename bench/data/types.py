@@ -41,6 +41,25 @@ class Split:
         meta = None if self.meta is None else self.meta.iloc[index].reset_index(drop=True)
         return Split(self.x[index], self.y[index], meta)
 
+    def subset(self, n: int | None, seed: int) -> Split:
+        """``n`` images drawn stratified by class with ``seed``, in their original order (the
+        whole split if n is None or not smaller); DataError when a class is too small to
+        stratify."""
+        if n is None or n >= len(self.y):
+            return self
+        from sklearn.model_selection import train_test_split  # sklearn loads in ~1 s
+
+        try:
+            index, _ = train_test_split(
+                np.arange(len(self.y)), train_size=n, stratify=self.y, random_state=seed
+            )
+        except ValueError as error:
+            ids, sizes = np.unique(self.y, return_counts=True)
+            counts = {int(i): int(size) for i, size in zip(ids, sizes, strict=True)}
+            raise DataError(f"cannot draw {n:,} of {len(self.y):,} images stratified by class "
+                            f"(images per class id: {counts}): {error}") from error
+        return self.take(np.sort(index))
+
 
 @dataclass(frozen=True)
 class Provenance:

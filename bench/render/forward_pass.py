@@ -1,12 +1,12 @@
 """pytest-benchmark JSON of suites/test_forward_pass.py -> a Markdown report.
 
 The suite runs once per thread count, each run writing one JSON (``tox -e bench`` writes
-``reports/forward_pass/threads-1.json`` and ``threads-2.json``); the report puts them side
-by side. ``render_forward_pass(runs) -> str`` is pure; ``write_forward_pass_report`` reads
-a folder of JSON files (or one file) and writes the Markdown; ``python -m
-bench.render.forward_pass SOURCE MD`` runs it. Throughput is images per second of the
-median round (batch / median seconds); GFLOP/s divide the forward pass's FLOPs
-(:mod:`bench.npcnn.flops`) by the median round.
+``runs/forward_pass/threads-1.json`` and ``threads-2.json``; the published ones are in
+``reports/forward_pass/``); the report puts them side by side. ``render_forward_pass(runs)
+-> str`` is pure; ``write_forward_pass_report`` reads a folder of JSON files (or one file)
+and writes the Markdown; ``python -m bench.render.forward_pass SOURCE MD`` runs it.
+Throughput is images per second of the median round (batch / median seconds); GFLOP/s divide
+the forward pass's FLOPs (:mod:`bench.npcnn.flops`) by the median round.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def task_table(views: Sequence[RunView]) -> list[str]:
         status = f"**partial**: {'; '.join(view.partial)}" if view.partial else "complete"
         out.append(f"- {link}: {status}. Transform columns at "
                    + ", ".join(conditions.describe(c) for c in conds.values() if c)
-                   + f" (mean of both directions); worst-of-grid over "
+                   + f"{conditions.averaging_note(conds.values())}; worst-of-grid over "
                    f"{summary.describe_grid(grid)}.")
         for model in view.estimates.models():
             clean = view.estimates.clean(model)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from bench.analysis import conditions
 from bench.analysis.answers import KindResult
 from bench.analysis.runs import RunView
 from bench.catalog import FAMILIES, POLICIES, TASKS, TRANSFORMS
@@ -73,8 +74,7 @@ def accuracy_curves(view: RunView, transform: str, path: Path) -> Path:
                    label=f"chance ({chance:.0f}%)")
         edge = POLICIES[shown[-1]].edges(view.stored_ranges).get(transform)
         if edge is not None:
-            reach = spec.distance(edge)
-            ax.axvspan(spec.identity - reach, spec.identity + reach, zorder=0, alpha=0.08,
+            ax.axvspan(*spec.trained_span(edge), zorder=0, alpha=0.08,
                        color=POLICIES[shown[-1]].colour, label=f"{shown[-1]}'s trained range")
         ax.set_title(f"aug: {' vs '.join(shown)}", fontsize=9)
         ax.set_xlabel(spec.axis_label, fontsize=8)
@@ -132,7 +132,9 @@ def overview(results: Sequence[KindResult], path: Path) -> Path:
             legend.setdefault(label, handle)
     figure.legend(legend.values(), legend.keys(), loc="lower center",
                   ncol=min(len(legend), 4), fontsize=8)
+    note = conditions.averaging_note(r.condition for r in results)  # " (mean of both ...)"
+    sides = note.strip(" ()").removeprefix("mean of ") + "; " if note else ""
     figure.suptitle("Share of clean accuracy above chance kept under each kind of transform "
-                    "(both directions; 0 = chance, 100 = no loss); bars: 95% intervals over "
+                    f"({sides}0 = chance, 100 = no loss); bars: 95% intervals over "
                     "seeds and test images", fontsize=9)
     return _save(figure, path, legend_below=True)

@@ -112,10 +112,11 @@ def render_markdown(view: RunView, figures: dict[str, str],
                 f"in percentage points; identity at {spec.identity:g}.", "",
                 tables.transform_table(view, transform), ""]
         if condition:
-            out += [f"Under {conditions.describe(condition)} (mean of both directions): accuracy, "
-                    "flip rate (share of test images whose predicted class changes) and mean "
-                    "absolute change of the clean prediction's probability (MAC), mean ± std "
-                    "over seeds.", "", tables.flip_table(view, transform), ""]
+            out += [f"Under {conditions.describe(condition)}"
+                    f"{conditions.averaging_note([condition])}: accuracy, flip rate (share of "
+                    "test images whose predicted class changes) and mean absolute change of the "
+                    "clean prediction's probability (MAC), mean ± std over seeds.", "",
+                    tables.flip_table(view, transform), ""]
     grid = view.estimates.grid(summary.ENGSTROM_LIMITS)
     out += ["## Robustness summary", "",
             f"Relative robustness: area under the accuracy-vs-magnitude curve above chance "
@@ -132,11 +133,12 @@ def render_markdown(view: RunView, figures: dict[str, str],
                 f"(n = {mean_one[0]['n_images']:,}), shifted, and each model's probability of "
                 "class 1 (mean ± std over seeds).", "", tables.probe_table(mean_one), ""]
     if set(view.table["group"]) != {ALL}:
+        headlines = [tables.headline_condition(view, t) for t in swept_transforms(view.table)]
         out += ["## By image group", "",
                 "Accuracy per image group [95% interval; per-image results of groups are not "
                 "stored, so the image level assumes the seeds agree image by image, which "
-                "widens it], clean and at each transform's headline distance (mean of both "
-                "directions).", "", tables.group_table(view), ""]
+                "widens it], clean and at each transform's headline distance"
+                f"{conditions.averaging_note(headlines)}.", "", tables.group_table(view), ""]
     out += setup_section(run)
     return "\n".join(out) + "\n"
 

@@ -1,4 +1,4 @@
-"""An in-memory stand-in for :class:`bench.results.store.ResultStore`.
+"""An in-memory :class:`bench.results.protocol.Store`, beside the on-disk ``ResultStore``.
 
 A Dask worker computes a model through the same ``TaskRun`` as an in-process run, but it
 must not write the run folder (the client is the one writer): it collects the model
@@ -13,7 +13,7 @@ from bench.results.schema import Row
 
 
 class MemoryStore:
-    """The ResultStore methods a TaskRun calls, keeping every record in lists."""
+    """A Store (what a TaskRun calls) keeping every record in lists."""
 
     folder = None
 

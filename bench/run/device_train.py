@@ -31,7 +31,6 @@ from bench.data.cifar10 import CLASSES as CIFAR10_CLASSES
 from bench.data.folders import read_class_tree
 from bench.data.types import Split
 from bench.run.portable import train_portable
-from bench.run.runner import subset
 from bench.run.train import ModelSpec, save_atomically
 
 log = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     size = TASKS[args.task].input_shape[:2]
     decoded = Path(tempfile.gettempdir()) / "bench-decoded"
     train = read_train_split(args.task, args.train_folder, decoded, size)
-    train = subset(train, profile.n_train, profile.subset_seed)
+    train = train.subset(profile.n_train, profile.subset_seed)
     args.out.mkdir(parents=True, exist_ok=True)
     slowest = 0.0
     for rate in rates:

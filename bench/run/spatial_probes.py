@@ -25,19 +25,12 @@ from bench.run.train import to_inputs
 WORST_CASE, INVARIANCE = engstrom.PROBE, invariance.PROBE
 
 
-def _subset(test: Split, n: int, seed: int) -> Split:
-    """``n`` test images drawn stratified by class (all of them if n >= the split)."""
-    from bench.run.runner import subset  # the runner imports the probes
-
-    return subset(test, n, seed)
-
-
 def worst_case_probe(model: keras.Model, test: Split, profile: Profile) -> list[dict]:
     """One record: the accuracies of :meth:`WorstCase.summary`, the grid's wall time, and
     the per-image correctness (packed bits) clean, under the grid and under the draws."""
     if not profile.worst_case_n:
         return []
-    part = _subset(test, profile.worst_case_n, profile.subset_seed)
+    part = test.subset(profile.worst_case_n, profile.subset_seed)
     network = from_keras(model)
 
     def predict(images: np.ndarray) -> np.ndarray:
@@ -59,7 +52,7 @@ def invariance_probe(model: keras.Model, test: Split, profile: Profile) -> list[
     stage's Keras layer name, label, cumulative stride and output shape."""
     if not profile.invariance_n:
         return []
-    part = _subset(test, profile.invariance_n, profile.subset_seed)
+    part = test.subset(profile.invariance_n, profile.subset_seed)
     network = from_keras(model)
     found = stages(network)
     shapes = [out.shape[1:] for out in stage_outputs(network, found, to_inputs(part.x[:1]))]

@@ -24,9 +24,17 @@ PREDICT_BATCH = 1024
 
 
 def predict_proba(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Class probabilities (N, K) for uint8 images (N, H, W, C); sigmoid heads give K=2."""
-    output = model.predict(to_inputs(images), batch_size=PREDICT_BATCH, verbose=0)
-    return metrics.as_class_probabilities(output)
+    """Class probabilities (N, K) for uint8 images (N, H, W, C); sigmoid heads give K=2.
+
+    The images go through ``predict_on_batch`` in the batches of ``PREDICT_BATCH`` that
+    ``model.predict(batch_size=PREDICT_BATCH)`` forms, so the outputs are the same bit for
+    bit (``tests/test_sweep_predict.py``) without ``predict``'s input pipeline, built anew
+    for every call: on 2 cores 1,000 MNIST images took 0.44 s through ``predict`` and 0.06 s
+    this way (MLP; CNN 0.80 s and 0.18 s)."""
+    inputs = to_inputs(images)
+    batches = [model.predict_on_batch(inputs[start:start + PREDICT_BATCH])
+               for start in range(0, max(len(inputs), 1), PREDICT_BATCH)]
+    return metrics.as_class_probabilities(np.concatenate(batches))
 
 
 @dataclass(frozen=True)
