@@ -49,7 +49,8 @@ def local_cluster(workers: int, threads: int):
     from dask.distributed import LocalCluster
 
     pre_spawn = {**dask.config.get("distributed.nanny.pre-spawn-environ"),
-                 **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
+                 **thread_environment(threads),
+                 "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
     log.info("local Dask cluster: %d worker(s), %d TensorFlow/BLAS thread(s) each",
              workers, threads)
     # Nannies read pre-spawn-environ when they are made and write it into this process's
