@@ -89,6 +89,13 @@ def verbose() -> None:
         logging.getLogger(name).setLevel(logging.NOTSET)
 
 
+def dask_setup(worker) -> None:
+    """Dask's preload hook (``bench.run.cluster.WORKER_PRELOAD``): a worker started from a
+    quiet process (``TF_CPP_MIN_LOG_LEVEL=3`` in its environment) is quiet too."""
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == QUIET_ENVIRONMENT["TF_CPP_MIN_LOG_LEVEL"]:
+        quiet()
+
+
 def configure(show: bool) -> None:
     """:func:`verbose` when ``show``, else :func:`quiet`."""
     (verbose if show else quiet)()
