@@ -43,8 +43,6 @@ from bench.results.schema import Row, row_record, versioned
 log = logging.getLogger(__name__)
 
 RETIRED = "retired"
-
-
 LOCK = ".lock"
 
 
