@@ -4,8 +4,6 @@ Keras)."""
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from bench.catalog.datasets import DATASETS
 from bench.catalog.families import FAMILIES
 from bench.catalog.policies import POLICIES
@@ -13,6 +11,15 @@ from bench.catalog.profiles import PROFILES
 from bench.catalog.tasks import TASKS
 from bench.catalog.transforms import TRANSFORMS
 from bench.config import Profile
+
+
+def aligned(table: list[list[str]]) -> list[str]:
+    """Rows of cells as lines of left-aligned columns, a rule of dashes under the first (a
+    plain formatter: tabulate would double ``bench list``'s start-up time)."""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    rule = ["-" * width for width in widths]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            .rstrip() for row in (table[0], rule, *table[1:])]
 
 
 def _images(n: int | None, full: int | None) -> str:
@@ -61,8 +68,7 @@ def listing() -> str:
     table = [profile_sizes(profile) for profile in PROFILES.values()]
     headers = ["task", "profile", "data", "train images", "epochs", "seeds", "test images",
                "models"]
-    out += ["  " + line for line in tabulate(table, headers, tablefmt="simple",
-                                             disable_numparse=True).splitlines()]
+    out += ["  " + line for line in aligned([headers, *table])]
     options = [f"  {profile.task} {profile.name.value}: "
                + ", ".join(f"{key}={value}" for key, value in profile.data_options)
                for profile in PROFILES.values() if profile.data_options]
