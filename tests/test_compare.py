@@ -8,10 +8,12 @@ from rowbuilder import dataset_info, model_records, rows_for, run_data
 
 from bench.analysis import coverage
 from bench.analysis.comparable import setup_differences
+from bench.analysis.runs import RunView
 from bench.catalog.profiles import get_profile
 from bench.cli import main
 from bench.config import grid_cells
 from bench.render.comparison import comparison_table, render_compare
+from bench.render.report import render_markdown
 from bench.results.schema import row_record
 
 NARROW = {-2.0: 0.8, 0.0: 0.9, 2.0: 0.8}  # a smoke grid's shifts
@@ -112,3 +114,11 @@ def test_compare_of_two_runs_of_one_setup_needs_no_flag(tmp_path, capsys):
     b = _run_folder(tmp_path / "b", "smoke", NARROW, offset=5)
     assert main(["compare", str(a), str(b)]) == 0
     assert "Settings differ" not in capsys.readouterr().out
+
+
+def test_a_report_names_the_cells_its_run_lacks():
+    run = run_data(rows_for("mlp", "none", 0, NARROW), profile="smoke")
+    text = render_markdown(RunView.of(run), {})
+    header = text.split("## Findings")[0]
+    assert f"**Cells missing** (against the `smoke` grid): {coverage.missing_notes(run)[0]}." \
+        in header
