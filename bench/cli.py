@@ -200,6 +200,7 @@ def _reference_root(path: Path | None) -> Path | None:
     ChoiceError saying where it looked when it is not an existing folder."""
     if path is None:
         return None
+    _folder(path, "--reference")  # a file in the way is named as such
     resolved = path.resolve()
     if not resolved.is_dir():
         raise ChoiceError(f"--reference {path}: no such folder (looked for {resolved}); give "
