@@ -1,7 +1,11 @@
-"""The ``bench`` command: ``bench run``, ``bench report``, ``bench list``.
+"""bench: train, sweep and compare how robust MLPs and CNNs are to shifted, turned, scaled
+and sheared images.
 
-Bad input (unknown names, missing or malformed data) ends with one line on
-stderr and exit status 2, never a traceback. Ctrl-C keeps every finished cell.
+The ``bench`` command: each subcommand is registered with one example
+(:mod:`bench.cli_help`); TensorFlow's own log lines are hidden unless ``--verbose``
+(:mod:`bench.library_logs`). Bad input (unknown names, missing or malformed data) ends
+with one line on stderr and exit status 2, never a traceback. Ctrl-C keeps every finished
+cell.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ DEFAULT_RUNS = Path("runs")
 
 def _parser() -> argparse.ArgumentParser:
     results, reports = checkout.published(checkout.RESULTS), checkout.published(checkout.REPORTS)
-    parser = SuggestingParser(prog="bench", description=__doc__.splitlines()[0])
+    parser = SuggestingParser(prog="bench", description=" ".join(__doc__.split("\n\n")[0]
+                                                                  .split()))
     add_verbose(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
