@@ -14,7 +14,9 @@ TensorFlow 2.21 writes two kinds of lines to stderr that look like failures to a
   ``tf.data``'s Python and C++ op definitions, once per Keras ``predict``), which
   ``TF_CPP_MIN_LOG_LEVEL=3`` filters; a real failure still reaches Python as an exception.
 
-Both are set before TensorFlow loads; nothing here imports it.
+Both are set before TensorFlow loads; nothing here imports it. A process that dies while
+TensorFlow loads (a crash in its C++ code, not an ImportError) would do so without its last
+words: ``--verbose`` shows them.
 """
 
 from __future__ import annotations
