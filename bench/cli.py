@@ -1,34 +1,44 @@
-"""The ``bench`` command: ``bench run``, ``bench report``, ``bench list``.
+"""bench: train, sweep and compare how robust MLPs and CNNs are to shifted, turned, scaled
+and sheared images.
 
-Bad input (unknown names, missing or malformed data) ends with one line on
-stderr and exit status 2, never a traceback. Ctrl-C keeps every finished cell.
+The ``bench`` command: each subcommand is registered with one example
+(:mod:`bench.cli_help`); TensorFlow's own log lines are hidden unless ``--verbose``
+(:mod:`bench.library_logs`). Bad input (unknown names, missing or malformed data) ends
+with one line on stderr and exit status 2, never a traceback. Ctrl-C keeps every finished
+cell.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
-from bench.catalog import DATASETS, FAMILIES, POLICIES, TASKS, TRANSFORMS
+from bench import checkout, library_logs
+from bench.catalog import TASKS
+from bench.cli_help import SuggestingParser, add_command, add_verbose, finish
 from bench.config import ChoiceError, ProfileName
 
+#: ``bench publish``'s default target (its own code resolves it).
 DEFAULT_RESULTS = Path("results")
+
 DEFAULT_RUNS = Path("runs")
-DEFAULT_REPORTS = Path("reports")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    results, reports = checkout.published(checkout.RESULTS), checkout.published(checkout.REPORTS)
+    parser = SuggestingParser(prog="bench", description=" ".join(__doc__.split("\n\n")[0]
+                                                                  .split()))
+    add_verbose(parser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="train, sweep and report one task")
+    run = add_command(commands, "run", "train, sweep and report one task",
+                      "bench run mnist --profile smoke")
     run.add_argument("task", help=f"one of: {', '.join(TASKS.names())}")
     run.add_argument("--profile", default=ProfileName.QUICK.value,
-                     help="smoke, quick (default) or book")
+                     help="smoke, quick (default) or book (`bench list` shows their sizes)")
     run.add_argument("--source", type=Path, default=None,
                      help="data file or folder (default: the task's usual locations)")
     run.add_argument("--data", default=None,
@@ -47,9 +57,10 @@ def _parser() -> argparse.ArgumentParser:
                           "the profile's (0: skip them)")
     run.add_argument("--out", type=Path, default=DEFAULT_RUNS,
                      help="where this run writes: <out>/<task>/<profile>/ holds its rows and "
-                          "report.md (default: runs, git-ignored)")
-    run.add_argument("--reference", type=Path, default=DEFAULT_RESULTS,
-                     help="published results to compare with (default: results)")
+                          "report.md (default: runs, in the current folder)")
+    run.add_argument("--reference", type=Path, default=results,
+                     help="published results to compare with, an existing folder (default: "
+                          f"{results or 'none, as bench is installed without a checkout'})")
     run.add_argument("--learning-rate", type=float, default=None,
                      help="Adam learning rate instead of the profile's (the run folder name "
                           "gets -lr<rate>)")
@@ -71,16 +82,24 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --scheduler: send this machine's data to the workers instead "
                           "of having them read it")
 
-    report = commands.add_parser("report", help="regenerate every report from stored results")
-    report.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
-    report.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results folder")
+    report = add_command(commands, "report", "regenerate every report from stored results",
+                         "bench report")
+    report.add_argument("--out", type=Path, default=reports,
+                        help=f"reports folder (default: {reports or 'none: give it'})")
+    report.add_argument("--results", type=Path, default=results,
+                        help=f"results folder (default: {results or 'none: give it'})")
 
-    compare = commands.add_parser("compare", help="Markdown table of run A minus run B")
+    compare = add_command(commands, "compare", "Markdown table of run A minus run B",
+                          "bench compare runs/mnist/smoke results/mnist/smoke")
     compare.add_argument("a", type=Path, help="run folder, e.g. runs/mnist/quick")
     compare.add_argument("b", type=Path, help="run folder, e.g. results/mnist/quick")
+    compare.add_argument("--allow-different", action="store_true",
+                         help="compare runs of different profiles, epochs or data (refused "
+                              "otherwise)")
 
-    publish = commands.add_parser(
-        "publish", help="make a run's results the published reference (then `bench report`)")
+    publish = add_command(
+        commands, "publish", "make a run's results the published reference (then `bench "
+        "report`)", "bench publish runs/mnist/quick")
     publish.add_argument("run", type=Path, help="run folder, e.g. runs/mnist/quick")
     publish.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
                          help="reference results folder (default: results)")
@@ -88,8 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="publish a run that lacks part of its profile (models, seeds or "
                               "cells); its reports then say partial")
 
-    commands.add_parser("list", help="list tasks, profiles, data sets and transforms")
-    return parser
+    add_command(commands, "list",
+                "list tasks, profiles (sizes), data sets and transforms (grids)", "bench list")
+    return finish(parser)
 
 
 #: The largest training seed: NumPy and TensorFlow take 32-bit seeds.
@@ -152,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         profile = with_learning_rate(profile, args.learning_rate)
     seeds = _seeds(args.seeds)
     _folder(args.out, "--out")
-    _folder(args.reference, "--reference")
+    reference_root = _reference_root(args.reference)
     if args.trained is not None and not args.trained.is_dir():
         raise ChoiceError(f"--trained {args.trained}: no such folder; expected the folder "
                           "python -m bench.run.device_train wrote its models to")
@@ -178,11 +198,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: finished cells (models, on a cluster) are kept in {folder}; "
               "run the same command again to continue.", file=sys.stderr)
         return 130
-    reference = runner.run_folder(profile, args.reference)
+    reference = (runner.run_folder(profile, reference_root) if reference_root is not None
+                 else None)
     path = report.write_report(folder, folder, name="report", reference_folder=reference)
     print(f"wrote {path} ({time.perf_counter() - started:.0f} s); results in {folder}; "
-          f"compared with {reference if reference.is_dir() else 'no reference (none stored)'}")
+          f"compared with {_compared_with(reference)}")
     return 0
+
+
+def _reference_root(path: Path | None) -> Path | None:
+    """The absolute reference folder of ``--reference`` (None: no checkout and none given);
+    ChoiceError saying where it looked when it is not an existing folder."""
+    if path is None:
+        return None
+    _folder(path, "--reference")  # a file in the way is named as such
+    resolved = path.resolve()
+    if not resolved.is_dir():
+        raise ChoiceError(f"--reference {path}: no such folder (looked for {resolved}); give "
+                          "the folder of published results, e.g. the checkout's results/")
+    return resolved
+
+
+def _compared_with(reference: Path | None) -> str:
+    """The end of a run's last line: which reference its report compares with."""
+    if reference is None:
+        return ("no reference (bench is installed without a checkout; give --reference "
+                "FOLDER)")
+    if any(reference.glob("rows/*.jsonl")):
+        return str(reference)
+    return f"no reference (none stored in {reference})"
 
 
 def _check_cluster_options(args: argparse.Namespace) -> None:
@@ -205,7 +249,9 @@ def _check_cluster_options(args: argparse.Namespace) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Print run A against run B as Markdown."""
+    """Print run A against run B as Markdown, over the cells both hold; refuses runs of
+    different settings unless --allow-different."""
+    from bench.analysis.comparable import setup_differences
     from bench.render.comparison import render_compare
     from bench.results.loading import RunData
 
@@ -213,8 +259,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not any(Path(folder).glob("rows/*.jsonl")):
             raise FileNotFoundError(f"{folder}: no stored rows (rows/*.jsonl); give a run "
                                     "folder such as runs/mnist/quick or results/mnist/quick")
-    print(render_compare(RunData.load(args.a), RunData.load(args.b),
-                         (str(args.a), str(args.b))))
+    a, b = RunData.load(args.a), RunData.load(args.b)
+    differences = setup_differences(a, b)
+    if differences and not args.allow_different:
+        raise ChoiceError(f"A ({args.a}) and B ({args.b}) differ in {'; '.join(differences)}; "
+                          "their accuracies are not comparable. Add --allow-different to "
+                          "compare the cells they share anyway")
+    print(render_compare(a, b, (str(args.a), str(args.b))))
     return 0
 
 
@@ -240,6 +291,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bench.render import frontpage, report
     from bench.results.loading import RunData, run_folders
 
+    for option, path in (("--results", args.results), ("--out", args.out)):
+        if path is None:
+            raise ChoiceError(f"{option} is required: bench is installed without a checkout, "
+                              "so it has no published folder to default to")
     _folder(args.results, "--results")
     _folder(args.out, "--out")
     folders = run_folders(args.results)
@@ -264,31 +319,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """Print the valid names of everything ``bench run`` takes."""
-    from bench.catalog.profiles import PROFILES
+    """Print the valid names of everything ``bench run`` takes, with each profile's sizes
+    and each transform's grid per profile."""
+    from bench.catalog.listing import listing
 
-    print("tasks and profiles:")
-    for task in TASKS:
-        names = [p.value for t, p in PROFILES if t == task.name]
-        print(f"  {task.name}: {', '.join(names) if names else '(no profile yet)'}"
-              f"  ({task.title}; data: {', '.join(task.datasets)})")
-    print("data sets:")
-    for data in DATASETS:
-        print(f"  {data.name}: {data.origin}")
-    print(f"model families: {', '.join(FAMILIES.names())}")
-    print(f"augmentations: {', '.join(POLICIES.names())}")
-    print("transforms:")
-    for spec in TRANSFORMS:
-        print(f"  {spec.name}: {spec.title}; identity {spec.identity:g}, trained for by "
-              f"the {spec.policy} policy")
+    print(listing())
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bench`` console script; returns the exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = _parser().parse_args(argv)
+    library_logs.configure(args.verbose)  # before anything imports TensorFlow
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     from bench.data.types import DataError
     from bench.results.publish import PublishError
     from bench.results.schema import SchemaError

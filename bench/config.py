@@ -76,6 +76,12 @@ class AugmentRanges:
 Grid = tuple[tuple[str, tuple[float, ...]], ...]
 
 
+def grid_cells(grid: Grid) -> list[tuple[str, float]]:
+    """The (transform, magnitude) cells of a grid, in order."""
+    return [(transform, float(magnitude)) for transform, magnitudes in grid
+            for magnitude in magnitudes]
+
+
 @dataclass(frozen=True)
 class Profile:
     """Everything that sizes one run of a task.

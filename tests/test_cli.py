@@ -42,4 +42,4 @@ def test_report_without_results_says_what_to_run(tmp_path, capsys):
 def test_list_names_every_task(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "mnist: book, quick, smoke" in out and "cifar10" in out and "shift_x" in out
+    assert "profiles: book, quick, smoke" in out and "cifar10" in out and "shift_x" in out

@@ -297,7 +297,8 @@ def test_bad_input_exits_2_naming_the_value_and_changes_nothing(case, stored, tm
                                                                 capsys):
     results, state = stored
     argv = BAD_INPUTS[case][0](tmp_path)
-    defaults = {"run": {"--out": results, "--reference": tmp_path / "reference"},
+    (tmp_path / "published").mkdir()  # --reference must be an existing folder
+    defaults = {"run": {"--out": results, "--reference": tmp_path / "published"},
                 "report": {"--results": results, "--out": tmp_path / "reports"},
                 "publish": {"--results": tmp_path / "reference"}}[argv[0]]
     for option, value in defaults.items():

@@ -16,7 +16,7 @@ from bench.catalog.profiles import get_profile
 from bench.cli import main
 from bench.results.run_info import RUN_INFO, run_info
 from bench.results.schema import SCHEMA_VERSION, row_record, versioned
-from bench.results.store import ResultStore
+from bench.results.store import ResultStore, lock_path
 
 PROFILE = get_profile("mnist", "smoke")
 
@@ -53,9 +53,10 @@ def write_run(folder: Path, task: str = "mnist", run_name: str = "smoke",
 
 
 def tree_hash(root: Path) -> dict[str, str]:
-    """Relative path -> SHA-256 of every file under ``root`` (folders included by name)."""
+    """Relative path -> SHA-256 of every file under ``root`` (folders included by name), the
+    lock file a run folder holds (publish takes it, never copies it) left out."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            if p.is_file() else "folder" for p in sorted(root.rglob("*"))}
+            if p.is_file() else "folder" for p in sorted(root.rglob("*")) if p != lock_path(root)}
 
 
 @pytest.fixture

@@ -14,9 +14,12 @@ SMALL = ["--profile", "smoke", "--families", "mlp", "--augmentations", "none", "
 @pytest.mark.slow
 def test_run_publish_rerun_compare(tmp_path, capsys, monkeypatch):
     first, second, reference = tmp_path / "first", tmp_path / "second", tmp_path / "reference"
+    reference.mkdir()
     assert main(["run", "mnist", *SMALL, "--out", str(first), "--reference", str(reference)]) == 0
     run = first / "mnist" / "smoke"
-    assert (run / "report.md").is_file() and not reference.exists()
+    assert (run / "report.md").is_file() and not any(reference.iterdir())
+    assert f"no reference (none stored in {reference.resolve()}/mnist/smoke)" in (
+        capsys.readouterr().out)
     assert "This run against the reference" not in (run / "report.md").read_text()
     models = [json.loads(line) for line in (run / "models.jsonl").read_text().splitlines()]
     assert models[0]["environment"]["cpu"] and models[0]["sweep_environment"]["commit"]

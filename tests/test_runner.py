@@ -1,6 +1,7 @@
 """End to end on tiny synthetic data: train, cache, sweep, store, resume, report."""
 
 import dataclasses
+import re
 import shutil
 
 import numpy as np
@@ -140,3 +141,18 @@ def test_runs_on_other_data_into_one_folder_report_the_data_their_models_used(
     assert [m["data_checksum"] for m in run.other_data_models] \
         != [run.dataset["train_checksum"]]
     assert len(run.other_data_models) == 1
+
+
+def test_one_overall_bar_counts_models_and_estimates_the_time_left(tiny_profile, prepared,
+                                                                   tmp_path, capsys):
+    n = len(tiny_profile.families) * len(tiny_profile.augmentations) * len(tiny_profile.seeds)
+    runner.run_task(tiny_profile, tmp_path / "results", verbose=2, prepared=prepared)
+    err = capsys.readouterr().err
+    assert f"mnist models:   0%|          | 0/{n} [" in err
+    # after the first model: elapsed < estimated time left, from the models done so far
+    assert re.search(rf"mnist models: +\d+%\|[^|]*\| 1/{n} \[\d\d:\d\d<\d\d:\d\d", err)
+    assert f"mnist models: 100%|██████████| {n}/{n} [" in err
+    assert "sweep " in err  # the per-model bars beneath it
+    runner.run_task(tiny_profile, tmp_path / "results", verbose=2, prepared=prepared)
+    err = capsys.readouterr().err
+    assert f"{n}/{n} [" in err and f"0/{n} [" not in err  # stored models count as done

@@ -1,5 +1,10 @@
 """Markdown of one run against another: ``This run against the reference`` in a run's
-report, and the output of ``bench compare A B``."""
+report, and the output of ``bench compare A B``.
+
+Only the cells both runs hold for every seed of a model are compared (never an average
+over different magnitudes); the cells left out, each run's missing cells and the settings
+in which the runs differ are named above the table.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from bench.analysis import coverage
+from bench.analysis.comparable import setup_differences
 from bench.analysis.reproduce import CLEAN, MIN_SEEDS, N_RESAMPLES, compare_runs
 from bench.catalog import FAMILIES, TRANSFORMS
 from bench.results.loading import RunData
@@ -21,21 +28,37 @@ def same_test_images(run: RunData, other: RunData) -> bool:
 
 def comparison_table(run: RunData, other: RunData,
                      names: tuple[str, str] = ("this run", "reference")) -> tuple[str, Counter]:
-    """The table of differences (run minus other; ``names`` label the two in the headers)
-    and the count of each verdict."""
-    differences = compare_runs(run.rows, other.rows, paired=same_test_images(run, other))
+    """The table of differences over the cells both runs share (run minus other; ``names``
+    label the two in the headers, run first) and the count of each verdict."""
+    shared = coverage.shared_cells(run.rows, other.rows)
+    differences = compare_runs(coverage.restrict(run.rows, shared),
+                               coverage.restrict(other.rows, shared),
+                               paired=same_test_images(run, other))
     lines = [[
         f"{FAMILIES[d.family].label} / {d.augmentation}",
         "clean" if d.transform == CLEAN else TRANSFORMS[d.transform].title.split(" (")[0],
-        f"{d.reference_accuracy * 100:.1f} ({d.reference_seeds})",
         f"{d.accuracy * 100:.1f} ({d.seeds})",
+        f"{d.reference_accuracy * 100:.1f} ({d.reference_seeds})",
         f"{d.diff_pp:+.1f} [{d.low_pp:+.1f}, {d.high_pp:+.1f}]",
         d.verdict,
     ] for d in differences]
-    headers = ["model", "transform", f"{names[1]} % (seeds)", f"{names[0]} % (seeds)",
-               "difference pp [95% interval]", "verdict"]
+    headers = ["model", "transform", f"{names[0]} % (seeds)", f"{names[1]} % (seeds)",
+               f"{names[0]} minus {names[1]}, pp [95% interval]", "verdict"]
     table = tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
     return table, Counter(d.verdict for d in differences)
+
+
+def coverage_lines(run: RunData, other: RunData, names: tuple[str, str]) -> list[str]:
+    """Bullets naming what the comparison leaves out or what differs ([]: nothing): setting
+    differences, cells only one run holds, and each run's missing cells."""
+    shared = coverage.shared_cells(run.rows, other.rows)
+    notes = [f"Settings differ: {'; '.join(differences)}."
+             for differences in [setup_differences(run, other, names)] if differences]
+    notes += [f"Compared on the shared cells only; {note}."
+              for note in coverage.dropped_notes(run.rows, other.rows, shared, names)]
+    for name, data in zip(names, (run, other), strict=True):
+        notes += [f"{name}: {note}." for note in coverage.missing_notes(data)]
+    return [f"- {note}" for note in notes] + ([""] if notes else [])
 
 
 def _summary(verdicts: Counter) -> str:
@@ -48,19 +71,21 @@ def _summary(verdicts: Counter) -> str:
 
 def comparison_section(run: RunData, reference: RunData, reference_path: Path) -> list[str]:
     """Lines of the ``This run against the reference`` section of a run's report."""
-    table, verdicts = comparison_table(run, reference)
+    names = ("this run", "reference")
+    table, verdicts = comparison_table(run, reference, names)
     paired = same_test_images(run, reference)
     return [
         "## This run against the reference", "",
         f"Reference: the published rows in `{reference_path}`. Per model and transform: mean "
-        "accuracy over the swept magnitudes other than the identity (both directions) and "
-        "over seeds, and this run minus the reference in percentage points with a 95% "
-        f"two-level bootstrap interval ({N_RESAMPLES:,} resamples: seeds within each run, "
-        "then test images"
+        "accuracy over the swept magnitudes other than the identity that both runs hold "
+        "(both directions) and over seeds, and this run minus the reference in percentage "
+        f"points with a 95% two-level bootstrap interval ({N_RESAMPLES:,} resamples: seeds "
+        "within each run, then test images"
         + (", the same images for both" if paired else ", drawn separately: the runs "
            "evaluated different test images") + "). Verdicts: `identical` (the same "
         "per-image results), `reproduced within noise` (the interval holds 0), `differs`; "
         f"none with fewer than {MIN_SEEDS} seeds on either side.", "",
+        *coverage_lines(run, reference, names),
         _summary(verdicts), "", table, "",
     ]
 
@@ -70,9 +95,10 @@ def render_compare(run: RunData, other: RunData, names: tuple[str, str]) -> str:
     table, verdicts = comparison_table(run, other, ("A", "B"))
     return "\n".join([
         f"# {names[0]} (A) against {names[1]} (B)", "",
-        "Mean accuracy over the swept magnitudes other than the identity (both directions) "
-        "and seeds; A minus B in percentage points with a 95% two-level bootstrap interval "
-        "(seeds within each run, then test images"
+        "Mean accuracy over the swept magnitudes other than the identity that both runs hold "
+        "(both directions) and over seeds; A minus B in percentage points with a 95% "
+        "two-level bootstrap interval (seeds within each run, then test images"
         + (", shared" if same_test_images(run, other) else ", drawn separately") + ").", "",
+        *coverage_lines(run, other, ("A", "B")),
         _summary(verdicts), "", table, "",
     ])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.analysis import claims, conditions, sentences, summary
+from bench.analysis import claims, conditions, coverage, sentences, summary
 from bench.analysis.resample import MIN_SEEDS, N_RESAMPLES
 from bench.analysis.runs import RunView
 from bench.catalog import TASKS, TRANSFORMS
@@ -74,6 +74,11 @@ def _header(view: RunView) -> list[str]:
     profile = parse_run_name(run.profile)[0]
     partial = (f" **Partial run**: {'; '.join(view.partial)} (against the `{profile}` "
                "profile)." if view.partial else "")
+    missing = coverage.missing_notes(run)
+    if missing:
+        partial += (f" **Cells missing** (against the `{profile}` grid): {'; '.join(missing)}. "
+                    "Tables and figures show the stored cells only; a figure over several "
+                    "cells (both directions, robustness summary) covers the stored ones.")
     return [
         f"# {view.title}: robustness to {kinds_in_words(set(view.swept))} "
         f"(`{run.profile}` run)",

@@ -12,7 +12,9 @@ Layout of ``<results>/<task>/<profile>/``:
   (a model key names one trained model: its old cells are never mixed with new ones).
 
 Every record carries ``schema_version`` (see :mod:`bench.results.schema`). A lock file
-guards the folder so two runs of the same task and profile cannot interleave their writes.
+inside the folder, ``.lock`` (:func:`lock_path`), guards it so two runs of the same task and
+profile cannot interleave their writes; whatever else writes a run folder (``bench publish``)
+takes the same lock.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from bench.results.schema import Row, row_record, versioned
 log = logging.getLogger(__name__)
 
 RETIRED = "retired"
+LOCK = ".lock"
 
 
 class StoreBusy(RuntimeError):
@@ -48,8 +51,10 @@ class StoreBusy(RuntimeError):
 
 
 def lock_path(folder: Path) -> Path:
-    """The lock file a run holds while it writes ``folder`` (``bench publish`` takes it too)."""
-    return Path(str(folder) + ".lock")
+    """The lock file a run holds while it writes ``folder`` (``bench publish`` takes it
+    too): ``<folder>/.lock``, inside it, so nothing is left beside a run folder (the folder
+    must exist before the lock is taken)."""
+    return Path(folder) / LOCK
 
 
 class ResultStore:
@@ -63,7 +68,7 @@ class ResultStore:
         self._models: dict[str, dict] = {}
 
     def __enter__(self) -> ResultStore:
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
         try:
             self._lock.acquire(timeout=1)
         except Timeout:

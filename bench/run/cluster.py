@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 #: The ``--scheduler`` value that starts a LocalCluster on this machine.
 LOCAL = "local"
+#: The module each local worker preloads (``dask worker --preload`` for workers of your own).
+WORKER_PRELOAD = "bench.library_logs"
 #: Seconds to wait for a scheduler given by address before giving up.
 CONNECT_TIMEOUT_S = 10
 
@@ -49,7 +51,8 @@ def local_cluster(workers: int, threads: int):
     from dask.distributed import LocalCluster
 
     pre_spawn = {**dask.config.get("distributed.nanny.pre-spawn-environ"),
-                 **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
+                 **thread_environment(threads),
+                 "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
     log.info("local Dask cluster: %d worker(s), %d TensorFlow/BLAS thread(s) each",
              workers, threads)
     # Nannies read pre-spawn-environ when they are made and write it into this process's
@@ -60,9 +63,10 @@ def local_cluster(workers: int, threads: int):
             # memory_limit=0: a training job's memory is not Dask data that could be
             # spilled, and a worker terminated at a Dask limit would only retry the same job;
             # the scheduler's web server on a free port, not 8787 (other clusters, other runs)
+            # preload: each worker is as quiet about TensorFlow as this process
             return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                 memory_limit=0, dashboard_address=":0",
-                                silence_logs=logging.ERROR)
+                                silence_logs=logging.ERROR, preload=[WORKER_PRELOAD])
     finally:
         for name, value in saved.items():
             if value is None:

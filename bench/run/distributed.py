@@ -175,7 +175,8 @@ def _collect(run: runner.TaskRun, futures: list, verbose: int) -> None:
     from dask.distributed import as_completed
     from distributed.scheduler import KilledWorker
 
-    bar = tqdm(total=len(futures), desc="models", unit="model",
+    # smoothing=0: the time left is estimated from the mean rate of the models finished so far
+    bar = tqdm(total=len(futures), desc="models", unit="model", smoothing=0,
                disable=verbose == 0 or not futures)
     with bar, logging_redirect_tqdm():
         for future in as_completed(futures):

@@ -18,6 +18,7 @@ from pathlib import Path
 import keras
 import numpy as np
 from tqdm.auto import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bench import machine
 from bench.catalog import DATASETS, TASKS
@@ -218,6 +219,7 @@ class TaskRun:
         done = self.store.done_cells(key, len(self.masks))
         todo = [cell for cell in self._cell_index if cell not in done]
         for transform, magnitude in tqdm(todo, desc=f"sweep {spec.label}", unit="cell",
+                                         position=1, leave=False,
                                          disable=self.verbose == 0):
             self.rows(spec, transform, magnitude)
 
@@ -284,8 +286,17 @@ def run_task(profile: Profile, results_dir: Path, source: Path | None = None,
     specs = model_specs(profile, seeds)
     with frozen_heap(), open_run(profile, results_dir, source, prepared, model_cache, verbose,
                                  trained) as run:
-        for number, spec in enumerate(specs, start=1):
-            log.info("model %d/%d: %s %s", number, len(specs), profile.task, spec.label)
-            run.sweep(spec)
-            run.probe(spec)
+        done = sum(run.complete(spec) for spec in specs)
+        # smoothing=0: the time left is estimated from the mean time of the models computed
+        # in this process (models already stored count as done, not in the rate)
+        overall = tqdm(total=len(specs), initial=done, desc=f"{profile.task} models",
+                       unit="model", smoothing=0, position=0, disable=verbose == 0)
+        with overall, logging_redirect_tqdm():
+            for number, spec in enumerate(specs, start=1):
+                log.info("model %d/%d: %s %s", number, len(specs), profile.task, spec.label)
+                complete = run.complete(spec)
+                run.sweep(spec)
+                run.probe(spec)
+                if not complete:
+                    overall.update()
     return run.folder

@@ -15,7 +15,7 @@ import numpy as np
 
 from bench.analysis import metrics
 from bench.catalog import TRANSFORMS
-from bench.config import Fill, Grid
+from bench.config import Fill, Grid, grid_cells
 from bench.data.types import Split
 from bench.results.schema import ALL, ModelTag, Row, pack_bits
 from bench.run.train import to_inputs
@@ -98,5 +98,6 @@ def evaluate_cell(
 
 
 def cells(grid: Grid) -> list[tuple[str, float]]:
-    """The (transform, magnitude) cells of a profile grid, in order."""
-    return [(transform, magnitude) for transform, magnitudes in grid for magnitude in magnitudes]
+    """The (transform, magnitude) cells of a profile grid, in order (``grid_cells``, which
+    reports use without importing Keras)."""
+    return grid_cells(grid)
