@@ -310,11 +310,16 @@ def main(argv: list[str] | None = None) -> int:
                 "compare": cmd_compare, "publish": cmd_publish}
     try:
         return commands[args.command](args)
-    # FileNotFoundError covers bench.run.imported.TrainedModelMissing (importing it here
-    # would load Keras for every command)
-    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError,
-            ClusterError, PublishError) as error:
+    except (DataError, ChoiceError, StoreBusy, SchemaError, ClusterError,
+            PublishError) as error:
         print(f"bench: error: {error}", file=sys.stderr)
+        return 2
+    # disk full, permission denied, a symlink loop...: the path, the errno's meaning, what
+    # to do; also bench.run.imported.TrainedModelMissing (a FileNotFoundError with a message)
+    except OSError as error:
+        from bench.os_faults import describe
+
+        print(f"bench: error: {describe(error)}", file=sys.stderr)
         return 2
 
 

@@ -27,7 +27,7 @@ from bench.results.run_info import run_info
 from bench.results.schema import ModelTag, Row
 from bench.results.store import ResultStore
 from bench.run import probes, sweep
-from bench.run.imported import find_trained
+from bench.run.imported import find_trained, load_trained
 from bench.run.train import ModelSpec, TrainRecord, fit, model_key
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ class TaskRun:
         n_classes = len(self.prepared.dataset.classes)
         if self.trained is not None:
             path, record = self._imported(spec)
-            model, cached = keras.models.load_model(path, compile=False), True
+            model, cached = load_trained(path), True
         else:
             model, record, cached = fit(spec, self.prepared.train, n_classes, self.profile,
                                         self.model_cache, self.verbose)
