@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
-import sys
-import types
 from pathlib import Path
 
 import cv2
@@ -291,12 +290,11 @@ def test_keras_cache_is_used(tmp_path):
 
 
 def test_failed_download_says_what_to_set(monkeypatch):
-    def offline():
-        raise OSError("no network")
+    from local_server import closed_port_url
 
-    fake = types.SimpleNamespace(
-        datasets=types.SimpleNamespace(cifar10=types.SimpleNamespace(load_data=offline))
-    )
-    monkeypatch.setitem(sys.modules, "keras", fake)
-    with pytest.raises(DataError, match=r"no network.*BENCH_DATA_DIR.*--source"):
+    from bench.data import cifar10
+
+    refused = dataclasses.replace(cifar10.CIFAR10_DOWNLOAD, url=closed_port_url("/c.tar.gz"))
+    monkeypatch.setattr(cifar10, "CIFAR10_DOWNLOAD", refused)
+    with pytest.raises(DataError, match=r"c.tar.gz.*refused.*BENCH_DATA_DIR"):
         load_cifar10(None)

@@ -1,5 +1,6 @@
 """CIFAR-10 loaders: image folders, a Keras-layout npz, the official python batches, the
-Keras cache or the ``keras.datasets`` download. Labels use the Keras class order.
+Keras cache or the download ``keras.datasets`` makes (with a deadline). Labels use the
+Keras class order.
 
 The python batches are pickles; they are read with :mod:`bench.data.safe_pickle`, which
 builds plain data only, so a crafted batch cannot run code. Where several layouts are
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.data.dataset_download import Archive, extract_folder, fetch_archive
 from bench.data.folders import image_suffixes, read_class_tree
 from bench.data.npz import read_keras_npz
 from bench.data.paths import cache_dir, data_dir, keras_datasets_dir
@@ -37,6 +39,16 @@ BATCH_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": (
 #: Names looked for inside $BENCH_DATA_DIR (or a --source folder), in this order: the layouts
 #: that hold no pickle first.
 FOLDER_NAMES = ("cifar10-jpeg", "cifar10.npz", "cifar-10-batches-py")
+#: The download ``keras.datasets.cifar10`` makes (the file and checksum it uses).
+CIFAR10_DOWNLOAD = Archive(
+    title="CIFAR-10",
+    url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    max_bytes=200_000_000,  # 170 MB
+    deadline_s=1800.0,
+    offline="pass --source PATH to a cifar10-jpeg/ or cifar-10-batches-py/ folder or a "
+            "cifar10.npz, or set BENCH_DATA_DIR to a folder holding one of them",
+)
 _LAYOUTS = (
     "a folder with train/<class>/ and test/<class>/ images, a cifar-10-batches-py folder "
     "(data_batch_1..5, test_batch), an npz with x_train/y_train/x_test/y_test, or a folder "
@@ -161,20 +173,13 @@ def read_cifar10(path: Path) -> Dataset:
 
 
 def _download() -> Dataset:
-    """``keras.datasets.cifar10.load_data()`` (downloads 163 MB into the Keras cache)."""
-    import keras
-
-    try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
-    except Exception as error:
-        raise DataError(
-            f"CIFAR-10 is not on this machine and could not be downloaded ({error!r}). "
-            "Set BENCH_DATA_DIR to a folder holding cifar10-jpeg/, cifar-10-batches-py/ or "
-            "cifar10.npz, or pass --source PATH."
-        ) from error
-    train = Split(x_train, _check_labels(y_train, len(x_train), "keras download y_train"))
-    test = Split(x_test, _check_labels(y_test, len(x_test), "keras download y_test"))
-    return _dataset(train, test, source="keras.datasets.cifar10.load_data()")
+    """The official python batches, downloaded (163 MB, with a deadline: CIFAR10_DOWNLOAD)
+    and extracted where ``keras.datasets.cifar10`` keeps them, then read as plain data."""
+    archive = fetch_archive(CIFAR10_DOWNLOAD, keras_datasets_dir() / "cifar-10-python.tar.gz")
+    folder = extract_folder(archive, "cifar-10-batches-py",
+                            keras_datasets_dir() / "cifar-10-batches-py-target")
+    archive.unlink()  # the batches are kept; the archive would double the disk used
+    return read_batches(folder)
 
 
 def load_cifar10(source: Path | None) -> Dataset:
