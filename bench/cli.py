@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="sweep models trained elsewhere (python -m bench.run.device_train) "
                           "from this folder instead of training")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--allow-outside-paths", action="store_true",
+                     help="read image files whose CSV path or symbolic link leads outside the "
+                          "data folder (default: skipped and counted)")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="compute the models on a Dask cluster: `local` (a LocalCluster on "
                           "this machine) or a scheduler address, e.g. tcp://host:8786 "
@@ -144,6 +147,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                            args.worst_case_n, args.invariance_n)
     if args.learning_rate is not None:
         profile = with_learning_rate(profile, args.learning_rate)
+    if args.allow_outside_paths:
+        profile = allowing_outside_paths(profile)
     seeds = _seeds(args.seeds)
     _folder(args.out, "--out")
     _folder(args.reference, "--reference")
@@ -213,6 +218,22 @@ def data_for_source(profile):
     logging.getLogger(__name__).info("--source given: using data set %r instead of %r",
                                      readers[0], profile.data)
     return with_data(profile, readers[0])
+
+
+def allowing_outside_paths(profile):
+    """The profile whose loader reads files outside the data folder; ChoiceError when its
+    data set reads no folder or CSV of files."""
+    import dataclasses
+    import inspect
+
+    from bench.catalog import DATASETS
+
+    loader = DATASETS[profile.data].loader
+    if "allow_outside_paths" not in inspect.signature(loader).parameters:
+        raise ChoiceError(f"--allow-outside-paths applies to data read from image folders or "
+                          f"CSVs (gender, cifar10), not to data set {profile.data!r}")
+    options = (*profile.data_options, ("allow_outside_paths", True))
+    return dataclasses.replace(profile, data_options=options)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

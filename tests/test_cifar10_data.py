@@ -163,7 +163,9 @@ def test_folder_reader_resizes_when_asked(tmp_path):
     for name, shape in (("a", (40, 50, 3)), ("b", (20, 20, 3))):
         (root / name).mkdir(parents=True)
         assert cv2.imwrite(str(root / name / "x.jpg"), np.full(shape, 200, np.uint8))
-    x, y = folders.read_class_tree(root, ("a", "b"), tmp_path / "c", size=(16, 16), resize=True)
+    images = folders.read_class_tree(root, ("a", "b"), tmp_path / "c", size=(16, 16),
+                                     resize=True)
+    x, y = images.x, images.y
     assert x.shape == (2, 16, 16, 3) and list(y) == [0, 1]
     assert np.abs(x.astype(int) - 200).max() <= 2
 

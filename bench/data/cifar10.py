@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.data.dataset_download import Archive, extract_folder, fetch_archive
-from bench.data.folders import image_suffixes, read_class_tree
+from bench.data.folders import Skipped, image_suffixes, read_class_tree
 from bench.data.npz import read_keras_npz
 from bench.data.paths import cache_dir, data_dir, keras_datasets_dir
 from bench.data.safe_pickle import ForbiddenPickle, load_plain_data
@@ -69,7 +69,8 @@ def _check_labels(y: np.ndarray, n: int, where: str) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def _dataset(train: Split, test: Split, source: str, notes: tuple[str, ...] = ()) -> Dataset:
+def _dataset(train: Split, test: Split, source: str, notes: tuple[str, ...] = (),
+             skipped: dict[str, int] | None = None) -> Dataset:
     """make_dataset, with a note when a split is smaller or larger than the official one."""
     for split, part in (("train", train), ("test", test)):
         if len(part.y) != OFFICIAL_COUNTS[split]:
@@ -77,7 +78,8 @@ def _dataset(train: Split, test: Split, source: str, notes: tuple[str, ...] = ()
                 f"{split} holds {len(part.y):,} images (official CIFAR-10: "
                 f"{OFFICIAL_COUNTS[split]:,}).",
             )
-    return make_dataset("cifar10", CLASSES, train, test, source=source, notes=notes)
+    return make_dataset("cifar10", CLASSES, train, test, source=source, notes=notes,
+                        skipped=skipped or {})
 
 
 def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -138,13 +140,18 @@ def read_npz(path: Path) -> Dataset:
     return _dataset(splits["train"], splits["test"], source=str(path))
 
 
-def read_image_tree(root: Path) -> Dataset:
+def read_image_tree(root: Path, allow_outside_paths: bool = False) -> Dataset:
     """``root/{train,test}/<class>/*.jpg|png``, 32x32 RGB; decoded arrays are cached under
-    ``cache_dir()/cifar10`` so a second load only reads one npz per split."""
-    splits = {}
+    ``cache_dir()/cifar10`` so a second load only reads one npz per split. Entries that
+    cannot be used (a link loop, unreadable, too many pixels, resolving outside ``root``
+    unless ``allow_outside_paths``) are skipped and counted."""
+    splits, skipped = {}, Skipped()
     for split in ("train", "test"):
-        x, y = read_class_tree(root / split, CLASSES, cache_dir() / "cifar10", size=IMAGE_SHAPE[:2])
-        splits[split] = Split(x, y)
+        images = read_class_tree(root / split, CLASSES, cache_dir() / "cifar10",
+                                 size=IMAGE_SHAPE[:2], data_root=root,
+                                 allow_outside_paths=allow_outside_paths)
+        splits[split] = Split(images.x, images.y)
+        skipped = skipped.merged(images.skipped)
     suffixes = image_suffixes(root / "train", CLASSES) | image_suffixes(root / "test", CLASSES)
     notes = ("Decoded from image files in folders (one per class), in sorted file-name order.",)
     if suffixes & {".jpg", ".jpeg"}:
@@ -152,21 +159,23 @@ def read_image_tree(root: Path) -> Dataset:
             "JPEG re-encodings: pixels differ slightly from the original CIFAR-10 "
             "batches, so accuracy is close to but not identical with published figures.",
         )
-    return _dataset(splits["train"], splits["test"], source=str(root), notes=notes)
+    return _dataset(splits["train"], splits["test"], source=str(root),
+                    notes=notes + tuple(skipped.examples), skipped=skipped.counts)
 
 
-def read_cifar10(path: Path) -> Dataset:
-    """Read CIFAR-10 from any supported layout at ``path`` (see ``_LAYOUTS``)."""
+def read_cifar10(path: Path, allow_outside_paths: bool = False) -> Dataset:
+    """Read CIFAR-10 from any supported layout at ``path`` (see ``_LAYOUTS``);
+    allow_outside_paths: image files may resolve outside the image tree."""
     path = Path(path).expanduser()
     if path.is_file() and path.suffix == ".npz":
         return read_npz(path)
     if not path.is_dir():
         raise DataError(f"{path}: no such folder or npz file. Expected {_LAYOUTS}.")
     if (path / "train").is_dir() or (path / "test").is_dir():
-        return read_image_tree(path)
+        return read_image_tree(path, allow_outside_paths)
     for name in FOLDER_NAMES:
         if (path / name).exists():
-            return read_cifar10(path / name)
+            return read_cifar10(path / name, allow_outside_paths)
     if any((path / name).exists() for names in BATCH_FILES.values() for name in names):
         return read_batches(path)
     raise DataError(f"{path}: holds no CIFAR-10 data. Expected {_LAYOUTS}.")
@@ -182,17 +191,18 @@ def _download() -> Dataset:
     return read_batches(folder)
 
 
-def load_cifar10(source: Path | None) -> Dataset:
+def load_cifar10(source: Path | None, allow_outside_paths: bool = False) -> Dataset:
     """CIFAR-10: ``source`` (any layout of :func:`read_cifar10`), else
     $BENCH_DATA_DIR/{cifar10-jpeg, cifar10.npz, cifar-10-batches-py} (first found), else the
-    Keras cache, else the ``keras.datasets`` download."""
+    Keras cache, else the ``keras.datasets`` download. allow_outside_paths: image files
+    may resolve outside the image tree (otherwise skipped and counted)."""
     if source is not None:
-        return read_cifar10(Path(source))
+        return read_cifar10(Path(source), allow_outside_paths)
     folder = data_dir()
     if folder is not None:
         for name in FOLDER_NAMES:
             if (folder / name).exists():
-                return read_cifar10(folder / name)
+                return read_cifar10(folder / name, allow_outside_paths)
         raise DataError(
             f"BENCH_DATA_DIR={folder} holds none of {list(FOLDER_NAMES)}; "
             "add one or pass --source PATH."

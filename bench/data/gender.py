@@ -62,13 +62,16 @@ def load_gender(
     classes: tuple[str, ...] = DEFAULT_CLASSES,
     timeout_s: float = 10.0,
     max_bytes: int = 5_000_000,
+    allow_outside_paths: bool = False,
 ) -> Dataset:
     """Load face images as uint8 gray (N, size, size, 1), labels = index into ``classes``.
 
     source: a CSV (image column: http(s) URL, or path relative to the CSV) or a folder with
     one subfolder per class; None: ``$BENCH_DATA_DIR/gender/labels.csv``. per_class: images
     drawn per class (None: all usable). min_age: keep people at least this old (years).
-    timeout_s / max_bytes: limits per download. ``Split.meta`` has ``image`` (as written),
+    timeout_s / max_bytes: limits per download. allow_outside_paths: read CSV paths and
+    symbolic links that resolve outside the data folder (the CSV's or the source folder),
+    otherwise skipped as "outside the data folder". ``Split.meta`` has ``image`` (as written),
     ``line`` (CSV), ``age`` and ``race`` where the source gives them.
     """
     classes = tuple(classes)
@@ -83,7 +86,7 @@ def load_gender(
             f"{path}: min_age={min_age} needs ages, but the source has no 'age' column or "
             "UTKFace file names. Pass min_age=None, or add ages."
         )
-    screened = screen(rows, base, classes, min_age)
+    screened = screen(rows, base, classes, min_age, allow_outside_paths)
     _check_counts(
         path,
         [len(p) for p in screened.pools],
