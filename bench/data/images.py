@@ -57,12 +57,12 @@ def check_pixel_count(path: Path) -> None:
             with PIL.Image.open(path) as image:
                 width, height = image.size
     except PIL.Image.DecompressionBombError as error:
-        raise ImageTooLarge(f"{path}: {error}") from None
+        raise ImageTooLarge(f"{path}: more than {MAX_PIXELS:,} pixels (Pillow: {error})") from None
     except (PIL.UnidentifiedImageError, SyntaxError, ValueError, EOFError, struct.error):
         return  # not a header Pillow reads: the decoder that follows says what is wrong
     if width * height > MAX_PIXELS:
-        raise ImageTooLarge(f"{path}: {width}x{height} pixels > {MAX_PIXELS:,} (read from its "
-                            "header, not decoded)")
+        raise ImageTooLarge(f"{path}: {width}x{height} pixels, more than {MAX_PIXELS:,} (read "
+                            "from its header, not decoded)")
 
 
 def decode(path: Path) -> np.ndarray:
