@@ -191,3 +191,16 @@ def test_allow_outside_paths_is_a_loader_option_of_folder_data_only(capsys, tmp_
         allowing_outside_paths(get_profile("mnist", "smoke"))
     assert main(["run", "mnist", "--allow-outside-paths", "--out", str(tmp_path)]) == 2
     assert "--allow-outside-paths applies to" in capsys.readouterr().err
+
+
+def test_a_full_disk_while_caching_faces_leaves_no_temporary_file(tmp_path, monkeypatch,
+                                                                 isolated_cache, caplog):
+    def fill_the_disk(handle, **arrays):
+        handle.write(b"PK half an npz")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("bench.data.gender.np.savez", fill_the_disk)
+    data = load_gender(faces_csv(tmp_path, []), size=8, per_class=None, test_fraction=0.5)
+    assert len(data.train.y) + len(data.test.y) == 8  # the load goes on without its cache
+    assert "No space left on device (ENOSPC)" in caplog.text
+    assert [p.name for p in (isolated_cache / "gender").iterdir()] == []

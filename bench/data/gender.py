@@ -19,7 +19,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import zipfile
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from bench.data.gender_sample import (
 )
 from bench.data.paths import cache_dir, data_dir
 from bench.data.types import DataError, Dataset, Split, make_dataset
+from bench.os_faults import describe, replaced_atomically
 
 log = logging.getLogger(__name__)
 
@@ -348,10 +348,9 @@ def _read_cache(file: Path) -> Drawn | None:
 def _write_cache(file: Path, drawn: Drawn) -> None:
     """Store the sample atomically; a failure to write is logged, the load goes on."""
     rows = [[r.line, r.image, r.label, r.age, r.race] for r in drawn.rows]
-    partial = file.with_name(f"{file.name}.{os.getpid()}.part")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        with open(partial, "wb") as handle:
+        with replaced_atomically(file) as partial, open(partial, "wb") as handle:
             np.savez(
                 handle,
                 images=np.stack(drawn.images),
@@ -361,8 +360,6 @@ def _write_cache(file: Path, drawn: Drawn) -> None:
                 skip_counts=np.array(json.dumps(drawn.skips.counts)),
                 skip_examples=np.array(json.dumps(drawn.skips.examples)),
             )
-        os.replace(partial, file)
-    except OSError as error:
-        log.warning(
-            "gender: could not write cache %s (%s); the next load decodes again", file, error
-        )
+    except OSError as error:  # the temporary file is gone; the load goes on without a cache
+        log.warning("gender: could not write cache %s (%s); the next load decodes again",
+                    file, describe(error))
