@@ -47,3 +47,24 @@ def test_a_folder_of_an_unknown_task_is_a_warning_for_report(tmp_path, caplog, c
     assert (tmp_path / "reports" / "mnist-smoke.md").is_file()
     assert f"{results / 'holiday-photos'}: not a task bench knows" in caplog.text
     assert "holiday-photos" not in capsys.readouterr().out  # no report of it
+
+
+def test_device_train_decodes_into_the_users_cache_not_a_shared_temp_folder(
+        tmp_path, monkeypatch, isolated_cache):
+    import tempfile
+
+    from bench.run import device_train
+
+    used = []
+
+    def reading(folder, classes, cache, size):
+        used.append(cache)
+        raise SystemExit("stop before training")
+
+    monkeypatch.setattr(device_train, "read_class_tree", reading)
+    with pytest.raises(SystemExit, match="stop before training"):
+        device_train.main(["cifar10", "--families", "cnn", "--augmentations", "none",
+                           "--seeds", "0", "--train-folder", str(tmp_path), "--out",
+                           str(tmp_path / "trained")])
+    assert used == [isolated_cache / "cifar10"]
+    assert not str(used[0]).startswith(tempfile.gettempdir() + "/bench-decoded")
