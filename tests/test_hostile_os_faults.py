@@ -21,8 +21,6 @@ from tiny_run import error_lines, rows_of, run, run_folder, tiny_npz
 from bench.os_faults import describe, replaced_atomically
 from bench.results import store as store_module
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture
 def source(tmp_path):
@@ -67,6 +65,7 @@ class _FillsTheDisk:
         self.handle.close()
 
 
+@pytest.mark.slow
 def test_disk_full_while_storing_rows_is_one_line_and_the_rerun_gives_identical_rows(
         source, tmp_path, monkeypatch, capsys, uninterrupted):
     appends = []
@@ -96,6 +95,7 @@ def test_disk_full_while_storing_rows_is_one_line_and_the_rerun_gives_identical_
         assert b"".join(text for text in lines if text not in cut) == uninterrupted[name]
 
 
+@pytest.mark.slow
 def test_disk_full_while_caching_a_model_leaves_no_temporary_file_and_the_rerun_gives_identical_rows(  # noqa: E501
         source, tmp_path, monkeypatch, capsys, isolated_cache, uninterrupted):
     save = keras.Model.save
@@ -136,6 +136,7 @@ def _refuse_mkdir_under(monkeypatch, folder, code):
     monkeypatch.setattr(pathlib.Path, "mkdir", refusing)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code, words", [(errno.EACCES, "Permission denied (EACCES)"),
                                          (errno.EROFS, "Read-only file system (EROFS)")])
 def test_permission_denied_or_read_only_out_is_one_line(code, words, source, tmp_path,
@@ -147,6 +148,7 @@ def test_permission_denied_or_read_only_out_is_one_line(code, words, source, tmp
     assert f"{out}" in line and words in line and "--out" in line
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
 def test_a_read_only_out_folder_is_one_line_for_a_normal_user(source, tmp_path, capsys):
     out = tmp_path / "out"
@@ -159,6 +161,7 @@ def test_a_read_only_out_folder_is_one_line_for_a_normal_user(source, tmp_path, 
     assert "Permission denied (EACCES)" in one_line(capsys)
 
 
+@pytest.mark.slow
 def test_permission_denied_on_the_model_cache_is_one_line(source, tmp_path, monkeypatch,
                                                           capsys, isolated_cache):
     _refuse_mkdir_under(monkeypatch, isolated_cache, errno.EACCES)
@@ -168,6 +171,7 @@ def test_permission_denied_on_the_model_cache_is_one_line(source, tmp_path, monk
     assert "BENCH_CACHE_DIR" in line
 
 
+@pytest.mark.slow
 def test_out_through_a_symlink_loop_is_one_line(source, tmp_path, capsys):
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
@@ -176,6 +180,7 @@ def test_out_through_a_symlink_loop_is_one_line(source, tmp_path, capsys):
     assert str(loop) in line and "(ELOOP)" in line and "fix or remove the link" in line
 
 
+@pytest.mark.slow
 def test_a_cache_dir_that_is_a_file_is_one_line(source, tmp_path, monkeypatch, capsys):
     (tmp_path / "cache-file").write_text("not a folder")
     monkeypatch.setenv("BENCH_CACHE_DIR", str(tmp_path / "cache-file"))
@@ -203,7 +208,18 @@ def test_an_unknown_errno_still_names_the_path_and_its_meaning():
     assert line.startswith("/a -> /b: Invalid cross-device link (EXDEV); ")
 
 
+@pytest.mark.slow
 def test_run_folder_helper_matches_the_cli(source, tmp_path):
     """The tests above read the folder the CLI writes: make sure it is that one."""
     assert run(source, tmp_path / "out") == 0
     assert (run_folder(tmp_path / "out") / "report.md").is_file()
+
+
+def test_ctrl_c_while_writing_removes_the_temporary_file(tmp_path):
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"the previous model")
+    with pytest.raises(KeyboardInterrupt), replaced_atomically(target) as partial:
+        partial.write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+    assert target.read_bytes() == b"the previous model"  # untouched
