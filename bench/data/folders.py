@@ -99,6 +99,8 @@ def _scan_all(root: Path, classes: Sequence[str], data_root: Path | None = None,
             )
         if not members:
             faults.append(f"{folders[name].path}: class folder {name!r} holds no images")
+        # an entry that is no link lies where its class folder does: one resolve per folder
+        folder_inside = allow_outside_paths or is_inside(folders[name].path, data_root)
         for entry in members:
             where = f"{name}/{entry.name}"
             try:
@@ -107,7 +109,9 @@ def _scan_all(root: Path, classes: Sequence[str], data_root: Path | None = None,
                 skipped.add(entry_fault(entry.path) or UNREADABLE_ENTRY, where, error.strerror
                             or str(error))
                 continue
-            if not allow_outside_paths and not is_inside(entry.path, data_root):
+            if not allow_outside_paths and not (
+                    folder_inside and (not entry.is_symlink() or is_inside(entry.path,
+                                                                           data_root))):
                 skipped.add(OUTSIDE, where, "resolves outside the data folder; "
                                             "--allow-outside-paths reads it")
             elif not is_file or _suffix(entry.name) not in IMAGE_SUFFIXES:
