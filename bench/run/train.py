@@ -263,7 +263,7 @@ def load_cached(model_path: Path, record_path: Path,
         record = TrainRecord(**data)
         if record.key != key:
             raise ValueError(f"the record is of model {record.key}")
-    except (OSError, ValueError, TypeError) as error:  # bad JSON, unknown fields, not a dict
+    except (ValueError, TypeError) as error:  # bad JSON or bytes, unknown fields, not a dict
         set_aside(model_path, record_path, record_path, error)
         return None
     try:
