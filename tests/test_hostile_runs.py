@@ -68,3 +68,29 @@ def test_device_train_decodes_into_the_users_cache_not_a_shared_temp_folder(
                            str(tmp_path / "trained")])
     assert used == [isolated_cache / "cifar10"]
     assert not str(used[0]).startswith(tempfile.gettempdir() + "/bench-decoded")
+
+
+def test_a_model_at_zero_clean_accuracy_gets_a_sentence_not_a_division_by_zero():
+    from bench.analysis import sentences
+    from bench.analysis.resample import Estimate
+
+    def estimate(value):
+        return Estimate(value, value, value, 3, 20, np.full(10, value))
+
+    class ZeroClean:
+        """Estimates of a model that classifies no clean test image correctly."""
+
+        def common_seeds(self, models, condition):
+            return (0, 1, 2)
+
+        def accuracy(self, model, condition, seeds):
+            return estimate(0.1)
+
+        def clean(self, model, seeds):
+            return estimate(0.0)
+
+        def kept(self, model, condition):
+            return None
+
+    text = sentences._falls(ZeroClean(), ("mlp", "none"), (("shift_x", 3.0),))
+    assert "rises from 0.0% to 10.0%" in text and "clean accuracy 0" in text
