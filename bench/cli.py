@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="sweep models trained elsewhere (python -m bench.run.device_train) "
                           "from this folder instead of training")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--allow-outside-paths", action="store_true",
+                     help="read image files whose CSV path or symbolic link leads outside the "
+                          "data folder (default: skipped and counted)")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="compute the models on a Dask cluster: `local` (a LocalCluster on "
                           "this machine) or a scheduler address, e.g. tcp://host:8786 "
@@ -170,6 +173,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                            args.worst_case_n, args.invariance_n)
     if args.learning_rate is not None:
         profile = with_learning_rate(profile, args.learning_rate)
+    if args.allow_outside_paths:
+        profile = allowing_outside_paths(profile)
     seeds = _seeds(args.seeds)
     _folder(args.out, "--out")
     reference_root = _reference_root(args.reference)
@@ -246,6 +251,22 @@ def _check_cluster_options(args: argparse.Namespace) -> None:
     if args.trained is not None and args.scheduler is not None:
         raise ChoiceError("--trained sweeps models trained elsewhere in this process; run it "
                           "without --scheduler")
+
+
+def allowing_outside_paths(profile):
+    """The profile whose loader reads files outside the data folder; ChoiceError when its
+    data set reads no folder or CSV of files."""
+    import dataclasses
+    import inspect
+
+    from bench.catalog import DATASETS
+
+    loader = DATASETS[profile.data].loader
+    if "allow_outside_paths" not in inspect.signature(loader).parameters:
+        raise ChoiceError(f"--allow-outside-paths applies to data read from image folders or "
+                          f"CSVs (gender, cifar10), not to data set {profile.data!r}")
+    options = (*profile.data_options, ("allow_outside_paths", True))
+    return dataclasses.replace(profile, data_options=options)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -342,11 +363,16 @@ def main(argv: list[str] | None = None) -> int:
                 "compare": cmd_compare, "publish": cmd_publish}
     try:
         return commands[args.command](args)
-    # FileNotFoundError covers bench.run.imported.TrainedModelMissing (importing it here
-    # would load Keras for every command)
-    except (DataError, ChoiceError, FileNotFoundError, StoreBusy, SchemaError,
-            ClusterError, PublishError) as error:
+    except (DataError, ChoiceError, StoreBusy, SchemaError, ClusterError,
+            PublishError) as error:
         print(f"bench: error: {error}", file=sys.stderr)
+        return 2
+    # disk full, permission denied, a symlink loop...: the path, the errno's meaning, what
+    # to do; also bench.run.imported.TrainedModelMissing (a FileNotFoundError with a message)
+    except OSError as error:
+        from bench.os_faults import describe
+
+        print(f"bench: error: {describe(error)}", file=sys.stderr)
         return 2
 
 

@@ -146,3 +146,13 @@ def closed_port_url(path: str = "/x.jpg") -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}{path}"
+
+
+@contextlib.contextmanager
+def silent(path: str = "/never") -> Iterator[str]:
+    """A URL on 127.0.0.1 whose port accepts connections (the kernel's backlog) and never
+    answers a byte: a client without a deadline waits forever."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}{path}"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
-import sys
-import types
 from pathlib import Path
 
 import cv2
@@ -164,7 +163,9 @@ def test_folder_reader_resizes_when_asked(tmp_path):
     for name, shape in (("a", (40, 50, 3)), ("b", (20, 20, 3))):
         (root / name).mkdir(parents=True)
         assert cv2.imwrite(str(root / name / "x.jpg"), np.full(shape, 200, np.uint8))
-    x, y = folders.read_class_tree(root, ("a", "b"), tmp_path / "c", size=(16, 16), resize=True)
+    images = folders.read_class_tree(root, ("a", "b"), tmp_path / "c", size=(16, 16),
+                                     resize=True)
+    x, y = images.x, images.y
     assert x.shape == (2, 16, 16, 3) and list(y) == [0, 1]
     assert np.abs(x.astype(int) - 200).max() <= 2
 
@@ -291,12 +292,11 @@ def test_keras_cache_is_used(tmp_path):
 
 
 def test_failed_download_says_what_to_set(monkeypatch):
-    def offline():
-        raise OSError("no network")
+    from local_server import closed_port_url
 
-    fake = types.SimpleNamespace(
-        datasets=types.SimpleNamespace(cifar10=types.SimpleNamespace(load_data=offline))
-    )
-    monkeypatch.setitem(sys.modules, "keras", fake)
-    with pytest.raises(DataError, match=r"no network.*BENCH_DATA_DIR.*--source"):
+    from bench.data import cifar10
+
+    refused = dataclasses.replace(cifar10.CIFAR10_DOWNLOAD, url=closed_port_url("/c.tar.gz"))
+    monkeypatch.setattr(cifar10, "CIFAR10_DOWNLOAD", refused)
+    with pytest.raises(DataError, match=r"c.tar.gz.*refused.*BENCH_DATA_DIR"):
         load_cifar10(None)

@@ -43,7 +43,8 @@ def _falls(estimates: RunEstimates, model: Model, condition: Condition) -> str |
         return None
     verb = "falls" if under.value < clean.value else "rises"
     kept = estimates.kept(model, condition)
-    share = f"keeps {under.value / clean.value * 100:.0f}% of it"
+    share = (f"keeps {under.value / clean.value * 100:.0f}% of it" if clean.value > 0
+             else "clean accuracy 0")
     if kept is not None:
         share += f", {kept.value * 100:.0f}% of its margin above chance"
     return (f"the {FAMILIES[model[0]].label}'s accuracy {verb} from {pct(clean.value)} to "

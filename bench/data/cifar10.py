@@ -1,5 +1,6 @@
 """CIFAR-10 loaders: image folders, a Keras-layout npz, the official python batches, the
-Keras cache or the ``keras.datasets`` download. Labels use the Keras class order.
+Keras cache or the download ``keras.datasets`` makes (with a deadline). Labels use the
+Keras class order.
 
 The python batches are pickles; they are read with :mod:`bench.data.safe_pickle`, which
 builds plain data only, so a crafted batch cannot run code. Where several layouts are
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.data.folders import image_suffixes, read_class_tree
+from bench.data.dataset_download import Archive, extract_folder, fetch_archive
+from bench.data.folders import Skipped, image_suffixes, read_class_tree
 from bench.data.npz import read_keras_npz
 from bench.data.paths import cache_dir, data_dir, keras_datasets_dir
 from bench.data.safe_pickle import ForbiddenPickle, load_plain_data
@@ -37,6 +39,16 @@ BATCH_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": (
 #: Names looked for inside $BENCH_DATA_DIR (or a --source folder), in this order: the layouts
 #: that hold no pickle first.
 FOLDER_NAMES = ("cifar10-jpeg", "cifar10.npz", "cifar-10-batches-py")
+#: The download ``keras.datasets.cifar10`` makes (the file and checksum it uses).
+CIFAR10_DOWNLOAD = Archive(
+    title="CIFAR-10",
+    url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    max_bytes=200_000_000,  # 170 MB
+    deadline_s=1800.0,
+    offline="pass --source PATH to a cifar10-jpeg/ or cifar-10-batches-py/ folder or a "
+            "cifar10.npz, or set BENCH_DATA_DIR to a folder holding one of them",
+)
 _LAYOUTS = (
     "a folder with train/<class>/ and test/<class>/ images, a cifar-10-batches-py folder "
     "(data_batch_1..5, test_batch), an npz with x_train/y_train/x_test/y_test, or a folder "
@@ -57,7 +69,8 @@ def _check_labels(y: np.ndarray, n: int, where: str) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def _dataset(train: Split, test: Split, source: str, notes: tuple[str, ...] = ()) -> Dataset:
+def _dataset(train: Split, test: Split, source: str, notes: tuple[str, ...] = (),
+             skipped: dict[str, int] | None = None) -> Dataset:
     """make_dataset, with a note when a split is smaller or larger than the official one."""
     for split, part in (("train", train), ("test", test)):
         if len(part.y) != OFFICIAL_COUNTS[split]:
@@ -65,7 +78,8 @@ def _dataset(train: Split, test: Split, source: str, notes: tuple[str, ...] = ()
                 f"{split} holds {len(part.y):,} images (official CIFAR-10: "
                 f"{OFFICIAL_COUNTS[split]:,}).",
             )
-    return make_dataset("cifar10", CLASSES, train, test, source=source, notes=notes)
+    return make_dataset("cifar10", CLASSES, train, test, source=source, notes=notes,
+                        skipped=skipped or {})
 
 
 def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -126,13 +140,18 @@ def read_npz(path: Path) -> Dataset:
     return _dataset(splits["train"], splits["test"], source=str(path))
 
 
-def read_image_tree(root: Path) -> Dataset:
+def read_image_tree(root: Path, allow_outside_paths: bool = False) -> Dataset:
     """``root/{train,test}/<class>/*.jpg|png``, 32x32 RGB; decoded arrays are cached under
-    ``cache_dir()/cifar10`` so a second load only reads one npz per split."""
-    splits = {}
+    ``cache_dir()/cifar10`` so a second load only reads one npz per split. Entries that
+    cannot be used (a link loop, unreadable, too many pixels, resolving outside ``root``
+    unless ``allow_outside_paths``) are skipped and counted."""
+    splits, skipped = {}, Skipped()
     for split in ("train", "test"):
-        x, y = read_class_tree(root / split, CLASSES, cache_dir() / "cifar10", size=IMAGE_SHAPE[:2])
-        splits[split] = Split(x, y)
+        images = read_class_tree(root / split, CLASSES, cache_dir() / "cifar10",
+                                 size=IMAGE_SHAPE[:2], data_root=root,
+                                 allow_outside_paths=allow_outside_paths)
+        splits[split] = Split(images.x, images.y)
+        skipped = skipped.merged(images.skipped)
     suffixes = image_suffixes(root / "train", CLASSES) | image_suffixes(root / "test", CLASSES)
     notes = ("Decoded from image files in folders (one per class), in sorted file-name order.",)
     if suffixes & {".jpg", ".jpeg"}:
@@ -140,54 +159,50 @@ def read_image_tree(root: Path) -> Dataset:
             "JPEG re-encodings: pixels differ slightly from the original CIFAR-10 "
             "batches, so accuracy is close to but not identical with published figures.",
         )
-    return _dataset(splits["train"], splits["test"], source=str(root), notes=notes)
+    return _dataset(splits["train"], splits["test"], source=str(root),
+                    notes=notes + tuple(skipped.examples), skipped=skipped.counts)
 
 
-def read_cifar10(path: Path) -> Dataset:
-    """Read CIFAR-10 from any supported layout at ``path`` (see ``_LAYOUTS``)."""
+def read_cifar10(path: Path, allow_outside_paths: bool = False) -> Dataset:
+    """Read CIFAR-10 from any supported layout at ``path`` (see ``_LAYOUTS``);
+    allow_outside_paths: image files may resolve outside the image tree."""
     path = Path(path).expanduser()
     if path.is_file() and path.suffix == ".npz":
         return read_npz(path)
     if not path.is_dir():
         raise DataError(f"{path}: no such folder or npz file. Expected {_LAYOUTS}.")
     if (path / "train").is_dir() or (path / "test").is_dir():
-        return read_image_tree(path)
+        return read_image_tree(path, allow_outside_paths)
     for name in FOLDER_NAMES:
         if (path / name).exists():
-            return read_cifar10(path / name)
+            return read_cifar10(path / name, allow_outside_paths)
     if any((path / name).exists() for names in BATCH_FILES.values() for name in names):
         return read_batches(path)
     raise DataError(f"{path}: holds no CIFAR-10 data. Expected {_LAYOUTS}.")
 
 
 def _download() -> Dataset:
-    """``keras.datasets.cifar10.load_data()`` (downloads 163 MB into the Keras cache)."""
-    import keras
-
-    try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
-    except Exception as error:
-        raise DataError(
-            f"CIFAR-10 is not on this machine and could not be downloaded ({error!r}). "
-            "Set BENCH_DATA_DIR to a folder holding cifar10-jpeg/, cifar-10-batches-py/ or "
-            "cifar10.npz, or pass --source PATH."
-        ) from error
-    train = Split(x_train, _check_labels(y_train, len(x_train), "keras download y_train"))
-    test = Split(x_test, _check_labels(y_test, len(x_test), "keras download y_test"))
-    return _dataset(train, test, source="keras.datasets.cifar10.load_data()")
+    """The official python batches, downloaded (163 MB, with a deadline: CIFAR10_DOWNLOAD)
+    and extracted where ``keras.datasets.cifar10`` keeps them, then read as plain data."""
+    archive = fetch_archive(CIFAR10_DOWNLOAD, keras_datasets_dir() / "cifar-10-python.tar.gz")
+    folder = extract_folder(archive, "cifar-10-batches-py",
+                            keras_datasets_dir() / "cifar-10-batches-py-target")
+    archive.unlink()  # the batches are kept; the archive would double the disk used
+    return read_batches(folder)
 
 
-def load_cifar10(source: Path | None) -> Dataset:
+def load_cifar10(source: Path | None, allow_outside_paths: bool = False) -> Dataset:
     """CIFAR-10: ``source`` (any layout of :func:`read_cifar10`), else
     $BENCH_DATA_DIR/{cifar10-jpeg, cifar10.npz, cifar-10-batches-py} (first found), else the
-    Keras cache, else the ``keras.datasets`` download."""
+    Keras cache, else the ``keras.datasets`` download. allow_outside_paths: image files
+    may resolve outside the image tree (otherwise skipped and counted)."""
     if source is not None:
-        return read_cifar10(Path(source))
+        return read_cifar10(Path(source), allow_outside_paths)
     folder = data_dir()
     if folder is not None:
         for name in FOLDER_NAMES:
             if (folder / name).exists():
-                return read_cifar10(folder / name)
+                return read_cifar10(folder / name, allow_outside_paths)
         raise DataError(
             f"BENCH_DATA_DIR={folder} holds none of {list(FOLDER_NAMES)}; "
             "add one or pass --source PATH."

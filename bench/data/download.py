@@ -1,7 +1,8 @@
 """Fetch http(s) URLs into an on-disk cache, with a time limit and a size cap.
 
 A URL's bytes are stored under ``cache_dir()/downloads`` in a file named by the sha256 of
-the URL, written atomically, so a second fetch of the same URL reads the disk and sends
+the URL (or, with :func:`fetch_to`, at a path of the caller's), streamed to a temporary
+file and moved into place when complete, so a second fetch of the same URL reads the disk and sends
 nothing. Only complete downloads are stored: a failure leaves no file and is retried next
 time. Every failure raises :class:`DownloadError` carrying one of the reasons below.
 
@@ -16,16 +17,17 @@ from __future__ import annotations
 import hashlib
 import http.client
 import logging
-import os
 import re
 import socket
 import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from bench.data.paths import cache_dir
+from bench.os_faults import replaced_atomically
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ TOO_LARGE = "too large"
 
 USER_AGENT = "bench-data/0.1 (research benchmark)"
 _CHUNK_BYTES = 64 * 1024
+#: Seconds a download's worker gets to end once its sockets are shut at the deadline.
+_WORKER_END_S = 2.0
 
 
 class DownloadError(Exception):
@@ -155,23 +159,47 @@ def fetch(
     target = cached_path(url, folder)
     if target.is_file():
         return target
-    body = _download(url, timeout_s, max_bytes)
+    return fetch_to(url, target, timeout_s=timeout_s, max_bytes=max_bytes)
+
+
+def fetch_to(url: str, target: Path, *, timeout_s: float, max_bytes: int,
+             sha256: str | None = None) -> Path:
+    """Download ``url`` into ``target`` (streamed to a temporary file beside it, moved into
+    place only when complete and, if ``sha256`` is given, matching it), within
+    ``timeout_s`` seconds in all; DownloadError otherwise, and no file is left."""
+    scheme = url_scheme(url)
+    if scheme not in SCHEMES:
+        raise DownloadError(UNSUPPORTED_SCHEME, f"{url}: scheme {scheme!r} is not http(s)")
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
-    partial.write_bytes(body)
-    os.replace(partial, target)
+    with replaced_atomically(target) as partial:
+        with open(partial, "wb") as sink:
+            _download(url, timeout_s, max_bytes, sink)
+        if sha256 is not None:
+            digest = _sha256(partial)
+            if digest != sha256:
+                raise DownloadError(FAILED, f"{url}: the file's sha256 is {digest}, expected "
+                                            f"{sha256} (damaged or replaced on the way)")
     return target
 
 
-def _download(url: str, timeout_s: float, max_bytes: int) -> bytes:
-    """The body of ``url``, at most ``max_bytes``, complete within ``timeout_s`` seconds
-    (connect, headers and body together), else DownloadError."""
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _download(url: str, timeout_s: float, max_bytes: int, sink: BinaryIO) -> None:
+    """Write the body of ``url`` (at most ``max_bytes``) to ``sink``, complete within
+    ``timeout_s`` seconds (connect, headers and body together), else DownloadError."""
     deadline = _Deadline()
-    outcome: dict[str, object] = {}
+    outcome: dict[str, BaseException] = {}
 
     def work() -> None:
         try:
-            outcome["body"] = _read(url, timeout_s, max_bytes, deadline)
+            _read(url, timeout_s, max_bytes, deadline, sink)
         except BaseException as error:  # handed to the caller below
             outcome["error"] = error
 
@@ -180,20 +208,22 @@ def _download(url: str, timeout_s: float, max_bytes: int) -> bytes:
     worker.join(timeout_s)
     if worker.is_alive():
         deadline.expire()  # the worker's reads return at once and it ends
+        worker.join(_WORKER_END_S)  # before the caller closes and removes its file
         raise _late(url, timeout_s)
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["body"]
 
 
 def _late(url: str, timeout_s: float) -> DownloadError:
     """The failure of a download that did not finish within ``timeout_s`` seconds."""
     return DownloadError(
-        FAILED, f"{url}: not complete after {timeout_s} s (connect, headers and body)")
+        FAILED, f"{url}: not complete after {timeout_s:g} s (connect, headers and body)")
 
 
-def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline) -> bytes:
-    """The body of ``url`` (at most ``max_bytes``, as long as its Content-Length says)."""
+def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline,
+          sink: BinaryIO | None = None) -> None:
+    """Write the body of ``url`` to ``sink`` (None: read and drop it): at most
+    ``max_bytes``, as long as its Content-Length says."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with _opener(deadline).open(request, timeout=timeout_s) as response:
@@ -201,13 +231,13 @@ def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline) -> by
             declared = int(declared) if declared is not None and declared.isdigit() else None
             if declared is not None and declared > max_bytes:
                 raise DownloadError(TOO_LARGE, f"{url}: {declared:,} bytes > {max_bytes:,}")
-            chunks: list[bytes] = []
             total = 0
             while chunk := response.read1(_CHUNK_BYTES):
                 total += len(chunk)
                 if total > max_bytes:
                     raise DownloadError(TOO_LARGE, f"{url}: more than {max_bytes:,} bytes")
-                chunks.append(chunk)
+                if sink is not None:
+                    sink.write(chunk)
     except DownloadError:
         raise
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
@@ -220,4 +250,3 @@ def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline) -> by
         raise DownloadError(FAILED, f"{url}: {type(error).__name__}: {error}") from error
     if declared is not None and total < declared:
         raise DownloadError(FAILED, f"{url}: the server sent {total:,} of {declared:,} bytes")
-    return b"".join(chunks)

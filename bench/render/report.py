@@ -20,7 +20,7 @@ from bench.render import architecture, plots, tables
 from bench.render.claims import RULE, claims_table
 from bench.render.comparison import comparison_section
 from bench.render.provenance import environment_lines, training_data_line
-from bench.results.loading import RunData
+from bench.results.loading import SKIPPED, RunData
 from bench.results.schema import ALL
 
 MEAN_ONE = "mean_one_shift_x"  # the probe name of bench.run.probes (no Keras import here)
@@ -137,6 +137,7 @@ def render_markdown(view: RunView, figures: dict[str, str],
                 'The cookbook\'s demonstration: the mean image of the test set\'s "1"s '
                 f"(n = {mean_one[0]['n_images']:,}), shifted, and each model's probability of "
                 "class 1 (mean ± std over seeds).", "", tables.probe_table(mean_one), ""]
+    out += skipped_probes_section(run)
     if set(view.table["group"]) != {ALL}:
         headlines = [tables.headline_condition(view, t) for t in swept_transforms(view.table)]
         out += ["## By image group", "",
@@ -146,6 +147,19 @@ def render_markdown(view: RunView, figures: dict[str, str],
                 f"{conditions.averaging_note(headlines)}.", "", tables.group_table(view), ""]
     out += setup_section(run)
     return "\n".join(out) + "\n"
+
+
+def skipped_probes_section(run: RunData) -> list[str]:
+    """One line per probe the data could not support: for how many models, and why."""
+    models: dict[tuple[str, str], int] = {}
+    for record in run.skipped_probes:
+        reason = (record["probe"], record[SKIPPED])
+        models[reason] = models.get(reason, 0) + 1
+    if not models:
+        return []
+    return ["## Probes skipped", "",
+            *(f"- `{probe}` was skipped for {n} model{'s' if n > 1 else ''}: {why}."
+              for (probe, why), n in models.items()), ""]
 
 
 def report_name(task: str, profile: str) -> str:

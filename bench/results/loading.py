@@ -18,6 +18,8 @@ from bench.results.trained_on import split_by_data
 log = logging.getLogger(__name__)
 
 ROWS, MODELS, PROBES, DATASET = "rows", "models.jsonl", "probes.jsonl", "dataset.json"
+#: The field of a probe record that did not run, saying why (``bench.run.probes.SKIPPED``).
+SKIPPED = "skipped"
 
 
 def numbered_records(path: Path) -> list[tuple[int, dict]]:
@@ -62,8 +64,17 @@ def load_rows(folder: Path) -> list[Row]:
 
 
 def run_folders(results_dir: Path) -> list[Path]:
-    """Every run folder (``<task>/<profile>``) under ``results_dir`` that holds rows."""
-    return sorted({p.parent.parent for p in Path(results_dir).glob(f"*/*/{ROWS}/*.jsonl")})
+    """Every run folder (``<task>/<profile>``) under ``results_dir`` that holds rows, of a
+    task bench knows; a folder of another name is left out with a warning."""
+    from bench.catalog import TASKS
+
+    found = sorted({p.parent.parent for p in Path(results_dir).glob(f"*/*/{ROWS}/*.jsonl")})
+    for task in sorted({folder.parent for folder in found}):
+        if task.name not in TASKS.names():
+            log.warning("%s: not a task bench knows (%s); its %d run folder(s) are left out",
+                        task, ", ".join(TASKS.names()),
+                        sum(folder.parent == task for folder in found))
+    return [folder for folder in found if folder.parent.name in TASKS.names()]
 
 
 #: Fields without which a models.jsonl or probes.jsonl record cannot be used.
@@ -105,7 +116,8 @@ def load_dataset_info(folder: Path) -> dict:
 @dataclass(frozen=True)
 class RunData:
     """Everything a report needs, as stored by one run. other_data_models: model records of
-    the folder trained on other data than ``dataset`` describes (left out, with their rows)."""
+    the folder trained on other data than ``dataset`` describes (left out, with their rows);
+    skipped_probes: records of probes the data could not support (``skipped``: why)."""
 
     task: str
     profile: str
@@ -114,6 +126,7 @@ class RunData:
     probes: list[dict]
     dataset: dict
     other_data_models: list[dict] = field(default_factory=list)
+    skipped_probes: list[dict] = field(default_factory=list)
 
     @classmethod
     def load(cls, folder: Path) -> RunData:
@@ -129,12 +142,14 @@ class RunData:
                         "describes are left out of the report", folder, len(other))
         latest = {(m["family"], m["augmentation"], m["seed"]): m for m in models}
         keys = {m["key"] for m in latest.values()}
+        probes = [p for p in load_records(folder, PROBES) if p["model_key"] in keys]
         return cls(
             task=folder.parent.name,
             profile=folder.name,
             rows=[r for r in load_rows(folder) if r.model_key in keys],
             models=list(latest.values()),
-            probes=[p for p in load_records(folder, PROBES) if p["model_key"] in keys],
+            probes=[p for p in probes if SKIPPED not in p],
             dataset=dataset,
             other_data_models=other,
+            skipped_probes=[p for p in probes if SKIPPED in p],
         )

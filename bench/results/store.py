@@ -29,6 +29,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from bench.os_faults import naming, replaced_atomically
 from bench.results.loading import (
     DATASET,
     MODELS,
@@ -111,7 +112,8 @@ class ResultStore:
     def _append(self, name: str, records: Iterable[dict]) -> None:
         """Append records to ``folder/name`` in one write, then fsync."""
         text = "".join(json.dumps(record, sort_keys=True) + "\n" for record in records)
-        with open(self.folder / name, "a", encoding="utf-8") as handle:
+        path = self.folder / name
+        with naming(path), open(path, "a", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -140,12 +142,15 @@ class ResultStore:
         if not trained_now and stored is not None and _same_training(stored, data):
             return  # loaded from the cache: the training its rows came from
         if trained_now or stored is not None:
-            self._retire(data["key"])
+            self._retire(data["key"], "was trained again" if trained_now else
+                         "was loaded from the model cache as another training than the one "
+                         "its stored rows came from")
         self._append(MODELS, [versioned(data)])
         self._models[data["key"]] = data
 
-    def _retire(self, key: str) -> None:
-        """Move the rows and probe records of model ``key`` to ``retired/``."""
+    def _retire(self, key: str, what_happened: str) -> None:
+        """Move the rows and probe records of model ``key`` to ``retired/``; the warning says
+        ``what_happened`` to the model (trained again, or loaded as another training)."""
         rows_file = self.folder / ROWS / f"{key}.jsonl"
         has_probes = any(p["model_key"] == key for p in self._probes)
         if not rows_file.is_file() and not has_probes:
@@ -160,9 +165,9 @@ class ResultStore:
             self._move_lines(self.folder / PROBES, moved[-1], key)
             self._probes = [p for p in self._probes if p["model_key"] != key]
         self._cells = {cell: rows for cell, rows in self._cells.items() if cell[0] != key}
-        log.warning("%s: model %s was trained again, so the rows and probes of its earlier "
-                    "training were set aside in %s; its cells are computed again",
-                    self.folder, key, ", ".join(str(path) for path in moved))
+        log.warning("%s: model %s %s, so the rows and probes of its earlier training were "
+                    "set aside in %s; its cells are computed again",
+                    self.folder, key, what_happened, ", ".join(str(path) for path in moved))
 
     def _retired_stem(self, key: str) -> Path:
         """``retired/<key>-<UTC time>[-n]``: a name no earlier retirement holds."""
@@ -188,9 +193,8 @@ class ResultStore:
             ours = isinstance(record, dict) and record.get("model_key") == key
             (moved if ours else kept).append(line)
         for path, lines in ((target, moved), (source, kept)):
-            partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-            partial.write_bytes(b"".join(lines))
-            os.replace(partial, path)
+            with replaced_atomically(path) as partial:
+                partial.write_bytes(b"".join(lines))
 
     def append_probes(self, probes: Iterable[dict]) -> None:
         """Append probe records (e.g. the mean-"1" points) and force them to disk."""
@@ -200,9 +204,8 @@ class ResultStore:
 
     def write_dataset(self, provenance: dict) -> None:
         """Write dataset.json (the data's provenance), with the schema version, atomically."""
-        partial = self.folder / f"{DATASET}.{os.getpid()}.part"
-        partial.write_text(json.dumps(versioned(provenance), indent=1, sort_keys=True))
-        os.replace(partial, self.folder / DATASET)
+        with replaced_atomically(self.folder / DATASET) as partial:
+            partial.write_text(json.dumps(versioned(provenance), indent=1, sort_keys=True))
 
     def write_run_info(self, info: dict) -> None:
         """Write run.json (what the folder is a run of), with the schema version, atomically."""

@@ -20,7 +20,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from bench.catalog.profiles import get_profile, with_choices
 from bench.config import TrainSettings
 from bench.data.cifar10 import CLASSES as CIFAR10_CLASSES
 from bench.data.folders import read_class_tree
+from bench.data.paths import cache_dir
 from bench.data.types import Split
 from bench.run.portable import train_portable
 from bench.run.train import ModelSpec, save_atomically
@@ -44,8 +44,10 @@ def read_train_split(task: str, folder: Path, cache: Path, size: tuple[int, int]
     if task not in CLASS_NAMES:
         raise SystemExit(f"device_train reads folders for {sorted(CLASS_NAMES)} only, "
                          f"not {task!r}")
-    x, y = read_class_tree(folder, CLASS_NAMES[task], cache, size=size)
-    return Split(x, y)
+    images = read_class_tree(folder, CLASS_NAMES[task], cache, size=size)
+    if images.skipped.counts:
+        log.warning("%s: skipped %s", folder, images.skipped.counts)
+    return Split(images.x, images.y)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     rates = ([float(r) for r in args.learning_rates.split(",")] if args.learning_rates
              else [profile.train.learning_rate])
     size = TASKS[args.task].input_shape[:2]
-    decoded = Path(tempfile.gettempdir()) / "bench-decoded"
+    decoded = cache_dir() / "cifar10"  # this user's bench cache, never a shared temp path
     train = read_train_split(args.task, args.train_folder, decoded, size)
     train = train.subset(profile.n_train, profile.subset_seed)
     args.out.mkdir(parents=True, exist_ok=True)

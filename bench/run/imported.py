@@ -13,11 +13,32 @@ from pathlib import Path
 
 from bench.catalog import POLICIES
 from bench.config import Profile
+from bench.data.types import DataError
 from bench.run.train import ModelSpec, TrainRecord
 
 
 class TrainedModelMissing(FileNotFoundError):
     """No model (or more than one) in the folder matches a spec of the run."""
+
+
+class TrainedModelRefused(DataError):
+    """A model file of ``--trained`` that Keras cannot load, or loads only unsafely (code in
+    a Lambda layer, a damaged archive)."""
+
+
+def load_trained(path: Path):
+    """The Keras model in ``path`` (safe mode: no code from the file runs);
+    TrainedModelRefused in one line when it cannot be loaded."""
+    import keras
+
+    try:
+        return keras.models.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 - Keras raises many types for a bad file
+        reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+        raise TrainedModelRefused(
+            f"{path}: refused, Keras cannot load it in safe mode ({reason}); train it again "
+            "with python -m bench.run.device_train, or remove it from the --trained folder"
+        ) from None
 
 
 def _wanted(spec: ModelSpec, profile: Profile, data_checksum: str) -> dict:

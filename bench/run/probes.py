@@ -1,7 +1,8 @@
 """Task-specific probes: small extra measurements beside the sweeps.
 
 A task names its probes (``TaskSpec.probes``); ``PROBES`` maps each name to its function
-f(model, test split, profile) -> records. ``worst_case`` and ``invariance``
+f(model, test split, profile) -> records, or ProbeNotApplicable when the data cannot
+support it (then stored as ``{"probe": name, "skipped": why}``). ``worst_case`` and ``invariance``
 (``bench.run.spatial_probes``) run for every task when the profile sizes them
 (:func:`probe_names`). ``mean_one_shift_x``: the cookbook's demonstration. The mean image
 of the test set's "1"s is shifted horizontally by each magnitude of the profile's shift_x
@@ -22,6 +23,11 @@ from bench.run.sweep import predict_proba
 MEAN_ONE = "mean_one_shift_x"
 
 
+class ProbeNotApplicable(ValueError):
+    """A probe that cannot run on this data (e.g. no image of its class); the message says
+    why. The run stores it as skipped and the report names it."""
+
+
 def mean_digit_shift(
     model: keras.Model,
     test: Split,
@@ -32,7 +38,7 @@ def mean_digit_shift(
     """[{'shift_px', 'probability', 'n_images'}] for the mean image of ``digit``, shifted."""
     images = test.x[test.y == digit]
     if len(images) == 0:
-        raise ValueError(f"the test split has no image of class {digit}")
+        raise ProbeNotApplicable(f"the test split has no image of class {digit}")
     mean_image = images.astype(np.float32).mean(axis=0, keepdims=True)  # (1, H, W, C), 0..255
     shifted = np.concatenate(
         [TRANSFORMS["shift_x"].apply(mean_image, dx, fill=fill) for dx in shifts_px]

@@ -15,7 +15,6 @@ them in place, not atomically; and it raises on a checkpoint it cannot read.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import keras
 import numpy as np
+
+from bench.os_faults import replaced_atomically
 
 STATE = "state.json"
 #: Seconds of training a checkpoint must save before one is written: an epoch checkpoint
@@ -55,14 +56,12 @@ def save(folder: Path, model: keras.Model, progress: Progress) -> None:
     """Write the checkpoint of ``model`` (compiled) after ``progress.epochs`` epochs."""
     folder.mkdir(parents=True, exist_ok=True)
     weights = f"epoch-{progress.epochs}.weights.h5"
-    tmp = folder / f"tmp-{os.getpid()}-{weights}"
-    model.save_weights(tmp)
-    os.replace(tmp, folder / weights)
+    with replaced_atomically(folder / weights) as tmp:
+        model.save_weights(tmp)
     state = {**asdict(progress), "weights": weights,
              "seeds": [np.asarray(v).tolist() for v in seed_states(model)]}
-    tmp = folder / f"tmp-{os.getpid()}-{STATE}"
-    tmp.write_text(json.dumps(state))
-    os.replace(tmp, folder / STATE)
+    with replaced_atomically(folder / STATE) as tmp:
+        tmp.write_text(json.dumps(state))
     for old in folder.glob("epoch-*.weights.h5"):
         if old.name != weights:
             old.unlink()

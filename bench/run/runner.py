@@ -26,12 +26,13 @@ from bench.catalog.profiles import run_folder, run_name
 from bench.config import Profile
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split, checksum
+from bench.results.loading import SKIPPED
 from bench.results.protocol import Store
 from bench.results.run_info import run_info
 from bench.results.schema import ModelTag, Row
 from bench.results.store import ResultStore
 from bench.run import probes, sweep
-from bench.run.imported import find_trained
+from bench.run.imported import find_trained, load_trained
 from bench.run.train import ModelSpec, TrainRecord, fit, model_key
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ class TaskRun:
         n_classes = len(self.prepared.dataset.classes)
         if self.trained is not None:
             path, record = self._imported(spec)
-            model, cached = keras.models.load_model(path, compile=False), True
+            model, cached = load_trained(path), True
         else:
             model, record, cached = fit(spec, self.prepared.train, n_classes, self.profile,
                                         self.model_cache, self.verbose)
@@ -224,17 +225,22 @@ class TaskRun:
             self.rows(spec, transform, magnitude)
 
     def probe(self, spec: ModelSpec) -> dict[str, list[dict]]:
-        """The task's probes for one model (name -> records), each stored once per model."""
+        """The task's probes for one model (name -> records), each stored once per model; a
+        probe the data cannot support is stored as one record saying why it was skipped."""
         found = {}
         for name in probes.probe_names(self.profile, spec.augmentation):
             stored = self.store.probes_of(self.key(spec), name)
             if not stored:
                 loaded = self.load(spec)
+                try:
+                    points = probes.PROBES[name](loaded.model, self.prepared.test, self.profile)
+                except probes.ProbeNotApplicable as error:
+                    log.warning("%s: probe %s skipped: %s", spec.label, name, error)
+                    points = [{SKIPPED: str(error)}]
                 stored = [
                     {"probe": name, "model_key": loaded.record.key, "family": spec.family,
                      "augmentation": spec.augmentation, "seed": spec.seed, **point}
-                    for point in probes.PROBES[name](loaded.model, self.prepared.test,
-                                                     self.profile)
+                    for point in points
                 ]
                 self.store.append_probes(stored)
             found[name] = stored

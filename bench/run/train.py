@@ -38,6 +38,7 @@ from bench.catalog import FAMILIES, POLICIES
 from bench.catalog.policies import LayerContext
 from bench.config import Profile
 from bench.data.types import Split, checksum
+from bench.os_faults import replaced_atomically
 from bench.run import resume
 
 log = logging.getLogger(__name__)
@@ -213,8 +214,9 @@ def fit(
     partial = cache / f"{key}.partial"
     with FileLock(str(cache / f"{key}.lock")):
         if model_path.is_file() and record_path.is_file():
-            record = TrainRecord(**json.loads(record_path.read_text()))
-            return keras.models.load_model(model_path, compile=False), record, True
+            cached = load_cached(model_path, record_path, key)
+            if cached is not None:
+                return (*cached, True)
         compile_model(model, n_classes, profile.train.learning_rate)
         try:
             progress = resume.restore(partial, model, profile.train.epochs)
@@ -247,6 +249,47 @@ def fit(
     return model, record, False
 
 
+#: Where damaged cache entries are moved, inside the model cache.
+DAMAGED = "damaged"
+
+
+def load_cached(model_path: Path, record_path: Path,
+                key: str) -> tuple[keras.Model, TrainRecord] | None:
+    """The cached (model, record) of ``key``; None, with a warning naming the file, after
+    moving a damaged pair (a cut ``.keras``, a record of bad JSON, of unknown fields or of
+    another key) aside to ``damaged/``, so the caller trains the model again."""
+    try:
+        data = json.loads(record_path.read_text())
+        record = TrainRecord(**data)
+        if record.key != key:
+            raise ValueError(f"the record is of model {record.key}")
+    except (ValueError, TypeError) as error:  # bad JSON or bytes, unknown fields, not a dict
+        set_aside(model_path, record_path, record_path, error)
+        return None
+    try:
+        model = keras.models.load_model(model_path, compile=False)
+    except Exception as error:  # noqa: BLE001 - Keras raises many types for a damaged file
+        set_aside(model_path, record_path, model_path, error)
+        return None
+    return model, record
+
+
+def set_aside(model_path: Path, record_path: Path, damaged: Path, error: Exception) -> None:
+    """Move a cache entry (model and record) to ``damaged/<time>-<name>``, with a warning
+    naming the ``damaged`` file and what is wrong with it."""
+    folder = model_path.parent / DAMAGED
+    folder.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    moved = []
+    for path in (model_path, record_path):
+        target = folder / f"{stamp}-{os.getpid()}-{path.name}"
+        os.replace(path, target)
+        moved.append(target)
+    reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+    log.warning("%s: damaged model cache entry (%s); moved aside to %s; the model is trained "
+                "again", damaged, reason, " and ".join(str(path) for path in moved))
+
+
 def make_record(key: str, spec: ModelSpec, profile: Profile, model: keras.Model, train: Split,
                 data_sum: str, seconds: float, history: dict, trainer: str,
                 resumed_at_epochs: list[int] | None = None) -> TrainRecord:
@@ -277,10 +320,9 @@ def make_record(key: str, spec: ModelSpec, profile: Profile, model: keras.Model,
 def save_atomically(
     model: keras.Model, record: TrainRecord, model_path: Path, record_path: Path
 ) -> None:
-    """Write model then record via temporary names, so a crash never leaves half a pair."""
-    tmp_model = model_path.with_name(f"tmp-{os.getpid()}-{model_path.name}")
-    model.save(tmp_model)
-    os.replace(tmp_model, model_path)
-    tmp_record = record_path.with_name(f"tmp-{os.getpid()}-{record_path.name}")
-    tmp_record.write_text(json.dumps(asdict(record), indent=1))
-    os.replace(tmp_record, record_path)
+    """Write model then record via temporary names, so a crash never leaves half a pair
+    (nor a temporary file: a full disk or Ctrl-C removes it)."""
+    with replaced_atomically(model_path) as tmp_model:
+        model.save(tmp_model)
+    with replaced_atomically(record_path) as tmp_record:
+        tmp_record.write_text(json.dumps(asdict(record), indent=1))
