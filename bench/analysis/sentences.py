@@ -18,6 +18,11 @@ from bench.catalog import FAMILIES, TRANSFORMS
 LEAD = ("cnn", "mlp")
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 seed``, ``3 seeds``: a count with its noun in the right number."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 def pct(value: float) -> str:
     """A fraction as a percentage with one decimal, e.g. ``38.1%``."""
     return f"{value * 100:.1f}%"

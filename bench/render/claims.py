@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bench.analysis.claims import ClaimResult, Measured
+from bench.analysis.resample import MIN_SEEDS
+from bench.render.provenance import MARK, flags_by_model
 from bench.render.tables import table
 
 RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run that measures "
@@ -51,3 +53,31 @@ def claims_table(results: Sequence[ClaimResult]) -> str:
 def sources(results: Sequence[ClaimResult]) -> list[str]:
     """One Markdown bullet per claim naming its source."""
     return [f"- {r.claim.statement}: {r.claim.source}." for r in results]
+
+
+def _short(measured: Measured, flags: dict) -> str:
+    """``CNN 98.9% [98.8, 99.0]``: our figure, its interval only over MIN_SEEDS seeds or
+    more, and the provenance mark where the model was trained differently."""
+    estimate, figure = measured.estimate, measured.figure
+    if estimate is None:
+        return f"{figure.label}: not measured"
+    scale, digits, unit = ((100, 1, "%") if figure.statistic == "clean_accuracy"
+                           else (1, 3, ""))
+    text = f"{figure.label} {estimate.value * scale:.{digits}f}{unit}"
+    if estimate.seeds >= MIN_SEEDS:
+        text += f" [{estimate.low * scale:.{digits}f}, {estimate.high * scale:.{digits}f}]"
+    else:
+        text += f" ({estimate.seeds} seed{'s' if estimate.seeds != 1 else ''}, no interval)"
+    return text + (MARK if (figure.family, figure.augmentation) in flags else "")
+
+
+def claims_box(results: Sequence[ClaimResult]) -> list[str]:
+    """One bullet per claim: the claim, our figure and the verdict's first word (details in
+    :func:`claims_table`)."""
+    out = []
+    for result in results:
+        flags = flags_by_model(result.run) if result.run is not None else {}
+        ours = "; ".join(_short(m, flags) for m in result.measured) or "no run"
+        out.append(f"- {result.claim.statement} — ours: {ours} — "
+                   f"**{result.verdict.split(':')[0]}**")
+    return out

@@ -17,10 +17,37 @@ from bench.catalog import FAMILIES, TRANSFORMS, groups
 from bench.catalog.profiles import profile_of_run
 from bench.results.schema import ALL
 
+#: Widest table line (characters) a report prints; wider tables are split by columns.
+MAX_WIDTH = 120
 
-def table(lines: list[list[str]], headers: list[str]) -> str:
-    """GitHub Markdown table, cells as given."""
+
+def _render(lines: list[list[str]], headers: list[str]) -> str:
     return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def _width(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+def table(lines: list[list[str]], headers: list[str], keys: int = 1) -> str:
+    """GitHub Markdown table, cells as given; wider than MAX_WIDTH, it is split into several
+    tables of consecutive columns, each repeating the first ``keys`` columns."""
+    whole = _render(lines, headers)
+    if _width(whole) <= MAX_WIDTH or len(headers) <= keys + 1:
+        return whole
+    parts, group = [], []
+    for column in range(keys, len(headers)):
+        chosen = [*range(keys), *group, column]
+        trial = _render([[line[i] for i in chosen] for line in lines],
+                        [headers[i] for i in chosen])
+        if group and _width(trial) > MAX_WIDTH:
+            parts.append(group)
+            group = [column]
+        else:
+            group.append(column)
+    parts.append(group)
+    return "\n\n".join(_render([[line[i] for i in [*range(keys), *part]] for line in lines],
+                                [headers[i] for i in [*range(keys), *part]]) for part in parts)
 
 
 def model_label(family: str, augmentation: str) -> str:
