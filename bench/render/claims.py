@@ -30,24 +30,42 @@ def _measurement(measured: Measured) -> str:
             f"({estimate.seeds} seed(s), n = {estimate.n:,})")
 
 
+#: The columns of :func:`claims_table`.
+HEADERS = ["claim (cookbook, ch. 4)", "book's setting", "our setting",
+           "our measurement [95% CI]", "verdict"]
+
+
+def _cells(result: ClaimResult) -> list[str]:
+    """One claim's cells: statement, the book's setting, ours, our measurement, verdict."""
+    book = "; ".join(dict.fromkeys(
+        f"{f.label}: {f.setting.words}" if len(result.claim.figures) > 1
+        else f.setting.words for f in result.claim.figures))
+    ours = "; ".join(dict.fromkeys(m.setting for m in result.measured if m.setting))
+    measurement = "; ".join(_measurement(m) for m in result.measured)
+    for other in result.at_other_rates:
+        measurement += "; " + "; ".join(
+            f"at Adam lr {m.learning_rate:g} (`{other.run.profile}` run): {_measurement(m)}"
+            for m in other.measured)
+    return [result.claim.statement, book, ours or "no run", measurement,
+            f"**{result.verdict.split(':')[0]}**"
+            + (f":{result.verdict.split(':', 1)[1]}" if ":" in result.verdict else "")]
+
+
 def claims_table(results: Sequence[ClaimResult]) -> str:
     """One line per claim: statement, the book's setting, ours, our measurement, verdict."""
-    lines = []
+    return table([_cells(result) for result in results], HEADERS)
+
+
+def claims_details(results: Sequence[ClaimResult]) -> list[str]:
+    """:func:`claims_table` as one bullet per claim (its cells as labelled sub-bullets), for
+    pages whose lines stay short."""
+    out = []
     for result in results:
-        book = "; ".join(dict.fromkeys(
-            f"{f.label}: {f.setting.words}" if len(result.claim.figures) > 1
-            else f.setting.words for f in result.claim.figures))
-        ours = "; ".join(dict.fromkeys(m.setting for m in result.measured if m.setting))
-        measurement = "; ".join(_measurement(m) for m in result.measured)
-        for other in result.at_other_rates:
-            measurement += "; " + "; ".join(
-                f"at Adam lr {m.learning_rate:g} (`{other.run.profile}` run): {_measurement(m)}"
-                for m in other.measured)
-        lines.append([result.claim.statement, book, ours or "no run", measurement,
-                      f"**{result.verdict.split(':')[0]}**"
-                      + (f":{result.verdict.split(':', 1)[1]}" if ":" in result.verdict else "")])
-    return table(lines, ["claim (cookbook, ch. 4)", "book's setting", "our setting",
-                         "our measurement [95% CI]", "verdict"])
+        statement, *rest = _cells(result)
+        out += [f"- **{statement}**",
+                *(f"  - {header}: {cell}" for header, cell in zip(HEADERS[1:], rest,
+                                                                   strict=True))]
+    return out
 
 
 def sources(results: Sequence[ClaimResult]) -> list[str]:

@@ -19,7 +19,7 @@ from bench.analysis.runs import RunView
 from bench.analysis.sentences import counted
 from bench.catalog import FAMILIES, TASKS, TRANSFORMS
 from bench.render import overview as overview_plot
-from bench.render.claims import RULE, claims_box, claims_table, sources
+from bench.render.claims import RULE, claims_box, claims_details, sources
 from bench.render.glossary import glossary_lines, profile_glossary
 from bench.render.provenance import MARK, flag_note, flags_by_model
 from bench.render.report import report_name
@@ -229,7 +229,7 @@ def render_front_page(views: Sequence[RunView], forward_pass: bool,
             "marked partial above.", "", profile_glossary(), "",
             "## The claims in detail", "",
             "Which setting does each claim come from, and which did we run? The verdict with "
-            "its reasons:", "", claims_table(results), "", RULE, "", "Sources:",
+            "its reasons:", "", *claims_details(results), "", RULE, "", "Sources:",
             *sources(results), "", "## Reports", "", "Where is everything else? One report "
             "per stored run:", ""]
     out += [f"- [{v.run.task}, `{v.run.profile}` profile]"

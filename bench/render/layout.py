@@ -41,6 +41,14 @@ def style_axes(ax, xlabel: str, ylabel: str | None = None) -> None:
     ax.grid(alpha=0.3)
 
 
+def legend_below(figure: Figure, handles: list, max_columns: int = 4) -> None:
+    """One legend under the panels, outside the data, as many columns as the width holds
+    (about 2.3 inches each)."""
+    columns = max(1, min(len(handles), max_columns, int(figure.get_figwidth() / 2.3)))
+    figure.legend(handles=handles, loc="outside lower center", ncol=columns,
+                  fontsize=MIN_FONT_PT, frameon=False)
+
+
 def wrap(text: str, width_in: float, size_pt: float) -> str:
     """``text`` broken into lines that fit ``width_in`` inches at ``size_pt`` points (about
     0.55 em per character), keeping existing line breaks."""

@@ -105,8 +105,7 @@ def overview_figure(views: Sequence[RunView]):
     handles += [Line2D([], [], color="black", linestyle=":", label="chance"),
                 Patch(color=STYLES["augmented"][1], alpha=0.2,
                       label="matching augmentation's trained range")]
-    figure.legend(handles=handles, loc="outside lower center", ncol=3,
-                  fontsize=layout.MIN_FONT_PT, frameon=False)
+    layout.legend_below(figure, handles, max_columns=3)
     figure.suptitle(layout.wrap(
         "Test accuracy (%) against transform magnitude; bands: 95% intervals over seeds and "
         f"test images; models with < {MIN_SEEDS} seeds left out",

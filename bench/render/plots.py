@@ -107,8 +107,7 @@ def _legend(figure, policies: Sequence[str], chance_pct: float, shaded: str | No
     if few_seeds:
         handles.append(Line2D([], [], color="0.3", linestyle=(0, (2, 2)),
                               label=f"< {MIN_SEEDS} seeds: no band"))
-    figure.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
-                  fontsize=layout.MIN_FONT_PT, frameon=False)
+    layout.legend_below(figure, handles)
 
 
 def curves_figure(view: RunView, transform: str):
