@@ -43,11 +43,11 @@ def interval(estimate: Estimate, scale: float = 100.0, signed: bool = False) -> 
 
 def judged(estimate: Estimate, quiet: bool = False) -> str:
     """A difference in pp with its interval and verdict; with fewer than MIN_SEEDS seeds its
-    value alone, plus ``(1 seed: no interval, no verdict)`` unless ``quiet``."""
+    value alone, plus ``, 1 seed: no interval, no verdict`` unless ``quiet``."""
     if estimate.seeds >= MIN_SEEDS:
         return (f"{estimate.value * 100:+.1f} pp, {interval(estimate, signed=True)}, "
                 f"{verdict(estimate)}")
-    note = "" if quiet else f" ({counted(estimate.seeds, 'seed')}: no interval, no verdict)"
+    note = "" if quiet else f", {counted(estimate.seeds, 'seed')}: no interval, no verdict"
     return f"{estimate.value * 100:+.1f} pp{note}"
 
 
@@ -78,7 +78,7 @@ def _falls(estimates: RunEstimates, families: list[str], condition: Condition,
            quiet: bool) -> Finding | None:
     """Each family's accuracy from clean to under the condition (no augmentation)."""
     parts, drops = [], []
-    for family in families:
+    for family in families:  # the first in full, the others "the MLP's from A to B"
         model = (family, "none")
         seeds = estimates.common_seeds([model], condition)
         under = estimates.accuracy(model, condition, seeds=seeds) if seeds else None
@@ -86,14 +86,15 @@ def _falls(estimates: RunEstimates, families: list[str], condition: Condition,
         if under is None or clean is None:
             continue
         verb = "falls" if under.value < clean.value else "rises"
-        parts.append(f"the {FAMILIES[family].label}'s accuracy {verb} from {pct(clean.value)} "
+        lead = f"accuracy {verb} " if not parts else ""
+        parts.append(f"the {FAMILIES[family].label}'s {lead}from {pct(clean.value)} "
                      f"to {accuracy_words(under, quiet)}")
         drops.append(abs(clean.value - under.value))
     if not parts:
         return None
     both = " (mean of both directions)" if len(condition) == 2 else ""
     return Finding(max(drops), f"Under {conditions.describe(condition)}{both}, without "
-                               "augmentation, " + " and ".join(parts) + ".")
+                               "augmentation, " + ", ".join(parts) + ".")
 
 
 def _changes(estimates: RunEstimates, families: list[str], policy: str,
@@ -140,13 +141,13 @@ def _clean_changes(estimates: RunEstimates, families: list[str], quiet: bool) ->
 
 def _versus(estimates: RunEstimates, families: list[str], condition: Condition,
             quiet: bool) -> Finding | None:
-    """Each family against the catalog's first listed last (the MLP), both without
-    augmentation: the difference in accuracy under the condition."""
+    """Each family against the catalog's first (the MLP), both without augmentation: the
+    difference in accuracy under the condition."""
     if len(families) < 2:
         return None
-    base = families[-1]
+    base = min(families, key=FAMILIES.order)
     parts, largest = [], 0.0
-    for family in families[:-1]:
+    for family in (f for f in families if f != base):
         gap = estimates.compare((family, "none"), (base, "none"), condition)
         if gap is not None:
             parts.append(f"the {FAMILIES[family].label} scores {judged(gap, quiet)} against "

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bench.analysis.claims import ClaimResult, Measured
 from bench.analysis.resample import MIN_SEEDS
+from bench.analysis.sentences import counted
 from bench.render.provenance import MARK, flags_by_model
 from bench.render.tables import table
 
@@ -27,7 +28,7 @@ def _measurement(measured: Measured) -> str:
     unit = "%" if scale == 100 else ""
     return (f"{figure.label} {estimate.value * scale:.{digits}f}{unit} "
             f"[{estimate.low * scale:.{digits}f}, {estimate.high * scale:.{digits}f}] "
-            f"({estimate.seeds} seed(s), n = {estimate.n:,})")
+            f"({counted(estimate.seeds, 'seed')}, n = {estimate.n:,})")
 
 
 #: The columns of :func:`claims_table`.
@@ -85,7 +86,7 @@ def _short(measured: Measured, flags: dict) -> str:
     if estimate.seeds >= MIN_SEEDS:
         text += f" [{estimate.low * scale:.{digits}f}, {estimate.high * scale:.{digits}f}]"
     else:
-        text += f" ({estimate.seeds} seed{'s' if estimate.seeds != 1 else ''}, no interval)"
+        text += f" ({counted(estimate.seeds, 'seed')}, no interval)"
     return text + (MARK if (figure.family, figure.augmentation) in flags else "")
 
 

@@ -62,10 +62,15 @@ def front_runs(views: Sequence[RunView]) -> dict[str, RunView]:
 
 
 def _standard_distance(kind: str, views: Sequence[RunView]) -> float | None:
-    """The headline distance of a kind that most front-page runs use (the column's)."""
+    """The headline distance of a kind that most front-page runs use (the column's); on a
+    tie, the catalog's headline distance, then the largest."""
     found = [conditions.kind_condition(kind, v.swept) for v in views]
     distances = [TRANSFORMS[c[0][0]].distance(c[0][1]) for c in found if c]
-    return max(set(distances), key=distances.count) if distances else None
+    if not distances:
+        return None
+    spec = next(s for s in TRANSFORMS if s.kind == kind)
+    return max(set(distances), key=lambda d: (distances.count(d),
+                                              d == spec.headline_distance, d))
 
 
 def plus_minus(estimate) -> str:

@@ -35,7 +35,7 @@ def profile_glossary() -> str:
             + ", ".join(profile.augmentations),
         ])
     return table(lines, ["task", "profile", "data", "training images", "test images",
-                         "epochs", "batch", "seeds", "models (family x augmentation)"])
+                         "epochs", "batch", "seeds", "models (family x augmentation)"], keys=2)
 
 
 #: One line per metric and verdict word of the reports (definitions: docs/metrics.md).

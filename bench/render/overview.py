@@ -96,7 +96,7 @@ def overview_figure(views: Sequence[RunView]):
             ax.set_title(f"{TASKS[view.run.task].in_sentence.removeprefix('the ')} · "
                          f"{answers.kind_noun(kind)}",
                          fontsize=layout.MIN_FONT_PT + 1)
-        row[0].set_ylabel(layout.wrap(f"`{view.run.profile}` run, {counted(view.seeds, 'seed')},"
+        row[0].set_ylabel(layout.wrap(f"{view.run.profile} run, {counted(view.seeds, 'seed')},"
                                       f"\nn = {view.n_test:,}; accuracy (%)",
                                       PANEL_IN[1], layout.MIN_FONT_PT),
                           fontsize=layout.MIN_FONT_PT)

@@ -133,11 +133,11 @@ def curves_figure(view: RunView, transform: str):
         ax.set_title(f"{FAMILIES[family].label}"
                      + (f": none vs {', '.join(trained)}" if trained else ", no augmentation"),
                      fontsize=layout.MIN_FONT_PT + 1)
-        layout.style_axes(ax, "")
+    for index, ax in enumerate(axes):  # x label under the lowest panel of each column
+        layout.style_axes(ax, spec.axis_label if index + COLUMNS >= len(axes) else "")
         ax.xaxis.set_tick_params(labelbottom=True)  # shared x axis: ticks under every panel
     for ax in axes[::COLUMNS]:
         ax.set_ylabel("test accuracy (%)", fontsize=layout.MIN_FONT_PT + 1)
-    figure.supxlabel(spec.axis_label, fontsize=layout.MIN_FONT_PT + 1)
     policies = [p for p in sorted({a for _, a in models}, key=POLICIES.order)]
     few = bool((part["seeds"] < MIN_SEEDS).any())
     _legend(figure, policies, chance, shaded, few)
@@ -146,7 +146,7 @@ def curves_figure(view: RunView, transform: str):
         f"{seeds[0]} to {counted(seeds[-1], 'seed')}"
     width = PANEL_IN[0] * min(len(layout_), COLUMNS)
     figure.suptitle(layout.wrap(
-        f"{view.title} (`{view.run.profile}` run): {spec.title}\n"
+        f"{view.title} ({view.run.profile} run): {spec.title}\n"
         f"n = {view.n_test:,} test images, {seed_words}; bands: 95% interval over seeds and "
         "test images", width, layout.MIN_FONT_PT + 2), fontsize=layout.MIN_FONT_PT + 2)
     return figure

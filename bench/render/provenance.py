@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from bench.catalog import FAMILIES
 from bench.results.loading import RunData
 from bench.results.trained_on import TRAIN_CHECKSUM
 
@@ -99,7 +100,7 @@ def flag_note(run: RunData) -> list[str]:
         return []
     grouped: dict[str, list[str]] = defaultdict(list)
     for (family, augmentation), words in flags.items():
-        grouped[words].append(f"{family}/{augmentation}")
+        grouped[words].append(f"{FAMILIES[family].label} / {augmentation}")
     return [f"{MARK} Trained differently from the other published models "
             f"({REFERENCE_BACKEND}, `{REFERENCE_TRAINER}` trainer, {REFERENCE_DEVICE}, "
             "committed code): " + "; ".join(f"{', '.join(models)}: {words}"
