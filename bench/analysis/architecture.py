@@ -71,17 +71,17 @@ def _winner(tradeoff: Tradeoff, name: str) -> str:
 
 def table(found: Sequence[Tradeoff]) -> tuple[list[str], list[list[str]]]:
     """(headers, rows): one row per task x kind x variant, differences in pp with 95%
-    intervals, and which buys more."""
-    headers = ["where", "CNN, no aug. (%)", "+ matching aug. (pp)", "variant, no aug. (pp)",
-               "aug. - variant (pp)", "buys more"]
+    intervals, and which buys more; the first two columns name the row."""
+    headers = ["where", "variant", "CNN, no aug. (%)", "+ matching aug. (pp)",
+               "+ variant, no aug. (pp)", "aug. - variant (pp)", "buys more"]
     rows = []
     for t in found:
         for name, gap in t.variants.items():
             head = t.head_to_head.get(name)
             rows.append([
-                f"{kind_noun(t.result.kind)}, {where(t.result)}",
+                f"{kind_noun(t.result.kind)}, {where(t.result)}", FAMILIES[name].label,
                 f"{t.plain.value * 100:.1f} [{t.plain.low * 100:.1f}, {t.plain.high * 100:.1f}]",
-                f"{t.result.policy}: {_gap(t.augmented)}", f"{FAMILIES[name].label}: {_gap(gap)}",
+                f"{t.result.policy}: {_gap(t.augmented)}", _gap(gap),
                 "–" if head is None else _gap(head), _winner(t, name)])
     return headers, rows
 

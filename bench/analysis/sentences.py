@@ -150,8 +150,9 @@ def _versus(estimates: RunEstimates, families: list[str], condition: Condition,
     for family in (f for f in families if f != base):
         gap = estimates.compare((family, "none"), (base, "none"), condition)
         if gap is not None:
-            parts.append(f"the {FAMILIES[family].label} scores {judged(gap, quiet)} against "
-                         f"the {FAMILIES[base].label}")
+            value, _, detail = judged(gap, quiet).partition(", ")
+            parts.append(f"the {FAMILIES[family].label} scores {value} against the "
+                         f"{FAMILIES[base].label}" + (f" ({detail})" if detail else ""))
             largest = max(largest, abs(gap.value))
     if not parts:
         return None

@@ -95,7 +95,7 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
     lines, own_grid, short, flagged = [], False, False, []
     for view in views:
         flags = flags_by_model(view.run)
-        for index, label in enumerate(["MLP", "CNN", "CNN + matching aug."]):
+        for index, label in enumerate(["MLP", "CNN", "CNN + aug."]):
             cells = []
             for kind in kinds:
                 estimate = _front_estimates(view, kind)[index]
@@ -111,14 +111,14 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
             clean = view.estimates.clean(model) if index < 2 and model else None
             mark = MARK if index < 2 and model in flags else ""
             flagged += [view] if mark and view not in flagged else []
-            lines.append([f"{TASKS[view.run.task].title} `{view.run.profile}`"
+            lines.append([f"{view.run.task} `{view.run.profile}`"
                           if index == 0 else "", label + mark,
                           plus_minus(clean) if clean and clean.seeds >= MIN_SEEDS
                           else "—", *cells])
     notes = ["Test accuracy in % ± half its 95% interval over seeds and test images (the "
-             "wider side), the mean of both directions; *CNN + matching aug.*: in each "
-             "column the CNN trained with that column's augmentation (its clean accuracy: "
-             "the task report)."]
+             "wider side), the mean of both directions; *CNN + aug.*: in each column the CNN "
+             "trained with that column's matching augmentation (its clean accuracy: the task "
+             "report)."]
     if short:
         notes.append(f"—: the run has no such model with at least {MIN_SEEDS} seeds.")
     if own_grid:
@@ -163,7 +163,7 @@ def task_table(views: Sequence[RunView]) -> list[str]:
                   for k in kinds),
                 shown(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS)),
             ])
-        out += flag_note(view.run)
+        out += [f"  {line}" for line in flag_note(view.run)]  # under its run's bullet
     headers = ["run", "model", "augmentation", "seeds", "clean (%)",
                *(f"{answers.kind_noun(k)} (%)" for k in kinds), "worst-of-grid (%)"]
     return out + ["", table(lines, headers, keys=3),
@@ -182,7 +182,7 @@ def _architecture_or_augmentation(views: Sequence[RunView]) -> list[str]:
             architecture.sentence(found), "",
             "Accuracy at the distance named, differences in pp with [95% intervals] (paired "
             "by seed and image); *buys more* compares the augmented CNN with the variant head "
-            "to head (docs/metrics.md).", "", table(rows, headers)]
+            "to head (docs/metrics.md).", "", table(rows, headers, keys=2)]
 
 
 def takeaways(views: Sequence[RunView], verdicts: Sequence[str]) -> list[str]:
