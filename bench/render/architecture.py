@@ -105,6 +105,9 @@ def invariance_drawing(probes: list[dict], title: str):
     for row, output in zip(axes, outputs, strict=True):
         for ax, family in zip(row, families, strict=True):
             part = errors[(errors["family"] == family) & (errors["output"] == output)]
+            if part.empty:
+                ax.text(0.5, 0.5, f"no {output}", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=layout.MIN_FONT_PT)
             for line, marker in zip(LINES, "osD^", strict=True):
                 points = part[part["line"] == line].sort_values("stage")
                 ax.plot(range(len(points)), points["error"], marker=marker, markersize=4,
@@ -146,7 +149,8 @@ def sections(probes: list[dict], figure: str | None) -> list[str]:
     out: list[str] = []
     if not _of(probes, WORST_CASE).empty:
         out += ["## Worst case over shifts and rotations (Engstrom et al. 2019)", "",
-                "Per test image, the worst over the product grid of 5 x shifts, 5 y shifts "
+                "How many test images survive every small shift and rotation at once? Per "
+                "test image, the worst over the product grid of 5 x shifts, 5 y shifts "
                 "(−3 to +3 px) and 31 rotations (−30° to +30°), and over 10 random draws "
                 "from the same ranges (seeded, the same for every model): an image counts "
                 "only if every transform is classified correctly. Run through the NumPy "
@@ -155,7 +159,8 @@ def sections(probes: list[dict], figure: str | None) -> list[str]:
                 "docs/metrics.md).", "", worst_case_table(probes), ""]
     if not _of(probes, INVARIANCE).empty:
         out += ["## Where invariance is lost, layer by layer", "",
-                "Relative error of each layer's output when the input is shifted or "
+                "At which layer does a network stop following a shift or rotation? Relative "
+                "error of each layer's output when the input is shifted or "
                 "rotated: for feature maps, the equivariance error against the clean map "
                 "moved the same way (shifts divided by the layer's cumulative stride), on the "
                 "positions it covers; for "

@@ -98,6 +98,23 @@ def _header(view: RunView) -> list[str]:
     ]
 
 
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def best_and_worst(view: RunView, measure, what: str) -> str:
+    """``the CNN / shift (96.3%), and the least the MLP / none (49.9%)``: the models with
+    the highest and lowest ``measure(model)`` (an Estimate or None), ``what`` naming the
+    measure; empty when fewer than two models have one."""
+    found = [(m, e) for m in view.estimates.models() if (e := measure(m)) is not None]
+    if len(found) < 2:
+        return ""
+    (best, high), (worst, low) = (max(found, key=lambda f: f[1].value),
+                                  min(found, key=lambda f: f[1].value))
+    return (f"the {tables.model_label(*best)} ({high.value * 100:.1f}%), and the least "
+            f"the {tables.model_label(*worst)} ({low.value * 100:.1f}%), in {what}. ")
+
+
 def _findings(view: RunView) -> list[str]:
     """The findings section: a question, at most MAX_FINDINGS bullets, largest first."""
     found = sentences.findings(view.estimates, view.swept, view.edges)
@@ -138,16 +155,22 @@ def render_markdown(view: RunView, figures: dict[str, str],
                 "augmentations.", ""]
         out += [f"![{t}]({path})" for t, path in plotted]
     out += ["", "## Clean accuracy", "",
-            "How accurate is each model on untransformed test images? Accuracy in % [95% "
+            "Which model is most accurate on untransformed test images? "
+            + upper_first(best_and_worst(view, view.estimates.clean, "accuracy"))
+            + "Accuracy in % [95% "
             f"interval] (value alone with fewer than {MIN_SEEDS} seeds).", "",
             tables.clean_table(view, marks), "", *flag_note(run), ""]
     for transform in swept_transforms(view.table):
         spec = TRANSFORMS[transform]
         condition = tables.headline_condition(view, transform)
         out += [f"## {spec.title}", "",
-                f"How accurate is each model at each {spec.unit} of "
-                f"{spec.title.split(' (')[0].lower()}? Accuracy in %, mean over seeds "
-                f"(identity at {spec.identity:g}; intervals: the appendix).", "",
+                (f"Which model holds up best under {conditions.describe(condition)}? "
+                 + upper_first(best_and_worst(
+                     view, lambda m, c=condition: view.estimates.accuracy(m, c),
+                     "accuracy, the mean of both directions"))
+                 if condition else "")
+                + f"Accuracy in % at each magnitude, mean over seeds (identity at "
+                f"{spec.identity:g}; intervals: the appendix).", "",
                 tables.transform_table(view, transform, marks=marks), ""]
         if condition:
             out += [f"Do predictions flip under {conditions.describe(condition)}? Accuracy, "
@@ -156,7 +179,11 @@ def render_markdown(view: RunView, figures: dict[str, str],
                     "over seeds, both directions.", "", tables.flip_table(view, transform), ""]
     grid = view.estimates.grid(summary.ENGSTROM_LIMITS)
     out += ["## Robustness summary", "",
-            f"How much survives a whole range or the worst case? Relative robustness: area "
+            "Which model survives the worst case best? "
+            + upper_first(best_and_worst(
+                view, lambda m: view.estimates.of_grid(m, summary.ENGSTROM_LIMITS),
+                "worst-of-grid accuracy"))
+            + f"Relative robustness: area "
             f"under the accuracy-vs-magnitude curve above chance divided by (clean accuracy - "
             f"chance) times the magnitude range (1 = no loss, 0 = chance everywhere; — where "
             f"clean accuracy is less than {sentences.RATIO_MIN_MARGIN * 100:.0f} pp above "
