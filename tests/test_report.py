@@ -216,7 +216,7 @@ def test_front_page_answers_first(view):
                                                                     "clean"]
     assert " ".join(table[1].split()).startswith("| mnist `quick` | MLP | 90±")
     assert "shifts ±2 px" in table[0]
-    cnn_aug = next(line for line in table if "CNN + aug." in line)
+    cnn_aug = next(line for line in table if "CNN+aug" in line)
     assert "85±" in cnn_aug and "| —" in cnn_aug  # clean: each column's own model
     assert "![test accuracy against magnitude" in text
     assert text.index("![") < text.index("## Per task") < text.index("## Glossary") < \

@@ -93,15 +93,20 @@ def flags_by_model(run: RunData) -> dict[tuple[str, str], str]:
     return {model: ", ".join(flags) for model, flags in found.items() if flags}
 
 
+def flag_line(entries: dict[str, str]) -> str:
+    """``† Trained otherwise than ...: <model>: <how>; ...`` with models of the same
+    flags joined; ``entries``: model label -> how it was trained."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for label, words in entries.items():
+        grouped[words].append(label)
+    return (f"{MARK} Trained otherwise than the other published models ({REFERENCE_BACKEND}, "
+            f"`{REFERENCE_TRAINER}` trainer, {REFERENCE_DEVICE}, committed code): "
+            + "; ".join(f"{', '.join(models)}: {words}" for words, models in grouped.items())
+            + ".")
+
+
 def flag_note(run: RunData) -> list[str]:
     """One line naming the flagged models of a run and how they were trained ([]: none)."""
     flags = flags_by_model(run)
-    if not flags:
-        return []
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for (family, augmentation), words in flags.items():
-        grouped[words].append(f"{FAMILIES[family].label} / {augmentation}")
-    return [f"{MARK} Trained differently from the other published models "
-            f"({REFERENCE_BACKEND}, `{REFERENCE_TRAINER}` trainer, {REFERENCE_DEVICE}, "
-            "committed code): " + "; ".join(f"{', '.join(models)}: {words}"
-                                            for words, models in grouped.items()) + "."]
+    return [flag_line({f"{FAMILIES[f].label} / {a}": words
+                       for (f, a), words in flags.items()})] if flags else []

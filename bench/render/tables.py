@@ -63,11 +63,11 @@ def with_ci(estimate: Estimate | None, scale: float = 100.0, digits: int = 1) ->
             f"{estimate.high * scale:.{digits}f}]")
 
 
-def shown(estimate: Estimate | None) -> str:
-    """:func:`with_ci` with at least MIN_SEEDS seeds, else the value alone (in %)."""
+def shown(estimate: Estimate | None, scale: float = 100.0, digits: int = 1) -> str:
+    """:func:`with_ci` with at least MIN_SEEDS seeds, else the value alone."""
     if estimate is None or estimate.seeds >= MIN_SEEDS:
-        return with_ci(estimate)
-    return f"{estimate.value * 100:.1f}"
+        return with_ci(estimate, scale, digits)
+    return f"{estimate.value * scale:.{digits}f}"
 
 
 def cell_ci(row: pd.Series) -> str:
@@ -171,9 +171,9 @@ def robustness_table(view: RunView) -> str:
     for model in view.estimates.models():
         line = [FAMILIES[model[0]].label, model[1]]
         meaningful = ratio_shown(view.estimates, model)
-        line += [with_ci(view.estimates.relative(model, t), scale=1, digits=2) if meaningful
+        line += [shown(view.estimates.relative(model, t), scale=1, digits=2) if meaningful
                  else "—" for t in transforms]
-        line += [with_ci(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS, adversary))
+        line += [shown(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS, adversary))
                  for adversary in ("worst", "random")]
         lines.append(line)
     headers = ["model", "augmentation"] + [f"rel. robustness {t}" for t in transforms]
