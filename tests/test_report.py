@@ -301,3 +301,35 @@ def test_smoke_report_of_four_models_on_one_seed_reads_cleanly():
     assert 1 <= len(bullets) <= 8 and all(" pp" in b or "%" in b for b in bullets)
     assert "smaller findings in the tables below" in findings
     assert max(len(line) for line in text.splitlines() if line.startswith("|")) <= 120
+
+
+def test_models_trained_otherwise_are_flagged_beside_their_name():
+    run = make_run()
+    for record in run.models:
+        if record["family"] == "cnn" and record["augmentation"] == "none":
+            record.update(trainer="portable", environment={
+                "jax": "0.11", "device": "NVIDIA H200", "commit": "abc123+dirty"})
+        else:
+            record.update(environment={"tensorflow": "2.21", "device": "CPU",
+                                       "commit": "abc123"})
+    text = render_markdown(RunView.of(run), {})
+    clean = text.split("## Clean accuracy")[1].split("\n## ")[0]
+    assert "| CNN† " in clean and "| MLP " in clean
+    note = next(line for line in clean.splitlines() if line.startswith("† "))
+    assert "CNN / none: jax backend, `portable` trainer, on NVIDIA H200, from a working tree " \
+           "with uncommitted changes (`abc123+dirty`)" in note
+    assert "CNN / shift" not in note and "MLP" not in note
+
+
+def test_a_ratio_above_chance_is_shown_only_30_pp_above_chance():
+    rows = []
+    for seed in (0, 1, 2):
+        rows += rows_for("cnn", "none", seed, CNN_NONE)
+        rows += rows_for("mlp", "none", seed, {-2.0: 0.2, -1.0: 0.3, 0.0: 0.35, 1.0: 0.3,
+                                               2.0: 0.2})  # 25 pp above chance
+    text = render_markdown(RunView.of(run_data(rows)), {})
+    summary = text.split("## Robustness summary")[1].split("\n## ")[0]
+    mlp = next(line for line in summary.splitlines() if line.startswith("| MLP "))
+    cnn = next(line for line in summary.splitlines() if line.startswith("| CNN "))
+    assert mlp.split("|")[3].strip() == "—" and cnn.split("|")[3].strip().startswith("0.")
+    assert "less than 30 pp above chance" in summary
