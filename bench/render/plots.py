@@ -66,13 +66,13 @@ def _panel_grid(count: int, columns: int = COLUMNS):
     return figure, list(axes[:count])
 
 
-def draw_line(ax, line: pd.DataFrame, colour: str, marker: str, linestyle: str = "-") -> None:
+def draw_line(ax, line: pd.DataFrame, colour: str, marker: str) -> None:
     """One model's accuracy (%) against magnitude, with its 95% band when the cells have at
     least MIN_SEEDS seeds (fewer: the line alone, dashed)."""
     line = line.sort_values("magnitude")
     enough = bool((line["seeds"] >= MIN_SEEDS).all())
     ax.plot(line["magnitude"], line["accuracy"] * 100, marker=marker, markersize=4,
-            color=colour, linewidth=1.6, linestyle=linestyle if enough else (0, (2, 2)))
+            color=colour, linewidth=1.6, linestyle="-" if enough else (0, (2, 2)))
     if enough:
         ax.fill_between(line["magnitude"], line["ci_low"] * 100, line["ci_high"] * 100,
                         color=colour, alpha=0.15, linewidth=0.6, edgecolor=colour)
