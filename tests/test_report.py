@@ -333,3 +333,16 @@ def test_a_ratio_above_chance_is_shown_only_30_pp_above_chance():
     cnn = next(line for line in summary.splitlines() if line.startswith("| CNN "))
     assert mlp.split("|")[3].strip() == "—" and cnn.split("|")[3].strip().startswith("0.")
     assert "less than 30 pp above chance" in summary
+
+
+def test_a_model_with_fewer_than_three_seeds_stays_off_the_front_page():
+    run = make_run()
+    extra = rows_for("cnn", "rotate", 0, CNN_SHIFT)
+    view = RunView.of(run_data(run.rows + extra))
+    page = frontpage.render_front_page([view], forward_pass=False)
+    assert "in the task report only: CNN / rotate (`quick`, 1 seed)" in page
+    assert not any("| rotate " in line for line in page.splitlines())
+    report = render_markdown(view, {})
+    line = next(li for li in report.splitlines() if li.startswith("| CNN ")
+                and "| rotate " in li and "%" not in li)
+    assert "[" not in line  # its clean accuracy without an interval

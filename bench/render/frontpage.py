@@ -137,7 +137,7 @@ def task_table(views: Sequence[RunView]) -> list[str]:
     """One task's runs: a line naming each run's conditions and what it lacks, then one
     table line per run and model (clean and each kind's headline accuracy)."""
     kinds = answers.kinds(views)
-    out, lines = [], []
+    out, lines, left = [], [], []
     for view in views:
         link = f"[`{view.run.profile}`]({report_name(view.run.task, view.run.profile)}.md)"
         conds = {kind: conditions.kind_condition(kind, view.swept) for kind in kinds}
@@ -150,25 +150,26 @@ def task_table(views: Sequence[RunView]) -> list[str]:
         flags = flags_by_model(view.run)
         for model in view.estimates.models():
             clean = view.estimates.clean(model)
-            enough = clean.seeds >= MIN_SEEDS
-
-            def shown(estimate, enough=enough):
-                if estimate is None:
-                    return ""
-                return with_ci(estimate) if enough else f"{estimate.value * 100:.1f}"
+            if clean.seeds < MIN_SEEDS:
+                left.append(f"{FAMILIES[model[0]].label} / {model[1]} (`{view.run.profile}`, "
+                            f"{counted(clean.seeds, 'seed')})")
+                continue
             lines.append([
                 link, FAMILIES[model[0]].label + (MARK if model in flags else ""), model[1],
-                str(clean.seeds), shown(clean),
-                *(shown(view.estimates.accuracy(model, conds[k])) if conds[k] else ""
+                str(clean.seeds), with_ci(clean),
+                *(with_ci(view.estimates.accuracy(model, conds[k])) if conds[k] else ""
                   for k in kinds),
-                shown(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS)),
+                with_ci(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS)),
             ])
         out += [f"  {line}" for line in flag_note(view.run)]  # under its run's bullet
     headers = ["run", "model", "augmentation", "seeds", "clean (%)",
                *(f"{answers.kind_noun(k)} (%)" for k in kinds), "worst-of-grid (%)"]
-    return out + ["", table(lines, headers, keys=3),
-                  "", f"*A model with fewer than {MIN_SEEDS} seeds shows its value without "
-                  "an interval.*"]
+    out += ["", table(lines, headers, keys=3)] if lines else [
+        "", f"No model of these runs has {MIN_SEEDS} seeds: the task reports have their values."]
+    if left:
+        out += ["", f"With fewer than {MIN_SEEDS} seeds, in the task report only: "
+                + ", ".join(left) + "."]
+    return out
 
 
 def _architecture_or_augmentation(views: Sequence[RunView]) -> list[str]:
