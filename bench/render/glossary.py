@@ -31,7 +31,7 @@ def profile_glossary() -> str:
             _images(profile.n_test, None),
             str(profile.train.epochs), str(profile.train.batch_size),
             str(len(profile.seeds)),
-            " and ".join(FAMILIES[f].label for f in profile.families) + " x "
+            ", ".join(FAMILIES[f].label for f in profile.families) + " x "
             + ", ".join(profile.augmentations),
         ])
     return table(lines, ["task", "profile", "data", "training images", "test images",
