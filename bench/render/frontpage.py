@@ -88,9 +88,11 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
     headers = ["task (run)", "model", "clean"]
     for kind in kinds:
         spec = next(s for s in TRANSFORMS if s.kind == kind)
-        distance = standard[kind]
+        distance, noun = standard[kind], answers.kind_noun(kind)
+        if distance is None:  # swept only at the identity: nothing moved
+            headers.append(noun)
+            continue
         extremes = spec.extremes([spec.identity - distance, spec.identity + distance])
-        noun = answers.kind_noun(kind)
         headers.append(extremes if noun in extremes else f"{noun} {extremes}")
     lines, own_grid, short, flagged = [], False, False, []
     for view in views:
