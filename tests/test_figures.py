@@ -83,3 +83,14 @@ def test_the_front_overview_plots_accuracy_not_a_ratio(view):
     # MLP, CNN, CNN + shift augmentation, chance; the CNN at 0 px: 90% (not a share kept)
     assert len(shift.lines) == 4
     assert 90.0 in [round(y, 6) for y in shift.lines[1].get_ydata()]
+
+
+def test_a_run_without_augmentation_draws_its_families_in_one_panel():
+    rows = []
+    for seed in (0, 1, 2):
+        for family in FAMILIES.names():
+            rows += rows_for(family, "none", seed, GRIDS["shift_x"], profile="book")
+    figure = plots.curves_figure(RunView.of(run_data(rows, profile="book")), "shift_x")
+    (ax,) = figure.axes
+    assert len([line for line in ax.lines if line.get_linestyle() != ":"]) == len(FAMILIES)
+    assert layout.problems(figure) == []

@@ -4,8 +4,9 @@ One panel per model family and group of augmentations: the family without augmen
 at most three of its augmented models (the transform's matching policy first), so no panel
 carries more than four lines. Every panel has a chance line, the matching policy's trained
 range shaded, and 95% bands where a model has at least ``MIN_SEEDS`` seeds; the legend sits
-below the panels. Drawn with matplotlib's object API (no pyplot, no global state), laid out
-and checked by :mod:`bench.render.layout`.
+below the panels. A run without augmentation gets one panel, a line per family. Drawn with
+matplotlib's object API (no pyplot, no global state), laid out and checked by
+:mod:`bench.render.layout`.
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ from bench.catalog import FAMILIES, POLICIES, TRANSFORMS
 from bench.render import layout
 from bench.results.schema import ALL
 
-#: Augmented models per panel beside the unaugmented one (at most four lines a panel).
-TRAINED_PER_PANEL = 3
+#: Lines a panel carries at most; augmented models per panel beside the unaugmented one.
+MAX_LINES = 4
+TRAINED_PER_PANEL = MAX_LINES - 1
+#: The family colours of a run without augmentation (one panel, a line per family).
+FAMILY_COLOURS = ("tab:gray", "black", "tab:green", "tab:purple")
 #: Panel size (inches) and panels per row of the per-transform figures.
 PANEL_IN = (4.6, 3.0)
 COLUMNS = 2
+#: Size (inches) of the one-panel figure of a run without augmentation.
+SINGLE_IN = (6.4, 4.6)
 
 
 def policy_order(policies: Sequence[str], transform: str) -> list[str]:
@@ -110,6 +116,36 @@ def _legend(figure, policies: Sequence[str], chance_pct: float, shaded: str | No
     layout.legend_below(figure, handles)
 
 
+def _title(view: RunView, spec, part: pd.DataFrame, width: float) -> str:
+    seeds = sorted(set(part["seeds"]))
+    seed_words = counted(seeds[-1], "seed") if len(seeds) == 1 else \
+        f"{seeds[0]} to {counted(seeds[-1], 'seed')}"
+    return layout.wrap(
+        f"{view.title} ({view.run.profile} run): {spec.title}\n"
+        f"n = {view.n_test:,} test images, {seed_words}; bands: 95% interval over seeds and "
+        "test images", width, layout.MIN_FONT_PT + 2)
+
+
+def _families_figure(view: RunView, spec, part: pd.DataFrame, families: list[str],
+                     chance: float):
+    """A run without augmentation: one panel, a line per family (at most MAX_LINES)."""
+    figure = layout.new_figure(SINGLE_IN[0], SINGLE_IN[1])
+    ax = figure.subplots()
+    handles = []
+    for family, colour in zip(families, FAMILY_COLOURS, strict=False):
+        line = part[(part["family"] == family) & (part["augmentation"] == "none")]
+        draw_line(ax, line, colour, FAMILIES[family].marker)
+        handles.append(Line2D([], [], color=colour, marker=FAMILIES[family].marker,
+                              label=FAMILIES[family].label))
+    chance_line(ax, chance)
+    handles.append(Line2D([], [], color="black", linestyle=":", label=f"chance ({chance:.0f}%)"))
+    ax.set_title("no augmentation", fontsize=layout.MIN_FONT_PT + 1)
+    layout.style_axes(ax, spec.axis_label, "test accuracy (%)")
+    layout.legend_below(figure, handles)
+    figure.suptitle(_title(view, spec, part, SINGLE_IN[0]), fontsize=layout.MIN_FONT_PT + 2)
+    return figure
+
+
 def curves_figure(view: RunView, transform: str):
     """The figure of :func:`accuracy_curves` (not saved)."""
     spec = TRANSFORMS[transform]
@@ -117,6 +153,8 @@ def curves_figure(view: RunView, transform: str):
     models = [m for m in view.estimates.models()
               if ((part["family"] == m[0]) & (part["augmentation"] == m[1])).any()]
     chance = view.estimates.chance * 100
+    if {a for _, a in models} == {"none"} and len(models) <= MAX_LINES:
+        return _families_figure(view, spec, part, [f for f, _ in models], chance)
     layout_ = panels(models, transform)
     figure, axes = _panel_grid(len(layout_))
     shaded = None
@@ -141,14 +179,8 @@ def curves_figure(view: RunView, transform: str):
     policies = [p for p in sorted({a for _, a in models}, key=POLICIES.order)]
     few = bool((part["seeds"] < MIN_SEEDS).any())
     _legend(figure, policies, chance, shaded, few)
-    seeds = sorted(set(part["seeds"]))
-    seed_words = counted(seeds[-1], "seed") if len(seeds) == 1 else \
-        f"{seeds[0]} to {counted(seeds[-1], 'seed')}"
-    width = PANEL_IN[0] * min(len(layout_), COLUMNS)
-    figure.suptitle(layout.wrap(
-        f"{view.title} ({view.run.profile} run): {spec.title}\n"
-        f"n = {view.n_test:,} test images, {seed_words}; bands: 95% interval over seeds and "
-        "test images", width, layout.MIN_FONT_PT + 2), fontsize=layout.MIN_FONT_PT + 2)
+    figure.suptitle(_title(view, spec, part, PANEL_IN[0] * min(len(layout_), COLUMNS)),
+                    fontsize=layout.MIN_FONT_PT + 2)
     return figure
 
 
