@@ -37,11 +37,15 @@ def test_worst_case_table_shows_means_and_spreads_over_seeds():
     records = [_worst("cnn", 0, 0.70, 30.0), _worst("cnn", 1, 0.74, 34.0),
                _worst("cnn-aa", 0, 0.80, 50.0)]
     table = architecture.worst_case_table(records)
+    # wider than 120 characters: parts that repeat model, augmentation, n and seeds
     lines = table.splitlines()
-    assert "grid worst (5x5x31)" in lines[0] and "worst of 10 random" in lines[0]
-    cnn, aa = lines[2], lines[3]  # catalog order: CNN before CNN-AA
-    assert "| CNN " in cnn and "72.0 ± 2.8" in cnn and "32 ± 3" in cnn and "| 2 " in cnn
-    assert "| CNN-AA " in aa and "80.0" in aa and "±" not in aa.split("|")[8]
+    assert max(len(line) for line in lines) <= 120
+    header = " ".join(li for li in lines if li.startswith("| model"))
+    assert "grid worst (5x5x31)" in header and "worst of 10 random" in header
+    cnn = " ".join(li for li in lines if li.startswith("| CNN "))
+    aa = [li for li in lines if li.startswith("| CNN-AA ")]
+    assert "72.0 ± 2.8" in cnn and "32 ± 3" in cnn and "| 2 " in cnn
+    assert "80.0" in " ".join(aa) and "±" not in " ".join(aa)
 
 
 def test_invariance_lines_average_the_transforms_and_use_equivariance_for_maps(tmp_path):
@@ -100,19 +104,21 @@ def test_probes_reach_only_the_probed_augmentations(tiny_profile, tmp_path):
                                                                                       "shift"}
 
 
-def test_front_page_family_sentence_names_each_family_with_results():
+def test_front_page_takeaways_compare_raw_accuracy_and_need_a_verdict():
     rows = []
     for seed in (0, 1, 2):
         rows += rows_for("cnn", "none", seed, {-2.0: 0.5, 0.0: 0.9, 2.0: 0.5})
         rows += rows_for("cnn-gap", "none", seed, {-2.0: 0.7, 0.0: 0.9, 2.0: 0.7})
         rows += rows_for("mlp", "none", seed, {-2.0: 0.3, 0.0: 0.9, 2.0: 0.3})
     results = answers.kind_results([RunView.of(run_data(rows))])
-    text = answers.family_sentence("shift", results)
-    assert text.startswith("Under shifts without augmentation, the CNN and the CNN-GAP and "
-                           "the MLP keep")
-    # (50 - 10) / 80 = 50%, (70 - 10) / 80 = 75%, (30 - 10) / 80 = 25% above chance kept
-    assert "CNN: 50% and 25% on MNIST" in text and "CNN-GAP: 75% and 25% on MNIST" in text
-    assert "CNN-AA" not in text
+    found = answers.cnn_takeaway(results)
+    # 50% against 30%: +20 pp in accuracy, not a ratio above chance
+    assert found.effect == pytest.approx(0.2)
+    assert "the CNN scores +20.0 pp (95% CI" in found.text
+    assert "yet 50% against 90% on unmoved images" in found.text
+    assert answers.augmentation_takeaway(results) is None  # no augmented model
+    two = answers.kind_results([RunView.of(run_data([r for r in rows if r.seed < 2]))])
+    assert answers.cnn_takeaway(two) is None  # 2 seeds: no verdict, no takeaway
 
 
 def _tradeoff_rows(seeds) -> list:
@@ -135,13 +141,17 @@ def test_architecture_or_augmentation_weighs_each_variant_against_the_augmented_
     assert round(found.augmented.value, 3) == 0.3
     assert round(found.head_to_head["cnn-aa"].value, 3) == 0.2
     text = weigh.sentence([found])
-    assert ("shift augmentation adds +30.0 pp to the CNN, CNN-GAP +5.0 pp, CNN-AA +10.0 pp "
-            "(which buys more against CNN-GAP: augmentation, against CNN-AA: augmentation)"
-            in text)
-    rows = weigh.table([found])
-    assert len(rows) == 2 + 2 and rows[3].endswith("| augmentation |")
+    assert ("shift augmentation adds +30.0 pp to the CNN, while the CNN-GAP without "
+            "augmentation adds +5.0 pp (buys more: augmentation) and the CNN-AA without "
+            "augmentation adds +10.0 pp (buys more: augmentation)") in text
+    headers, rows = weigh.table([found])
+    assert len(rows) == 2 and rows[1][-1] == "augmentation" and len(headers) == len(rows[0])
+    takeaway = weigh.takeaway(answers.kind_results([view]))
+    assert takeaway.text.startswith("**Of the architecture changes, CNN-AA helps most**")
+    assert "adds +10.0 pp (95% CI" in takeaway.text
+    assert "less than shift augmentation's +30.0 pp" in takeaway.text
     page = render_front_page([view], forward_pass=False, overview=None)
-    assert "## Architecture or augmentation?" in page and text in page
+    assert "## Architecture or augmentation: which buys a CNN more?" in page and text in page
 
 
 def test_architecture_or_augmentation_needs_three_seeds_for_a_verdict_and_a_variant():
@@ -149,16 +159,19 @@ def test_architecture_or_augmentation_needs_three_seeds_for_a_verdict_and_a_vari
 
     (found,) = weigh.tradeoffs(answers.kind_results([RunView.of(run_data(
         _tradeoff_rows((0, 1))))]))
-    assert "against CNN-AA: too few seeds to judge (2)" in weigh.sentence([found])
+    assert "(buys more: too few seeds to judge (2))" in weigh.sentence([found])
     no_variants = [r for r in _tradeoff_rows((0, 1, 2)) if r.family == "cnn"]
     assert weigh.tradeoffs(answers.kind_results([RunView.of(run_data(no_variants))])) == []
 
 
-def test_overview_tells_every_family_apart(tmp_path):
-    from bench.catalog import FAMILIES
-    from bench.render import plots
+def test_overview_draws_three_lines_a_panel_and_chance(tmp_path):
+    from bench.render import layout, overview
 
-    assert len({family.hatch for family in FAMILIES}) == len(FAMILIES)  # bars: hatch per family
     view = RunView.of(run_data(_tradeoff_rows((0, 1, 2))))
-    png = plots.overview(answers.kind_results([view]), tmp_path / "overview.png")
+    figure = overview.overview_figure([view])
+    (ax,) = figure.axes
+    # the CNN, the CNN with shift augmentation (no MLP in this run), and the chance line
+    assert len(ax.lines) == 3 and ax.lines[-1].get_ydata()[0] == pytest.approx(10.0)
+    assert layout.problems(figure) == []
+    png = overview.overview([view], tmp_path / "overview.png")
     assert png.stat().st_size > 1000

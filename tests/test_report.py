@@ -34,27 +34,26 @@ def view():
 
 
 def text_of(view):
-    return " ".join(sentences.sentences(view.estimates, view.swept, "MNIST", view.edges))
+    return " ".join(sentences.sentences(view.estimates, view.swept, view.edges))
 
 
 def test_sentence_says_what_the_numbers_say(view):
     text = text_of(view)
     # both directions, never one side
-    assert "under horizontal shifts of ±2 px (mean of both directions)" in text
-    # falls from clean to the mean of -2 and +2 px; keeps 50 / 90 = 56% of it, and
-    # (50 - 10) / (90 - 10) = 50% of its margin above chance (10% for ten classes)
-    assert "the CNN's accuracy falls from 90.0% to 50.0%" in text
-    assert "keeps 56% of it, 50% of its margin above chance" in text
-    assert "chance is 10.0%" in text
-    # MLP: (30 - 10) / 80 = 25% above chance; the CNN keeps 25 pp more
-    assert "the MLP's accuracy falls from 90.0% to 30.0%" in text
-    assert "the CNN keeps 25.0 pp more of its margin above chance than the MLP" in text
+    assert "Under horizontal shifts of ±2 px (mean of both directions)" in text
+    # raw accuracy first: from clean to the mean of -2 and +2 px
+    assert "the CNN's accuracy falls from 90.0% to 50.0% (95% CI" in text
+    assert "the MLP's from 90.0% to 30.0%" in text
+    # the CNN against the MLP in accuracy, 50 - 30 = 20 pp, no ratio
+    assert "the CNN scores +20.0 pp against the MLP (95% CI" in text
+    assert "margin above chance" not in text
 
 
 def test_augmentation_sentence_has_interval_sides_and_verdict(view):
     text = text_of(view)
-    assert "Training with shift augmentation moves the CNN to 85.0% (+35.0 pp, 95% CI" in text
-    assert "significant; -2 px: +35.0, +2 px: +35.0)" in text
+    assert ("Under horizontal shifts of ±2 px, training with shift augmentation moves the "
+            "CNN to 85.0% (+35.0 pp, 95% CI") in text
+    assert "significant)" in text
 
 
 def test_augmentation_cost_on_clean_images_is_stated_with_its_verdict():
@@ -62,7 +61,8 @@ def test_augmentation_cost_on_clean_images_is_stated_with_its_verdict():
     for seed in (0, 1, 2):
         rows += rows_for("cnn", "none", seed, CNN_NONE)
         rows += rows_for("cnn", "shift", seed, {**CNN_SHIFT, 0.0: 0.8})
-    first = sentences.sentences(*_parts(RunView.of(run_data(rows))))[0]
+    found = sentences.sentences(*_parts(RunView.of(run_data(rows))))
+    first = next(f for f in found if f.startswith("On untransformed"))
     assert first.startswith("On untransformed test images, training with shift augmentation "
                             "changes the accuracy: the CNN's from 90.0% to 80.0% (-10.0 pp, "
                             "95% CI -")
@@ -70,13 +70,17 @@ def test_augmentation_cost_on_clean_images_is_stated_with_its_verdict():
 
 
 def _parts(view):
-    return view.estimates, view.swept, "MNIST", view.edges
+    return view.estimates, view.swept, view.edges
 
 
-def test_two_seeds_get_no_verdict():
-    text = text_of(RunView.of(make_run(seeds=(0, 1))))
-    assert "too few seeds to judge (2)" in text
-    assert " significant" not in text.replace("not significant", "")
+def test_two_seeds_get_no_interval_nor_verdict_and_say_so_once():
+    view = RunView.of(make_run(seeds=(0, 1)))
+    text = text_of(view)
+    assert "significant" not in text and "95% CI" not in text
+    assert "too few seeds" not in text and "no verdict" not in text  # said once, above
+    report = render_markdown(view, {})
+    assert report.count("With 2 seeds per model, no difference gets an interval or a "
+                        "verdict") == 1
 
 
 def test_trained_range_edge_is_quoted_both_directions():
@@ -132,13 +136,14 @@ def test_markdown_sections_tables_and_flip_rate(view):
     text = render_markdown(view, {"shift_x": "figures/mnist-shift_x.png"})
     for heading in ("## Findings", "## The cookbook's claims, in this run", "## Plots",
                     "## Clean accuracy", "## Horizontal shift", "## Robustness summary",
-                    "## Setup and provenance"):
+                    "## Setup and provenance", "## Appendix: every cell with its interval"):
         assert heading in text
     assert "![shift_x](figures/mnist-shift_x.png)" in text
     assert "| flip rate (%) | MAC" in text.replace("   ", " ").replace("  ", " ")
     assert "| 10.0 " in text  # flip rate: consistency 0.9 in every hand-made row
     assert "missing file: 2" in text and "test cpu" in text
-    assert "n = 200 test images per cell, 3 seed(s); chance is 10%" in text
+    assert "n = 200 test images per cell, 3 seeds; chance is 10%" in text
+    assert "10 epochs" in text and "over 9 models" in text
 
 
 def test_groups_carry_n_interval_and_small_flag():
@@ -150,8 +155,10 @@ def test_groups_carry_n_interval_and_small_flag():
     text = render_markdown(RunView.of(run), {})
     # the book profile keeps ages 18 and up: the stored band is shown as 18-59
     assert "| age:18-59 " in text and "age:13-59" not in text
-    line = next(li for li in text.splitlines() if li.startswith("| race:Black"))
+    # a table wider than 120 characters is split, each part repeating group, n and model
+    line = " ".join(li for li in text.splitlines() if li.startswith("| race:Black"))
     assert "| 8 " in line and "n < 30: too small to read" in line
+    assert max(len(li) for li in text.splitlines() if li.startswith("|")) <= 120
     assert "75.0 [" in line
     age_line = next(li for li in text.splitlines() if li.startswith("| age:18-59"))
     assert "too small" not in age_line
@@ -200,38 +207,53 @@ def test_a_family_trained_with_fewer_augmentations_marks_the_run_partial():
 
 def test_front_page_answers_first(view):
     text = frontpage.render_front_page([view], forward_pass=True)
-    answer = text.split("## Answer")[1].split("##")[0]
-    bullets = [line for line in answer.splitlines() if line.startswith("- ")]
-    assert 1 <= len(bullets) <= 5
-    assert bullets[0].startswith("- Under shifts without augmentation, the CNN and the MLP keep")
-    assert "50% and 25% on MNIST (`quick`, ±2 px), a gap of +25.0 pp" in bullets[0]
-    assert "![share of clean accuracy above chance kept" in answer
-    assert text.index("## Answer") < text.index("## The cookbook's claims") < \
-        text.index("## Per task") < text.index("## Profiles")
+    first_screen = text.split("![")[0].splitlines()
+    assert len(first_screen) <= 40
+    takeaways = [line for line in first_screen if line[:3] in ("1. ", "2. ", "3. ", "4. ")]
+    assert 1 <= len(takeaways) <= 5
+    # ranked by effect: shift augmentation +35 pp for the CNN, then the CNN over the MLP +20
+    assert takeaways[0].startswith("1. **Augmentation fixes what it trains on**")
+    assert "takes the CNN from 50% to 85%, +35.0 pp (95% CI" in takeaways[0]
+    assert "helps significantly in 1 of 1 task and transform pairs" in takeaways[0]
+    assert takeaways[1].startswith("2. **A CNN tolerates shifts better than an MLP but is far "
+                                   "from invariant**")
+    assert "+20.0 pp" in takeaways[1] and "yet 50% against 90% on unmoved images" in takeaways[1]
+    assert takeaways[-1].startswith(f"{len(takeaways)}. **The cookbook's claims**: of 5 checked")
+    table = [line for line in first_screen if line.startswith("| ")]
+    assert [cell.strip() for cell in table[0].split("|")[1:4]] == ["task (run)", "model",
+                                                                    "clean"]
+    assert " ".join(table[1].split()).startswith("| mnist `quick` | MLP | 90±")
+    assert "shifts ±2 px" in table[0]
+    cnn_aug = next(line for line in table if "CNN+aug" in line)
+    assert "85±" in cnn_aug and "| —" in cnn_aug  # clean: each column's own model
+    assert "![test accuracy against magnitude" in text
+    assert text.index("![") < text.index("## Per task") < text.index("## Glossary") < \
+        text.index("## The claims in detail")
     assert "### MNIST digits (chance 10%)" in text
     quick = get_profile("mnist", "quick")
     assert f"**partial**: 2 of {len(quick.augmentations)} augmentations" in text
     assert "(forward_pass.md)" in text
 
 
-def test_front_page_claims_table_has_five_rows_with_verdicts(view):
+def test_front_page_claims_box_has_one_line_per_claim_with_verdicts(view):
     text = frontpage.render_front_page([view], forward_pass=False)
-    claims = text.split("## The cookbook's claims")[1].split("## Per task")[0]
-    rows = [line for line in claims.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 6  # header and five claims
-    assert "**not comparable**: data mnist-5k, book mnist" in claims
-    assert "**untested**: no run of the gender task" in claims
+    box = text.split("What came of the cookbook's claims?")[1].split("*Generated")[0]
+    lines = [line for line in box.splitlines() if line.startswith("- ")]
+    assert len(lines) == 5 and all(" — ours: " in li and li.endswith("**") for li in lines)
+    details = text.split("## The claims in detail")[1]
+    assert "**not comparable**: data mnist-5k, book mnist" in details
+    assert "**untested**: no run of the gender task" in details
 
 
 def test_glossary_lists_every_profile(view):
     from bench.catalog import TASKS
     from bench.catalog.profiles import PROFILES
 
-    glossary = frontpage.render_front_page([view], forward_pass=False).split("## Profiles")[1]
+    glossary = frontpage.render_front_page([view], forward_pass=False).split("## Glossary")[1]
     lines = glossary.splitlines()
     for (task, name), profile in PROFILES.items():
-        line = next(li for li in lines if li.startswith(f"| {TASKS[task].title} ")
-                    and f"| `{name.value}` " in li)
+        line = " ".join(li for li in lines if li.startswith(f"| {TASKS[task].title} ")
+                        and f"| `{name.value}` " in li)
         assert f"| {profile.train.epochs} " in line and f"| {len(profile.seeds)} " in line
     assert "all (60,000)" in glossary
 
@@ -246,3 +268,90 @@ def test_dataset_helper_round_trip():
     view = RunView.of(make_run())
     assert view.estimates.clean(("mlp", "none")).value == pytest.approx(0.9)
     assert dataset_info()["n_test_used"] == 200 and np.isclose(view.estimates.chance, 0.1)
+
+
+def test_front_table_names_a_task_s_own_distance_where_its_grid_differs():
+    wide = {-3.0: 0.4, -2.0: 0.5, 0.0: 0.9, 2.0: 0.5, 3.0: 0.4}
+    mnist, fashion = [], []
+    for seed in (0, 1, 2):
+        mnist += rows_for("cnn", "none", seed, wide) + rows_for("mlp", "none", seed, wide)
+        fashion += rows_for("cnn", "none", seed, CNN_NONE, task="fashion-mnist")
+    views = [RunView.of(run_data(mnist)),
+             RunView.of(run_data(fashion, task="fashion-mnist"))]
+    lines = frontpage.raw_table([frontpage.front_runs(views)[t] for t in ("mnist",
+                                                                          "fashion-mnist")])
+    table = [line for line in lines[0].splitlines() if line.startswith("| ")]
+    assert "shifts ±3 px" in table[0]
+    fashion_cnn = " ".join(table[5].split())
+    assert fashion_cnn.startswith("| | CNN | 90±") and "50±" in fashion_cnn
+    assert "at ±2 px" in fashion_cnn and "at ±" not in table[2]
+    assert any("its own distance uses that task's grid" in line for line in lines)
+    assert any("—: the run has no such model" in line for line in lines)  # no fashion MLP
+
+
+def test_smoke_report_of_four_models_on_one_seed_reads_cleanly():
+    rows = []
+    for family in ("mlp", "cnn", "cnn-gap", "cnn-aa"):
+        for transform, grid in (("shift_x", CNN_NONE), ("rotate", {-30.0: 0.5, 0.0: 0.9,
+                                                                     30.0: 0.6}),
+                                ("scale", {0.8: 0.6, 1.0: 0.9, 1.2: 0.7}),
+                                ("shear", {-20.0: 0.8, 0.0: 0.9, 20.0: 0.7})):
+            rows += rows_for(family, "none", 0, grid, transform=transform, profile="smoke")
+        rows += rows_for(family, "shift", 0, CNN_SHIFT, profile="smoke")
+    view = RunView.of(run_data(rows, profile="smoke", models=model_records(rows, epochs=1)))
+    text = render_markdown(view, {})
+    # the claims' own wording is the claims module's (bench.analysis.claims)
+    body = text.split("## Appendix: the cookbook's claims")[0]
+    assert body.count("too few seeds") <= 1 and "seed(s)" not in body
+    assert body.count("no interval") <= 2 and body.count("no verdict") <= 1
+    assert "1 epoch," in body and "1 seed;" in body
+    findings = text.split("## Findings")[1].split("\n## ")[0]
+    bullets = [line for line in findings.splitlines() if line.startswith("- ")]
+    assert 1 <= len(bullets) <= 8 and all(" pp" in b or "%" in b for b in bullets)
+    assert "smaller findings in the tables below" in findings
+    assert max(len(line) for line in text.splitlines() if line.startswith("|")) <= 120
+
+
+def test_models_trained_otherwise_are_flagged_beside_their_name():
+    run = make_run()
+    for record in run.models:
+        if record["family"] == "cnn" and record["augmentation"] == "none":
+            record.update(trainer="portable", environment={
+                "jax": "0.11", "device": "NVIDIA H200", "commit": "abc123+dirty"})
+        else:
+            record.update(environment={"tensorflow": "2.21", "device": "CPU",
+                                       "commit": "abc123"})
+    text = render_markdown(RunView.of(run), {})
+    clean = text.split("## Clean accuracy")[1].split("\n## ")[0]
+    assert "| CNN† " in clean and "| MLP " in clean
+    note = next(line for line in clean.splitlines() if line.startswith("† "))
+    assert "CNN / none: jax backend, `portable` trainer, on NVIDIA H200, from a working tree " \
+           "with uncommitted changes (`abc123+dirty`)" in note
+    assert "CNN / shift" not in note and "MLP" not in note
+
+
+def test_a_ratio_above_chance_is_shown_only_30_pp_above_chance():
+    rows = []
+    for seed in (0, 1, 2):
+        rows += rows_for("cnn", "none", seed, CNN_NONE)
+        rows += rows_for("mlp", "none", seed, {-2.0: 0.2, -1.0: 0.3, 0.0: 0.35, 1.0: 0.3,
+                                               2.0: 0.2})  # 25 pp above chance
+    text = render_markdown(RunView.of(run_data(rows)), {})
+    summary = text.split("## Robustness summary")[1].split("\n## ")[0]
+    mlp = next(line for line in summary.splitlines() if line.startswith("| MLP "))
+    cnn = next(line for line in summary.splitlines() if line.startswith("| CNN "))
+    assert mlp.split("|")[3].strip() == "—" and cnn.split("|")[3].strip().startswith("0.")
+    assert "less than 30 pp above chance" in summary
+
+
+def test_a_model_with_fewer_than_three_seeds_stays_off_the_front_page():
+    run = make_run()
+    extra = rows_for("cnn", "rotate", 0, CNN_SHIFT)
+    view = RunView.of(run_data(run.rows + extra))
+    page = frontpage.render_front_page([view], forward_pass=False)
+    assert "in the task report only: CNN / rotate (`quick`, 1 seed)" in page
+    assert not any("| rotate " in line for line in page.splitlines())
+    report = render_markdown(view, {})
+    line = next(li for li in report.splitlines() if li.startswith("| CNN ")
+                and "| rotate " in li and "%" not in li)
+    assert "[" not in line  # its clean accuracy without an interval

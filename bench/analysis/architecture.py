@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.analysis.answers import KindResult, kind_noun, where
+from bench.analysis.answers import KindResult, Takeaway, holds, kind_noun, on_words, pp, where
 from bench.analysis.resample import Estimate, verdict
-from bench.analysis.sentences import interval
 from bench.catalog import FAMILIES
 
 
@@ -70,36 +69,57 @@ def _winner(tradeoff: Tradeoff, name: str) -> str:
     return "augmentation" if gap.value > 0 else FAMILIES[name].label
 
 
-def table(found: Sequence[Tradeoff]) -> list[str]:
-    """Markdown lines: one row per task x kind x variant, differences in pp with 95%
-    intervals, and which buys more."""
-    lines = ["| run (distance) | transform | " + "base, no augmentation | + matching "
-             "augmentation | variant, no augmentation | augmentation - variant | buys more |",
-             "|---|---|---|---|---|---|---|"]
+def table(found: Sequence[Tradeoff]) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows): one row per task x kind x variant, differences in pp with 95%
+    intervals, and which buys more; the first two columns name the row."""
+    headers = ["where", "variant", "CNN, no aug. (%)", "+ matching aug. (pp)",
+               "+ variant, no aug. (pp)", "aug. - variant (pp)", "buys more"]
+    rows = []
     for t in found:
-        base = FAMILIES[t.base].label
         for name, gap in t.variants.items():
             head = t.head_to_head.get(name)
-            lines.append(
-                f"| {where(t.result)} | {kind_noun(t.result.kind)} | {base} "
-                f"{t.plain.value * 100:.1f}% ({interval(t.plain)}) | {t.result.policy}: "
-                f"{_gap(t.augmented)} pp | {FAMILIES[name].label}: {_gap(gap)} pp | "
-                f"{'–' if head is None else _gap(head) + ' pp'} | {_winner(t, name)} |")
-    return lines
+            rows.append([
+                f"{kind_noun(t.result.kind)}, {where(t.result)}", FAMILIES[name].label,
+                f"{t.plain.value * 100:.1f} [{t.plain.low * 100:.1f}, {t.plain.high * 100:.1f}]",
+                f"{t.result.policy}: {_gap(t.augmented)}", _gap(gap),
+                "–" if head is None else _gap(head), _winner(t, name)])
+    return headers, rows
 
 
 def sentence(found: Sequence[Tradeoff]) -> str | None:
-    """One sentence: for each task x kind, the accuracy augmentation and each variant add
-    to the base family, and which buys more against each variant."""
+    """One sentence: for each task x kind, the accuracy the matching augmentation adds to
+    the base family, what each variant (without augmentation) adds, and which buys more."""
     parts = []
     for t in found:
         base = FAMILIES[t.base].label
-        gains = ", ".join(f"{FAMILIES[n].label} {g.value * 100:+.1f} pp"
-                          for n, g in t.variants.items())
-        more = ", ".join(f"against {FAMILIES[n].label}: {_winner(t, n)}" for n in t.variants)
+        gains = " and ".join(f"the {FAMILIES[n].label} without augmentation adds "
+                             f"{g.value * 100:+.1f} pp (buys more: {_winner(t, n)})"
+                             for n, g in t.variants.items())
         parts.append(f"under {kind_noun(t.result.kind)} on {where(t.result)}, "
                      f"{t.result.policy} augmentation adds {t.augmented.value * 100:+.1f} pp "
-                     f"to the {base}, {gains} (which buys more {more})")
+                     f"to the {base}, while {gains}")
     if not parts:
         return None
     return "Architecture or augmentation: " + "; ".join(parts) + "."
+
+
+def takeaway(results: Sequence[KindResult]) -> Takeaway | None:
+    """The architecture variant (no augmentation) with the largest significant gain over
+    the plain CNN, set against the CNN's matching augmentation there."""
+    found = [(t, name, gain) for t in tradeoffs(results) for name, gain in t.variants.items()
+             if holds(gain) and gain.value > 0]
+    if not found:
+        return None
+    tradeoff, name, gain = max(found, key=lambda item: item[2].value)
+    result = tradeoff.result
+    head = tradeoff.head_to_head.get(name)
+    if holds(head):
+        than = "less than" if head.value > 0 else "more than"
+        versus = (f", {than} {result.policy} augmentation's "
+                  f"{tradeoff.augmented.value * 100:+.1f} pp")
+    else:
+        versus = ""
+    return Takeaway(gain.value, (
+        f"**Of the architecture changes, {FAMILIES[name].label} helps most**: under "
+        f"{kind_noun(result.kind)} on {on_words(result)}, it adds {pp(gain)} to the plain "
+        f"CNN{versus}."))

@@ -1,21 +1,33 @@
-"""Generated sentences that state a run's findings in numbers, each with its interval.
+"""Generated findings that state a run's results in numbers, ranked by effect size.
 
-Every transform is quoted at one distance in both directions (the mean of -m and +m). A
-difference gets a verdict only with at least three seeds (``resample.verdict``); its
-interval covers seeds and test images (two-level bootstrap, docs/metrics.md).
+Every transform is quoted at one distance in both directions (the mean of -m and +m), in
+raw accuracy. A difference carries its interval and verdict (``resample.verdict``) only
+with at least ``MIN_SEEDS`` seeds; with fewer, its value alone, and where the whole run has
+fewer, the report says so once. At most ``MAX_FINDINGS`` findings, the largest difference
+first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from bench.analysis import conditions
 from bench.analysis.estimates import Condition, Model, RunEstimates
-from bench.analysis.resample import Estimate, verdict
+from bench.analysis.resample import MIN_SEEDS, Estimate, verdict
 from bench.catalog import FAMILIES, TRANSFORMS
 
 #: The families the sentences name first, in this order: the cookbook's comparison.
 LEAD = ("cnn", "mlp")
+#: Findings a report lists; the rest are in its tables.
+MAX_FINDINGS = 8
+#: Smallest clean margin above chance (fraction) for which a share above chance is shown.
+RATIO_MIN_MARGIN = 0.30
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 seed``, ``3 seeds``: a count with its noun in the right number."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def pct(value: float) -> str:
@@ -29,38 +41,60 @@ def interval(estimate: Estimate, scale: float = 100.0, signed: bool = False) -> 
     return f"95% CI {estimate.low * scale:{fmt}} to {estimate.high * scale:{fmt}}"
 
 
-def judged(estimate: Estimate) -> str:
-    """A difference in pp with its interval and verdict."""
-    return f"{estimate.value * 100:+.1f} pp, {interval(estimate, signed=True)}, {verdict(estimate)}"
+def judged(estimate: Estimate, quiet: bool = False) -> str:
+    """A difference in pp with its interval and verdict; with fewer than MIN_SEEDS seeds its
+    value alone, plus ``, 1 seed: no interval, no verdict`` unless ``quiet``."""
+    if estimate.seeds >= MIN_SEEDS:
+        return (f"{estimate.value * 100:+.1f} pp, {interval(estimate, signed=True)}, "
+                f"{verdict(estimate)}")
+    note = "" if quiet else f", {counted(estimate.seeds, 'seed')}: no interval, no verdict"
+    return f"{estimate.value * 100:+.1f} pp{note}"
 
 
-def _falls(estimates: RunEstimates, model: Model, condition: Condition) -> str | None:
-    """'the CNN's accuracy falls from A to B (95% CI ...; keeps R% of it, K% above chance)'."""
-    seeds = estimates.common_seeds([model], condition)
-    under = estimates.accuracy(model, condition, seeds=seeds) if seeds else None
-    clean = estimates.clean(model, seeds=seeds) if seeds else None
-    if under is None or clean is None:
+def accuracy_words(estimate: Estimate, quiet: bool = False) -> str:
+    """``62.2% (95% CI 60.7 to 64.4)``, or with fewer than MIN_SEEDS seeds ``62.2%``."""
+    if estimate.seeds >= MIN_SEEDS:
+        return f"{pct(estimate.value)} ({interval(estimate)})"
+    return pct(estimate.value) if quiet else f"{pct(estimate.value)} " \
+        f"({counted(estimate.seeds, 'seed')})"
+
+
+def ratio_shown(estimates: RunEstimates, model: Model) -> bool:
+    """Whether a share above chance of ``model`` means something: its clean accuracy is at
+    least RATIO_MIN_MARGIN above chance."""
+    clean = estimates.clean(model)
+    return clean is not None and clean.value - estimates.chance >= RATIO_MIN_MARGIN
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A sentence and the size (fraction, absolute) of the difference that ranks it."""
+
+    effect: float
+    text: str
+
+
+def _falls(estimates: RunEstimates, families: list[str], condition: Condition,
+           quiet: bool) -> Finding | None:
+    """Each family's accuracy from clean to under the condition (no augmentation)."""
+    parts, drops = [], []
+    for family in families:  # the first in full, the others "the MLP's from A to B"
+        model = (family, "none")
+        seeds = estimates.common_seeds([model], condition)
+        under = estimates.accuracy(model, condition, seeds=seeds) if seeds else None
+        clean = estimates.clean(model, seeds=seeds) if seeds else None
+        if under is None or clean is None:
+            continue
+        verb = "falls" if under.value < clean.value else "rises"
+        lead = f"accuracy {verb} " if not parts else ""
+        parts.append(f"the {FAMILIES[family].label}'s {lead}from {pct(clean.value)} "
+                     f"to {accuracy_words(under, quiet)}")
+        drops.append(abs(clean.value - under.value))
+    if not parts:
         return None
-    verb = "falls" if under.value < clean.value else "rises"
-    kept = estimates.kept(model, condition)
-    share = (f"keeps {under.value / clean.value * 100:.0f}% of it" if clean.value > 0
-             else "clean accuracy 0")
-    if kept is not None:
-        share += f", {kept.value * 100:.0f}% of its margin above chance"
-    return (f"the {FAMILIES[model[0]].label}'s accuracy {verb} from {pct(clean.value)} to "
-            f"{pct(under.value)} ({interval(under)}; {share})")
-
-
-def _sides(estimates: RunEstimates, a: Model, b: Model, condition: Condition) -> str:
-    """Each direction's difference a - b in pp, e.g. ``-3 px: +50.1, +3 px: +54.3``."""
-    if len(condition) < 2:
-        return ""
-    parts = []
-    for cell in condition:
-        side = estimates.compare(a, b, (cell,))
-        spec = TRANSFORMS[cell[0]]
-        parts.append(f"{spec.format_magnitude(cell[1])} {spec.unit}: {side.value * 100:+.1f}")
-    return "; " + ", ".join(parts)
+    both = conditions.averaging_note([condition])
+    return Finding(max(drops), f"Under {conditions.describe(condition)}{both}, without "
+                               "augmentation, " + ", ".join(parts) + ".")
 
 
 def _changes(estimates: RunEstimates, families: list[str], policy: str,
@@ -74,67 +108,84 @@ def _changes(estimates: RunEstimates, families: list[str], policy: str,
             yield family, plain, trained, change
 
 
-def _lifts(estimates: RunEstimates, families: list[str], policy: str,
-           condition: Condition) -> list[str]:
-    """Per family: 'the CNN to B% (+d pp, 95% CI ..., verdict; each side)'."""
-    lifted = []
-    for family, plain, trained, change in _changes(estimates, families, policy, condition):
+def _lifts(estimates: RunEstimates, families: list[str], policy: str, condition: Condition,
+           quiet: bool) -> tuple[list[str], float]:
+    """Per family: 'the CNN to B% (+d pp, 95% CI ..., verdict)', and the largest |d|."""
+    lifted, largest = [], 0.0
+    for family, _, trained, change in _changes(estimates, families, policy, condition):
         after = estimates.accuracy(trained, condition)
-        lifted.append(f"the {FAMILIES[family].label} to {pct(after.value)} ({judged(change)}"
-                      f"{_sides(estimates, trained, plain, condition)})")
-    return lifted
+        lifted.append(f"the {FAMILIES[family].label} to {pct(after.value)} "
+                      f"({judged(change, quiet)})")
+        largest = max(largest, abs(change.value))
+    return lifted, largest
 
 
-def _clean_changes(estimates: RunEstimates, families: list[str]) -> list[str]:
-    """Per policy: 'On clean test images, training with P augmentation changes the CNN's
-    accuracy from A to B (d pp, 95% CI ..., verdict)', over the seeds both models hold."""
+def _clean_changes(estimates: RunEstimates, families: list[str], quiet: bool) -> list[Finding]:
+    """Per policy: what training with it does to accuracy on untransformed images."""
     clean = estimates.clean_condition
     out = []
     for policy in dict.fromkeys(a for _, a in estimates.models() if a != "none"):
-        changes = []
+        changes, largest = [], 0.0
         for family, plain, trained, change in _changes(estimates, families, policy, clean):
             seeds = estimates.common_seeds([plain, trained], clean)
             before, after = (estimates.clean(m, seeds=seeds) for m in (plain, trained))
             changes.append(f"the {FAMILIES[family].label}'s from {pct(before.value)} to "
-                           f"{pct(after.value)} ({judged(change)})")
+                           f"{pct(after.value)} ({judged(change, quiet)})")
+            largest = max(largest, abs(change.value))
         if changes:
-            out.append(f"On untransformed test images, training with {policy} augmentation "
-                       "changes the accuracy: " + " and ".join(changes) + ".")
+            out.append(Finding(largest, f"On untransformed test images, training with {policy} "
+                                        "augmentation changes the accuracy: "
+                               + " and ".join(changes) + "."))
     return out
 
 
-def _versus(estimates: RunEstimates, families: list[str], condition: Condition) -> list[str]:
-    """Each family against the catalog's first (the MLP): difference of the share kept
-    above chance, in pp."""
+def _versus(estimates: RunEstimates, families: list[str], condition: Condition,
+            quiet: bool) -> Finding | None:
+    """Each family against the catalog's first (the MLP), both without augmentation: the
+    difference in accuracy under the condition."""
     if len(families) < 2:
-        return []
-    base = families[-1]
-    out = []
-    for family in families[:-1]:
-        gap = estimates.compare((family, "none"), (base, "none"), condition, "kept")
+        return None
+    base = min(families, key=FAMILIES.order)
+    parts, largest = [], 0.0
+    for family in (f for f in families if f != base):
+        gap = estimates.compare((family, "none"), (base, "none"), condition)
         if gap is not None:
-            more = "more" if gap.value >= 0 else "less"
-            out.append(f"the {FAMILIES[family].label} keeps {abs(gap.value) * 100:.1f} pp "
-                       f"{more} of its margin above chance than the {FAMILIES[base].label} "
-                       f"({interval(gap, signed=True)}, {verdict(gap)})")
-    return out
+            value, _, detail = judged(gap, quiet).partition(", ")
+            parts.append(f"the {FAMILIES[family].label} scores {value} against the "
+                         f"{FAMILIES[base].label}" + (f" ({detail})" if detail else ""))
+            largest = max(largest, abs(gap.value))
+    if not parts:
+        return None
+    return Finding(largest, f"Without augmentation, under {conditions.describe(condition)}, "
+                   + " and ".join(parts) + ".")
 
 
-def sentences(estimates: RunEstimates, swept: dict[str, list[float]], task_name: str,
-              trained_edges: dict[str, float] | None = None) -> list[str]:
-    """What each augmentation does to clean accuracy, then two to four sentences per swept
-    transform, generated from the numbers.
+def few_seeds_note(estimates: RunEstimates) -> str | None:
+    """One line when no model of the run has MIN_SEEDS seeds (None otherwise)."""
+    seeds = max((len(estimates.seeds(m, estimates.clean_condition)) for m in estimates.models()),
+                default=0)
+    if seeds >= MIN_SEEDS:
+        return None
+    return (f"With {counted(seeds, 'seed')} per model, no difference gets an interval or a "
+            f"verdict (that needs {MIN_SEEDS} seeds): the values below are single readings.")
+
+
+def findings(estimates: RunEstimates, swept: dict[str, list[float]],
+             trained_edges: dict[str, float] | None = None) -> list[Finding]:
+    """Every finding of a run, largest difference first: what each augmentation does to
+    clean accuracy, and per swept transform the fall without augmentation, the CNN against
+    the MLP, and what the matching augmentation adds (at the headline distance, and at the
+    edge of its trained range where that differs).
 
     swept: transform -> magnitudes in the rows. trained_edges: transform -> the magnitude
-    at the edge of the range its matching policy trained on; where it is on the grid and
-    not the quoted distance, the policy's effect there is stated too.
+    at the edge of the range its matching policy trained on.
     """
     present = {family for family, _ in estimates.models()}
     # the book's pair leads (CNN, then MLP); other families follow in catalog order
     families = sorted(present, key=lambda name: (
         LEAD.index(name) if name in LEAD else len(LEAD), FAMILIES.order(name)))
-    chance = pct(estimates.chance)
-    out = _clean_changes(estimates, families)
+    quiet = few_seeds_note(estimates) is not None
+    out = _clean_changes(estimates, families, quiet)
     for spec in TRANSFORMS:
         if spec.name not in swept:
             continue
@@ -142,26 +193,28 @@ def sentences(estimates: RunEstimates, swept: dict[str, list[float]], task_name:
         if distance is None:
             continue
         condition = conditions.both_directions(spec.name, distance, swept[spec.name])
-        both = " (mean of both directions)" if len(condition) == 2 else ""
-        falls = [text for family in families
-                 if (text := _falls(estimates, (family, "none"), condition))]
-        if falls:
-            out.append(f"On {task_name}, under {conditions.describe(condition)}{both}, "
-                       + " and ".join(falls) + f"; chance is {chance}.")
-        versus = _versus(estimates, families, condition)
-        if versus:
-            out.append("Without augmentation, " + " and ".join(versus) + ".")
-        lifted = _lifts(estimates, families, spec.policy, condition)
+        out += [f for f in (_falls(estimates, families, condition, quiet),
+                            _versus(estimates, families, condition, quiet)) if f]
+        lifted, largest = _lifts(estimates, families, spec.policy, condition, quiet)
         if lifted:
-            out.append(f"Training with {spec.policy} augmentation moves "
-                       + " and ".join(lifted) + ".")
+            out.append(Finding(largest, f"Under {conditions.describe(condition)}, training "
+                                        f"with {spec.policy} augmentation moves "
+                               + " and ".join(lifted) + "."))
         edge = (trained_edges or {}).get(spec.name)
         if edge is None or spec.distance(edge) == distance:
             continue
         at_edge = conditions.both_directions(spec.name, spec.distance(edge), swept[spec.name])
-        lifted = _lifts(estimates, families, spec.policy, at_edge) if at_edge else []
+        lifted, largest = (_lifts(estimates, families, spec.policy, at_edge, quiet)
+                           if at_edge else ([], 0.0))
         if lifted:
-            out.append(f"At {conditions.describe(at_edge)}, the edge of the range "
-                       f"{spec.policy} augmentation trains on, it moves "
-                       + " and ".join(lifted) + ".")
-    return out
+            out.append(Finding(largest, f"At {conditions.describe(at_edge)}, the edge of the "
+                                        f"range {spec.policy} augmentation trains on, it moves "
+                               + " and ".join(lifted) + "."))
+    return sorted(out, key=lambda f: -f.effect)
+
+
+def sentences(estimates: RunEstimates, swept: dict[str, list[float]],
+              trained_edges: dict[str, float] | None = None) -> list[str]:
+    """The report's findings: at most MAX_FINDINGS sentences, the largest difference first
+    (see :func:`findings`)."""
+    return [f.text for f in findings(estimates, swept, trained_edges)[:MAX_FINDINGS]]

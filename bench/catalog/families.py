@@ -19,10 +19,9 @@ ARCHITECTURES = "bench.run.architectures"
 class FamilySpec:
     """One model family.
 
-    label: short name in tables and sentences (``CNN``); marker / linestyle / hatch: its
-    plot style (lines; bars); builders: task name -> builder function name in
-    ``bench.run.architectures`` (each takes (input_shape (H, W, C), n_classes) and returns
-    an uncompiled keras.Model);
+    label: short name in tables and sentences (``CNN``); marker: its plot marker;
+    builders: task name -> builder function name in ``bench.run.architectures`` (each takes
+    (input_shape (H, W, C), n_classes) and returns an uncompiled keras.Model);
     variant_of: the family this one changes the architecture of (``cnn`` for ``cnn-aa``),
     which reports weigh against that family's augmentation.
     """
@@ -30,8 +29,6 @@ class FamilySpec:
     name: str
     label: str
     marker: str
-    linestyle: str
-    hatch: str
     builders: dict[str, str]
     variant_of: str | None = None
 
@@ -48,23 +45,23 @@ class FamilySpec:
 
 
 FAMILIES: Registry[FamilySpec] = Registry("model family", [
-    FamilySpec("mlp", label="MLP", marker="s", linestyle="--", hatch="//", builders={
+    FamilySpec("mlp", label="MLP", marker="s", builders={
         "mnist": "mnist_mlp", "fashion-mnist": "mnist_mlp", "gender": "gender_mlp",
         "cifar10": "cifar10_mlp",
     }),
-    FamilySpec("cnn", label="CNN", marker="o", linestyle="-", hatch="", builders={
+    FamilySpec("cnn", label="CNN", marker="o", builders={
         "mnist": "mnist_cnn", "fashion-mnist": "mnist_cnn", "gender": "gender_cnn",
         "cifar10": "cifar10_cnn",
     }),
     # The task's CNN body with a fully convolutional head: 1x1 convolutions, global average
     # pooling, softmax; parameter count within 1.5% of the task's CNN.
-    FamilySpec("cnn-gap", label="CNN-GAP", marker="^", linestyle="-.", hatch="..", builders={
+    FamilySpec("cnn-gap", label="CNN-GAP", marker="^", builders={
         "mnist": "mnist_cnn_gap", "fashion-mnist": "mnist_cnn_gap",
         "gender": "gender_cnn_gap", "cifar10": "cifar10_cnn_gap",
     }, variant_of="cnn"),
     # The task's CNN anti-aliased (Zhang 2019): max-pool stride 1, fixed binomial blur with
     # the pool's stride; the CNN's trainable parameters exactly.
-    FamilySpec("cnn-aa", label="CNN-AA", marker="D", linestyle=":", hatch="xx", builders={
+    FamilySpec("cnn-aa", label="CNN-AA", marker="D", builders={
         "mnist": "mnist_cnn_aa", "fashion-mnist": "mnist_cnn_aa",
         "gender": "gender_cnn_aa", "cifar10": "cifar10_cnn_aa",
     }, variant_of="cnn"),

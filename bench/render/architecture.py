@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.figure import Figure
-from tabulate import tabulate
 
 from bench.analysis import metrics
 from bench.analysis.estimates import model_order
 from bench.analysis.invariance import PROBE as INVARIANCE
 from bench.analysis.worst_case import PROBE as WORST_CASE
 from bench.catalog import FAMILIES
+from bench.render import layout
+from bench.render.tables import table
 
 #: Worst-case columns: record key -> header (accuracies in %, time in s).
 WORST_COLUMNS = {
@@ -25,6 +25,9 @@ WORST_COLUMNS = {
     "rotate_worst": "worst rotation ±30° (31)", "grid_worst": "grid worst (5x5x31)",
     "random_worst": "worst of 10 random", "grid_seconds": "grid search time (s)",
 }
+#: The two kinds of layer output, and the error each is measured by.
+MAPS, VECTORS = "feature maps", "vectors"
+ERROR_NAMES = {MAPS: "equivariance error (relative)", VECTORS: "invariance error (relative)"}
 #: Lines of the invariance figure: name -> (transform kinds, |magnitudes|).
 LINES = {
     "shift 1 px": (("shift_x", "shift_y"), (1.0,)),
@@ -57,20 +60,22 @@ def worst_case_table(probes: list[dict]) -> str:
             line.append(_cell(part[key], 1 if seconds else 100, ".0f" if seconds else ".1f"))
         lines.append(line)
     headers = ["model", "augmentation", "n test images", "seeds", *WORST_COLUMNS.values()]
-    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
+    return table(lines, headers, keys=4)
 
 
 def headline_errors(probes: list[dict]) -> pd.DataFrame:
     """Mean error per (family, augmentation, stage, line of :data:`LINES`): equivariance
     for feature maps, invariance for vectors; averaged over the line's transforms and the
-    seeds. Columns: family, augmentation, stage, label, stride, line, error."""
+    seeds. Columns: family, augmentation, stage, output (MAPS or VECTORS), label, stride,
+    line, error."""
     frame = _of(probes, INVARIANCE)
     frame["error"] = frame["equivariance"].where(frame["equivariance"].notna(),
                                                  frame["invariance"])
+    frame["output"] = frame["equivariance"].notna().map({True: MAPS, False: VECTORS})
     parts = []
     for line, (kinds, sizes) in LINES.items():
         chosen = frame[frame["transform"].isin(kinds) & frame["magnitude"].abs().isin(sizes)]
-        part = chosen.groupby(["family", "augmentation", "stage"]).agg(
+        part = chosen.groupby(["family", "augmentation", "stage", "output"]).agg(
             label=("label", "first"), stride=("stride", lambda s: s.iloc[0][0]),
             error=("error", "mean")).reset_index()
         parts.append(part.assign(line=line))
@@ -84,46 +89,59 @@ def _plain(errors: pd.DataFrame) -> pd.DataFrame:
 
 
 def invariance_figure(probes: list[dict], title: str, path: Path) -> Path:
-    """One panel per family (models without augmentation): error by stage, one line per
-    entry of :data:`LINES`."""
+    """Per family (columns, models without augmentation): the equivariance error of its
+    feature maps (top row) and the invariance error of its vectors (bottom row) by stage,
+    one line per entry of :data:`LINES`."""
+    return layout.save(invariance_drawing(probes, title), path)
+
+
+def invariance_drawing(probes: list[dict], title: str):
+    """The figure of :func:`invariance_figure` (not saved)."""
     errors = _plain(headline_errors(probes))
     families = sorted(set(errors["family"]), key=FAMILIES.order)
-    figure = Figure(figsize=(3.2 * len(families) + 1, 4.2))
-    axes = figure.subplots(1, len(families), sharey=True, squeeze=False)[0]
-    for ax, family in zip(axes, families, strict=True):
-        part = errors[errors["family"] == family]
-        for line, marker in zip(LINES, "osD^", strict=True):
-            points = part[part["line"] == line].sort_values("stage")
-            ax.plot(range(len(points)), points["error"], marker=marker, label=line)
-        labels = part[part["line"] == next(iter(LINES))].sort_values("stage")
-        ax.set_xticks(range(len(labels)),
-                      [f"{lab} (s{s})" for lab, s in zip(labels["label"], labels["stride"],
-                                                         strict=True)],
-                      rotation=60, ha="right", fontsize=7)
-        ax.set_title(FAMILIES[family].label, fontsize=10)
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("relative error (equivariance: maps,\ninvariance: vectors)")
-    axes[-1].legend(fontsize=7)
+    outputs = [o for o in (MAPS, VECTORS) if (errors["output"] == o).any()]
+    figure = layout.new_figure(3.4 * len(families) + 0.6, 3.0 * len(outputs) + 1.4)
+    axes = figure.subplots(len(outputs), len(families), squeeze=False, sharey="row")
+    for row, output in zip(axes, outputs, strict=True):
+        for ax, family in zip(row, families, strict=True):
+            part = errors[(errors["family"] == family) & (errors["output"] == output)]
+            if part.empty:
+                ax.text(0.5, 0.5, f"no {output}", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=layout.MIN_FONT_PT)
+            for line, marker in zip(LINES, "osD^", strict=True):
+                points = part[part["line"] == line].sort_values("stage")
+                ax.plot(range(len(points)), points["error"], marker=marker, markersize=4,
+                        label=line)
+            labels = part[part["line"] == next(iter(LINES))].sort_values("stage")
+            ax.set_xticks(range(len(labels)),
+                          [f"{lab} (s{s})" for lab, s in zip(labels["label"], labels["stride"],
+                                                             strict=True)],
+                          rotation=50, ha="right")
+            ax.set_title(f"{FAMILIES[family].label}: {output}", fontsize=layout.MIN_FONT_PT + 1)
+            layout.style_axes(ax, "")
+        row[0].set_ylabel(ERROR_NAMES[output], fontsize=layout.MIN_FONT_PT + 1)
+    layout.legend_below(figure, axes[0][0].get_legend_handles_labels()[0])
     n = int(_of(probes, INVARIANCE)["n_images"].max())
-    figure.suptitle(f"{title}\nn = {n:,} test images, models without augmentation, mean "
-                    "over seeds", fontsize=10)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    return path
+    figure.suptitle(layout.wrap(f"{title}\nn = {n:,} test images, models without "
+                                "augmentation, mean over seeds; 0 = perfectly equivariant "
+                                "(maps) or invariant (vectors)", 3.4 * len(families),
+                                layout.MIN_FONT_PT + 1), fontsize=layout.MIN_FONT_PT + 1)
+    return figure
 
 
 def invariance_table(probes: list[dict]) -> str:
     """The figure's numbers: per family and stage, the error of each line."""
     errors = _plain(headline_errors(probes))
-    wide = errors.pivot_table(index=["family", "stage", "label", "stride"], columns="line",
+    wide = errors.pivot_table(index=["family", "stage", "output", "label", "stride"],
+                              columns="line",
                               values="error").reset_index()
     wide = wide.sort_values(["family", "stage"], key=lambda c: c.map(FAMILIES.order)
                             if c.name == "family" else c)
     lines = [[FAMILIES[r["family"]].label, str(r["stage"]), r["label"], str(r["stride"]),
+              "equivariance" if r["output"] == MAPS else "invariance",
               *(f"{r[line]:.3f}" for line in LINES)] for _, r in wide.iterrows()]
-    headers = ["model", "stage", "layer", "stride (px)", *LINES]
-    return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
+    headers = ["model", "stage", "layer", "stride (px)", "error", *LINES]
+    return table(lines, headers, keys=5)
 
 
 def sections(probes: list[dict], figure: str | None) -> list[str]:
@@ -131,7 +149,8 @@ def sections(probes: list[dict], figure: str | None) -> list[str]:
     out: list[str] = []
     if not _of(probes, WORST_CASE).empty:
         out += ["## Worst case over shifts and rotations (Engstrom et al. 2019)", "",
-                "Per test image, the worst over the product grid of 5 x shifts, 5 y shifts "
+                "How many test images survive every small shift and rotation at once? Per "
+                "test image, the worst over the product grid of 5 x shifts, 5 y shifts "
                 "(−3 to +3 px) and 31 rotations (−30° to +30°), and over 10 random draws "
                 "from the same ranges (seeded, the same for every model): an image counts "
                 "only if every transform is classified correctly. Run through the NumPy "
@@ -140,7 +159,8 @@ def sections(probes: list[dict], figure: str | None) -> list[str]:
                 "docs/metrics.md).", "", worst_case_table(probes), ""]
     if not _of(probes, INVARIANCE).empty:
         out += ["## Where invariance is lost, layer by layer", "",
-                "Relative error of each layer's output when the input is shifted or "
+                "At which layer does a network stop following a shift or rotation? Relative "
+                "error of each layer's output when the input is shifted or "
                 "rotated: for feature maps, the equivariance error against the clean map "
                 "moved the same way (shifts divided by the layer's cumulative stride), on the "
                 "positions it covers; for "

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bench.analysis.claims import ClaimResult, Measured
+from bench.analysis.resample import MIN_SEEDS
+from bench.analysis.sentences import counted
+from bench.render.provenance import MARK, flags_by_model
 from bench.render.tables import table
 
 RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run that measures "
@@ -25,29 +28,75 @@ def _measurement(measured: Measured) -> str:
     unit = "%" if scale == 100 else ""
     return (f"{figure.label} {estimate.value * scale:.{digits}f}{unit} "
             f"[{estimate.low * scale:.{digits}f}, {estimate.high * scale:.{digits}f}] "
-            f"({estimate.seeds} seed(s), n = {estimate.n:,})")
+            f"({counted(estimate.seeds, 'seed')}, n = {estimate.n:,})")
+
+
+#: The columns of :func:`claims_table`.
+HEADERS = ["claim (cookbook, ch. 4)", "book's setting", "our setting",
+           "our measurement [95% CI]", "verdict"]
+
+
+def _cells(result: ClaimResult) -> list[str]:
+    """One claim's cells: statement, the book's setting, ours, our measurement, verdict."""
+    book = "; ".join(dict.fromkeys(
+        f"{f.label}: {f.setting.words}" if len(result.claim.figures) > 1
+        else f.setting.words for f in result.claim.figures))
+    ours = "; ".join(dict.fromkeys(m.setting for m in result.measured if m.setting))
+    measurement = "; ".join(_measurement(m) for m in result.measured)
+    for other in result.at_other_rates:
+        measurement += "; " + "; ".join(
+            f"at Adam lr {m.learning_rate:g} (`{other.run.profile}` run): {_measurement(m)}"
+            for m in other.measured)
+    return [result.claim.statement, book, ours or "no run", measurement,
+            f"**{result.verdict.split(':')[0]}**"
+            + (f":{result.verdict.split(':', 1)[1]}" if ":" in result.verdict else "")]
 
 
 def claims_table(results: Sequence[ClaimResult]) -> str:
     """One line per claim: statement, the book's setting, ours, our measurement, verdict."""
-    lines = []
+    return table([_cells(result) for result in results], HEADERS)
+
+
+def claims_details(results: Sequence[ClaimResult]) -> list[str]:
+    """:func:`claims_table` as one bullet per claim (its cells as labelled sub-bullets), for
+    pages whose lines stay short."""
+    out = []
     for result in results:
-        book = "; ".join(dict.fromkeys(
-            f"{f.label}: {f.setting.words}" if len(result.claim.figures) > 1
-            else f.setting.words for f in result.claim.figures))
-        ours = "; ".join(dict.fromkeys(m.setting for m in result.measured if m.setting))
-        measurement = "; ".join(_measurement(m) for m in result.measured)
-        for other in result.at_other_rates:
-            measurement += "; " + "; ".join(
-                f"at Adam lr {m.learning_rate:g} (`{other.run.profile}` run): {_measurement(m)}"
-                for m in other.measured)
-        lines.append([result.claim.statement, book, ours or "no run", measurement,
-                      f"**{result.verdict.split(':')[0]}**"
-                      + (f":{result.verdict.split(':', 1)[1]}" if ":" in result.verdict else "")])
-    return table(lines, ["claim (cookbook, ch. 4)", "book's setting", "our setting",
-                         "our measurement [95% CI]", "verdict"])
+        statement, *rest = _cells(result)
+        out += [f"- **{statement}**",
+                *(f"  - {header}: {cell}" for header, cell in zip(HEADERS[1:], rest,
+                                                                   strict=True))]
+    return out
 
 
 def sources(results: Sequence[ClaimResult]) -> list[str]:
     """One Markdown bullet per claim naming its source."""
     return [f"- {r.claim.statement}: {r.claim.source}." for r in results]
+
+
+def _short(measured: Measured, flags: dict) -> str:
+    """``CNN 98.9% [98.8, 99.0]``: our figure, its interval only over MIN_SEEDS seeds or
+    more, and the provenance mark where the model was trained differently."""
+    estimate, figure = measured.estimate, measured.figure
+    if estimate is None:
+        return f"{figure.label}: not measured"
+    scale, digits, unit = ((100, 1, "%") if figure.statistic == "clean_accuracy"
+                           else (1, 3, ""))
+    text = f"{figure.label} {estimate.value * scale:.{digits}f}{unit}"
+    if estimate.seeds >= MIN_SEEDS:
+        text += f" [{estimate.low * scale:.{digits}f}, {estimate.high * scale:.{digits}f}]"
+    else:
+        text += f" ({counted(estimate.seeds, 'seed')}, no interval)"
+    return text + (MARK if (figure.family, figure.augmentation) in flags else "")
+
+
+def claims_box(results: Sequence[ClaimResult]) -> list[str]:
+    """One bullet per claim: the claim, our figure and the verdict's first word (details in
+    :func:`claims_table`)."""
+    out = []
+    for result in results:
+        flags = flags_by_model(result.run) if result.run is not None else {}
+        ours = "; ".join(_short(m, flags) for m in result.measured) or "no run"
+        out.append(f"- {result.claim.statement} — ours: {ours} — "
+                   f"**{result.verdict.split(':')[0]}**")
+    return out

@@ -1,38 +1,59 @@
 """The front page across tasks: ``reports/README.md``, generated from stored results only.
 
-It answers first (at most five generated sentences and one overview figure), then tests
-the cookbook's claims, then gives one table per task, the profiles in words and links.
+Its first screen answers: the question, at most five ranked takeaways, one small table of
+raw accuracies (MLP, CNN, CNN + matching augmentation per task), the overview figure and a
+box of the cookbook's claims. Then the sections behind them, each opening with a sentence
+that says what it shows: architecture or augmentation, per-task tables, the glossary, the
+claims in detail, links.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench.analysis import answers, architecture, claims, conditions, summary
-from bench.analysis.resample import MIN_SEEDS, Estimate, mean_of
+from bench.analysis.resample import MIN_SEEDS
 from bench.analysis.runs import RunView
-from bench.catalog import FAMILIES, TASKS
-from bench.render import plots
-from bench.render.claims import RULE, claims_table, sources
-from bench.render.glossary import profile_glossary
+from bench.analysis.sentences import counted
+from bench.catalog import FAMILIES, TASKS, TRANSFORMS
+from bench.render import overview as overview_plot
+from bench.render.claims import RULE, claims_box, claims_details, sources
+from bench.render.glossary import glossary_lines, profile_glossary
+from bench.render.provenance import MARK, flag_line, flag_note, flags_by_model
 from bench.render.report import report_name
 from bench.render.tables import table, with_ci
 from bench.results.loading import RunData, run_folders
 
-#: On a tie in models and seeds, the run the answer quotes is the first of these profiles.
+#: On a tie, the run the front page quotes is the first of these profiles.
 PROFILE_PREFERENCE = ("book", "quick", "smoke")
 OVERVIEW = "figures/overview.png"
+QUESTION = ("Does a CNN, or training with augmentation, keep an image classifier's accuracy "
+            "when the picture shifts, turns, changes size or shears?")
 
 
-def preferred_runs(views: Sequence[RunView]) -> dict[str, RunView]:
-    """The stored run of each task with the most (family, augmentation) models, then the
-    most seeds; on a tie, book before quick before smoke."""
+def _front_estimates(view: RunView, kind: str) -> list:
+    """The front-page models' accuracies under a kind's headline condition, each None
+    where the run lacks the model or has fewer than MIN_SEEDS seeds of it."""
+    condition = conditions.kind_condition(kind, view.swept)
+    out = []
+    for _, model in overview_plot.front_models(kind):
+        estimate = view.estimates.accuracy(model, condition) if condition else None
+        out.append(estimate if estimate is not None and estimate.seeds >= MIN_SEEDS else None)
+    return out
+
+
+def front_runs(views: Sequence[RunView]) -> dict[str, RunView]:
+    """Per task, the run whose front-page cells (MLP, CNN, CNN + matching augmentation per
+    kind, at least MIN_SEEDS seeds) are most complete; on a tie, book before quick."""
+    kinds = answers.kinds(views)
+
     def rank(view: RunView) -> tuple[int, int, int]:
-        n_models = len({(m["family"], m["augmentation"]) for m in view.run.models})
+        cells = sum(e is not None for kind in kinds for e in _front_estimates(view, kind))
         order = (PROFILE_PREFERENCE.index(view.run.profile)
                  if view.run.profile in PROFILE_PREFERENCE else len(PROFILE_PREFERENCE))
-        return -n_models, -view.seeds, order
+        return -cells, order, -view.seeds
 
     chosen: dict[str, RunView] = {}
     for view in sorted(views, key=rank):
@@ -40,56 +61,155 @@ def preferred_runs(views: Sequence[RunView]) -> dict[str, RunView]:
     return {task: chosen[task] for task in TASKS.names() if task in chosen}
 
 
-def _mean_relative(view: RunView, model: tuple[str, str]) -> Estimate | None:
-    """Relative robustness above chance, mean over the swept transforms."""
-    values = [view.estimates.relative(model, t) for t in view.swept]
-    values = [v for v in values if v is not None]
-    shapes = {(v.seeds, v.n) for v in values}
-    return mean_of(*values) if values and len(shapes) == 1 else None
+def _standard_distance(kind: str, views: Sequence[RunView]) -> float | None:
+    """The headline distance of a kind that most front-page runs use (the column's); on a
+    tie, the catalog's headline distance, then the largest."""
+    found = [conditions.kind_condition(kind, v.swept) for v in views]
+    distances = [TRANSFORMS[c[0][0]].distance(c[0][1]) for c in found if c]
+    if not distances:
+        return None
+    spec = next(s for s in TRANSFORMS if s.kind == kind)
+    return max(set(distances), key=lambda d: (distances.count(d),
+                                              d == spec.headline_distance, d))
+
+
+def plus_minus(estimate) -> str:
+    """``62±2``: an accuracy in % and half its 95% interval (the wider side, rounded up)."""
+    half = max(estimate.value - estimate.low, estimate.high - estimate.value) * 100
+    return f"{estimate.value * 100:.0f}±{math.ceil(half - 1e-9):.0f}"
+
+
+def raw_table(views: Sequence[RunView]) -> list[str]:
+    """The table of raw accuracies: a row per task and front-page model, a column per kind
+    at its headline distance (a task's own distance is named in its cell where it differs),
+    then the notes the cells need."""
+    kinds = answers.kinds(views)
+    standard = {kind: _standard_distance(kind, views) for kind in kinds}
+    headers = ["task (run)", "model", "clean"]
+    for kind in kinds:
+        spec = next(s for s in TRANSFORMS if s.kind == kind)
+        distance, noun = standard[kind], answers.kind_noun(kind)
+        if distance is None:  # swept only at the identity: nothing moved
+            headers.append(noun)
+            continue
+        extremes = spec.extremes([spec.identity - distance, spec.identity + distance])
+        headers.append(extremes if noun in extremes else f"{noun} {extremes}")
+    lines, own_grid, short, flagged = [], False, False, []
+    for view in views:
+        flags = flags_by_model(view.run)
+        for index, label in enumerate(["MLP", "CNN", "CNN+aug"]):
+            cells = []
+            for kind in kinds:
+                estimate = _front_estimates(view, kind)[index]
+                condition = conditions.kind_condition(kind, view.swept)
+                cell = plus_minus(estimate) if estimate else "—"
+                short = short or estimate is None
+                if condition and estimate and TRANSFORMS[condition[0][0]].distance(
+                        condition[0][1]) != standard[kind]:
+                    cell += f" at {answers.distance_words(condition)}"
+                    own_grid = True
+                cells.append(cell)
+            model = overview_plot.front_models(kinds[0])[index][1] if kinds else None
+            clean = view.estimates.clean(model) if index < 2 and model else None
+            mark = MARK if index < 2 and model in flags else ""
+            flagged += [view] if mark and view not in flagged else []
+            lines.append([f"{view.run.task} `{view.run.profile}`"
+                          if index == 0 else "", label + mark,
+                          plus_minus(clean) if clean and clean.seeds >= MIN_SEEDS
+                          else "—", *cells])
+    notes = ["Test accuracy in % ± half its 95% interval over seeds and test images (the "
+             "wider side), the mean of both directions; *CNN+aug*: in each column the CNN "
+             "trained with that column's matching augmentation (its clean accuracy: the task "
+             "report)."]
+    if short:
+        notes.append(f"—: the run has no such model with at least {MIN_SEEDS} seeds.")
+    if own_grid:
+        notes.append("A cell with its own distance uses that task's grid, which lacks the "
+                     "column's.")
+    notes.append("Runs: " + "; ".join(
+        f"{TASKS[v.run.task].in_sentence} `{v.run.profile}` "
+        f"([report]({report_name(v.run.task, v.run.profile)}.md)): "
+        f"{counted(v.seeds, 'seed')}, {counted(v.n_test, 'test image')}" for v in views) + ".")
+    for view in flagged:
+        notes += flag_note(view.run)
+    return [table(lines, headers, keys=2), "", " ".join(notes)]
 
 
 def task_table(views: Sequence[RunView]) -> list[str]:
-    """One task's runs: a line naming each run's conditions, grid and what it lacks, then
-    one table line per run and model."""
+    """One task's runs: a line naming each run's conditions and what it lacks, then one
+    table line per run and model (clean and each kind's headline accuracy)."""
     kinds = answers.kinds(views)
-    out = []
-    lines = []
+    out, lines, left = [], [], []
     for view in views:
         link = f"[`{view.run.profile}`]({report_name(view.run.task, view.run.profile)}.md)"
         conds = {kind: conditions.kind_condition(kind, view.swept) for kind in kinds}
         grid = view.estimates.grid(summary.ENGSTROM_LIMITS)
         status = f"**partial**: {'; '.join(view.partial)}" if view.partial else "complete"
-        out.append(f"- {link}: {status}. Transform columns at "
+        out.append(f"- {link}: {status}. Columns at "
                    + ", ".join(conditions.describe(c) for c in conds.values() if c)
                    + f"{conditions.averaging_note(conds.values())}; worst-of-grid over "
                    f"{summary.describe_grid(grid)}.")
+        flags = flags_by_model(view.run)
         for model in view.estimates.models():
             clean = view.estimates.clean(model)
+            if clean.seeds < MIN_SEEDS:
+                left.append(f"{FAMILIES[model[0]].label} / {model[1]} (`{view.run.profile}`, "
+                            f"{counted(clean.seeds, 'seed')})")
+                continue
             lines.append([
-                link, FAMILIES[model[0]].label, model[1], f"{clean.n:,}", str(clean.seeds),
-                with_ci(clean),
+                link, FAMILIES[model[0]].label + (MARK if model in flags else ""), model[1],
+                str(clean.seeds), with_ci(clean),
                 *(with_ci(view.estimates.accuracy(model, conds[k])) if conds[k] else ""
                   for k in kinds),
                 with_ci(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS)),
-                with_ci(_mean_relative(view, model), scale=1, digits=2),
             ])
-    nouns = [answers.kind_noun(k) for k in kinds]
-    headers = ["run", "model", "augmentation", "n test", "seeds", "clean (%)",
-               *(f"{noun} (%)" for noun in nouns), "worst-of-grid (%)",
-               "relative robustness (mean over transforms)"]
-    return out + ["", table(lines, headers)]
+        out += [f"  {line}" for line in flag_note(view.run)]  # under its run's bullet
+    headers = ["run", "model", "augmentation", "seeds", "clean (%)",
+               *(f"{answers.kind_noun(k)} (%)" for k in kinds), "worst-of-grid (%)"]
+    out += ["", table(lines, headers, keys=3)] if lines else [
+        "", f"No model of these runs has {MIN_SEEDS} seeds: the task reports have their values."]
+    if left:
+        out += ["", f"With fewer than {MIN_SEEDS} seeds, in the task report only: "
+                + ", ".join(left) + "."]
+    return out
 
 
 def _architecture_or_augmentation(views: Sequence[RunView]) -> list[str]:
     """The section weighing each CNN variant against the CNN's augmentation (empty when no
-    preferred run holds both)."""
+    front-page run holds both)."""
     found = architecture.tradeoffs(answers.kind_results(views))
     if not found:
         return []
-    return ["", "## Architecture or augmentation?", "", architecture.sentence(found), "",
-            "Accuracy at the distance named, in pp with [95% intervals] (two-level bootstrap, "
-            "paired by seed and image); *buys more* compares the augmented CNN with the "
-            "variant head to head (docs/metrics.md).", "", *architecture.table(found)]
+    headers, rows = architecture.table(found)
+    return ["", "## Architecture or augmentation: which buys a CNN more?", "",
+            architecture.sentence(found), "",
+            "Accuracy at the distance named, differences in pp with [95% intervals] (paired "
+            "by seed and image); *buys more* compares the augmented CNN with the variant head "
+            "to head (docs/metrics.md).", "", table(rows, headers, keys=2)]
+
+
+def _claims_flags(results) -> list[str]:
+    """One line naming each model that decides a claim and was trained otherwise than the
+    rest, with its run ([]: none)."""
+    entries = {}
+    for result in results:
+        for checked in (result, *result.at_other_rates):
+            flags = flags_by_model(checked.run) if checked.run is not None else {}
+            for measured in checked.measured:
+                model = (measured.figure.family, measured.figure.augmentation)
+                if model in flags:
+                    entries[f"{checked.run.task} `{checked.run.profile}` "
+                            f"{FAMILIES[model[0]].label} / {model[1]}"] = flags[model]
+    return ["", flag_line(entries)] if entries else []
+
+
+def takeaways(views: Sequence[RunView], verdicts: Sequence[str]) -> list[str]:
+    """At most MAX_TAKEAWAYS, the largest difference first, the claims last."""
+    results = answers.kind_results(views)
+    found = [answers.augmentation_takeaway(results), answers.cnn_takeaway(results),
+             architecture.takeaway(results), answers.claims_takeaway(verdicts)]
+    ranked = sorted((t for t in found if t is not None), key=lambda t: -t.effect)
+    return [t.text for t in ranked[:answers.MAX_TAKEAWAYS]]
 
 
 def render_front_page(views: Sequence[RunView], forward_pass: bool,
@@ -98,38 +218,43 @@ def render_front_page(views: Sequence[RunView], forward_pass: bool,
     overview figure's relative path (None: no figure)."""
     if not views:
         raise ValueError("no stored runs to summarise; run `bench run TASK` first")
-    preferred = preferred_runs(views)
-    out = [
-        "# bench: does a CNN, or augmentation, keep accuracy when images shift, turn or "
-        "change size?",
-        "",
-        "*Generated by `bench report` from the stored results in `results/`; every number "
-        "comes from those rows. Accuracies in % with [95% intervals] from a two-level "
-        "bootstrap over training seeds and test images; a difference gets a verdict only "
-        f"with at least {MIN_SEEDS} seeds (docs/metrics.md). The answer quotes each task's "
-        "run with the most models: " + ", ".join(
-            f"{TASKS[t].in_sentence} `{v.run.profile}` ({v.seeds} seed(s))"
-            for t, v in preferred.items()) + ".*",
-        "",
-        "## Answer",
-        "",
-    ]
-    out += [f"- {sentence}" for sentence in answers.answer(list(preferred.values()))]
-    if overview:
-        out += ["", f"![share of clean accuracy above chance kept, per task and transform]"
-                    f"({overview})"]
-    out += _architecture_or_augmentation(list(preferred.values()))
+    front = list(front_runs(views).values())
     results = claims.check_all([(v.run, v.estimates) for v in views])
-    out += ["", "## The cookbook's claims", "", claims_table(results), "", RULE, "", "Sources:",
-            *sources(results), "", "## Per task", ""]
+    out = ["# bench: does a CNN, or augmentation, keep accuracy when images move?", "",
+           f"**{QUESTION}**", "",
+           *(f"{n}. {text}" for n, text in enumerate(
+               takeaways(front, [r.verdict for r in results]), start=1)), "",
+           "How accurate are the MLP, the CNN and the augmented CNN when images move? Raw "
+           "test accuracy (%) per task, at one distance per transform:", "",
+           *raw_table(front), ""]
+    if overview:
+        out += ["What happens between those distances? Accuracy against magnitude, per task "
+                "and transform:", "",
+                f"![test accuracy against magnitude: MLP, CNN, CNN + matching augmentation, "
+                f"per task and transform]({overview})", ""]
+    out += ["What came of the cookbook's claims? Our figure and the verdict, one line each "
+            "(the rule and the settings: [the claims in detail](#the-claims-in-detail)):", "",
+            *claims_box(results), *_claims_flags(results),
+            "", "*Generated by `bench report` from `results/`; every number comes from the "
+            "stored rows (metrics, intervals and verdicts: [glossary](#glossary)).*"]
+    out += _architecture_or_augmentation(front)
+    out += ["", "## Per task: every model of every run", "",
+            "Which model keeps most at each task's headline distances? One table per task, "
+            "a line per run and model.", ""]
     for task in TASKS:
         mine = [v for v in views if v.run.task == task.name]
         if mine:
             out += [f"### {task.title} (chance {task.chance * 100:.0f}%)", "",
                     *task_table(mine), ""]
-    out += ["## Profiles", "", "What each profile trains (from `bench/catalog/profiles.py`); "
-            "a stored run that lacks part of its profile is marked partial above.", "",
-            profile_glossary(), "", "## Reports", ""]
+    out += ["## Glossary", "", "What do the words of these reports mean? One line each.", "",
+            *glossary_lines(), "", "What does each profile train? From "
+            "`bench/catalog/profiles.py`; a stored run that lacks part of its profile is "
+            "marked partial above.", "", profile_glossary(), "",
+            "## The claims in detail", "",
+            "Which setting does each claim come from, and which did we run? The verdict with "
+            "its reasons:", "", *claims_details(results), "", RULE, "", "Sources:",
+            *sources(results), "", "## Reports", "", "Where is everything else? One report "
+            "per stored run:", ""]
     out += [f"- [{v.run.task}, `{v.run.profile}` profile]"
             f"({report_name(v.run.task, v.run.profile)}.md)" for v in views]
     if forward_pass:
@@ -145,10 +270,11 @@ def write_front_page(results_dir: Path, reports_dir: Path,
         views = [RunView.of(RunData.load(folder)) for folder in run_folders(results_dir)]
     path = Path(reports_dir) / "README.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    results = answers.kind_results(list(preferred_runs(views).values())) if views else []
-    if results:
-        plots.overview(results, Path(reports_dir) / OVERVIEW)
+    front = list(front_runs(views).values()) if views else []
+    drawn = bool(front) and bool(answers.kinds(front))
+    if drawn:
+        overview_plot.overview(front, Path(reports_dir) / OVERVIEW)
     forward_pass = (Path(reports_dir) / "forward_pass.md").is_file()
-    path.write_text(render_front_page(views, forward_pass, OVERVIEW if results else None),
+    path.write_text(render_front_page(views, forward_pass, OVERVIEW if drawn else None),
                     encoding="utf-8")
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.catalog import DATASETS, FAMILIES, TASKS
 from bench.catalog.profiles import PROFILES
 from bench.config import ProfileName
+from bench.render.provenance import MARK
 from bench.render.tables import table
 
 
@@ -30,8 +31,45 @@ def profile_glossary() -> str:
             _images(profile.n_test, None),
             str(profile.train.epochs), str(profile.train.batch_size),
             str(len(profile.seeds)),
-            " and ".join(FAMILIES[f].label for f in profile.families) + " x "
+            ", ".join(FAMILIES[f].label for f in profile.families) + " x "
             + ", ".join(profile.augmentations),
         ])
     return table(lines, ["task", "profile", "data", "training images", "test images",
-                         "epochs", "batch", "seeds", "models (family x augmentation)"])
+                         "epochs", "batch", "seeds", "models (family x augmentation)"], keys=2)
+
+
+#: One line per metric and verdict word of the reports (definitions: docs/metrics.md).
+TERMS = (
+    ("accuracy", "share of test images classified correctly, in %; under a transform, the "
+     "mean of both directions (-m and +m) unless a side is named"),
+    ("pp", "percentage points: the difference of two accuracies in %"),
+    ("headline distance", "the one distance per transform that sentences and the front table "
+     "quote (±3 px shifts; else the largest swept, e.g. ±45°)"),
+    ("95% interval", "where the value would fall in 95 of 100 repetitions, over training seeds "
+     "and test images; shown only with at least 3 seeds"),
+    ("share of clean accuracy above chance kept", "(accuracy - chance) / (clean accuracy - "
+     "chance); shown only where clean accuracy is at least 30 pp above chance, else —"),
+    ("relative robustness", "area under the accuracy-vs-magnitude curve above chance over "
+     "(clean - chance) times the range (1 = no loss); same 30 pp rule"),
+    ("worst-of-grid", "share of test images right at every cell of the run's shift and "
+     "rotation grid (Engstrom et al. 2019)"),
+    ("random-of-grid", "accuracy at one grid cell drawn at random per image"),
+    ("flip rate", "share of test images whose predicted class changes under the transform"),
+    ("MAC", "mean absolute change of the probability of the clean prediction"),
+    ("equivariance error", "for a feature map: distance to the clean map moved the same "
+     "way, relative to its size (0 = moves with the image)"),
+    ("invariance error", "for a vector (dense, pooled): distance to the clean output, "
+     "relative to its size (0 = unchanged)"),
+    ("significant / not significant", "a difference's verdict: its 95% interval excludes 0, "
+     "or not (docs/metrics.md)"),
+    ("too few seeds to judge", "fewer than 3 seeds: no interval and no verdict"),
+    ("confirmed / refuted / not comparable / untested", "a cookbook claim's verdict: the rule "
+     "under the claims in detail"),
+    (f"{MARK}", "a model trained otherwise than the rest (backend, trainer, device, or "
+     "uncommitted code), named beside its table"),
+)
+
+
+def glossary_lines() -> list[str]:
+    """One Markdown bullet per term of :data:`TERMS`."""
+    return [f"- **{term}**: {meaning}." for term, meaning in TERMS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from bench.catalog import FAMILIES
 from bench.results.loading import RunData
 from bench.results.trained_on import TRAIN_CHECKSUM
 
@@ -52,3 +53,60 @@ def training_data_line(run: RunData) -> str:
         line += (f" **Left out: {len(run.other_data_models)} model record(s) of this folder "
                  f"trained on other data**, with their rows: {labels}.")
     return line
+
+
+#: The setting the published models are trained in (``bench.run.train``: TensorFlow, its
+#: tf.data trainer, on a CPU, from committed code); a model trained otherwise is flagged.
+REFERENCE_BACKEND, REFERENCE_TRAINER, REFERENCE_DEVICE = "tensorflow", "tf.data", "CPU"
+BACKENDS = ("tensorflow", "jax", "torch")
+#: The mark beside a flagged model in tables.
+MARK = "†"
+
+
+def model_flags(record: dict) -> list[str]:
+    """How one model record's training differs from the reference setting, in words:
+    backend, trainer, device, a working tree with uncommitted changes ([]: it does not)."""
+    environment = record.get("environment") or {}
+    out = []
+    backend = next((name for name in BACKENDS if name in environment), None)
+    if backend is not None and backend != REFERENCE_BACKEND:
+        out.append(f"{backend} backend")
+    trainer = record.get("trainer")
+    if trainer and trainer != REFERENCE_TRAINER:
+        out.append(f"`{trainer}` trainer")
+    device = environment.get("device")
+    if device and device != REFERENCE_DEVICE:
+        out.append(f"on {device}")
+    commit = str(environment.get("commit", ""))
+    if commit.endswith("+dirty"):
+        out.append(f"from a working tree with uncommitted changes (`{commit}`)")
+    return out
+
+
+def flags_by_model(run: RunData) -> dict[tuple[str, str], str]:
+    """(family, augmentation) -> how its models' training differs from the reference, over
+    all its seeds (absent: not at all)."""
+    found: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+    for record in run.models:
+        for flag in model_flags(record):
+            found[(record["family"], record["augmentation"])][flag] = None
+    return {model: ", ".join(flags) for model, flags in found.items() if flags}
+
+
+def flag_line(entries: dict[str, str]) -> str:
+    """``† Trained otherwise than ...: <model>: <how>; ...`` with models of the same
+    flags joined; ``entries``: model label -> how it was trained."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for label, words in entries.items():
+        grouped[words].append(label)
+    return (f"{MARK} Trained otherwise than the other published models ({REFERENCE_BACKEND}, "
+            f"`{REFERENCE_TRAINER}` trainer, {REFERENCE_DEVICE}, committed code): "
+            + "; ".join(f"{', '.join(models)}: {words}" for words, models in grouped.items())
+            + ".")
+
+
+def flag_note(run: RunData) -> list[str]:
+    """One line naming the flagged models of a run and how they were trained ([]: none)."""
+    flags = flags_by_model(run)
+    return [flag_line({f"{FAMILIES[f].label} / {a}": words
+                       for (f, a), words in flags.items()})] if flags else []

@@ -11,16 +11,44 @@ from tabulate import tabulate
 
 from bench.analysis import conditions, metrics, summary
 from bench.analysis.estimates import model_order
-from bench.analysis.resample import Estimate
+from bench.analysis.resample import MIN_SEEDS, Estimate
 from bench.analysis.runs import RunView
+from bench.analysis.sentences import ratio_shown
 from bench.catalog import FAMILIES, TRANSFORMS, groups
 from bench.catalog.profiles import profile_of_run
 from bench.results.schema import ALL
 
+#: Widest table line (characters) a report prints; wider tables are split by columns.
+MAX_WIDTH = 120
 
-def table(lines: list[list[str]], headers: list[str]) -> str:
-    """GitHub Markdown table, cells as given."""
+
+def _render(lines: list[list[str]], headers: list[str]) -> str:
     return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def _width(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+def table(lines: list[list[str]], headers: list[str], keys: int = 1) -> str:
+    """GitHub Markdown table, cells as given; wider than MAX_WIDTH, it is split into several
+    tables of consecutive columns, each repeating the first ``keys`` columns."""
+    whole = _render(lines, headers)
+    if _width(whole) <= MAX_WIDTH or len(headers) <= keys + 1:
+        return whole
+    parts, group = [], []
+    for column in range(keys, len(headers)):
+        chosen = [*range(keys), *group, column]
+        trial = _render([[line[i] for i in chosen] for line in lines],
+                        [headers[i] for i in chosen])
+        if group and _width(trial) > MAX_WIDTH:
+            parts.append(group)
+            group = [column]
+        else:
+            group.append(column)
+    parts.append(group)
+    return "\n\n".join(_render([[line[i] for i in [*range(keys), *part]] for line in lines],
+                                [headers[i] for i in [*range(keys), *part]]) for part in parts)
 
 
 def model_label(family: str, augmentation: str) -> str:
@@ -35,6 +63,13 @@ def with_ci(estimate: Estimate | None, scale: float = 100.0, digits: int = 1) ->
             f"{estimate.high * scale:.{digits}f}]")
 
 
+def shown(estimate: Estimate | None, scale: float = 100.0, digits: int = 1) -> str:
+    """:func:`with_ci` with at least MIN_SEEDS seeds, else the value alone."""
+    if estimate is None or estimate.seeds >= MIN_SEEDS:
+        return with_ci(estimate, scale, digits)
+    return f"{estimate.value * scale:.{digits}f}"
+
+
 def cell_ci(row: pd.Series) -> str:
     """A summary-table row's accuracy with its interval, in %."""
     return (f"{row['accuracy'] * 100:.1f} [{row['ci_low'] * 100:.1f}, "
@@ -46,8 +81,9 @@ def _mean_std(values: list[float], scale: float, fmt: str) -> str:
     return f"{mean * scale:{fmt}} ± {std * scale:{fmt}}" if count > 1 else f"{mean * scale:{fmt}}"
 
 
-def clean_table(view: RunView) -> str:
-    """Clean accuracy with its interval, seed spread, n, parameters and training time."""
+def clean_table(view: RunView, marks: dict | None = None) -> str:
+    """Clean accuracy with its interval, seed spread, n, parameters and training time;
+    ``marks``: model -> mark after its name (provenance)."""
     models = pd.DataFrame(view.run.models)
     lines = []
     for family, augmentation in view.estimates.models():
@@ -57,32 +93,47 @@ def clean_table(view: RunView) -> str:
                               & (view.frame["augmentation"] == augmentation)
                               & (view.frame["group"] == ALL)].drop_duplicates("seed")
         lines.append([
-            FAMILIES[family].label, augmentation,
-            trained["augmentation_ranges"].iloc[0] if len(trained) else "",
-            with_ci(clean), _mean_std(per_seed["clean_accuracy"].tolist(), 100, ".1f"),
+            FAMILIES[family].label + (marks or {}).get((family, augmentation), ""),
+            augmentation, trained["augmentation_ranges"].iloc[0] if len(trained) else "",
+            shown(clean), _mean_std(per_seed["clean_accuracy"].tolist(), 100, ".1f"),
             f"{clean.n:,}", str(clean.seeds),
             f"{int(trained['params'].iloc[0]):,}" if len(trained) else "",
             f"{trained['train_seconds'].mean():.1f}" if len(trained) else "",
         ])
     return table(lines, ["model", "augmentation", "ranges", "clean accuracy (%) [95% CI]",
                          "mean ± std over seeds", "n test images", "seeds", "parameters",
-                         "training time (s, mean)"])
+                         "training time (s, mean)"], keys=2)
 
 
-def transform_table(view: RunView, transform: str) -> str:
-    """Rows: magnitude; columns: models; cells: accuracy [95% CI] (change from clean, pp)."""
+def _models_of(view: RunView, part: pd.DataFrame) -> list[tuple[str, str]]:
+    return [m for m in view.estimates.models()
+            if ((part["family"] == m[0]) & (part["augmentation"] == m[1])).any()]
+
+
+def transform_table(view: RunView, transform: str, intervals: bool = False,
+                    marks: dict | None = None) -> str:
+    """Rows: models; columns: magnitudes; cells: accuracy in %, with its [95% interval]
+    where ``intervals`` and the cell has at least MIN_SEEDS seeds. ``marks``: model -> mark
+    after its name (provenance)."""
+    spec = TRANSFORMS[transform]
     part = view.table[(view.table["transform"] == transform) & (view.table["group"] == ALL)]
-    models = [m for m in view.estimates.models()
-              if ((part["family"] == m[0]) & (part["augmentation"] == m[1])).any()]
+    magnitudes = sorted(set(part["magnitude"]))
     lines = []
-    for magnitude, at in part.groupby("magnitude", sort=True):
-        line = [TRANSFORMS[transform].format_magnitude(magnitude)]
-        for family, augmentation in models:
-            cell = at[(at["family"] == family) & (at["augmentation"] == augmentation)]
-            line.append(f"{cell_ci(cell.iloc[0])} ({cell.iloc[0]['delta_pp']:+.1f})"
-                        if len(cell) else "")
+    for family, augmentation in _models_of(view, part):
+        mine = part[(part["family"] == family) & (part["augmentation"] == augmentation)]
+        line = [model_label(family, augmentation) + (marks or {}).get((family, augmentation),
+                                                                      "")]
+        for magnitude in magnitudes:
+            cell = mine[mine["magnitude"] == magnitude]
+            if cell.empty:
+                line.append("")
+            elif intervals and cell.iloc[0]["seeds"] >= MIN_SEEDS:
+                line.append(cell_ci(cell.iloc[0]))
+            else:
+                line.append(f"{cell.iloc[0]['accuracy'] * 100:.1f}")
         lines.append(line)
-    return table(lines, [TRANSFORMS[transform].unit] + [model_label(*m) for m in models])
+    headers = ["model"] + [f"{spec.format_magnitude(m)} {spec.unit}" for m in magnitudes]
+    return table(lines, headers)
 
 
 def headline_condition(view: RunView, transform: str) -> conditions.Condition:
@@ -106,7 +157,7 @@ def flip_table(view: RunView, transform: str) -> str:
             continue
         per_seed = rows.groupby("seed")[["consistency", "mean_abs_change"]].mean()
         lines.append([model_label(*model),
-                      with_ci(view.estimates.accuracy(model, condition)),
+                      shown(view.estimates.accuracy(model, condition)),
                       _mean_std((1 - per_seed["consistency"]).tolist(), 100, ".1f"),
                       _mean_std(per_seed["mean_abs_change"].tolist(), 1, ".3f")])
     return table(lines, ["model", "accuracy (%) [95% CI]", "flip rate (%)", "MAC"])
@@ -119,13 +170,14 @@ def robustness_table(view: RunView) -> str:
     lines = []
     for model in view.estimates.models():
         line = [FAMILIES[model[0]].label, model[1]]
-        line += [with_ci(view.estimates.relative(model, t), scale=1, digits=2)
-                 for t in transforms]
-        line += [with_ci(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS, adversary))
+        meaningful = ratio_shown(view.estimates, model)
+        line += [shown(view.estimates.relative(model, t), scale=1, digits=2) if meaningful
+                 else "—" for t in transforms]
+        line += [shown(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS, adversary))
                  for adversary in ("worst", "random")]
         lines.append(line)
     headers = ["model", "augmentation"] + [f"rel. robustness {t}" for t in transforms]
-    return table(lines, headers + ["worst-of-grid (%)", "random-of-grid (%)"])
+    return table(lines, headers + ["worst-of-grid (%)", "random-of-grid (%)"], keys=2)
 
 
 def probe_table(probes: list[dict]) -> str:
@@ -161,9 +213,9 @@ def group_table(view: RunView) -> str:
             if clean is None:
                 continue
             lines.append([groups.display_name(group, options), f"{n:,}", model_label(*model),
-                          with_ci(clean),
-                          *(with_ci(view.estimates.accuracy(model, heads[t], group))
+                          shown(clean),
+                          *(shown(view.estimates.accuracy(model, heads[t], group))
                             for t in swept), note])
     headers = ["group", "n test images", "model", "clean (%) [95% CI]"]
     headers += [f"{conditions.describe(heads[t])} (%)" for t in swept]
-    return table(lines, headers + ["note"])
+    return table(lines, headers + ["note"], keys=3)
