@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.catalog import DATASETS, FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.config import ChoiceError, ProfileName
+from bench.evaluate import commands as evaluate_commands
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_RUNS = Path("runs")
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--trained", type=Path, default=None,
                      help="sweep models trained elsewhere (python -m bench.run.device_train) "
                           "from this folder instead of training")
+    evaluate_commands.add_grid_arguments(run)
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="compute the models on a Dask cluster: `local` (a LocalCluster on "
@@ -89,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
                               "cells); its reports then say partial")
 
     commands.add_parser("list", help="list tasks, profiles, data sets and transforms")
+    evaluate_commands.add_parsers(commands)
     return parser
 
 
@@ -144,6 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                            args.worst_case_n, args.invariance_n)
     if args.learning_rate is not None:
         profile = with_learning_rate(profile, args.learning_rate)
+    profile = evaluate_commands.chosen_grid(profile, args)
     seeds = _seeds(args.seeds)
     _folder(args.out, "--out")
     _folder(args.reference, "--reference")
@@ -307,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.run.cluster import ClusterError
 
     commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list,
-                "compare": cmd_compare, "publish": cmd_publish}
+                "compare": cmd_compare, "publish": cmd_publish,
+                **evaluate_commands.COMMANDS}
     try:
         return commands[args.command](args)
     # FileNotFoundError covers bench.run.imported.TrainedModelMissing (importing it here

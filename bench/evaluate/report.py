@@ -1,0 +1,249 @@
+"""The Markdown report of a ``bench eval`` run: data in, text out (``render``), written by
+``write``. Every number comes from the stored rows and records. No Keras here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bench.catalog import FAMILIES, TASKS, TRANSFORMS
+from bench.evaluate.comparison import CLEAN, FamilyComparison
+from bench.evaluate.intervals import CONFIDENCE, Difference
+from bench.render.tables import table
+from bench.results.schema import ALL, Row
+
+REPORT = "report.md"
+
+
+@dataclass(frozen=True)
+class BaselineTest:
+    """One cell of the baseline comparison: accuracies (shares), discordant counts
+    (only A right, only B right), the exact McNemar p and its Holm adjustment."""
+
+    transform: str
+    magnitude: float
+    accuracy_a: float
+    accuracy_b: float
+    only_a: int
+    only_b: int
+    p: float
+    p_holm: float
+
+
+@dataclass
+class EvalReportData:
+    """What the report shows: model records (the user's first, a baseline second), their
+    ``all`` rows, dataset info, the reference comparison (None: no reference on the same
+    images, with ``reference_note`` saying why), baseline tests, the NumPy check line."""
+
+    task: str
+    profile: str
+    records: list[dict]
+    rows: list[Row]
+    dataset: dict
+    command: str
+    reference_folder: str | None = None
+    comparisons: list[FamilyComparison] | None = None
+    reference_note: str = ""
+    baseline_tests: list[BaselineTest] = field(default_factory=list)
+    numpy_check: str | None = None
+
+
+def _family_label(family: str, augmentation: str) -> str:
+    name = FAMILIES[family].label if family in FAMILIES.names() else family
+    return f"{name} / {augmentation}"
+
+
+def _transform_label(transform: str) -> str:
+    return "clean" if transform == CLEAN else TRANSFORMS[transform].title.split(" (")[0]
+
+
+def _interval(d: Difference | None) -> str:
+    if d is None:
+        return ""
+    return f"{d.diff_pp:+.1f} [{d.low_pp:+.1f}, {d.high_pp:+.1f}]"
+
+
+def _verdict(d: Difference | None, more: str, less: str) -> str:
+    if d is None:
+        return ""
+    if not d.excludes_zero():
+        return "no difference shown"
+    return more if d.diff_pp > 0 else less
+
+
+def comparison_lines(data: EvalReportData) -> list[str]:
+    """The section "Against the reference families"."""
+    out = [f"## Against the reference families (`{data.reference_folder}`)", ""]
+    if data.comparisons is None:
+        return out + [data.reference_note, ""]
+    seeds = sorted({c.accuracy_difference.seeds[1] for c in data.comparisons})
+    n = data.comparisons[0].accuracy_difference.n if data.comparisons else 0
+    out += [
+        f"Your model minus each published reference family, on the same {n:,} test images. "
+        "Per transform: accuracy averaged over the swept magnitudes other than the identity "
+        "(those both runs hold), and its change from clean accuracy (pp; negative = lost). "
+        f"Intervals: {CONFIDENCE:.0%}, the reference family's seed spread (t-interval on "
+        f"per-seed values, {'/'.join(map(str, seeds))} seeds, k - 1 degrees of freedom) "
+        "combined with paired sampling of the test images; unadjusted for the number of "
+        "rows. This compares your trained model with a training recipe over seeds.", "",
+    ]
+    lines = []
+    for c in data.comparisons:
+        lines.append([
+            _family_label(c.family, c.augmentation), _transform_label(c.transform),
+            f"{c.reference_accuracy:.1f} ({c.accuracy_difference.seeds[1]})",
+            f"{c.accuracy:.1f}", _interval(c.accuracy_difference),
+            "" if c.reference_change is None else f"{c.reference_change:+.1f}",
+            "" if c.change is None else f"{c.change:+.1f}", _interval(c.change_difference),
+            _verdict(c.change_difference, "keeps more", "loses more")
+            if c.transform != CLEAN else _verdict(c.accuracy_difference, "higher", "lower"),
+        ])
+    out += [table(lines, ["reference", "transform", "reference % (seeds)", "yours %",
+                          "difference pp [95%]", "reference change pp", "your change pp",
+                          "difference in change pp [95%]", "verdict"]), ""]
+    return out
+
+
+def baseline_lines(data: EvalReportData) -> list[str]:
+    """The section comparing the two fixed models image by image."""
+    if not data.baseline_tests:
+        return []
+    a, b = data.records[0], data.records[1]
+    lines = [[_transform_label(t.transform) if t.transform == CLEAN
+              else f"{_transform_label(t.transform)} {TRANSFORMS[t.transform].format_magnitude(t.magnitude)} {TRANSFORMS[t.transform].unit}",
+              f"{t.accuracy_a * 100:.1f}", f"{t.accuracy_b * 100:.1f}",
+              f"{t.only_a:,}", f"{t.only_b:,}", f"{t.p:.3g}", f"{t.p_holm:.3g}"]
+             for t in data.baseline_tests]
+    n = data.rows[0].n if data.rows else 0
+    return [
+        f"## Against the baseline `{b['source']}`", "",
+        f"These two trained models (A: `{a['source']}`, B: `{b['source']}`), compared image "
+        f"by image on the same {n:,} test images per cell: exact McNemar test on the "
+        "discordant images (binomial at 1/2), two-sided; Holm-adjusted over the cells "
+        "shown. A statement about these two models, not about how they were trained.", "",
+        table(lines, ["cell", "A %", "B %", "only A right", "only B right", "p",
+                      "p (Holm)"]), "",
+    ]
+
+
+def _rows_of(data: EvalReportData, key: str, transform: str) -> list[Row]:
+    return sorted((r for r in data.rows if r.model_key == key and r.transform == transform
+                   and r.group == ALL), key=lambda r: r.magnitude)
+
+
+def transform_lines(data: EvalReportData, transform: str) -> list[str]:
+    """One transform's table: accuracy [interval] (change), flip rate and MAC per model."""
+    spec = TRANSFORMS[transform]
+    headers = [spec.unit]
+    by_model = []
+    for record in data.records:
+        rows = {r.magnitude: r for r in _rows_of(data, record["key"], transform)}
+        by_model.append(rows)
+        label = "yours" if record is data.records[0] else "baseline"
+        headers += [f"{label}: accuracy % [95%] (change pp)", f"{label}: flip %",
+                    f"{label}: MAC"]
+    magnitudes = sorted(set().union(*by_model))
+    lines = []
+    for magnitude in magnitudes:
+        line = [spec.format_magnitude(magnitude)]
+        for rows in by_model:
+            r = rows.get(magnitude)
+            line += (["", "", ""] if r is None else [
+                f"{r.accuracy * 100:.1f} [{r.ci_low * 100:.1f}, {r.ci_high * 100:.1f}] "
+                f"({r.delta_pp:+.1f})", f"{(1 - r.consistency) * 100:.1f}",
+                f"{r.mean_abs_change:.3f}"])
+        lines.append(line)
+    n = by_model[0][magnitudes[0]].n if magnitudes and magnitudes[0] in by_model[0] else 0
+    return [f"## {spec.title}", "",
+            f"n = {n:,} test images per cell; accuracy with its 95% bootstrap interval over "
+            "images, and the change from clean accuracy in pp; flip rate: share of images "
+            "whose predicted class differs from the clean prediction; MAC: mean absolute "
+            "change of the clean prediction's probability.", "",
+            table(lines, headers), ""]
+
+
+def summary_lines(data: EvalReportData) -> list[str]:
+    """Per model and transform: mean accuracy off the identity, the worst cell."""
+    lines = []
+    for record in data.records:
+        for spec in TRANSFORMS:
+            rows = [r for r in _rows_of(data, record["key"], spec.name)
+                    if r.magnitude != spec.identity]
+            if not rows:
+                continue
+            worst = min(rows, key=lambda r: r.accuracy)
+            lines.append([record["source"], spec.title.split(" (")[0],
+                          f"{np.mean([r.accuracy for r in rows]) * 100:.1f}",
+                          f"{worst.accuracy * 100:.1f} at {spec.format_magnitude(worst.magnitude)}"
+                          f" {spec.unit}", f"{np.mean([1 - r.consistency for r in rows]) * 100:.1f}"])
+    return ["## Summary by transform", "",
+            "Mean over the swept magnitudes other than the identity, and the worst cell.", "",
+            table(lines, ["model", "transform", "mean accuracy %", "worst accuracy %",
+                          "mean flip %"]), ""]
+
+
+def setup_lines(data: EvalReportData) -> list[str]:
+    """Provenance: data, each model record, the environment."""
+    info = data.dataset
+    out = ["## Setup and provenance", "",
+           f"- **Data**: `{info.get('name')}` from `{info.get('source')}`, checksum "
+           f"`{info.get('checksum')}`; classes (output order): "
+           + ", ".join(f"{i}={c}" for i, c in enumerate(info.get("classes", [])))
+           + f"; image shape {tuple(info.get('image_shape', []))}; {info.get('n_test_used'):,} "
+           f"test images ({info.get('subset')}).",
+           f"- **Grid**: {info.get('grid')}."]
+    for record in data.records:
+        env = record.get("environment", {})
+        out.append(
+            f"- **Model** `{record['source']}` ({record['kind']}): SHA-256 `{record['sha256']}`; "
+            f"input shape {record.get('input_shape')}; "
+            f"{'' if record.get('params') is None else format(record['params'], ',') + ' parameters; '}"
+            f"inputs {record['input_range']}, outputs read as {record['outputs']}; rows key "
+            f"`{record['key']}`, bootstrap seed {record['seed']}.")
+        out += [f"- **Warning** ({record['source']}): {w}" for w in record.get("warnings", [])]
+        out.append("- **Environment**: " + ", ".join(f"{k} {v}" for k, v in sorted(env.items())))
+    return out + [""]
+
+
+def render(data: EvalReportData) -> str:
+    """The whole report as Markdown."""
+    user = data.records[0]
+    task = TASKS[data.task]
+    transforms = [s.name for s in TRANSFORMS if any(r.transform == s.name for r in data.rows)]
+    n = data.rows[0].n if data.rows else 0
+    out = [f"# `{Path(user['source']).name}` on {task.title}: robustness to shifts, "
+           f"rotations, scaling and shear (`bench eval`, `{data.profile}` profile)", "",
+           f"*Generated by `{data.command}` from the stored rows of this run folder: n = "
+           f"{n:,} test images per cell; chance is {task.chance * 100:.0f}%. Input contract: "
+           f"inputs in {user['input_range']}, outputs read as {user['outputs']}.*", "",
+           "## Clean accuracy", ""]
+    out += [f"- `{r['source']}`: {r['clean_accuracy'] * 100:.1f}% on {n:,} test images."
+            for r in data.records]
+    out += [""]
+    if data.reference_folder is not None:
+        out += comparison_lines(data)
+    out += baseline_lines(data)
+    out += summary_lines(data)
+    for transform in transforms:
+        out += transform_lines(data, transform)
+    if data.numpy_check is not None:
+        out += ["## The NumPy engine on this model", "", data.numpy_check, ""]
+    out += setup_lines(data)
+    return "\n".join(out) + "\n"
+
+
+def write(data: EvalReportData, folder: Path) -> Path:
+    """Write ``<folder>/report.md``; returns its path."""
+    path = Path(folder) / REPORT
+    path.write_text(render(data), encoding="utf-8")
+    return path
+
+
+def transforms_of(rows: Sequence[Row]) -> list[str]:
+    """The catalog transforms the rows hold, in catalog order."""
+    stored = {r.transform for r in rows}
+    return [s.name for s in TRANSFORMS if s.name in stored]
