@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.analysis.estimates import model_order
 from bench.catalog import TRANSFORMS
 from bench.evaluate.intervals import Difference, difference
 from bench.results.schema import ALL, Row, unpack_bits
@@ -74,52 +75,62 @@ class FamilyComparison:
 
 
 def reference_families(models: list[dict]) -> list[tuple[str, str]]:
-    """(family, augmentation) pairs to compare with: every family without augmentation,
-    and each family with any augmentation (reported for its matching transform)."""
-    return sorted({(m["family"], m["augmentation"]) for m in models})
+    """The (family, augmentation) pairs of the reference, in catalog order (families, then
+    policies)."""
+    return sorted({(m["family"], m["augmentation"]) for m in models}, key=model_order)
 
 
 def _relevant(augmentation: str, transform: str) -> bool:
-    """A family is shown under a transform when untrained (``none``), or trained with the
-    transform's matching policy or with ``all``."""
+    """A family is shown under a transform when trained without augmentation or with the
+    transform's matching policy; under clean, without augmentation."""
     if transform == CLEAN:
         return augmentation == "none"
-    return augmentation in ("none", TRANSFORMS[transform].policy, "all")
+    return augmentation in ("none", TRANSFORMS[transform].policy)
 
 
 def compare(user: Cells, reference_rows: list[Row], reference_models: list[dict],
             transforms: list[str]) -> list[FamilyComparison]:
-    """Every relevant (reference family, transform) comparison that both hold cells for;
-    the rows must be on the same test images as ``user``."""
+    """Every relevant (transform, reference family) comparison that both hold cells for,
+    clean first, then transform by transform in catalog order; the rows must be on the same
+    test images as ``user``."""
     by_key = cells_of(reference_rows)
-    out = []
+    families = []
     for family, augmentation in reference_families(reference_models):
         members = [by_key[m["key"]] for m in sorted(reference_models, key=lambda m: m["seed"])
                    if m["family"] == family and m["augmentation"] == augmentation
                    and m["key"] in by_key]
-        if not members:
-            continue
-        if _relevant(augmentation, CLEAN):
-            cleans = [clean_of(cells) for cells in members]
-            mine = clean_of(user)
-            if mine is not None and all(c is not None for c in cleans):
-                ref = np.stack(cleans)
-                out.append(FamilyComparison(family, augmentation, CLEAN, ref.mean() * 100,
-                                            mine.mean() * 100, difference(mine[None], ref),
-                                            None, None, None))
-        for transform in transforms:
-            if not _relevant(augmentation, transform):
-                continue
-            magnitudes = shared_magnitudes(transform, user, *members)
-            if not magnitudes:
-                continue
-            mine_under, mine_change = per_image(user, transform, magnitudes)
-            ref = [per_image(cells, transform, magnitudes) for cells in members]
-            ref_under = np.stack([r[0] for r in ref])
-            ref_change = np.stack([r[1] for r in ref])
-            out.append(FamilyComparison(
-                family, augmentation, transform, ref_under.mean() * 100,
-                mine_under.mean() * 100, difference(mine_under[None], ref_under),
-                ref_change.mean() * 100, mine_change.mean() * 100,
-                difference(mine_change[None], ref_change)))
+        if members:
+            families.append((family, augmentation, members))
+    out = []
+    for transform in [CLEAN, *transforms]:
+        for family, augmentation, members in families:
+            if _relevant(augmentation, transform):
+                found = _compare_one(user, family, augmentation, members, transform)
+                out += [found] if found is not None else []
     return out
+
+
+def _compare_one(user: Cells, family: str, augmentation: str, members: list[Cells],
+                 transform: str) -> FamilyComparison | None:
+    """The user's model against one family's seeds under ``transform`` (or clean); None
+    when they share no cells."""
+    if transform == CLEAN:
+        cleans = [clean_of(cells) for cells in members]
+        mine = clean_of(user)
+        if mine is None or any(c is None for c in cleans):
+            return None
+        ref = np.stack(cleans)
+        return FamilyComparison(family, augmentation, CLEAN, ref.mean() * 100,
+                                mine.mean() * 100, difference(mine[None], ref),
+                                None, None, None)
+    magnitudes = shared_magnitudes(transform, user, *members)
+    if not magnitudes:
+        return None
+    mine_under, mine_change = per_image(user, transform, magnitudes)
+    ref = [per_image(cells, transform, magnitudes) for cells in members]
+    ref_under = np.stack([r[0] for r in ref])
+    ref_change = np.stack([r[1] for r in ref])
+    return FamilyComparison(
+        family, augmentation, transform, ref_under.mean() * 100, mine_under.mean() * 100,
+        difference(mine_under[None], ref_under), ref_change.mean() * 100,
+        mine_change.mean() * 100, difference(mine_change[None], ref_change))
