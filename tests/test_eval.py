@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bench.cli import main
-from bench.data.types import Split, make_dataset
+from bench.data.types import Split
 from bench.results.loading import load_records, load_rows
 
 SIZE, N_TRAIN, N_TEST = 16, 300, 200

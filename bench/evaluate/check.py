@@ -11,6 +11,7 @@ A row fails when its drop exceeds ``max_drop`` and the interval's lower end does
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,6 @@ from bench.evaluate.comparison import CLEAN, cells_of, clean_of, shared_magnitud
 from bench.evaluate.intervals import Difference, difference
 from bench.render.tables import table
 from bench.results.loading import DATASET, MODELS, load_records, load_rows
-
-import json
 
 
 @dataclass(frozen=True)

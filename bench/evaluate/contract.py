@@ -44,8 +44,10 @@ class InputContract:
     def describe(self) -> str:
         """One line for the start of a run and the report."""
         scale = "pixel / 255" if self.input_range == "0-1" else "pixel values 0..255"
+        read = ("logits (softmax applied by bench)" if self.outputs == "logits"
+                else "probabilities")
         return (f"inputs float32 (N, H, W, C) in {self.input_range} ({scale}); outputs read "
-                f"as {'logits (softmax applied by bench)' if self.outputs == 'logits' else 'probabilities'}")
+                f"as {read}")
 
 
 def check_shape(model: LoadedModel, image_shape: tuple[int, int, int]) -> None:

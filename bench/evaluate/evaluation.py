@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -24,7 +23,7 @@ from bench.evaluate.contract import ContractModel, InputContract
 from bench.evaluate.model_source import LoadedModel
 from bench.evaluate.sanity import CleanCheck, SanityStop
 from bench.evaluate.testdata import TestData
-from bench.results.schema import ModelTag, Row
+from bench.results.schema import ModelTag, Row, unpack_bits
 from bench.results.store import ResultStore
 from bench.run import sweep
 from bench.run.train import library_versions
@@ -86,7 +85,8 @@ def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.Cle
     check = CleanCheck.of(clean.predicted, data.test.y, data.classes)
     problems = check.problems()
     if problems and not force:
-        raise SanityStop(f"{adapter.model.source}: {check.stop_message(adapter.contract.input_range)}")
+        message = check.stop_message(adapter.contract.input_range)
+        raise SanityStop(f"{adapter.model.source}: {message}")
     if problems:
         log.warning("warning: %s (--force given: evaluating anyway)", "; ".join(problems))
     return clean
@@ -129,10 +129,6 @@ def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
         rows += cell_rows
         correct[(transform, float(magnitude))] = next(
             r for r in cell_rows if r.correct_bits).correct_bits
-    from bench.results.schema import unpack_bits
-
     n = len(data.test.y)
     correct = {cell: unpack_bits(bits, n) for cell, bits in correct.items()}
-    if adapter.warnings and adapter.warnings != record.warnings:
-        log.warning("warning: %s", "; ".join(adapter.warnings))
     return Evaluated(record, rows, correct)

@@ -5,8 +5,10 @@ Each side is an array (k seeds, n images) of per-image values (a share correct o
 cells, or a change from clean). The seed part is a t-interval on per-seed means (variance
 / k, with k - 1 degrees of freedom) for each side trained over at least two seeds; the image
 part is the variance of the per-image paired differences / n (unpaired: each side's / n).
-With no side over seeds the statement is about fixed models on images in general (normal
-quantile).
+The quantile is Student's t with Welch-Satterthwaite degrees of freedom (k - 1 when the
+seed spread dominates, the normal quantile when image sampling does); with no side over
+seeds the statement is about fixed models on images in general (normal quantile).
+``tests/test_eval_stats.py`` checks the coverage by simulation.
 """
 
 from __future__ import annotations
@@ -56,11 +58,14 @@ def difference(a: np.ndarray, b: np.ndarray, paired: bool = True,
     else:
         image_var = float(np.var(a.mean(axis=0), ddof=1) / a.shape[1]
                           + np.var(b.mean(axis=0), ddof=1) / b.shape[1])
-    (var_a, df_a), (var_b, df_b) = _seed_part(a), _seed_part(b)
-    dfs = [df for df in (df_a, df_b) if df is not None]
-    quantile = (stats.t.ppf(0.5 + confidence / 2, min(dfs)) if dfs
+    parts = [_seed_part(a), _seed_part(b)]
+    total = image_var + sum(var for var, _ in parts)
+    # Welch-Satterthwaite: the seed parts have k - 1 degrees of freedom, the image part
+    # (hundreds of images) is taken as known
+    denominator = sum(var**2 / df for var, df in parts if df is not None and var > 0)
+    quantile = (stats.t.ppf(0.5 + confidence / 2, total**2 / denominator) if denominator > 0
                 else stats.norm.ppf(0.5 + confidence / 2))
-    half = float(quantile * np.sqrt(var_a + var_b + image_var))
+    half = float(quantile * np.sqrt(total))
     return Difference(diff * 100, (diff - half) * 100, (diff + half) * 100,
                       (a.shape[0], b.shape[0]), int(a.shape[1]), paired)
 

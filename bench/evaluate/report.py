@@ -87,9 +87,10 @@ def comparison_lines(data: EvalReportData) -> list[str]:
         "Per transform: accuracy averaged over the swept magnitudes other than the identity "
         "(those both runs hold), and its change from clean accuracy (pp; negative = lost). "
         f"Intervals: {CONFIDENCE:.0%}, the reference family's seed spread (t-interval on "
-        f"per-seed values, {'/'.join(map(str, seeds))} seeds, k - 1 degrees of freedom) "
-        "combined with paired sampling of the test images; unadjusted for the number of "
-        "rows. This compares your trained model with a training recipe over seeds.", "",
+        f"per-seed values, {'/'.join(map(str, seeds))} seeds) combined with paired sampling "
+        "of the test images (Welch-Satterthwaite degrees of freedom); unadjusted for the "
+        "number of rows. This compares your trained model with a training recipe over "
+        "seeds.", "",
     ]
     lines = []
     for c in data.comparisons:
@@ -108,14 +109,20 @@ def comparison_lines(data: EvalReportData) -> list[str]:
     return out
 
 
+def _cell_label(transform: str, magnitude: float) -> str:
+    if transform == CLEAN:
+        return "clean"
+    spec = TRANSFORMS[transform]
+    return f"{_transform_label(transform)} {spec.format_magnitude(magnitude)} {spec.unit}"
+
+
 def baseline_lines(data: EvalReportData) -> list[str]:
     """The section comparing the two fixed models image by image."""
     if not data.baseline_tests:
         return []
     a, b = data.records[0], data.records[1]
-    lines = [[_transform_label(t.transform) if t.transform == CLEAN
-              else f"{_transform_label(t.transform)} {TRANSFORMS[t.transform].format_magnitude(t.magnitude)} {TRANSFORMS[t.transform].unit}",
-              f"{t.accuracy_a * 100:.1f}", f"{t.accuracy_b * 100:.1f}",
+    lines = [[_cell_label(t.transform, t.magnitude), f"{t.accuracy_a * 100:.1f}",
+              f"{t.accuracy_b * 100:.1f}",
               f"{t.only_a:,}", f"{t.only_b:,}", f"{t.p:.3g}", f"{t.p_holm:.3g}"]
              for t in data.baseline_tests]
     n = data.rows[0].n if data.rows else 0
@@ -178,8 +185,9 @@ def summary_lines(data: EvalReportData) -> list[str]:
             worst = min(rows, key=lambda r: r.accuracy)
             lines.append([record["source"], spec.title.split(" (")[0],
                           f"{np.mean([r.accuracy for r in rows]) * 100:.1f}",
-                          f"{worst.accuracy * 100:.1f} at {spec.format_magnitude(worst.magnitude)}"
-                          f" {spec.unit}", f"{np.mean([1 - r.consistency for r in rows]) * 100:.1f}"])
+                          f"{worst.accuracy * 100:.1f} at "
+                          f"{spec.format_magnitude(worst.magnitude)} {spec.unit}",
+                          f"{np.mean([1 - r.consistency for r in rows]) * 100:.1f}"])
     return ["## Summary by transform", "",
             "Mean over the swept magnitudes other than the identity, and the worst cell.", "",
             table(lines, ["model", "transform", "mean accuracy %", "worst accuracy %",
@@ -198,10 +206,11 @@ def setup_lines(data: EvalReportData) -> list[str]:
            f"- **Grid**: {info.get('grid')}."]
     for record in data.records:
         env = record.get("environment", {})
+        params = ("" if record.get("params") is None
+                  else f"{record['params']:,} parameters; ")
         out.append(
-            f"- **Model** `{record['source']}` ({record['kind']}): SHA-256 `{record['sha256']}`; "
-            f"input shape {record.get('input_shape')}; "
-            f"{'' if record.get('params') is None else format(record['params'], ',') + ' parameters; '}"
+            f"- **Model** `{record['source']}` ({record['kind']}): SHA-256 "
+            f"`{record['sha256']}`; input shape {record.get('input_shape')}; {params}"
             f"inputs {record['input_range']}, outputs read as {record['outputs']}; rows key "
             f"`{record['key']}`, bootstrap seed {record['seed']}.")
         out += [f"- **Warning** ({record['source']}): {w}" for w in record.get("warnings", [])]

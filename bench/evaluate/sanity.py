@@ -31,7 +31,9 @@ class CleanCheck:
     label_share: float
 
     @classmethod
-    def of(cls, predicted: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]) -> CleanCheck:
+    def of(cls, predicted: np.ndarray, labels: np.ndarray,
+           classes: tuple[str, ...]) -> CleanCheck:
+        """The check of clean predictions (N,) against labels (N,), both class ids."""
         counts = np.bincount(predicted, minlength=len(classes))
         top = int(counts.argmax())
         return cls(float(np.mean(predicted == labels)), 1.0 / len(classes), classes[top],
@@ -41,8 +43,8 @@ class CleanCheck:
         """What looks wrong, in words ([] when nothing does)."""
         found = []
         if self.accuracy <= self.chance + NEAR_CHANCE:
-            found.append(f"clean accuracy {self.accuracy:.1%} is within {NEAR_CHANCE * 100:.0f} points of "
-                         f"chance ({self.chance:.1%})")
+            found.append(f"clean accuracy {self.accuracy:.1%} is within "
+                         f"{NEAR_CHANCE * 100:.0f} points of chance ({self.chance:.1%})")
         if self.top_share > DOMINANT_SHARE and self.top_share > self.label_share + 0.05:
             found.append(f"class {self.top_class!r} takes {self.top_share:.1%} of the "
                          f"predictions (it is {self.label_share:.1%} of the labels)")
