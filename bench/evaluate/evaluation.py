@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from bench import machine
 from bench.catalog import TASKS
 from bench.config import Profile
-from bench.evaluate import grids
+from bench.evaluate import grids, worst
 from bench.evaluate.contract import ContractModel, InputContract
 from bench.evaluate.model_source import LoadedModel
 from bench.evaluate.sanity import CleanCheck, SanityStop
@@ -69,6 +69,7 @@ class Evaluated:
     record: EvalModelRecord
     rows: list[Row]
     correct: dict[tuple[str, float], np.ndarray]
+    worst_case: dict | None = None
 
 
 def model_key(model: LoadedModel, contract: InputContract, seed: int) -> str:
@@ -95,8 +96,9 @@ def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.Cle
 def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
                    profile: Profile, store: ResultStore, family: str = USER_FAMILY,
                    seed: int = 0, force: bool = False, verbose: bool = True) -> Evaluated:
-    """Clean pass, sanity stop, then every cell of ``profile.grid`` (stored cells reused),
-    stored in ``store`` with the model record and dataset.json."""
+    """Clean pass, sanity stop, then every cell of ``profile.grid`` (stored cells reused)
+    and the worst case where the profile sizes it, stored in ``store`` with the model
+    record and dataset.json."""
     adapter = ContractModel(model, contract)
     clean = clean_pass(adapter, data, force)
     key = model_key(model, contract, seed)
@@ -131,4 +133,8 @@ def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
             r for r in cell_rows if r.correct_bits).correct_bits
     n = len(data.test.y)
     correct = {cell: unpack_bits(bits, n) for cell, bits in correct.items()}
-    return Evaluated(record, rows, correct)
+    stored = store.probes_of(key, worst.PROBE)
+    worst_case = stored[0] if stored else worst.worst_case_record(adapter, data, profile, tag)
+    if worst_case is not None and not stored:
+        store.append_probes([worst_case])
+    return Evaluated(record, rows, correct, worst_case)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.catalog import TRANSFORMS
 from bench.config import Profile
-from bench.evaluate import comparison, numpy_check
+from bench.evaluate import comparison, numpy_check, worst
 from bench.evaluate.contract import InputContract, check_shape
 from bench.evaluate.evaluation import BASELINE_FAMILY, USER_FAMILY, Evaluated, evaluate_model
 from bench.evaluate.intervals import holm, mcnemar_exact
@@ -63,14 +63,15 @@ def baseline_tests(a: Evaluated, b: Evaluated) -> list[BaselineTest]:
 
 
 def _reference_part(request: EvalRequest, user: Evaluated,
-                    data: TestData) -> tuple[list | None, str]:
-    """(comparisons, note): the reference families on the same images, or None and why."""
+                    data: TestData) -> tuple[list | None, str, list[dict]]:
+    """(comparisons, note, worst-case records): the reference families on the same images,
+    or None, why not, and []."""
     from bench.render.comparison import same_test_images
     from bench.results.loading import RunData
 
     folder = request.reference
     if folder is None or not any(Path(folder).glob("rows/*.jsonl")):
-        return None, f"No published reference rows in `{folder}`: nothing to compare with."
+        return None, f"No published reference rows in `{folder}`: nothing to compare with.", []
     reference = RunData.load(folder)
     if not same_test_images(reference, RunData(request.profile.task, "", [], [], [],
                                                data.info)):
@@ -78,9 +79,13 @@ def _reference_part(request: EvalRequest, user: Evaluated,
                       f"(`{reference.dataset.get('name')}`, {reference.dataset.get('n_test_used')} "
                       f"images; this run: `{data.info.get('name')}`, "
                       f"{data.info.get('n_test_used')}), so no paired comparison is made; "
-                      "evaluate on the task's data set with the reference's profile.")
+                      "evaluate on the task's data set with the reference's profile."), []
     transforms = transforms_of(user.rows)
-    return comparison.compare(user.correct, reference.rows, reference.models, transforms), ""
+    mine = user.worst_case
+    worst_cases = [p for p in reference.probes if mine is not None and p["probe"] == worst.PROBE
+                   and p.get("n_images") == mine["n_images"]]
+    return (comparison.compare(user.correct, reference.rows, reference.models, transforms), "",
+            worst_cases)
 
 
 def run_eval(request: EvalRequest) -> Path:
@@ -106,9 +111,9 @@ def run_eval(request: EvalRequest) -> Path:
             evaluated.append(evaluate_model(baseline, request.contract, data, profile, store,
                                             BASELINE_FAMILY, request.seed, request.force,
                                             request.verbose))
-    comparisons, note = (None, "")
+    comparisons, note, reference_worst = (None, "", [])
     if request.reference is not None:
-        comparisons, note = _reference_part(request, user, data)
+        comparisons, note, reference_worst = _reference_part(request, user, data)
     numpy_line = (numpy_check.verify(model, request.contract, data.test.x)
                   if request.verify_numpy else None)
     report = EvalReportData(
@@ -121,5 +126,7 @@ def run_eval(request: EvalRequest) -> Path:
         comparisons=comparisons, reference_note=note,
         baseline_tests=baseline_tests(user, evaluated[1]) if baseline is not None else [],
         numpy_check=numpy_line,
+        worst_cases=[e.worst_case for e in evaluated if e.worst_case is not None],
+        reference_worst_cases=reference_worst,
     )
     return write(report, request.folder)

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.analysis.estimates import model_order
 from bench.catalog import FAMILIES, TASKS, TRANSFORMS
 from bench.evaluate.comparison import CLEAN, FamilyComparison
 from bench.evaluate.intervals import CONFIDENCE, Difference
+from bench.evaluate.worst import COLUMNS as WORST_COLUMNS
 from bench.render.tables import table
 from bench.results.schema import ALL, Row
 
@@ -37,7 +39,8 @@ class BaselineTest:
 class EvalReportData:
     """What the report shows: model records (the user's first, a baseline second), their
     ``all`` rows, dataset info, the reference comparison (None: no reference on the same
-    images, with ``reference_note`` saying why), baseline tests, the NumPy check line."""
+    images, with ``reference_note`` saying why), baseline tests, the NumPy check line, the
+    worst-case records of these models and of the reference (on the same images)."""
 
     task: str
     profile: str
@@ -50,6 +53,8 @@ class EvalReportData:
     reference_note: str = ""
     baseline_tests: list[BaselineTest] = field(default_factory=list)
     numpy_check: str | None = None
+    worst_cases: list[dict] = field(default_factory=list)
+    reference_worst_cases: list[dict] = field(default_factory=list)
 
 
 def _family_label(family: str, augmentation: str) -> str:
@@ -194,6 +199,35 @@ def summary_lines(data: EvalReportData) -> list[str]:
                           "mean flip %"]), ""]
 
 
+def worst_case_lines(data: EvalReportData) -> list[str]:
+    """Engstrom's worst case: these models, then the reference families (mean ± std over
+    seeds)."""
+    if not data.worst_cases:
+        return []
+    lines = [[f"`{r['source']}`", "1", f"{record['n_images']:,}",
+              *(f"{record[key] * 100:.1f}" for key in WORST_COLUMNS)]
+             for r, record in zip(data.records, data.worst_cases, strict=True)]
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for record in data.reference_worst_cases:
+        groups.setdefault((record["family"], record["augmentation"]), []).append(record)
+    for (family, augmentation), members in sorted(groups.items(),
+                                                  key=lambda item: model_order(item[0])):
+        cells = []
+        for key in WORST_COLUMNS:
+            values = np.array([m[key] for m in members]) * 100
+            spread = f" ± {values.std(ddof=1):.1f}" if len(values) > 1 else ""
+            cells.append(f"{values.mean():.1f}{spread}")
+        lines.append([f"reference {_family_label(family, augmentation)}", str(len(members)),
+                      f"{members[0]['n_images']:,}", *cells])
+    return ["## Worst case over shifts and rotations (Engstrom et al. 2019)", "",
+            "Per test image, the worst over the grid of 5 x shifts, 5 y shifts (−3 to +3 px) "
+            "and 31 rotations (−30° to +30°), and over 10 seeded random draws from the same "
+            "ranges: an image counts only if every transform is classified correctly. On "
+            "the profile's seeded test subset; accuracy in %, reference families mean ± "
+            "std over seeds.", "",
+            table(lines, ["model", "seeds", "n test images", *WORST_COLUMNS.values()]), ""]
+
+
 def setup_lines(data: EvalReportData) -> list[str]:
     """Provenance: data, each model record, the environment."""
     info = data.dataset
@@ -240,6 +274,7 @@ def render(data: EvalReportData) -> str:
     out += summary_lines(data)
     for transform in transforms:
         out += transform_lines(data, transform)
+    out += worst_case_lines(data)
     if data.numpy_check is not None:
         out += ["## The NumPy engine on this model", "", data.numpy_check, ""]
     out += setup_lines(data)
