@@ -55,6 +55,7 @@ def made(tmp_path_factory):
     np.savez(folder / "blocks.npz", x_test=test.x, y_test=test.y)
     plain = train(rescaling_inside=False)
     plain.save(folder / "plain.keras")
+    plain.save(folder / "plain.h5")
     plain.export(str(folder / "plain_savedmodel"), verbose=False)
     rescaling = train(rescaling_inside=True)
     rescaling.save(folder / "rescaling.keras")
@@ -71,14 +72,15 @@ def measured(folder):
     return [tuple(getattr(r, f) for f in MEASURED) for r in load_rows(folder)]
 
 
-def test_keras_file_and_savedmodel_write_identical_rows(made, tmp_path):
+def test_keras_file_savedmodel_and_h5_write_identical_rows(made, tmp_path):
     folder, _ = made
     npz = folder / "blocks.npz"
     assert main(eval_args(folder / "plain.keras", npz, tmp_path / "a")) == 0
     assert main(eval_args(folder / "plain_savedmodel", npz, tmp_path / "b")) == 0
+    assert main(eval_args(folder / "plain.h5", npz, tmp_path / "c")) == 0
     rows_a, rows_b = measured(tmp_path / "a"), measured(tmp_path / "b")
     assert len(rows_a) == 15  # the smoke grid: 5 transforms x 3 magnitudes, group "all"
-    assert rows_a == rows_b
+    assert rows_a == rows_b == measured(tmp_path / "c")
     record = load_records(tmp_path / "a", "models.jsonl")[0]
     assert record["sha256"] == hashlib.sha256((folder / "plain.keras").read_bytes()).hexdigest()
     assert record["input_range"] == "0-1" and record["environment"]["keras"] == keras.__version__
@@ -188,7 +190,8 @@ def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):
     from bench.run import runner
     from tests.conftest import bars_dataset
 
-    profile = dataclasses.replace(tiny_profile, families=("cnn",), seeds=(3,))
+    profile = dataclasses.replace(tiny_profile, families=("cnn",), seeds=(3,),
+                                  worst_case_n=20)
     dataset = bars_dataset()
     prepared = runner.PreparedData.from_dataset(dataset, profile)
     run_folder = runner.run_task(profile, tmp_path / "runs", prepared=prepared,
@@ -200,3 +203,9 @@ def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):
                          command="bench eval (test)", data=tmp_path / "bars.npz",
                          classes="vertical,horizontal", seed=3, force=True, verbose=False))
     assert sorted(measured(tmp_path / "eval")) == sorted(measured(run_folder))
+    grid = json.loads((run_folder / "dataset.json").read_text())["grid"]
+    assert grid == "shift_x: -1, 0, 1 px; rotate: 0, 90 deg"
+    bits = ("clean_bits", "grid_bits", "random_bits", "grid_worst", "random_worst")
+    stored, = [p for p in load_records(run_folder, "probes.jsonl") if p["probe"] == "worst_case"]
+    mine, = load_records(tmp_path / "eval", "probes.jsonl")
+    assert [mine[k] for k in bits] == [stored[k] for k in bits]
