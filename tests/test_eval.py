@@ -191,7 +191,7 @@ def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):
     from tests.conftest import bars_dataset
 
     profile = dataclasses.replace(tiny_profile, families=("cnn",), seeds=(3,),
-                                  worst_case_n=20)
+                                  worst_case_n=20, invariance_n=10)
     dataset = bars_dataset()
     prepared = runner.PreparedData.from_dataset(dataset, profile)
     run_folder = runner.run_task(profile, tmp_path / "runs", prepared=prepared,
@@ -206,6 +206,13 @@ def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):
     grid = json.loads((run_folder / "dataset.json").read_text())["grid"]
     assert grid == "shift_x: -1, 0, 1 px; rotate: 0, 90 deg"
     bits = ("clean_bits", "grid_bits", "random_bits", "grid_worst", "random_worst")
-    stored, = [p for p in load_records(run_folder, "probes.jsonl") if p["probe"] == "worst_case"]
-    mine, = load_records(tmp_path / "eval", "probes.jsonl")
+    probes = {"run": load_records(run_folder, "probes.jsonl"),
+              "eval": load_records(tmp_path / "eval", "probes.jsonl")}
+    stored, mine = ([p for p in probes[name] if p["probe"] == "worst_case"][0]
+                    for name in ("run", "eval"))
     assert [mine[k] for k in bits] == [stored[k] for k in bits]
+    errors = {name: [(p["stage"], p["transform"], p["magnitude"], p["invariance"])
+                     for p in records if p["probe"] == "invariance"]
+              for name, records in probes.items()}
+    assert errors["eval"] == errors["run"] and len(errors["eval"]) > 3
+    assert "## Where invariance is lost" in (tmp_path / "eval" / "report.md").read_text()

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from bench import machine
 from bench.catalog import TASKS
 from bench.config import Profile
-from bench.evaluate import grids, worst
+from bench.evaluate import grids, layers, worst
 from bench.evaluate.contract import ContractModel, InputContract
 from bench.evaluate.model_source import LoadedModel
 from bench.evaluate.sanity import CleanCheck, SanityStop
@@ -70,6 +70,8 @@ class Evaluated:
     rows: list[Row]
     correct: dict[tuple[str, float], np.ndarray]
     worst_case: dict | None = None
+    invariance: list[dict] = field(default_factory=list)
+    invariance_note: str = ""
 
 
 def model_key(model: LoadedModel, contract: InputContract, seed: int) -> str:
@@ -96,9 +98,9 @@ def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.Cle
 def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
                    profile: Profile, store: ResultStore, family: str = USER_FAMILY,
                    seed: int = 0, force: bool = False, verbose: bool = True) -> Evaluated:
-    """Clean pass, sanity stop, then every cell of ``profile.grid`` (stored cells reused)
-    and the worst case where the profile sizes it, stored in ``store`` with the model
-    record and dataset.json."""
+    """Clean pass, sanity stop, then every cell of ``profile.grid`` (stored cells reused),
+    the worst case and the layer-by-layer invariance where the profile sizes them; stored
+    in ``store`` with the model record and dataset.json."""
     adapter = ContractModel(model, contract)
     clean = clean_pass(adapter, data, force)
     key = model_key(model, contract, seed)
@@ -137,4 +139,9 @@ def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
     worst_case = stored[0] if stored else worst.worst_case_record(adapter, data, profile, tag)
     if worst_case is not None and not stored:
         store.append_probes([worst_case])
-    return Evaluated(record, rows, correct, worst_case)
+    invariance, note = store.probes_of(key, layers.PROBE), ""
+    if not invariance:
+        invariance, note = layers.invariance_records(model, contract, data, profile, tag)
+        if invariance:
+            store.append_probes(invariance)
+    return Evaluated(record, rows, correct, worst_case, invariance, note)

@@ -128,5 +128,6 @@ def run_eval(request: EvalRequest) -> Path:
         numpy_check=numpy_line,
         worst_cases=[e.worst_case for e in evaluated if e.worst_case is not None],
         reference_worst_cases=reference_worst,
+        invariance=user.invariance, invariance_note=user.invariance_note,
     )
     return write(report, request.folder)

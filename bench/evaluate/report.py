@@ -40,7 +40,8 @@ class EvalReportData:
     """What the report shows: model records (the user's first, a baseline second), their
     ``all`` rows, dataset info, the reference comparison (None: no reference on the same
     images, with ``reference_note`` saying why), baseline tests, the NumPy check line, the
-    worst-case records of these models and of the reference (on the same images)."""
+    worst-case records of these models and of the reference (on the same images), the
+    user's model's layer-by-layer invariance records (or a note why there are none)."""
 
     task: str
     profile: str
@@ -54,6 +55,8 @@ class EvalReportData:
     baseline_tests: list[BaselineTest] = field(default_factory=list)
     numpy_check: str | None = None
     worst_cases: list[dict] = field(default_factory=list)
+    invariance: list[dict] = field(default_factory=list)
+    invariance_note: str = ""
     reference_worst_cases: list[dict] = field(default_factory=list)
 
 
@@ -228,6 +231,29 @@ def worst_case_lines(data: EvalReportData) -> list[str]:
             table(lines, ["model", "seeds", "n test images", *WORST_COLUMNS.values()]), ""]
 
 
+def invariance_lines(data: EvalReportData) -> list[str]:
+    """Layer-by-layer invariance of the user's model: per stage, the error of each line of
+    :data:`bench.render.architecture.LINES` (or the note why it was not measured)."""
+    from bench.render.architecture import LINES, headline_errors
+
+    title = ["## Where invariance is lost, layer by layer", ""]
+    if not data.invariance:
+        return title + [data.invariance_note, ""] if data.invariance_note else []
+    errors = headline_errors(data.invariance)
+    wide = errors.pivot_table(index=["stage", "label", "stride"], columns="line",
+                              values="error").reset_index().sort_values("stage")
+    lines = [[str(r["stage"]), r["label"], str(r["stride"]),
+              *(f"{r[line]:.3f}" if line in r and not np.isnan(r[line]) else ""
+                for line in LINES)] for _, r in wide.iterrows()]
+    n = data.invariance[0].get("n_images", 0)
+    return title + [
+        f"Relative error of each layer's output when the input is shifted or rotated "
+        f"(n = {n:,} test images, through the NumPy engine): for feature maps the "
+        "equivariance error against the clean map moved the same way, for vectors the "
+        "invariance error; averaged over the line's transforms (docs/metrics.md).", "",
+        table(lines, ["stage", "layer", "stride (px)", *LINES]), ""]
+
+
 def setup_lines(data: EvalReportData) -> list[str]:
     """Provenance: data, each model record, the environment."""
     info = data.dataset
@@ -275,6 +301,7 @@ def render(data: EvalReportData) -> str:
     for transform in transforms:
         out += transform_lines(data, transform)
     out += worst_case_lines(data)
+    out += invariance_lines(data)
     if data.numpy_check is not None:
         out += ["## The NumPy engine on this model", "", data.numpy_check, ""]
     out += setup_lines(data)
