@@ -216,3 +216,24 @@ def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):
               for name, records in probes.items()}
     assert errors["eval"] == errors["run"] and len(errors["eval"]) > 3
     assert "## Where invariance is lost" in (tmp_path / "eval" / "report.md").read_text()
+
+
+def test_a_folder_per_class_gives_the_npz_accuracies(made, tmp_path, capsys):
+    import cv2
+
+    folder, test = made
+    for index, (image, label) in enumerate(zip(test.x, test.y, strict=True)):
+        (tmp_path / "images" / f"c{label}").mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(tmp_path / "images" / f"c{label}" / f"{index:03d}.png"), image)
+    model = folder / "plain.keras"
+    assert main(eval_args(model, tmp_path / "images", tmp_path / "f")) == 0
+    assert main(eval_args(model, folder / "blocks.npz", tmp_path / "n")) == 0
+
+    def accuracy(run):
+        return sorted((r.transform, r.magnitude, r.accuracy) for r in load_rows(run))
+
+    assert accuracy(tmp_path / "f") == accuracy(tmp_path / "n")
+    info = json.loads((tmp_path / "f" / "dataset.json").read_text())
+    assert info["classes"] == [f"c{i}" for i in range(10)] and info["image_shape"] == [16, 16, 1]
+    assert main(eval_args(model, folder / "blocks.npz", tmp_path / "x", "--classes", "a,b")) == 2
+    assert "--classes names 2 classes" in capsys.readouterr().err
