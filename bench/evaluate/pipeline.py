@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.catalog import TRANSFORMS
 from bench.config import Profile
-from bench.evaluate import comparison, numpy_check, worst
+from bench.evaluate import comparison, figures, numpy_check, worst
 from bench.evaluate.contract import InputContract, check_shape
 from bench.evaluate.evaluation import BASELINE_FAMILY, USER_FAMILY, Evaluated, evaluate_model
 from bench.evaluate.intervals import holm, mcnemar_exact
@@ -21,6 +21,9 @@ from bench.results.store import ResultStore
 from bench.run.sweep import PREDICT_BATCH
 
 log = logging.getLogger(__name__)
+
+#: The report's figure, relative to the run folder.
+FIGURE = Path("figures") / "sweeps.png"
 
 
 @dataclass(frozen=True)
@@ -63,15 +66,16 @@ def baseline_tests(a: Evaluated, b: Evaluated) -> list[BaselineTest]:
 
 
 def _reference_part(request: EvalRequest, user: Evaluated,
-                    data: TestData) -> tuple[list | None, str, list[dict]]:
-    """(comparisons, note, worst-case records): the reference families on the same images,
-    or None, why not, and []."""
+                    data: TestData) -> tuple[list | None, str, list[dict], dict]:
+    """(comparisons, note, worst-case records, curves): the reference families on the same
+    images, or None, why not, [] and {}."""
     from bench.render.comparison import same_test_images
     from bench.results.loading import RunData
 
     folder = request.reference
     if folder is None or not any(Path(folder).glob("rows/*.jsonl")):
-        return None, f"No published reference rows in `{folder}`: nothing to compare with.", []
+        return (None, f"No published reference rows in `{folder}`: nothing to compare with.",
+                [], {})
     reference = RunData.load(folder)
     if not same_test_images(reference, RunData(request.profile.task, "", [], [], [],
                                                data.info)):
@@ -79,13 +83,13 @@ def _reference_part(request: EvalRequest, user: Evaluated,
                       f"(`{reference.dataset.get('name')}`, {reference.dataset.get('n_test_used')} "
                       f"images; this run: `{data.info.get('name')}`, "
                       f"{data.info.get('n_test_used')}), so no paired comparison is made; "
-                      "evaluate on the task's data set with the reference's profile."), []
+                      "evaluate on the task's data set with the reference's profile."), [], {}
     transforms = transforms_of(user.rows)
     mine = user.worst_case
     worst_cases = [p for p in reference.probes if mine is not None and p["probe"] == worst.PROBE
                    and p.get("n_images") == mine["n_images"]]
     return (comparison.compare(user.correct, reference.rows, reference.models, transforms), "",
-            worst_cases)
+            worst_cases, figures.reference_members(reference.rows, reference.models))
 
 
 def run_eval(request: EvalRequest) -> Path:
@@ -111,9 +115,13 @@ def run_eval(request: EvalRequest) -> Path:
             evaluated.append(evaluate_model(baseline, request.contract, data, profile, store,
                                             BASELINE_FAMILY, request.seed, request.force,
                                             request.verbose))
-    comparisons, note, reference_worst = (None, "", [])
+    comparisons, note, reference_worst, curves = (None, "", [], {})
     if request.reference is not None:
-        comparisons, note, reference_worst = _reference_part(request, user, data)
+        comparisons, note, reference_worst, curves = _reference_part(request, user, data)
+    figure = figures.sweep_figure(
+        [(f"{'yours' if e is user else 'baseline'} ({Path(e.record.source).name})", e.rows)
+         for e in evaluated], curves, 1 / len(data.classes), len(data.test.y),
+        request.folder / FIGURE)
     numpy_line = (numpy_check.verify(model, request.contract, data.test.x)
                   if request.verify_numpy else None)
     report = EvalReportData(
@@ -129,5 +137,6 @@ def run_eval(request: EvalRequest) -> Path:
         worst_cases=[e.worst_case for e in evaluated if e.worst_case is not None],
         reference_worst_cases=reference_worst,
         invariance=user.invariance, invariance_note=user.invariance_note,
+        figure=figure.relative_to(request.folder).as_posix(),
     )
     return write(report, request.folder)

@@ -57,6 +57,7 @@ class EvalReportData:
     worst_cases: list[dict] = field(default_factory=list)
     invariance: list[dict] = field(default_factory=list)
     invariance_note: str = ""
+    figure: str | None = None
     reference_worst_cases: list[dict] = field(default_factory=list)
 
 
@@ -294,6 +295,8 @@ def render(data: EvalReportData) -> str:
     out += [f"- `{r['source']}`: {r['clean_accuracy'] * 100:.1f}% on {n:,} test images."
             for r in data.records]
     out += [""]
+    if data.figure is not None:
+        out += [f"![accuracy against magnitude, per transform]({data.figure})", ""]
     if data.reference_folder is not None:
         out += comparison_lines(data)
     out += baseline_lines(data)
