@@ -120,6 +120,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     profile = chosen_grid(get_profile(args.task, args.profile), args)
     folder = args.out or DEFAULT_RUNS / "eval" / (
         f"{_model_stem(args.model)}-{profile.task}-{profile.name.value}")
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise ChoiceError(f"--out {folder}: is a file; expected a run folder (created if "
+                          "missing)")
     if not 0 <= args.seed < 2**32:
         raise ChoiceError(f"--seed {args.seed}: expected an integer 0..{2**32 - 1}")
     from bench.evaluate.contract import InputContract

@@ -98,7 +98,13 @@ class ContractModel:
         """Outputs (N, K) or (N,) probabilities for inputs in [0, 1]."""
         scale = RANGES[self.contract.input_range]
         inputs = x01 if scale == 1.0 else (x01 * np.float32(scale)).astype(np.float32)
-        output = np.asarray(self.model.predict(inputs))
+        try:
+            output = np.asarray(self.model.predict(inputs))
+        except Exception as error:  # whatever the user's model raises is bad input here
+            raise ModelError(f"{self.model.source}: predicting {inputs.shape[0]:,} images of "
+                             f"shape {inputs.shape[1:]} failed ({type(error).__name__}: "
+                             f"{str(error).splitlines()[0] if str(error) else ''}); check the "
+                             "model's input shape and the input contract") from error
         if self.contract.outputs == "logits":
             return softmax(output)
         finite = np.isfinite(output).all()

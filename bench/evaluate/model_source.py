@@ -125,7 +125,11 @@ def _load_function(text: str, batch_size: int) -> LoadedModel:
     factory = getattr(module, function_name, None)
     if not callable(factory):
         raise ModelError(f"{text}: module {module_name!r} has no function {function_name!r}")
-    made = factory()
+    try:
+        made = factory()
+    except Exception as error:  # the user's factory failing is bad input, named
+        raise ModelError(f"{text}: calling {function_name}() failed ({type(error).__name__}: "
+                         f"{error})") from error
     source_file = inspect.getsourcefile(module)
     sha = file_sha256(Path(source_file)) if source_file else "unknown"
     if isinstance(made, keras.Model):
