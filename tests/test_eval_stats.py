@@ -164,3 +164,15 @@ def test_export_and_load_run_give_one_row_per_model_and_cell(tmp_path, capsys):
         assert len(pd.read_parquet(export(tmp_path / "run", "parquet"))) == 6
     assert main(["export", str(tmp_path / "nothing")]) == 2
     assert "no stored rows" in capsys.readouterr().err
+
+
+def test_registering_the_eval_commands_loads_no_keras():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom bench.cli import _parser\n"
+            "_parser().parse_args(['check', 'a', '--against', 'b'])\n"
+            "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.config import ChoiceError
-from bench.evaluate.model_source import LoadedModel, ModelError
+
+if TYPE_CHECKING:  # no Keras at import: `bench --help` reads RANGES and OUTPUTS
+    from bench.evaluate.model_source import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,10 @@ OUTPUTS = ("probs", "logits")
 TASK_CONVENTION = "0-1"
 #: How far a row of probabilities may sum from 1 before the warning.
 SUM_TOLERANCE = 1e-3
+
+
+class ModelError(ChoiceError):
+    """A model source that cannot be loaded or used; the message names it."""
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from bench.config import ChoiceError
+from bench.evaluate.contract import ModelError
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 KIND_KERAS, KIND_SAVEDMODEL, KIND_PYTHON = "keras file", "SavedModel", "python function"
-
-
-class ModelError(ChoiceError):
-    """A model source that cannot be loaded or used; the message names it."""
 
 
 @dataclass(frozen=True)
