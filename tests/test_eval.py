@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 
+import bench
 from bench.cli import main
 from bench.data.types import Split
 from bench.results.loading import load_records, load_rows
@@ -85,6 +86,10 @@ def test_keras_file_savedmodel_and_h5_write_identical_rows(made, tmp_path):
     assert record["sha256"] == hashlib.sha256((folder / "plain.keras").read_bytes()).hexdigest()
     assert record["input_range"] == "0-1" and record["environment"]["keras"] == keras.__version__
     assert load_records(tmp_path / "b", "models.jsonl")[0]["kind"] == "SavedModel"
+    table = bench.load_run(tmp_path / "a")
+    assert set(table["model"]) == {f"plain.keras ({record['sha256'][:12]})"}
+    assert list(table["transform"].unique()) == ["shift_x", "shift_y", "rotate", "scale",
+                                                 "shear"]
     report = (tmp_path / "a" / "report.md").read_text()
     assert "## Rotation" in report and "Against the reference" in report
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.catalog import TRANSFORMS
 from bench.config import ChoiceError
 from bench.results.loading import MODELS, load_records, load_rows
 from bench.results.schema import ALL
@@ -20,8 +21,12 @@ COLUMNS = ["model", "family", "augmentation", "seed", "file_sha256", "model_key"
            "clean_accuracy", "delta_pp", "flip_rate", "mac"]
 
 
-def _model_name(family: str, augmentation: str, seed: int, sha: str) -> str:
-    return f"{family}/{augmentation}/s{seed}" + (f" ({sha[:12]})" if sha else "")
+def _model_name(row, record: dict) -> str:
+    """``cnn/shift/s0`` for a bench model; ``mine.keras (14727f795221)`` for an evaluated
+    file (its name and the start of its SHA-256)."""
+    if record.get("source"):
+        return f"{Path(record['source']).name} ({record.get('sha256', '')[:12]})"
+    return f"{row.family}/{row.augmentation}/s{row.seed}"
 
 
 def load_run(path: Path | str) -> pd.DataFrame:
@@ -33,18 +38,22 @@ def load_run(path: Path | str) -> pd.DataFrame:
     if not rows:
         raise FileNotFoundError(f"{folder}: no stored rows (rows/*.jsonl); give a run folder "
                                 "such as runs/mnist/quick or runs/eval/<name>")
-    shas = {m["key"]: m.get("sha256", "") for m in load_records(folder, MODELS)}
+    records = {m["key"]: m for m in load_records(folder, MODELS)}
     table = pd.DataFrame([{
-        "model": _model_name(r.family, r.augmentation, r.seed, shas.get(r.model_key, "")),
+        "model": _model_name(r, records.get(r.model_key, {})),
         "family": r.family, "augmentation": r.augmentation, "seed": r.seed,
-        "file_sha256": shas.get(r.model_key, ""), "model_key": r.model_key, "task": r.task,
+        "file_sha256": records.get(r.model_key, {}).get("sha256", ""),
+        "model_key": r.model_key, "task": r.task,
         "data": r.data, "profile": r.profile, "transform": r.transform,
         "magnitude": r.magnitude, "n": r.n, "accuracy": r.accuracy, "ci_low": r.ci_low,
         "ci_high": r.ci_high, "clean_accuracy": r.clean_accuracy, "delta_pp": r.delta_pp,
         "flip_rate": 1.0 - r.consistency, "mac": r.mean_abs_change,
     } for r in rows], columns=COLUMNS)
+    order = {name: i for i, name in enumerate(TRANSFORMS.names())}
     return table.sort_values(["family", "augmentation", "seed", "model_key", "transform",
-                              "magnitude"], kind="stable").reset_index(drop=True)
+                              "magnitude"], kind="stable",
+                             key=lambda c: c.map(order) if c.name == "transform" else c
+                             ).reset_index(drop=True)
 
 
 def export(run: Path, fmt: str, target: Path | None = None) -> Path:
