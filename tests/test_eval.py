@@ -261,3 +261,7 @@ def test_a_failing_model_or_a_file_as_out_is_one_line_exit_2(made, tmp_path, mon
     assert "is a file" in capsys.readouterr().err
     assert main(eval_args(tmp_path / "missing.keras", npz, tmp_path / "c")) == 2
     assert "no such file" in capsys.readouterr().err
+    _, test = made
+    np.savez(tmp_path / "two.npz", x_test=test.x, y_test=test.y % 2)
+    assert main(eval_args(folder / "plain.keras", tmp_path / "two.npz", tmp_path / "d")) == 2
+    assert "gives 10 class outputs but the data has 2 classes" in capsys.readouterr().err

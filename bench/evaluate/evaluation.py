@@ -19,7 +19,7 @@ from bench import machine
 from bench.catalog import TASKS
 from bench.config import Profile
 from bench.evaluate import grids, layers, worst
-from bench.evaluate.contract import ContractModel, InputContract
+from bench.evaluate.contract import ContractModel, InputContract, ModelError
 from bench.evaluate.model_source import LoadedModel
 from bench.evaluate.sanity import CleanCheck, SanityStop
 from bench.evaluate.testdata import TestData
@@ -82,9 +82,15 @@ def model_key(model: LoadedModel, contract: InputContract, seed: int) -> str:
 
 
 def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.CleanReference:
-    """Predictions on the untransformed images; SanityStop when they look like a wrong
-    input contract (unless ``force``)."""
+    """Predictions on the untransformed images; ModelError when the model's outputs are not
+    one per class, SanityStop when they look like a wrong input contract (unless
+    ``force``)."""
     clean = sweep.CleanReference(sweep.predict_proba(adapter, data.test.x))
+    if clean.proba.shape[1] != len(data.classes):
+        raise ModelError(f"{adapter.model.source}: the model gives {clean.proba.shape[1]} "
+                         f"class outputs but the data has {len(data.classes)} classes "
+                         f"({', '.join(data.classes)}); with --data, name every class of the "
+                         "model's outputs in order with --classes")
     check = CleanCheck.of(clean.predicted, data.test.y, data.classes)
     problems = check.problems()
     if problems and not force:
