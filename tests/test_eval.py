@@ -249,13 +249,16 @@ def test_a_failing_model_or_a_file_as_out_is_one_line_exit_2(made, tmp_path, mon
     folder, _ = made
     (tmp_path / "broken_mod.py").write_text(
         "def raises():\n    raise RuntimeError('no weights here')\n"
-        "def fails_on_call():\n    return lambda x: x.reshape(3, -1, 7)\n")
+        "def fails_on_call():\n    return lambda x: x.reshape(3, -1, 7)\n"
+        "def two_outputs():\n    return lambda x: [x[:, 0, 0], x[:, 0, 0]]\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     npz = folder / "blocks.npz"
     assert main(eval_args("broken_mod:raises", npz, tmp_path / "a")) == 2
     assert "raises() failed (RuntimeError: no weights here)" in capsys.readouterr().err
     assert main(eval_args("broken_mod:fails_on_call", npz, tmp_path / "b")) == 2
     assert "predicting 200 images of shape (16, 16, 1) failed" in capsys.readouterr().err
+    assert main(eval_args("broken_mod:two_outputs", npz, tmp_path / "e")) == 2
+    assert "expected one output" in capsys.readouterr().err
     (tmp_path / "file").write_text("")
     assert main(eval_args(folder / "plain.keras", npz, tmp_path / "file")) == 2
     assert "is a file" in capsys.readouterr().err

@@ -112,6 +112,10 @@ class ContractModel:
                              f"shape {inputs.shape[1:]} failed ({type(error).__name__}: "
                              f"{str(error).splitlines()[0] if str(error) else ''}); check the "
                              "model's input shape and the input contract") from error
+        if output.ndim not in (1, 2) or len(output) != len(inputs):
+            raise ModelError(f"{self.model.source}: returned outputs of shape {output.shape} "
+                             f"for {len(inputs):,} images; expected one output, (N, classes) "
+                             "or (N,) / (N, 1) for one sigmoid unit")
         if self.contract.outputs == "logits":
             return softmax(output)
         finite = np.isfinite(output).all()
