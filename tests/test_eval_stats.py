@@ -176,3 +176,23 @@ def test_registering_the_eval_commands_loads_no_keras():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_check_gate_over_seeds_uses_their_spread(tmp_path):
+    """Three seeds a side: a 10 pp drop that the seeds agree on fails; one whose seeds
+    disagree widely (drops of -10, +10 and +30 pp) passes, though its mean drop is 10 pp."""
+    def run(name, accuracies):
+        rows = [r for seed, acc in enumerate(accuracies)
+                for r in rows_for("cnn", "none", seed, {0.0: 0.9, 2.0: acc, -2.0: acc},
+                                  model_key=f"{name}{seed}")]
+        write_run(tmp_path / name, rows, [model("cnn", s, f"{name}{s}") for s in range(3)])
+
+    run("base", (0.80, 0.80, 0.80))
+    run("steady", (0.70, 0.70, 0.71))
+    run("scattered", (0.90, 0.70, 0.50))
+    steady = [r for r in check_runs(tmp_path / "steady", tmp_path / "base", 2.0)
+              if r.transform == "shift_x"][0]
+    scattered = [r for r in check_runs(tmp_path / "scattered", tmp_path / "base", 2.0)
+                 if r.transform == "shift_x"][0]
+    assert steady.fails and steady.drop.seeds == (3, 3)
+    assert scattered.drop.diff_pp == pytest.approx(10.0) and not scattered.fails
