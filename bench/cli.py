@@ -20,6 +20,7 @@ from bench import checkout, library_logs
 from bench.catalog import TASKS
 from bench.cli_help import SuggestingParser, add_command, add_verbose, finish
 from bench.config import ChoiceError, ProfileName
+from bench.evaluate import commands as evaluate_commands
 
 #: ``bench publish``'s default target (its own code resolves it).
 DEFAULT_RESULTS = Path("results")
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--trained", type=Path, default=None,
                      help="sweep models trained elsewhere (python -m bench.run.device_train) "
                           "from this folder instead of training")
+    evaluate_commands.add_grid_arguments(run)
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--allow-outside-paths", action="store_true",
                      help="read image files whose CSV path or symbolic link leads outside the "
@@ -112,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_command(commands, "list",
                 "list tasks, profiles (sizes), data sets and transforms (grids)", "bench list")
+    evaluate_commands.add_parsers(commands)
     return finish(parser)
 
 
@@ -175,6 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         profile = with_learning_rate(profile, args.learning_rate)
     if args.allow_outside_paths:
         profile = allowing_outside_paths(profile)
+    profile = evaluate_commands.chosen_grid(profile, args)
     seeds = _seeds(args.seeds)
     _folder(args.out, "--out")
     reference_root = _reference_root(args.reference)
@@ -360,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.run.cluster import ClusterError
 
     commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list,
-                "compare": cmd_compare, "publish": cmd_publish}
+                "compare": cmd_compare, "publish": cmd_publish,
+                **evaluate_commands.COMMANDS}
     try:
         return commands[args.command](args)
     except (DataError, ChoiceError, StoreBusy, SchemaError, ClusterError,

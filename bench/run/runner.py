@@ -26,6 +26,7 @@ from bench.catalog.profiles import run_folder, run_name
 from bench.config import Profile
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split, checksum
+from bench.evaluate.grids import describe as describe_grid
 from bench.results.loading import SKIPPED
 from bench.results.protocol import Store
 from bench.results.run_info import run_info
@@ -71,6 +72,7 @@ class PreparedData:
             n_test_used=len(self.test.y),
             train_checksum=checksum(self.train.x, self.train.y),
             augment=asdict(profile.augment),
+            grid=describe_grid(profile.grid),
             subset=(
                 f"stratified subsets of {profile.n_train or 'all'} train / "
                 f"{profile.n_test or 'all'} test images, seed {profile.subset_seed}"

@@ -1,0 +1,153 @@
+"""Sweep a user's model over the profile's grid into a run folder of the stored-row schema.
+
+The cells are computed by ``bench.run.sweep.evaluate_cell``, the code ``bench run`` uses,
+with the same per-cell bootstrap seeding (``default_rng([seed, cell index])``), so a model
+that ``bench run`` trained gives its published rows again here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from bench import machine
+from bench.catalog import TASKS
+from bench.config import Profile
+from bench.evaluate import grids, layers, worst
+from bench.evaluate.contract import ContractModel, InputContract, ModelError
+from bench.evaluate.model_source import LoadedModel
+from bench.evaluate.sanity import CleanCheck, SanityStop
+from bench.evaluate.testdata import TestData
+from bench.results.schema import ModelTag, Row, unpack_bits
+from bench.results.store import ResultStore
+from bench.run import sweep
+from bench.run.train import library_versions
+
+log = logging.getLogger(__name__)
+
+#: The family and augmentation of a user's model in stored rows (no catalog family).
+USER_FAMILY, BASELINE_FAMILY, UNKNOWN_AUGMENTATION = "user", "baseline", "unknown"
+
+
+@dataclass(frozen=True)
+class EvalModelRecord:
+    """models.jsonl record of an evaluated model: what it is (file SHA-256, kind, input
+    shape, parameters), how it was fed (input range, outputs), the grid swept and the
+    environment. ``key`` names its rows file; ``seed`` seeds the per-cell bootstrap (and is
+    the training seed where known)."""
+
+    key: str
+    task: str
+    data: str
+    family: str
+    augmentation: str
+    seed: int
+    source: str
+    kind: str
+    sha256: str
+    input_range: str
+    outputs: str
+    input_shape: list | None
+    params: int | None
+    grid: str
+    clean_accuracy: float
+    warnings: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Evaluated:
+    """One model's result: its record, rows (group ``all`` and the task's groups) and
+    per-cell correctness (transform, magnitude) -> (N,) bool."""
+
+    record: EvalModelRecord
+    rows: list[Row]
+    correct: dict[tuple[str, float], np.ndarray]
+    worst_case: dict | None = None
+    invariance: list[dict] = field(default_factory=list)
+    invariance_note: str = ""
+
+
+def model_key(model: LoadedModel, contract: InputContract, seed: int) -> str:
+    """20 hex characters over the model's SHA-256, the contract and the seed: one rows file
+    per way of feeding one model."""
+    blob = json.dumps([model.sha256, contract.input_range, contract.outputs, seed]).encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.CleanReference:
+    """Predictions on the untransformed images; ModelError when the model's outputs are not
+    one per class, SanityStop when they look like a wrong input contract (unless
+    ``force``)."""
+    clean = sweep.CleanReference(sweep.predict_proba(adapter, data.test.x))
+    if clean.proba.shape[1] != len(data.classes):
+        raise ModelError(f"{adapter.model.source}: the model gives {clean.proba.shape[1]} "
+                         f"class outputs but the data has {len(data.classes)} classes "
+                         f"({', '.join(data.classes)}); with --data, name every class of the "
+                         "model's outputs in order with --classes")
+    check = CleanCheck.of(clean.predicted, data.test.y, data.classes)
+    problems = check.problems()
+    if problems and not force:
+        message = check.stop_message(adapter.contract.input_range)
+        raise SanityStop(f"{adapter.model.source}: {message}")
+    if problems:
+        log.warning("warning: %s (--force given: evaluating anyway)", "; ".join(problems))
+    return clean
+
+
+def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
+                   profile: Profile, store: ResultStore, family: str = USER_FAMILY,
+                   seed: int = 0, force: bool = False, verbose: bool = True) -> Evaluated:
+    """Clean pass, sanity stop, then every cell of ``profile.grid`` (stored cells reused),
+    the worst case and the layer-by-layer invariance where the profile sizes them; stored
+    in ``store`` with the model record and dataset.json."""
+    adapter = ContractModel(model, contract)
+    clean = clean_pass(adapter, data, force)
+    key = model_key(model, contract, seed)
+    tag = ModelTag(task=profile.task, data=data.info["name"], profile=profile.name.value,
+                   family=family, augmentation=UNKNOWN_AUGMENTATION, seed=seed, model_key=key)
+    masks = sweep.group_masks(data.test, TASKS[profile.task].groups(data.test, data.classes))
+    record = EvalModelRecord(
+        key=key, task=profile.task, data=tag.data, family=family,
+        augmentation=UNKNOWN_AUGMENTATION, seed=seed, source=model.source, kind=model.kind,
+        sha256=model.sha256, input_range=contract.input_range, outputs=contract.outputs,
+        input_shape=None if model.input_shape is None else list(model.input_shape),
+        params=None if model.keras_model is None else int(model.keras_model.count_params()),
+        grid=grids.describe(profile.grid),
+        clean_accuracy=float(np.mean(clean.predicted == data.test.y)),
+        warnings=list(adapter.warnings), versions=library_versions(),
+        environment=machine.environment(),
+    )
+    store.record_model(record, record.environment, trained_now=False)
+    store.write_dataset({**data.info, "grid": record.grid})
+    rows, correct = [], {}
+    cells = sweep.cells(profile.grid)
+    for index, (transform, magnitude) in enumerate(
+            tqdm(cells, desc=f"sweep {model.stem}", unit="cell", disable=not verbose)):
+        cell_rows = store.rows_of(key, transform, magnitude)
+        if len(cell_rows) != len(masks):
+            cell_rows = sweep.evaluate_cell(adapter, tag, data.test, clean, transform,
+                                            magnitude, profile.fill, masks,
+                                            np.random.default_rng([seed, index]))
+            store.append_rows(cell_rows)
+        rows += cell_rows
+        correct[(transform, float(magnitude))] = next(
+            r for r in cell_rows if r.correct_bits).correct_bits
+    n = len(data.test.y)
+    correct = {cell: unpack_bits(bits, n) for cell, bits in correct.items()}
+    stored = store.probes_of(key, worst.PROBE)
+    worst_case = stored[0] if stored else worst.worst_case_record(adapter, data, profile, tag)
+    if worst_case is not None and not stored:
+        store.append_probes([worst_case])
+    invariance, note = store.probes_of(key, layers.PROBE), ""
+    if not invariance:
+        invariance, note = layers.invariance_records(model, contract, data, profile, tag)
+        if invariance:
+            store.append_probes(invariance)
+    return Evaluated(record, rows, correct, worst_case, invariance, note)

@@ -1,0 +1,142 @@
+"""``bench eval`` end to end: load the data and the model(s), check shapes before anything
+runs, sweep into the run folder, compare with the reference and a baseline, write the
+report. The CLI (``bench.evaluate.commands``) only parses flags into an :class:`EvalRequest`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.catalog import TRANSFORMS
+from bench.config import Profile
+from bench.evaluate import comparison, figures, numpy_check, worst
+from bench.evaluate.contract import InputContract, check_shape
+from bench.evaluate.evaluation import BASELINE_FAMILY, USER_FAMILY, Evaluated, evaluate_model
+from bench.evaluate.intervals import holm, mcnemar_exact
+from bench.evaluate.model_source import load
+from bench.evaluate.report import BaselineTest, EvalReportData, transforms_of, write
+from bench.evaluate.testdata import TestData, class_order_note, load_test_data
+from bench.results.store import ResultStore
+from bench.run.sweep import PREDICT_BATCH
+
+log = logging.getLogger(__name__)
+
+#: The report's figure, relative to the run folder.
+FIGURE = Path("figures") / "sweeps.png"
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    """Everything ``bench eval`` was asked: the model source (path or module:function), the
+    profile (its grid already chosen), the input contract, where to write (the run folder),
+    optional --data/--classes/--source, the published reference folder (None: none), a
+    baseline model source, the bootstrap seed, --force, --verify-numpy and the command line
+    (for the report)."""
+
+    model: str
+    profile: Profile
+    contract: InputContract
+    folder: Path
+    command: str
+    data: Path | None = None
+    classes: str | None = None
+    source: Path | None = None
+    reference: Path | None = None
+    baseline: str | None = None
+    seed: int = 0
+    force: bool = False
+    verify_numpy: bool = False
+    verbose: bool = True
+
+
+def baseline_tests(a: Evaluated, b: Evaluated) -> list[BaselineTest]:
+    """Exact McNemar per cell that both models hold (clean first), Holm-adjusted."""
+    cells = [cell for cell in a.correct if cell in b.correct]
+    clean = [c for c in cells if c[1] == TRANSFORMS[c[0]].identity][:1]
+    chosen = clean + [c for c in cells if c[1] != TRANSFORMS[c[0]].identity]
+    raw = []
+    for transform, magnitude in chosen:
+        ca, cb = a.correct[(transform, magnitude)], b.correct[(transform, magnitude)]
+        only_a, only_b, p = mcnemar_exact(ca, cb)
+        name = comparison.CLEAN if (transform, magnitude) in clean else transform
+        raw.append((name, magnitude, float(ca.mean()), float(cb.mean()), only_a, only_b, p))
+    adjusted = holm([r[-1] for r in raw])
+    return [BaselineTest(*r, p_holm=q) for r, q in zip(raw, adjusted, strict=True)]
+
+
+def _reference_part(request: EvalRequest, user: Evaluated,
+                    data: TestData) -> tuple[list | None, str, list[dict], dict]:
+    """(comparisons, note, worst-case records, curves): the reference families on the same
+    images, or None, why not, [] and {}."""
+    from bench.render.comparison import same_test_images
+    from bench.results.loading import RunData
+
+    folder = request.reference
+    if folder is None or not any(Path(folder).glob("rows/*.jsonl")):
+        return (None, f"No published reference rows in `{folder}`: nothing to compare with.",
+                [], {})
+    reference = RunData.load(folder)
+    if not same_test_images(reference, RunData(request.profile.task, "", [], [], [],
+                                               data.info)):
+        return None, (f"The reference in `{folder}` was computed on other test images "
+                      f"(`{reference.dataset.get('name')}`, {reference.dataset.get('n_test_used')} "
+                      f"images; this run: `{data.info.get('name')}`, "
+                      f"{data.info.get('n_test_used')}), so no paired comparison is made; "
+                      "evaluate on the task's data set with the reference's profile."), [], {}
+    transforms = transforms_of(user.rows)
+    mine = user.worst_case
+    worst_cases = [p for p in reference.probes if mine is not None and p["probe"] == worst.PROBE
+                   and p.get("n_images") == mine["n_images"]]
+    return (comparison.compare(user.correct, reference.rows, reference.models, transforms), "",
+            worst_cases, figures.reference_members(reference.rows, reference.models))
+
+
+def run_eval(request: EvalRequest) -> Path:
+    """Evaluate and report; returns the report's path. ModelError / DataError / SanityStop
+    for bad input (nothing written before the shape check and the sanity stop pass)."""
+    profile = request.profile
+    data = load_test_data(profile, request.data, request.classes, request.source)
+    model = load(request.model, PREDICT_BATCH)
+    check_shape(model, data.test.x.shape[1:])
+    baseline = None
+    if request.baseline is not None:
+        baseline = load(request.baseline, PREDICT_BATCH)
+        check_shape(baseline, data.test.x.shape[1:])
+    log.info("bench eval %s on %s (%s profile): %d test images %s; %s; classes %s",
+             request.model, profile.task, profile.name.value, len(data.test.y),
+             tuple(data.test.x.shape[1:]), request.contract.describe(),
+             class_order_note(data.classes))
+    with ResultStore(request.folder) as store:
+        user = evaluate_model(model, request.contract, data, profile, store, USER_FAMILY,
+                              request.seed, request.force, request.verbose)
+        evaluated = [user]
+        if baseline is not None:
+            evaluated.append(evaluate_model(baseline, request.contract, data, profile, store,
+                                            BASELINE_FAMILY, request.seed, request.force,
+                                            request.verbose))
+    comparisons, note, reference_worst, curves = (None, "", [], {})
+    if request.reference is not None:
+        comparisons, note, reference_worst, curves = _reference_part(request, user, data)
+    figure = figures.sweep_figure(
+        [(f"{'yours' if e is user else 'baseline'} ({Path(e.record.source).name})", e.rows)
+         for e in evaluated], curves, 1 / len(data.classes), len(data.test.y),
+        request.folder / FIGURE)
+    numpy_line = (numpy_check.verify(model, request.contract, data.test.x)
+                  if request.verify_numpy else None)
+    report = EvalReportData(
+        task=profile.task, profile=profile.name.value,
+        records=[vars(e.record) for e in evaluated],
+        rows=[r for e in evaluated for r in e.rows], dataset={**data.info,
+                                                              "grid": user.record.grid},
+        command=request.command,
+        reference_folder=None if request.reference is None else str(request.reference),
+        comparisons=comparisons, reference_note=note,
+        baseline_tests=baseline_tests(user, evaluated[1]) if baseline is not None else [],
+        numpy_check=numpy_line,
+        worst_cases=[e.worst_case for e in evaluated if e.worst_case is not None],
+        reference_worst_cases=reference_worst,
+        invariance=user.invariance, invariance_note=user.invariance_note,
+        figure=figure.relative_to(request.folder).as_posix(),
+    )
+    return write(report, request.folder)
