@@ -290,7 +290,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ChoiceError(f"A ({args.a}) and B ({args.b}) differ in {'; '.join(differences)}; "
                           "their accuracies are not comparable. Add --allow-different to "
                           "compare the cells they share anyway")
-    print(render_compare(a, b, (str(args.a), str(args.b))))
+    from bench.analysis.verdicts import corrected
+
+    print(corrected(lambda: render_compare(a, b, (str(args.a), str(args.b))))[0])
     return 0
 
 

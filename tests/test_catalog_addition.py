@@ -90,9 +90,9 @@ def _check_one_sided():
     view = RunView.of(run_data(rows))
     text = render_markdown(view, {})
     blur = text[text.index("## Gaussian blur"):text.index("## Robustness summary")]
-    assert "Under a blur of sigma 2 px: accuracy" in blur
+    assert "Do predictions flip under a blur of sigma 2 px? Accuracy" in blur
     assert "both directions" not in blur and "+1" not in blur and "| 1 " in blur
     shift = text[text.index("## Horizontal shift"):text.index("## Gaussian blur")]
-    assert "under horizontal shifts of ±2 px (mean of both directions): accuracy" in shift.lower()
+    assert "mean ± std over seeds (mean of both directions)." in shift
     page = frontpage.render_front_page([view], forward_pass=False)
     assert "a blur of sigma 2 px (mean of both directions where there are two)" in page

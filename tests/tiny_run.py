@@ -24,7 +24,9 @@ def tiny_npz(path: Path) -> Path:
 
 
 def arguments(source: Path, out: Path, *extra: str) -> list[str]:
-    """`bench run` of the smoke profile's MLP without augmentation on ``source``."""
+    """`bench run` of the smoke profile's MLP without augmentation on ``source``, compared
+    with an empty reference folder."""
+    (out.parent / "no-reference").mkdir(parents=True, exist_ok=True)
     return ["run", "mnist", "--profile", "smoke", "--families", "mlp", "--augmentations",
             "none", "--quiet", "--source", str(source), "--out", str(out),
             "--reference", str(out.parent / "no-reference"), *extra]

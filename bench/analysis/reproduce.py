@@ -2,8 +2,8 @@
 
 For each model (family, augmentation) and transform, both runs' accuracy over the
 transform's swept magnitudes other than the identity (both directions), per seed and
-test image, and the difference with a two-level bootstrap interval: seeds are resampled
-within each run, then test images (the same draw for both runs when they share their test
+test image, and the difference with a t-interval over seeds (Welch, per-seed means of each
+run) with the test-image variance added (paired by image when both runs share their test
 images). The interval so covers training variance and test-image sampling. Verdicts need
 at least ``MIN_SEEDS`` seeds on each side.
 """
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.analysis import resample, verdicts
 from bench.catalog import TRANSFORMS
 from bench.results.schema import ALL, Row, unpack_bits
 
 MIN_SEEDS = 3
-N_RESAMPLES = 2000
 CLEAN = "clean"
 
 
@@ -63,46 +63,56 @@ def per_image_accuracy(rows: Sequence[Row], family: str, augmentation: str,
     return {seed: np.mean(list(c.values()), axis=0) for seed, c in cells.items() if len(c) == size}
 
 
-def two_level_difference(a: np.ndarray, b: np.ndarray, paired: bool, rng: np.random.Generator,
-                         n_resamples: int = N_RESAMPLES) -> tuple[float, float, float]:
-    """mean(a) - mean(b) and its 95% percentile interval, shares.
+def t_difference(a: np.ndarray, b: np.ndarray, paired: bool) -> tuple[float, float, float,
+                                                                       float]:
+    """mean(a) - mean(b), its 95% interval and the p-value of no difference, shares.
 
-    a: (S_a, N_a) and b: (S_b, N_b) per-seed, per-image values. Each resample draws seeds
-    with replacement within each side, then images; with ``paired`` (N_a == N_b, the same
-    images in the same order) one image draw serves both sides.
+    a: (S_a, N_a) and b: (S_b, N_b) per-seed, per-image values. The seed part is the
+    variance of the per-seed means of each side over its seeds (Student's t at
+    min(S_a, S_b) - 1 degrees of freedom, Welch's conservative choice); the image part is
+    the variance over images of the seed-averaged values, of their per-image difference
+    when ``paired`` (the same images in the same order), over N (see
+    :mod:`bench.analysis.resample`).
     """
     if paired and a.shape[1] != b.shape[1]:
         raise ValueError(f"paired samples need the same images: {a.shape} vs {b.shape}")
-    diffs = np.empty(n_resamples)
-    for i in range(n_resamples):
-        seeds_a = rng.integers(0, len(a), len(a))
-        seeds_b = rng.integers(0, len(b), len(b))
-        images_a = rng.integers(0, a.shape[1], a.shape[1])
-        images_b = images_a if paired else rng.integers(0, b.shape[1], b.shape[1])
-        diffs[i] = a[seeds_a][:, images_a].mean() - b[seeds_b][:, images_b].mean()
-    low, high = np.percentile(diffs, [2.5, 97.5])
-    return float(a.mean() - b.mean()), float(low), float(high)
+    seeds = min(len(a), len(b))
+    seed_variance = 0.0
+    if seeds >= 2:
+        seed_variance = (np.var(a.mean(axis=1), ddof=1) / len(a)
+                         + np.var(b.mean(axis=1), ddof=1) / len(b))
+    per_image_a, per_image_b = a.mean(axis=0), b.mean(axis=0)
+    if paired:
+        image_variance = np.var(per_image_a - per_image_b, ddof=1) / a.shape[1]
+    else:
+        image_variance = (np.var(per_image_a, ddof=1) / a.shape[1]
+                          + np.var(per_image_b, ddof=1) / b.shape[1])
+    diff = float(a.mean() - b.mean())
+    width = resample.half_width(float(seed_variance), max(seeds, 2), float(image_variance))
+    p = resample.p_value(diff, float(seed_variance), max(seeds, 2), float(image_variance))
+    return diff, diff - width, diff + width, p
 
 
-def verdict(a: np.ndarray, b: np.ndarray, low: float, high: float) -> str:
-    """``identical`` (same per-image values), ``too few seeds to judge (k)``, ``reproduced
-    within noise`` (interval holds 0) or ``differs``."""
+def verdict(a: np.ndarray, b: np.ndarray, p_value: float, key: tuple) -> str:
+    """``identical`` (same per-image values), ``too few seeds to judge (k)``, ``differs``
+    (the test rejects no difference at the page's Holm-corrected level) or ``reproduced
+    within noise``."""
     if a.shape == b.shape and np.array_equal(a, b):
         return "identical"
     seeds = min(len(a), len(b))
     if seeds < MIN_SEEDS:
         return f"too few seeds to judge ({seeds})"
-    return "reproduced within noise" if low <= 0 <= high else "differs"
+    return "differs" if verdicts.rejects(("reproduce", *key), p_value) else \
+        "reproduced within noise"
 
 
-def compare_runs(rows: Sequence[Row], reference: Sequence[Row], paired: bool,
-                 seed: int = 0) -> list[Difference]:
+def compare_runs(rows: Sequence[Row], reference: Sequence[Row],
+                 paired: bool) -> list[Difference]:
     """Every model x transform (and clean accuracy) that both runs hold."""
     models = sorted({(r.family, r.augmentation) for r in rows}
                     & {(r.family, r.augmentation) for r in reference})
     transforms = [CLEAN] + [spec.name for spec in TRANSFORMS
                             if spec.name in {r.transform for r in rows}]
-    rng = np.random.default_rng(seed)
     out = []
     for family, augmentation in models:
         for transform in transforms:
@@ -113,8 +123,9 @@ def compare_runs(rows: Sequence[Row], reference: Sequence[Row], paired: bool,
             a = np.stack([mine[s] for s in sorted(mine)])
             b = np.stack([theirs[s] for s in sorted(theirs)])
             same_images = paired and a.shape[1] == b.shape[1]
-            diff, low, high = two_level_difference(a, b, same_images, rng)
+            diff, low, high, p = t_difference(a, b, same_images)
+            key = (family, augmentation, transform, round(diff, 12))
             out.append(Difference(family, augmentation, transform, float(a.mean()),
                                   float(b.mean()), len(a), len(b), a.shape[1], diff * 100,
-                                  low * 100, high * 100, verdict(a, b, low, high)))
+                                  low * 100, high * 100, verdict(a, b, p, key)))
     return out

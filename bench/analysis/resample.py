@@ -115,6 +115,15 @@ class Estimate:
         return self.low > 0.0 or self.high < 0.0
 
 
+def prediction_interval(estimate: Estimate) -> tuple[float, float]:
+    """95% interval for the statistic of one new training run of the same setting: the
+    seed part's variance times (1 + 1/S) (one new seed, and our mean's own error), Student's
+    t at S - 1 degrees of freedom, with the test-image part added in quadrature."""
+    seed_variance, seeds, image_variance = estimate._variance_parts()
+    width = half_width(seed_variance * seeds * (1.0 + 1.0 / seeds), seeds, image_variance)
+    return estimate.value - width, estimate.value + width
+
+
 def combine(function: Callable[..., np.ndarray], *estimates: Estimate) -> Estimate:
     """``function`` applied to the points, seed by seed to the per-seed values and resample
     by resample to the image draws of estimates over the same seeds and images (ValueError

@@ -88,3 +88,9 @@ def corrected(render: Callable[[], T]) -> tuple[T, Family]:
         return render(), family
     finally:
         _CURRENT.reset(token)
+
+
+def page_line() -> str:
+    """The sentence on the current page's verdicts (empty outside :func:`corrected`)."""
+    family = _CURRENT.get()
+    return "" if family is None else family.describe()

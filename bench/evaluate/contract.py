@@ -101,6 +101,10 @@ class ContractModel:
         self.contract = contract
         self.warnings: list[str] = []
 
+    def predict_on_batch(self, x01: np.ndarray) -> np.ndarray:
+        """:meth:`predict` under the name the sweep calls (``bench.run.sweep.predict_proba``)."""
+        return self.predict(x01)
+
     def predict(self, x01: np.ndarray, batch_size: int = 0, verbose: int = 0) -> np.ndarray:
         """Outputs (N, K) or (N,) probabilities for inputs in [0, 1]."""
         scale = RANGES[self.contract.input_range]

@@ -74,7 +74,8 @@ def _read_folders(path: Path, classes: str | None) -> tuple[np.ndarray, np.ndarr
                                if p.is_dir() and not p.name.startswith("."))))
     if not names:
         raise DataError(f"{path}: no class folders; expected {path}/<class>/*.png")
-    x, y = read_class_folders(path, names)
+    images = read_class_folders(path, names)
+    x, y = images.x, images.y
     if np.array_equal(x[..., 0], x[..., 1]) and np.array_equal(x[..., 0], x[..., 2]):
         x = x[..., :1]  # grey files decode as three equal channels
     return x, y, names

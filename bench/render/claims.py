@@ -12,12 +12,13 @@ from bench.render.tables import table
 
 RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run that measures "
         "the claim, *not comparable* when our data, training images, epochs, augmentation or "
-        "the learning rate the book states differ from the book's, *untested* with fewer "
-        "than 3 seeds, else *confirmed* when each book figure (± half its last digit, ±1 pp "
-        "for \"about\") overlaps our 95% interval over seeds and test images, *refuted* when "
-        "one does not. The book reports one training run; our figure is the mean over seeds. "
-        "A run that differs only in the learning rate is shown beside the verdict as a "
-        "sensitivity arm (\"at Adam lr\").")
+        "the learning rate the book's text states differ from it, *untested* with fewer "
+        "than 3 seeds. Else, since the book reports one training run, each book figure (± "
+        "half its last digit, ±1 pp for \"about\") is set against a 95% prediction interval "
+        "for one new run of our setting (seed spread and test images): *inconclusive* when "
+        "that interval is wider than ±5 pp, *inconsistent* when the book's figure lies "
+        "outside it, *consistent* when inside. A run that differs only in the learning rate "
+        "(the companion notebook's variant) is shown beside the verdict (\"at Adam lr\").")
 
 
 def _measurement(measured: Measured) -> str:

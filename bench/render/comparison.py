@@ -15,7 +15,8 @@ from tabulate import tabulate
 
 from bench.analysis import coverage
 from bench.analysis.comparable import setup_differences
-from bench.analysis.reproduce import CLEAN, MIN_SEEDS, N_RESAMPLES, compare_runs
+from bench.analysis.reproduce import CLEAN, MIN_SEEDS, compare_runs
+from bench.analysis.verdicts import page_line
 from bench.catalog import FAMILIES, TRANSFORMS
 from bench.results.loading import RunData
 
@@ -79,11 +80,12 @@ def comparison_section(run: RunData, reference: RunData, reference_path: Path) -
         f"Reference: the published rows in `{reference_path}`. Per model and transform: mean "
         "accuracy over the swept magnitudes other than the identity that both runs hold "
         "(both directions) and over seeds, and this run minus the reference in percentage "
-        f"points with a 95% two-level bootstrap interval ({N_RESAMPLES:,} resamples: seeds "
-        "within each run, then test images"
+        "points with a 95% interval (Student's t over each run's per-seed means, with the "
+        "test-image variance"
         + (", the same images for both" if paired else ", drawn separately: the runs "
            "evaluated different test images") + "). Verdicts: `identical` (the same "
-        "per-image results), `reproduced within noise` (the interval holds 0), `differs`; "
+        "per-image results), `differs` (the test rejects no difference, Holm-corrected with "
+        "the page's other verdicts), `reproduced within noise`; "
         f"none with fewer than {MIN_SEEDS} seeds on either side.", "",
         *coverage_lines(run, reference, names),
         _summary(verdicts), "", table, "",
@@ -97,8 +99,9 @@ def render_compare(run: RunData, other: RunData, names: tuple[str, str]) -> str:
         f"# {names[0]} (A) against {names[1]} (B)", "",
         "Mean accuracy over the swept magnitudes other than the identity that both runs hold "
         "(both directions) and over seeds; A minus B in percentage points with a 95% "
-        "two-level bootstrap interval (seeds within each run, then test images"
-        + (", shared" if same_test_images(run, other) else ", drawn separately") + ").", "",
+        "interval (Student's t over each run's per-seed means, with the test-image variance"
+        + (", paired by image" if same_test_images(run, other) else ", images unpaired")
+        + f"). {page_line()}", "",
         *coverage_lines(run, other, ("A", "B")),
         _summary(verdicts), "", table, "",
     ])

@@ -60,11 +60,14 @@ TERMS = (
      "way, relative to its size (0 = moves with the image)"),
     ("invariance error", "for a vector (dense, pooled): distance to the clean output, "
      "relative to its size (0 = unchanged)"),
-    ("significant / not significant", "a difference's verdict: its 95% interval excludes 0, "
-     "or not (docs/metrics.md)"),
+    ("significant / not significant", "a difference's verdict: its t-test over seeds and "
+     "test images rejects 0 after Holm's correction across the page's verdicts, or not "
+     "(docs/metrics.md)"),
     ("too few seeds to judge", "fewer than 3 seeds: no interval and no verdict"),
-    ("confirmed / refuted / not comparable / untested", "a cookbook claim's verdict: the rule "
-     "under the claims in detail"),
+    ("consistent / inconsistent / inconclusive / not comparable / untested",
+     "a cookbook claim's verdict: the book's figure inside or outside a 95% prediction "
+     "interval for one new run of our setting, or that interval wider than ±5 pp "
+     "(docs/metrics.md)"),
     (f"{MARK}", "a model trained otherwise than the rest (backend, trainer, device, or "
      "uncommitted code), named beside its table"),
 )
