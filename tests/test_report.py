@@ -7,6 +7,7 @@ from rowbuilder import dataset_info, model_records, rows_for, run_data
 from bench.analysis import conditions, sentences, summary
 from bench.analysis.runs import RunView
 from bench.catalog import FAMILIES
+from bench.catalog.claims import CLAIMS
 from bench.catalog.profiles import get_profile
 from bench.render import frontpage
 from bench.render.report import render_markdown
@@ -218,7 +219,8 @@ def test_front_page_answers_first(view):
     assert takeaways[1].startswith("2. **A CNN tolerates shifts better than an MLP but is far "
                                    "from invariant**")
     assert "+20.0 pp" in takeaways[1] and "yet 50% against 90% on unmoved images" in takeaways[1]
-    assert takeaways[-1].startswith(f"{len(takeaways)}. **The cookbook's claims**: of 5 checked")
+    assert takeaways[-1].startswith(f"{len(takeaways)}. **The cookbook's claims**: of "
+                                    f"{len(CLAIMS)} checked")
     table = [line for line in first_screen if line.startswith("| ")]
     assert [cell.strip() for cell in table[0].split("|")[1:4]] == ["task (run)", "model",
                                                                     "clean"]
@@ -239,7 +241,8 @@ def test_front_page_claims_box_has_one_line_per_claim_with_verdicts(view):
     text = frontpage.render_front_page([view], forward_pass=False)
     box = text.split("What came of the cookbook's claims?")[1].split("*Generated")[0]
     lines = [line for line in box.splitlines() if line.startswith("- ")]
-    assert len(lines) == 5 and all(" — ours: " in li and li.endswith("**") for li in lines)
+    assert len(lines) == len(CLAIMS)
+    assert all(" — ours: " in li and li.endswith("**") for li in lines)
     details = text.split("## The claims in detail")[1]
     assert "**not comparable**: data mnist-5k, book mnist" in details
     assert "**untested**: no run of the gender task" in details

@@ -79,13 +79,12 @@ def _scale_layers(ranges: AugmentRanges, context: LayerContext) -> list:
 
 
 def _shear_layers(ranges: AugmentRanges, context: LayerContext) -> list:
-    """RandomShear along x; its factor is the shear slope tan(angle), drawn in either
-    direction up to ``shear_deg``. Keras 3 shears about the image's top row (input
-    x = output x + slope * output y), not about the centre like ``geometry.shear``: the
-    training shear also moves the centre row by up to tan(shear_deg) * (H - 1) / 2 px."""
-    import keras
+    """A horizontal shear about the image centre (``bench.run.centred_shear``, as the
+    test-time ``geometry.shear``), its slope tan(angle) drawn in either direction up to
+    ``shear_deg``. (Keras' own RandomShear shears about the top row, which also shifts.)"""
+    from bench.run.centred_shear import CentredShear
 
-    return [keras.layers.RandomShear(
+    return [CentredShear(
         x_factor=math.tan(math.radians(ranges.shear_deg)), y_factor=0.0,
         fill_mode=context.fill_mode, seed=context.seed + 3,
     )]
@@ -154,7 +153,7 @@ POLICIES: Registry[PolicySpec] = Registry("augmentation", [
     PolicySpec("all", layers=_all_layers, describe=_all_describe, edges=_all_edges,
                colour="tab:purple"),
     PolicySpec("shear", layers=_shear_layers,
-               describe=lambda r: f"shear <= {r.shear_deg:g} deg",
+               describe=lambda r: f"shear <= {r.shear_deg:g} deg about the centre",
                edges=_edge("shear_deg", "shear"), colour="tab:red"),
     PolicySpec("cookbook", layers=_cookbook_layers,
                describe=lambda r: (f"the notebook's generator: rotation <= "
