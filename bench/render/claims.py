@@ -21,14 +21,19 @@ RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run t
         "(the companion notebook's variant) is shown beside the verdict (\"at Adam lr\").")
 
 
+def _units(figure) -> tuple[int, int, str, str]:
+    """(scale, digits, unit, sign flag) of a claim figure's statistic as printed."""
+    return {"clean_accuracy": (100, 1, "%", ""),
+            "clean_gain": (100, 1, " pp", "+")}.get(figure.statistic, (1, 3, "", ""))
+
+
 def _measurement(measured: Measured) -> str:
     estimate, figure = measured.estimate, measured.figure
     if estimate is None:
         return f"{figure.label}: not measured"
-    scale, digits = (100, 1) if figure.statistic == "clean_accuracy" else (1, 3)
-    unit = "%" if scale == 100 else ""
-    return (f"{figure.label} {estimate.value * scale:.{digits}f}{unit} "
-            f"[{estimate.low * scale:.{digits}f}, {estimate.high * scale:.{digits}f}] "
+    scale, digits, unit, sign = _units(figure)
+    return (f"{figure.label} {estimate.value * scale:{sign}.{digits}f}{unit} "
+            f"[{estimate.low * scale:{sign}.{digits}f}, {estimate.high * scale:{sign}.{digits}f}] "
             f"({counted(estimate.seeds, 'seed')}, n = {estimate.n:,})")
 
 
@@ -81,11 +86,11 @@ def _short(measured: Measured, flags: dict) -> str:
     estimate, figure = measured.estimate, measured.figure
     if estimate is None:
         return f"{figure.label}: not measured"
-    scale, digits, unit = ((100, 1, "%") if figure.statistic == "clean_accuracy"
-                           else (1, 3, ""))
-    text = f"{figure.label} {estimate.value * scale:.{digits}f}{unit}"
+    scale, digits, unit, sign = _units(figure)
+    text = f"{figure.label} {estimate.value * scale:{sign}.{digits}f}{unit}"
     if estimate.seeds >= MIN_SEEDS:
-        text += f" [{estimate.low * scale:.{digits}f}, {estimate.high * scale:.{digits}f}]"
+        text += (f" [{estimate.low * scale:{sign}.{digits}f}, "
+                 f"{estimate.high * scale:{sign}.{digits}f}]")
     else:
         text += f" ({counted(estimate.seeds, 'seed')}, no interval)"
     return text + (MARK if (figure.family, figure.augmentation) in flags else "")
