@@ -104,12 +104,18 @@ def load_dataset_info(folder: Path) -> dict:
         raise FileNotFoundError(
             f"{path} is missing: the report needs the data provenance; {again} to rewrite it"
         )
+    return read_json_object(path, f"{again} to rewrite it")
+
+
+def read_json_object(path: Path, remedy: str) -> dict:
+    """The JSON object in ``path``, migrated to the current schema; SchemaError naming the
+    file and ``remedy`` (what to do) when it is not valid JSON or not an object."""
     try:
         info = json.loads(path.read_bytes().decode("utf-8", errors="replace"))
     except json.JSONDecodeError as error:
-        raise SchemaError(f"{path}: not valid JSON ({error}); {again} to rewrite it") from None
+        raise SchemaError(f"{path}: not valid JSON ({error}); {remedy}") from None
     if not isinstance(info, dict):
-        raise SchemaError(f"{path}: expected a JSON object; {again} to rewrite it")
+        raise SchemaError(f"{path}: expected a JSON object; {remedy}")
     return migrate(info, path)
 
 

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from bench.results.schema import SchemaError, migrate
+from bench.results.loading import read_json_object
+from bench.results.schema import SchemaError
 
 RUN_INFO = "run.json"
 
@@ -28,13 +28,7 @@ def read_run_info(folder: Path) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: it records which task and profile the run "
                                 f"is of; {again}")
-    try:
-        info = json.loads(path.read_bytes().decode("utf-8", errors="replace"))
-    except json.JSONDecodeError as error:
-        raise SchemaError(f"{path}: not valid JSON ({error}); {again}") from None
-    if not isinstance(info, dict):
-        raise SchemaError(f"{path}: expected a JSON object; {again}")
-    info = migrate(info, path)
+    info = read_json_object(path, again)
     if not all(isinstance(info.get(key), str) for key in ("task", "run_name", "profile")):
         raise SchemaError(f"{path}: needs task, run_name and profile as text; {again}")
     return info
