@@ -26,10 +26,11 @@ def tiny_npz(path: Path) -> Path:
 def arguments(source: Path, out: Path, *extra: str) -> list[str]:
     """`bench run` of the smoke profile's MLP without augmentation on ``source``, compared
     with an empty reference folder."""
-    (out.parent / "no-reference").mkdir(parents=True, exist_ok=True)
+    reference = Path(source).parent / "no-reference"  # beside the data: out may be a trap
+    reference.mkdir(parents=True, exist_ok=True)
     return ["run", "mnist", "--profile", "smoke", "--families", "mlp", "--augmentations",
             "none", "--quiet", "--source", str(source), "--out", str(out),
-            "--reference", str(out.parent / "no-reference"), *extra]
+            "--reference", str(reference), *extra]
 
 
 def run(source: Path, out: Path, *extra: str) -> int:
