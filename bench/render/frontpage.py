@@ -21,6 +21,7 @@ from bench.catalog import FAMILIES, TASKS, TRANSFORMS
 from bench.render import overview as overview_plot
 from bench.render.claims import RULE, claims_box, claims_details, sources
 from bench.render.glossary import glossary_lines, profile_glossary
+from bench.render.prose import wrap_prose
 from bench.render.provenance import MARK, flag_line, flag_note, flags_by_model
 from bench.render.report import report_name
 from bench.render.tables import table, with_ci
@@ -278,5 +279,5 @@ def write_front_page(results_dir: Path, reports_dir: Path,
     forward_pass = (Path(reports_dir) / "forward_pass.md").is_file()
     text, _ = verdicts.corrected(
         lambda: render_front_page(views, forward_pass, OVERVIEW if drawn else None))
-    path.write_text(text, encoding="utf-8")
+    path.write_text(wrap_prose(text), encoding="utf-8")
     return path

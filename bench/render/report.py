@@ -20,6 +20,7 @@ from bench.catalog.transforms import kinds_in_words
 from bench.render import architecture, plots, tables
 from bench.render.claims import RULE, claims_box, claims_details
 from bench.render.comparison import comparison_section
+from bench.render.prose import wrap_prose
 from bench.render.provenance import (
     MARK,
     environment_lines,
@@ -280,6 +281,6 @@ def write_report(results_folder: Path | RunView, reports_dir: Path, name: str | 
         return render_markdown(view, figures, comparison)
 
     path = Path(reports_dir) / f"{name}.md"
-    path.write_text(verdicts.corrected(page)[0], encoding="utf-8")
+    path.write_text(wrap_prose(verdicts.corrected(page)[0]), encoding="utf-8")
     return path
 
