@@ -193,7 +193,7 @@ def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):
     from bench.evaluate.contract import InputContract
     from bench.evaluate.pipeline import EvalRequest, run_eval
     from bench.run import runner
-    from tests.conftest import bars_dataset
+    from conftest import bars_dataset
 
     profile = dataclasses.replace(tiny_profile, families=("cnn",), seeds=(3,),
                                   worst_case_n=20, invariance_n=10)

@@ -20,7 +20,7 @@ from bench.evaluate.check import check_runs
 from bench.evaluate.export import COLUMNS, export
 from bench.evaluate.sanity import CleanCheck
 from bench.results.schema import row_record
-from tests.rowbuilder import rows_for
+from rowbuilder import rows_for
 
 
 @pytest.mark.parametrize("text, message", [
