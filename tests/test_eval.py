@@ -190,10 +190,11 @@ def test_chosen_grid_is_swept_recorded_and_shown(made, tmp_path):
 def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):
     """A model trained by the normal ``bench run`` machinery, evaluated from its cached
     .keras, gives its stored rows again (same cells, same per-cell bootstrap seeds)."""
+    from conftest import bars_dataset
+
     from bench.evaluate.contract import InputContract
     from bench.evaluate.pipeline import EvalRequest, run_eval
     from bench.run import runner
-    from conftest import bars_dataset
 
     profile = dataclasses.replace(tiny_profile, families=("cnn",), seeds=(3,),
                                   worst_case_n=20, invariance_n=10)

@@ -9,6 +9,7 @@ from math import comb
 import numpy as np
 import pandas as pd
 import pytest
+from rowbuilder import rows_for
 from scipy import stats
 
 import bench
@@ -20,7 +21,6 @@ from bench.evaluate.check import check_runs
 from bench.evaluate.export import COLUMNS, export
 from bench.evaluate.sanity import CleanCheck
 from bench.results.schema import row_record
-from rowbuilder import rows_for
 
 
 @pytest.mark.parametrize("text, message", [
