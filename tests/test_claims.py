@@ -1,5 +1,6 @@
 """The cookbook's claims: the verdict rule on hand-made runs with known answers."""
 
+import numpy as np
 import pytest
 from rowbuilder import dataset_info, model_records, rows_for, run_data
 
@@ -25,12 +26,23 @@ def checked(name, run):
 
 
 def test_the_claims_are_the_book_texts():
-    assert [c.task for c in CLAIMS] == ["mnist", "mnist", "gender", "cifar10", "cifar10",
-                                        "cifar10"]
-    assert [f.low for c in CLAIMS for f in c.figures] == [0.97, 0.63345, 0.95405, 0.79, 0.65,
-                                                          0.79, 0.13]
+    assert [c.task for c in CLAIMS] == ["mnist", "mnist", "mnist", "gender", "cifar10",
+                                        "cifar10", "cifar10"]
+    assert [f.low for c in CLAIMS for f in c.figures] == [0.97, 0.63345, 0.95405, 1.0, 1.0,
+                                                          0.79, 0.65, 0.79, 0.13]
     assert all("ch. 4" in c.source for c in CLAIMS)
     assert all(f.setting.origin == "book text" for c in CLAIMS for f in c.figures)
+    # the book's own loops, the MLP's mean "1" from the training images, the CNN's from the test
+    mlp, cnn = CLAIMS["mean-one"].figures
+    assert (mlp.operation, mlp.mean_of, cnn.operation, cnn.mean_of) == (
+        "book_left_1px", "train", "book_left_1px", "test")
+    assert [(f.operation, f.target_class) for f in CLAIMS["mean-one-right"].figures] == [
+        ("book_right_1px", 3), ("shift_right_2px", 3)]
+    # the notebook's settings are variants, labelled by their origin, never the claim's
+    notebook = [f.setting for c in CLAIMS for v in c.variants for f in v.figures
+                if c.task == "cifar10"]
+    assert len(notebook) == 5 and all(s.origin == "notebook" for s in notebook)
+    assert {s.learning_rate for s in notebook} == {0.001}
     assert CLAIMS["mnist-accuracy"].figures[0].setting.epochs == 5
     rotation = CLAIMS["cifar10-augmented"].figures[0].setting
     assert (rotation.augmentation, rotation.learning_rate) == ("rotate", 0.01)
@@ -86,25 +98,102 @@ def test_augmentation_no_policy_reproduces_is_not_comparable():
 
 
 def mean_one(family, seed, probability):
+    """A record of bench's shift grid at -1 px (the variant's probe)."""
     return {"probe": "mean_one_shift_x", "family": family, "augmentation": "none",
             "seed": seed, "shift_px": -1.0, "probability": probability, "n_images": 1135,
             "model_key": f"{family}-none-{seed}"}
 
 
-def test_mean_one_needs_both_figures_in_range():
-    # the book's text: both models trained 5 epochs; P(1) 0.6335 and 0.9541 exactly
-    probes = [mean_one("mlp", s, 0.6335) for s in range(3)]
-    probes += [mean_one("cnn", s, 0.9541) for s in range(3)]
+def book_probe(family, seed, operation, probabilities, mean_of):
+    """A record of the book's operations (probe ``mean_one_book``)."""
+    return {"probe": "mean_one_book", "family": family, "augmentation": "none", "seed": seed,
+            "operation": operation, "mean_of": mean_of, "n_images": 6742,
+            "probabilities": list(probabilities), "predicted": int(np.argmax(probabilities)),
+            "model_key": f"{family}-none-{seed}"}
+
+
+def p_one(p1, p3=None):
+    """10 class probabilities with P(1) = p1 and the rest on class 3 (or spread)."""
+    out = np.full(10, (1 - p1) / 9)
+    if p3 is not None:
+        out[:] = (1 - p1 - p3) / 8
+        out[3] = p3
+    out[1] = p1
+    return out
+
+
+def left(family, seed, p1, mean_of):
+    return book_probe(family, seed, "book_left_1px", p_one(p1), mean_of)
+
+
+def test_mean_one_needs_both_figures_in_range_from_the_books_own_loop():
+    # the book's text: both models trained 5 epochs; P(1) 0.6335 and 0.9541 exactly; the MLP's
+    # mean "1" from the training images, the CNN's from the test images
+    probes = [left("mlp", s, 0.6335, "train") for s in range(3)]
+    probes += [left("cnn", s, 0.9541, "test") for s in range(3)]
+    # the other split's means, far off, must not be read
+    probes += [left("mlp", s, 0.1, "test") for s in range(3)]
+    probes += [left("cnn", s, 0.1, "train") for s in range(3)]
     run = mnist_run(families=("mlp", "cnn"), probes=probes)
     result = checked("mean-one", run)
     assert result.verdict == "consistent"
+    assert [m.estimate.value for m in result.measured] == pytest.approx([0.6335, 0.9541])
     assert [m.estimate.n for m in result.measured] == [1, 1]
     # a CNN more confident than the book's 0.9541 in every seed: one new run would be too
-    run.probes[3:] = [mean_one("cnn", s, p) for s, p in enumerate((0.99, 0.98, 0.99))]
+    run.probes[3:6] = [left("cnn", s, p, "test") for s, p in enumerate((0.99, 0.98, 0.99))]
     assert checked("mean-one", run).verdict.startswith("inconsistent: CNN 0.987")
     # seeds far apart: a new run could land anywhere, so no judgement
-    run.probes[3:] = [mean_one("cnn", s, p) for s, p in enumerate((0.5, 0.7, 0.9))]
+    run.probes[3:6] = [left("cnn", s, p, "test") for s, p in enumerate((0.5, 0.7, 0.9))]
     assert checked("mean-one", run).verdict.startswith("inconclusive: CNN")
+
+
+def test_bench_shift_of_the_mean_one_is_a_variant_of_its_own():
+    probes = [left("mlp", s, 0.6335, "train") for s in range(3)]
+    probes += [left("cnn", s, 0.9541, "test") for s in range(3)]
+    probes += [mean_one("mlp", s, 0.2) for s in range(3)]
+    probes += [mean_one("cnn", s, 0.9541) for s in range(3)]
+    run = mnist_run(families=("mlp", "cnn"), probes=probes)
+    [result] = [r for r in claims.check_all([(run, RunEstimates(run.rows, run.task))])
+                if r.claim.name == "mean-one"]
+    assert result.verdict == "consistent"
+    [variant] = result.variants
+    assert "whole-image shift" in variant.claim.statement
+    assert variant.verdict.startswith("inconsistent: MLP 0.2")
+
+
+def right(seed, predicted, operation="book_right_1px"):
+    return book_probe("mlp", seed, operation, p_one(0.1, 0.2 if predicted != 3 else 0.8),
+                      "train") | {"predicted": predicted}
+
+
+def test_the_class_the_book_saw_is_consistent_when_a_run_of_ours_predicts_it():
+    def verdict(book_loop, two_px):
+        probes = [right(s, c) for s, c in enumerate(book_loop)]
+        probes += [right(s, c, "shift_right_2px") for s, c in enumerate(two_px)]
+        run = mnist_run(families=("mlp",), seeds=range(len(book_loop)), probes=probes)
+        return checked("mean-one-right", run)
+
+    result = verdict((3, 8, 3), (3, 3, 3))
+    assert result.verdict == "consistent"
+    assert [(m.estimate.hits, m.estimate.seeds) for m in result.measured] == [(2, 3), (3, 3)]
+    # none of 5 runs: a share up to 1 - 0.05 ** (1 / 5) = 45% is not ruled out
+    result = verdict((8,) * 5, (3,) * 5)
+    assert result.verdict == ("inconclusive: MLP, the book's loop (1 px): no run of 5 predicts "
+                              "3, but up to 45% of runs might")
+    # none of 150 runs: the 95% upper bound 2.0% is under 2.5%, so the book's class is rare
+    assert verdict((8,) * 150, (3,) * 150).verdict.startswith(
+        "inconsistent: MLP, the book's loop (1 px): no run of 150 predicts 3 (95% upper bound "
+        "2.0%)")
+    assert verdict((3, 3), (3, 3)).verdict == "untested: too few seeds to judge (2)"
+
+
+def test_the_share_bound_is_clopper_pearsons():
+    from scipy import stats
+
+    for hits, seeds in ((0, 3), (0, 5), (1, 5), (4, 10)):
+        share = claims.Share((3,) * hits + (8,) * (seeds - hits), 3)
+        # the exact bound: the share p at which hits or fewer of seeds has probability 5%
+        assert stats.binom.cdf(hits, seeds, share.upper()) == pytest.approx(0.05)
 
 
 def test_check_all_picks_the_run_that_tests_best():
@@ -127,21 +216,22 @@ def cifar_run(rate, clean=0.66, profile="book", augmentations=("none",), lift=0.
                     dataset=dataset_info(N, "cifar10"))
 
 
-def test_another_learning_rate_is_a_sensitivity_arm_not_the_verdict():
+def test_the_notebooks_learning_rate_is_a_variant_not_the_verdict():
     book, slow = cifar_run(0.01), cifar_run(0.001, clean=0.70, profile="book-lr0.001")
     assert checked("cifar10-plain", slow).verdict == (
         "not comparable: Adam lr 0.001, book 0.01")
     results = claims.check_all([(r, RunEstimates(r.rows, r.task)) for r in (slow, book)])
     [plain] = [r for r in results if r.claim.name == "cifar10-plain"]
     assert plain.run is book and plain.verdict == "consistent"
-    assert [other.run for other in plain.at_other_rates] == [slow]
-    assert plain.at_other_rates[0].measured[0].estimate.value == pytest.approx(0.70)
+    [rate] = plain.variants
+    assert rate.run is slow and rate.verdict.startswith("inconsistent: CNN 0.7")
+    assert rate.measured[0].estimate.value == pytest.approx(0.70)
     # without rotation models the rotation claims are untested
     [augmented] = [r for r in results if r.claim.name == "cifar10-augmented"]
     assert augmented.verdict == "untested: the run has no CNN measurement"
 
 
-def test_the_claims_table_prints_the_sensitivity_arm_beside_the_verdict():
+def test_the_claims_table_prints_the_variant_beside_the_verdict():
     from bench.render.claims import claims_table
 
     book, slow = cifar_run(0.01), cifar_run(0.001, clean=0.70, profile="book-lr0.001")
@@ -149,7 +239,8 @@ def test_the_claims_table_prints_the_sensitivity_arm_beside_the_verdict():
     # a table wider than 120 characters comes in parts, each repeating the claim
     line = " ".join(li for li in claims_table(results).splitlines() if "66% without" in li)
     assert "Adam lr 0.01, 3 seed(s)" in line
-    assert "at Adam lr 0.001 (`book-lr0.001` run): CNN 70.0% [" in line
+    assert ("variant, the notebook's rate: Adam lr 0.001 (its `optimizer='adam'`) "
+            "(`book-lr0.001` run): CNN 70.0% [") in line
     assert "**consistent**" in line
 
 
@@ -164,10 +255,10 @@ def test_the_rotation_claims_are_judged_in_the_book_texts_setting():
     by_name = {r.claim.name: r for r in results}
     for name in ("cifar10-plain", "cifar10-augmented", "cifar10-lift"):
         assert by_name[name].run is book and by_name[name].verdict == "consistent", name
-        assert [o.run for o in by_name[name].at_other_rates] == [variant]
+        assert by_name[name].variants[0].run is variant
     lift = by_name["cifar10-lift"].measured[0].estimate
     assert lift.value == pytest.approx(0.14)
-    variant_lift = by_name["cifar10-lift"].at_other_rates[0].measured[0].estimate
+    variant_lift = by_name["cifar10-lift"].variants[0].measured[0].estimate
     assert variant_lift.value == pytest.approx(-0.08)
     assert checked("cifar10-lift", variant).verdict == (
         "not comparable: Adam lr 0.001, book 0.01")

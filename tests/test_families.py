@@ -118,7 +118,7 @@ def test_book_profiles_carry_every_family_and_size_the_probes():
         for augmentation in set(quick.augmentations) - set(quick.probed_augmentations):
             assert probe_names(quick, augmentation) == task.probes
     quick = with_choices(get_profile("mnist", "quick"), worst_case_n=100, invariance_n=0)
-    assert probe_names(quick, "none") == ("mean_one_shift_x", "worst_case")
+    assert probe_names(quick, "none") == ("mean_one_shift_x", "mean_one_book", "worst_case")
     with pytest.raises(ChoiceError, match="--worst-case-n must be >= 0"):
         with_choices(quick, worst_case_n=-1)
 

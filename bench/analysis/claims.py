@@ -11,10 +11,16 @@ The rule (docs/metrics.md, "The cookbook's claims"), applied in this order:
    S - 1 degrees of freedom, times sqrt(1 + 1/S), with the test-image variance added):
    **inconclusive** when that interval is wider than +-``TOLERANCE``, else
    **inconsistent** when a book range lies outside it, **consistent** when every one lies
-   inside or overlaps it.
+   inside or overlaps it;
+5. a categorical figure (the book's run predicted class c) is a :class:`Share` of our runs
+   that predict c: **consistent** when at least one does (the book's outcome is one our
+   setting produces), **inconsistent** when none does and the exact (Clopper-Pearson) 95%
+   upper bound on the share of runs that would is under ``RARE`` (2.5%, the tail a 95%
+   prediction interval leaves out), **inconclusive** otherwise (too few runs to rule it out).
 
-Runs that differ from the chosen one only in the learning rate are checked too and shown
-beside it (``ClaimResult.at_other_rates``): a sensitivity arm, never the verdict.
+A claim's variants (a companion notebook's setting, or bench's own way of measuring the same
+idea; ``ClaimSpec.variants``) are checked by the same rule against the run that tests each best
+and shown under the claim (``ClaimResult.variants``), never as its verdict.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import numpy as np
+from scipy import stats
 
 from bench.analysis.estimates import RunEstimates
 from bench.analysis.resample import MIN_SEEDS, Estimate, prediction_interval
@@ -34,8 +41,39 @@ from bench.results.loading import RunData
 #: Widest prediction interval (half-width, in the statistic's units) that can judge a claim.
 TOLERANCE = 0.05
 
-#: The probe and shift behind ``mean_one_left_1px``.
-MEAN_ONE_PROBE, MEAN_ONE_SHIFT = "mean_one_shift_x", -1.0
+#: Below this share of runs, an outcome our runs never produced is ruled out (rule 5).
+RARE = 0.025
+
+#: The probes behind the mean "1" figures: bench's shift grid (the -1 px point is the
+#: operation ``shift_left_1px``) and the book's own operations.
+MEAN_ONE_PROBE, MEAN_ONE_SHIFT, MEAN_ONE_BOOK = "mean_one_shift_x", -1.0, "mean_one_book"
+
+
+@dataclass(frozen=True)
+class Share:
+    """A categorical figure over seeds: ``predicted`` holds each run's predicted class (by
+    seed), ``target`` the book's; hits / seeds the share of runs that predict it."""
+
+    predicted: tuple[int, ...]
+    target: int
+
+    @property
+    def seeds(self) -> int:
+        return len(self.predicted)
+
+    @property
+    def hits(self) -> int:
+        return sum(p == self.target for p in self.predicted)
+
+    @property
+    def value(self) -> float:
+        return self.hits / self.seeds
+
+    def upper(self) -> float:
+        """Exact one-sided 95% upper bound on the share of runs that predict ``target``."""
+        if self.hits == self.seeds:
+            return 1.0
+        return float(stats.beta.ppf(0.95, self.hits + 1, self.seeds - self.hits))
 
 
 @dataclass(frozen=True)
@@ -44,7 +82,7 @@ class Measured:
     run's setting differs from the book's."""
 
     figure: Figure
-    estimate: Estimate | None
+    estimate: Estimate | Share | None
     differences: tuple[str, ...]
     setting: str
     learning_rate: float | None = None
@@ -52,14 +90,14 @@ class Measured:
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """A claim checked against one run (None: no run of its task); at_other_rates: the same
-    claim in runs that differ from this one only in the learning rate."""
+    """A claim checked against one run (None: no run of its task); variants: the claim's
+    variants, each checked against the run that tests it best."""
 
     claim: ClaimSpec
     run: RunData | None
     measured: tuple[Measured, ...]
     verdict: str
-    at_other_rates: tuple[ClaimResult, ...] = ()
+    variants: tuple[ClaimResult, ...] = ()
 
 
 def _model_record(run: RunData, figure: Figure) -> dict | None:
@@ -86,27 +124,37 @@ def _differences(run: RunData, figure: Figure, record: dict) -> tuple[str, ...]:
         out.append("no bench policy reproduces the book's augmentation")
     rate = record.get("learning_rate")
     if book.learning_rate is not None and rate != book.learning_rate:
-        out.append(f"{RATE_DIFFERENCE}{rate:g}, book {book.learning_rate:g}")
+        out.append(f"Adam lr {rate:g}, book {book.learning_rate:g}")
     return tuple(out)
 
 
-#: How a difference in the learning rate begins (the only one a sensitivity arm may have).
-RATE_DIFFERENCE = "Adam lr "
-
-
-def _estimate(run: RunData, estimates: RunEstimates, figure: Figure) -> Estimate | None:
+def _estimate(run: RunData, estimates: RunEstimates, figure: Figure
+              ) -> Estimate | Share | None:
     model = (figure.family, figure.augmentation)
     if figure.statistic == "clean_accuracy":
         return estimates.clean(model)
     if figure.statistic == "clean_gain":
         return estimates.compare(model, (figure.family, figure.baseline),
                                  estimates.clean_condition)
-    values = [p["probability"] for p in run.probes
-              if p["probe"] == MEAN_ONE_PROBE and p["shift_px"] == MEAN_ONE_SHIFT
-              and (p["family"], p["augmentation"]) == model]
-    if not values:
+    records = sorted(_mean_one_records(run, figure), key=lambda p: p["seed"])
+    if not records:
         return None
+    if figure.statistic == "mean_one_predicts":
+        return Share(tuple(p["predicted"] for p in records), figure.target_class)
+    values = [p["probability"] if "probability" in p else p["probabilities"][
+        figure.target_class] for p in records]
     return estimates.bootstrap.estimate(np.asarray(values, dtype=np.float64)[:, None])
+
+
+def _mean_one_records(run: RunData, figure: Figure) -> list[dict]:
+    """The probe records (one per seed) of a mean "1" figure's model and operation."""
+    model = (figure.family, figure.augmentation)
+    mine = [p for p in run.probes if (p["family"], p["augmentation"]) == model]
+    if figure.operation == "shift_left_1px":
+        return [p for p in mine
+                if p["probe"] == MEAN_ONE_PROBE and p.get("shift_px") == MEAN_ONE_SHIFT]
+    return [p for p in mine if p["probe"] == MEAN_ONE_BOOK
+            and p.get("operation") == figure.operation and p.get("mean_of") == figure.mean_of]
 
 
 def measure(run: RunData, estimates: RunEstimates, figure: Figure) -> Measured:
@@ -138,18 +186,27 @@ def verdict(measured: Sequence[Measured]) -> str:
     seeds = min(m.estimate.seeds for m in measured)
     if seeds < MIN_SEEDS:
         return f"untested: too few seeds to judge ({seeds})"
-    wide = [m for m in measured if _half_width(m.estimate) > TOLERANCE]
-    if wide:
+    shares = [m for m in measured if isinstance(m.estimate, Share)]
+    numbers = [m for m in measured if not isinstance(m.estimate, Share)]
+    wide = [m for m in numbers if _half_width(m.estimate) > TOLERANCE]
+    unsettled = [m for m in shares if m.estimate.hits == 0 and m.estimate.upper() >= RARE]
+    if wide or unsettled:
         return "inconclusive: " + "; ".join(
-            f"{m.figure.label}: one new run would fall within +-{_half_width(m.estimate):.3g},"
-            f" wider than +-{TOLERANCE:g}" for m in wide)
+            [f"{m.figure.label}: one new run would fall within +-{_half_width(m.estimate):.3g},"
+             f" wider than +-{TOLERANCE:g}" for m in wide]
+            + [f"{m.figure.label}: no run of {m.estimate.seeds} predicts "
+               f"{m.estimate.target}, but up to {m.estimate.upper():.0%} of runs might"
+               for m in unsettled])
     outside = []
-    for m in measured:
+    for m in numbers:
         low, high = prediction_interval(m.estimate)
         if high < m.figure.low or low > m.figure.high:
             outside.append(f"{m.figure.label} {m.estimate.value:.3g}, one new run 95% "
                            f"{low:.3g} to {high:.3g}, the book's {m.figure.low:g} to "
                            f"{m.figure.high:g} outside")
+    outside += [f"{m.figure.label}: no run of {m.estimate.seeds} predicts "
+                f"{m.estimate.target} (95% upper bound {m.estimate.upper():.1%})"
+                for m in shares if m.estimate.hits == 0]
     return "inconsistent: " + "; ".join(outside) if outside else "consistent"
 
 
@@ -172,29 +229,16 @@ def _rank(result: ClaimResult) -> tuple[int, int, int]:
     return untested, differences, -seeds
 
 
+def best_check(claim: ClaimSpec, runs: Sequence[tuple[RunData, RunEstimates]]
+               ) -> ClaimResult:
+    """The claim against the stored run of its task that tests it best."""
+    candidates = [check(claim, run, est) for run, est in runs if run.task == claim.task]
+    if not candidates:
+        return ClaimResult(claim, None, (), f"untested: no run of the {claim.task} task")
+    return min(candidates, key=_rank)
+
+
 def check_all(runs: Sequence[tuple[RunData, RunEstimates]]) -> list[ClaimResult]:
-    """Every claim against the stored run of its task that tests it best."""
-    results = []
-    for claim in CLAIMS:
-        candidates = [check(claim, run, est) for run, est in runs if run.task == claim.task]
-        if not candidates:
-            results.append(ClaimResult(claim, None, (), f"untested: no run of the "
-                                                        f"{claim.task} task"))
-            continue
-        best = min(candidates, key=_rank)
-        others = tuple(c for c in candidates if c is not best and _only_rate_differs(c, best))
-        results.append(dataclasses.replace(best, at_other_rates=others))
-    return results
-
-
-def _only_rate_differs(other: ClaimResult, chosen: ClaimResult) -> bool:
-    """True when ``other`` measures every figure and differs from ``chosen`` (itself at the
-    book's rate) in the learning rate and nothing else."""
-    def without_rate(measured: Measured) -> tuple[str, ...]:
-        return tuple(d for d in measured.differences if not d.startswith(RATE_DIFFERENCE))
-
-    pairs = list(zip(other.measured, chosen.measured, strict=True))
-    return (all(o.estimate is not None for o, _ in pairs)
-            and all(without_rate(c) == c.differences for _, c in pairs)
-            and all(without_rate(o) == c.differences for o, c in pairs)
-            and any(o.learning_rate != c.learning_rate for o, c in pairs))
+    """Every claim, and each of its variants, against the run that tests it best."""
+    return [dataclasses.replace(best_check(claim, runs), variants=tuple(
+        best_check(variant, runs) for variant in claim.variants)) for claim in CLAIMS]

@@ -46,7 +46,7 @@ class TaskSpec:
 TASKS: Registry[TaskSpec] = Registry("task", [
     TaskSpec("mnist", title="MNIST digits", in_sentence="MNIST",
              datasets=("mnist", "mnist-5k"), input_shape=(28, 28, 1), n_classes=10,
-             groups=groups.no_groups, probes=("mean_one_shift_x",)),
+             groups=groups.no_groups, probes=("mean_one_shift_x", "mean_one_book")),
     TaskSpec("fashion-mnist", title="Fashion-MNIST clothing", in_sentence="Fashion-MNIST",
              datasets=("fashion-mnist",), input_shape=(28, 28, 1), n_classes=10,
              groups=groups.class_groups),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bench.analysis.claims import ClaimResult, Measured
+from bench.analysis.claims import ClaimResult, Measured, Share
 from bench.analysis.resample import MIN_SEEDS
 from bench.analysis.sentences import counted
 from bench.render.provenance import MARK, flags_by_model
@@ -17,20 +17,32 @@ RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run t
         "half its last digit, ±1 pp for \"about\") is set against a 95% prediction interval "
         "for one new run of our setting (seed spread and test images): *inconclusive* when "
         "that interval is wider than ±5 pp, *inconsistent* when the book's figure lies "
-        "outside it, *consistent* when inside. A run that differs only in the learning rate "
-        "(the companion notebook's variant) is shown beside the verdict (\"at Adam lr\").")
+        "outside it, *consistent* when inside. Where the book names the class its run "
+        "predicted, *consistent* when at least one of our runs predicts it, *inconsistent* "
+        "when none does and an exact 95% bound puts the share of runs that would under "
+        "2.5%, else *inconclusive*. A claim's variants (the companion notebook's setting, or "
+        "bench's own measurement of the same idea) are judged by the same rule and listed "
+        "under it, never as its verdict.")
 
 
 def _units(figure) -> tuple[int, int, str, str]:
     """(scale, digits, unit, sign flag) of a claim figure's statistic as printed."""
-    return {"clean_accuracy": (100, 1, "%", ""),
+    return {"clean_accuracy": (100, 1, "%", ""),  # else a probability: 3 decimals
             "clean_gain": (100, 1, " pp", "+")}.get(figure.statistic, (1, 3, "", ""))
+
+
+def _share(label: str, share: Share) -> str:
+    """``MLP: class 3 in 2 of 3 runs (by seed: 3, 3, 8)``."""
+    return (f"{label}: class {share.target} in {share.hits} of {share.seeds} runs (by seed: "
+            + ", ".join(str(c) for c in share.predicted) + ")")
 
 
 def _measurement(measured: Measured) -> str:
     estimate, figure = measured.estimate, measured.figure
     if estimate is None:
         return f"{figure.label}: not measured"
+    if isinstance(estimate, Share):
+        return _share(figure.label, estimate)
     scale, digits, unit, sign = _units(figure)
     return (f"{figure.label} {estimate.value * scale:{sign}.{digits}f}{unit} "
             f"[{estimate.low * scale:{sign}.{digits}f}, {estimate.high * scale:{sign}.{digits}f}] "
@@ -49,13 +61,21 @@ def _cells(result: ClaimResult) -> list[str]:
         else f.setting.words for f in result.claim.figures))
     ours = "; ".join(dict.fromkeys(m.setting for m in result.measured if m.setting))
     measurement = "; ".join(_measurement(m) for m in result.measured)
-    for other in result.at_other_rates:
-        measurement += "; " + "; ".join(
-            f"at Adam lr {m.learning_rate:g} (`{other.run.profile}` run): {_measurement(m)}"
-            for m in other.measured)
-    return [result.claim.statement, book, ours or "no run", measurement,
-            f"**{result.verdict.split(':')[0]}**"
-            + (f":{result.verdict.split(':', 1)[1]}" if ":" in result.verdict else "")]
+    measurement += "".join(f"; {_variant(variant)}" for variant in result.variants)
+    return [result.claim.statement, book, ours or "no run", measurement, _verdict(result)]
+
+
+def _verdict(result: ClaimResult) -> str:
+    """The verdict, its first word in bold."""
+    word, _, reasons = result.verdict.partition(":")
+    return f"**{word}**" + (f":{reasons}" if reasons else "")
+
+
+def _variant(result: ClaimResult) -> str:
+    """``variant, <its setting> (`run` run): <measurement>: <verdict>``."""
+    where = f" (`{result.run.profile}` run)" if result.run is not None else ""
+    measured = "; ".join(_measurement(m) for m in result.measured) or "no run"
+    return f"variant, {result.claim.statement}{where}: {measured}: {_verdict(result)}"
 
 
 def claims_table(results: Sequence[ClaimResult]) -> str:
@@ -86,6 +106,10 @@ def _short(measured: Measured, flags: dict) -> str:
     estimate, figure = measured.estimate, measured.figure
     if estimate is None:
         return f"{figure.label}: not measured"
+    flag = MARK if (figure.family, figure.augmentation) in flags else ""
+    if isinstance(estimate, Share):
+        return (f"{figure.label}: class {estimate.target} in {estimate.hits} of "
+                f"{counted(estimate.seeds, 'run')}{flag}")
     scale, digits, unit, sign = _units(figure)
     text = f"{figure.label} {estimate.value * scale:{sign}.{digits}f}{unit}"
     if estimate.seeds >= MIN_SEEDS:
@@ -93,7 +117,7 @@ def _short(measured: Measured, flags: dict) -> str:
                  f"{estimate.high * scale:{sign}.{digits}f}]")
     else:
         text += f" ({counted(estimate.seeds, 'seed')}, no interval)"
-    return text + (MARK if (figure.family, figure.augmentation) in flags else "")
+    return text + flag
 
 
 def claims_box(results: Sequence[ClaimResult]) -> list[str]:

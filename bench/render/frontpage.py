@@ -194,7 +194,7 @@ def _claims_flags(results) -> list[str]:
     rest, with its run ([]: none)."""
     entries = {}
     for result in results:
-        for checked in (result, *result.at_other_rates):
+        for checked in (result, *result.variants):
             flags = flags_by_model(checked.run) if checked.run is not None else {}
             for measured in checked.measured:
                 model = (measured.figure.family, measured.figure.augmentation)

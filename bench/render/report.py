@@ -31,7 +31,8 @@ from bench.render.provenance import (
 from bench.results.loading import SKIPPED, RunData
 from bench.results.schema import ALL
 
-MEAN_ONE = "mean_one_shift_x"  # the probe name of bench.run.probes (no Keras import here)
+#: The probe names of bench.run.probes (no Keras import here).
+MEAN_ONE, MEAN_ONE_BOOK = "mean_one_shift_x", "mean_one_book"
 
 
 def setup_section(run: RunData) -> list[str]:
@@ -207,6 +208,16 @@ def render_markdown(view: RunView, figures: dict[str, str],
                 'demonstration: the mean image of the test set\'s "1"s '
                 f"(n = {mean_one[0]['n_images']:,}), shifted, and each model's probability of "
                 "class 1 (mean ± std over seeds).", "", tables.probe_table(mean_one), ""]
+    book = [p for p in run.probes if p.get("probe") == MEAN_ONE_BOOK and "operation" in p]
+    if book:
+        sizes = {p["mean_of"]: p["n_images"] for p in book}
+        out += ['## The mean "1", moved by the book\'s own loops', "",
+                "What does each model make of the book's exact images? Its loops move columns "
+                "1-20 one pixel left, or columns 6-24 one pixel right (its text says 2 px, "
+                "also shown), on the mean \"1\" of the training images (the book's MLP, n = "
+                f"{sizes.get('train', 0):,}) or of the test images (its CNN, n = "
+                f"{sizes.get('test', 0):,}); probabilities mean ± std over seeds.", "",
+                tables.book_probe_table(book), ""]
     out += skipped_probes_section(run)
     if set(view.table["group"]) != {ALL}:
         headlines = [tables.headline_condition(view, t) for t in swept_transforms(view.table)]

@@ -195,6 +195,34 @@ def probe_table(probes: list[dict]) -> str:
     return table(lines, ["shift (px)"] + [model_label(*m) for m in models])
 
 
+#: The book's operations (``bench.run.book_shifts``) in words, in the table's order.
+BOOK_OPERATIONS = {"book_left_1px": "book's loop, 1 px left",
+                   "book_right_1px": "book's loop, 1 px right",
+                   "shift_right_2px": "2 px right (the text)"}
+
+
+def book_probe_table(probes: list[dict]) -> str:
+    """Per model of the ``mean_one_book`` probe, operation and source split: P(class 1) and
+    P(class 3), mean ± std over seeds, and the predicted class of each seed."""
+    frame = pd.DataFrame([p for p in probes if "operation" in p])
+    models = sorted({(r.family, r.augmentation) for r in frame.itertuples()}, key=model_order)
+    lines = []
+    for family, augmentation in models:
+        mine = frame[(frame["family"] == family) & (frame["augmentation"] == augmentation)]
+        for operation, words in BOOK_OPERATIONS.items():
+            for mean_of in ("train", "test"):
+                at = mine[(mine["operation"] == operation) & (mine["mean_of"] == mean_of)]
+                if at.empty:
+                    continue
+                at = at.sort_values("seed")
+                lines.append([model_label(family, augmentation), words, mean_of,
+                              _mean_std([p[1] for p in at["probabilities"]], 1, ".3f"),
+                              _mean_std([p[3] for p in at["probabilities"]], 1, ".3f"),
+                              ", ".join(str(c) for c in at["predicted"])])
+    return table(lines, ["model", "operation", "mean of", "P(1)", "P(3)",
+                         "predicted, by seed"])
+
+
 def group_table(view: RunView) -> str:
     """Per image group and model: n, clean accuracy and accuracy at each transform's
     headline distance (both directions), each [95% CI]; small groups flagged."""

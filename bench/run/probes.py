@@ -1,15 +1,22 @@
 """Task-specific probes: small extra measurements beside the sweeps.
 
 A task names its probes (``TaskSpec.probes``); ``PROBES`` maps each name to its function
-f(model, test split, profile) -> records, or ProbeNotApplicable when the data cannot
-support it (then stored as ``{"probe": name, "skipped": why}``). ``worst_case`` and ``invariance``
+f(model, splits, profile) -> records (``splits``: the run's ``train`` and ``test`` Split), or
+ProbeNotApplicable when the data cannot support it (then stored as
+``{"probe": name, "skipped": why}``). ``worst_case`` and ``invariance``
 (``bench.run.spatial_probes``) run for every task when the profile sizes them
-(:func:`probe_names`). ``mean_one_shift_x``: the cookbook's demonstration. The mean image
-of the test set's "1"s is shifted horizontally by each magnitude of the profile's shift_x
-grid (pixels, +right), and the model's probability of class 1 is recorded.
+(:func:`probe_names`). The cookbook's demonstration, two ways:
+
+- ``mean_one_shift_x``: the mean image of the test set's "1"s shifted horizontally by each
+  magnitude of the profile's shift_x grid (pixels, +right), and the model's probability of
+  class 1;
+- ``mean_one_book``: the book's own operations (``bench.run.book_shifts``) on the mean "1"
+  of the training and of the test split, and every class probability.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import keras
 import numpy as np
@@ -17,10 +24,17 @@ import numpy as np
 from bench.catalog import TASKS, TRANSFORMS
 from bench.config import Fill, Profile
 from bench.data.types import Split
-from bench.run import spatial_probes
+from bench.run import book_shifts, spatial_probes
 from bench.run.sweep import predict_proba
 
-MEAN_ONE = "mean_one_shift_x"
+MEAN_ONE, MEAN_ONE_BOOK = "mean_one_shift_x", "mean_one_book"
+
+
+class Splits(Protocol):
+    """What a probe reads of the run's data: its training and test splits."""
+
+    train: Split
+    test: Split
 
 
 class ProbeNotApplicable(ValueError):
@@ -50,16 +64,46 @@ def mean_digit_shift(
     ]
 
 
-def mean_one_shift_x(model: keras.Model, test: Split, profile: Profile) -> list[dict]:
-    """The mean "1" at every magnitude of the profile's shift_x grid."""
-    return mean_digit_shift(model, test, 1, profile.magnitudes("shift_x"), profile.fill)
+def mean_one_shift_x(model: keras.Model, splits: Splits, profile: Profile) -> list[dict]:
+    """The mean "1" of the test split at every magnitude of the profile's shift_x grid."""
+    return mean_digit_shift(model, splits.test, 1, profile.magnitudes("shift_x"), profile.fill)
 
 
-#: Probe name -> f(model, test split, profile) -> records (stored in probes.jsonl).
+def mean_one_book(model: keras.Model, splits: Splits, profile: Profile) -> list[dict]:
+    """[{'operation', 'mean_of', 'n_images', 'probabilities', 'predicted'}]: the book's
+    operations (:data:`book_shifts.OPERATIONS`) on the mean "1" of each split (the book takes
+    the MLP's from the training images, the CNN's from the test images); ``probabilities``:
+    the 10 class probabilities, ``predicted``: their argmax."""
+    height, width = splits.test.x.shape[1:3]
+    if (height, width) != book_shifts.SIZE:
+        raise ProbeNotApplicable(f"the book's column loops are written for 28x28 images; "
+                                 f"these are {height}x{width}")
+    records = []
+    for mean_of, split in (("train", splits.train), ("test", splits.test)):
+        images = split.x[split.y == 1]
+        if len(images) == 0:
+            raise ProbeNotApplicable(f"the {mean_of} split has no image of class 1")
+        mean_image = images.astype(np.float32).mean(axis=0)  # (H, W, C), 0..255
+        names = list(book_shifts.OPERATIONS)
+        moved = np.stack([book_shifts.OPERATIONS[name](mean_image) for name in names])
+        for name, proba in zip(names, predict_proba(model, moved), strict=True):
+            records.append({"operation": name, "mean_of": mean_of, "n_images": len(images),
+                            "probabilities": [round(float(p), 6) for p in proba],
+                            "predicted": int(proba.argmax())})
+    return records
+
+
+def _on_test(probe):
+    """A probe of the test split only, as f(model, splits, profile)."""
+    return lambda model, splits, profile: probe(model, splits.test, profile)
+
+
+#: Probe name -> f(model, splits, profile) -> records (stored in probes.jsonl).
 PROBES = {
     MEAN_ONE: mean_one_shift_x,
-    spatial_probes.WORST_CASE: spatial_probes.worst_case_probe,
-    spatial_probes.INVARIANCE: spatial_probes.invariance_probe,
+    MEAN_ONE_BOOK: mean_one_book,
+    spatial_probes.WORST_CASE: _on_test(spatial_probes.worst_case_probe),
+    spatial_probes.INVARIANCE: _on_test(spatial_probes.invariance_probe),
 }
 
 

@@ -235,7 +235,7 @@ class TaskRun:
             if not stored:
                 loaded = self.load(spec)
                 try:
-                    points = probes.PROBES[name](loaded.model, self.prepared.test, self.profile)
+                    points = probes.PROBES[name](loaded.model, self.prepared, self.profile)
                 except probes.ProbeNotApplicable as error:
                     log.warning("%s: probe %s skipped: %s", spec.label, name, error)
                     points = [{SKIPPED: str(error)}]
