@@ -81,9 +81,9 @@ def literature_note(probes: list[dict], task: str | None) -> list[str]:
     return [f"Literature, for reference only: {figure.citation} report "
             f"{figure.accuracy * 100:.1f}% for their {figure.model} under {figure.adversary} "
             f"({figure.clean * 100:.1f}% clean; {figure.source}), the adversary of the "
-            f"\"{column}\" column, not of the grid{here}. Their network, its training and "
-            "their test images differ from the book's, so this is a point of comparison, "
-            "not a target (docs/metrics.md).", ""]
+            f"\"{column}\" column, not of the grid{here}. Their network and its training are "
+            "not the book's, and these figures come from a test subset, so theirs is a point "
+            "of comparison, not a target (docs/metrics.md).", ""]
 
 
 def headline_errors(probes: list[dict]) -> pd.DataFrame:
