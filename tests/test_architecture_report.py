@@ -11,6 +11,7 @@ from rowbuilder import rows_for, run_data
 
 from bench.analysis import answers, invariance
 from bench.analysis.runs import RunView
+from bench.catalog import literature
 from bench.render import architecture, report
 from bench.results.loading import load_records
 from bench.run import probes, runner
@@ -46,6 +47,23 @@ def test_worst_case_table_shows_means_and_spreads_over_seeds():
     aa = [li for li in lines if li.startswith("| CNN-AA ")]
     assert "72.0 ± 2.8" in cnn and "32 ± 3" in cnn and "| 2 " in cnn
     assert "80.0" in " ".join(aa) and "±" not in " ".join(aa)
+
+
+def test_worst_case_section_quotes_the_literature_figure_with_its_source_and_our_column():
+    records = [_worst("cnn", 0, 0.0, 30.0), _worst("cnn", 1, 0.0, 34.0),
+               _worst("mlp", 0, 0.0, 10.0)]
+    records[1]["random_worst"] = 0.75  # the CNN's worst of 10: 85% and 75%
+    text = " ".join(architecture.sections(records, None, "mnist"))
+    figure = literature.ENGSTROM_MNIST_WORST_OF_10
+    assert f"report {figure.accuracy * 100:.1f}% for their standard MNIST CNN" in text
+    assert f"({figure.clean * 100:.1f}% clean; {figure.source})" in text
+    assert figure.citation in text and "cleverhans-lab/cleverhans/pull/510" in figure.source
+    assert '"worst of 10 random" column, not of the grid' in text
+    assert "the CNN without augmentation keeps 80.0 ± 7.1% (n = 500 test images, 2 seeds)" in text
+    # a task without a published figure, and a run without a plain CNN
+    assert "Literature" not in " ".join(architecture.sections(records, None, "cifar10"))
+    plain_mlp = " ".join(architecture.literature_note(records[2:], "mnist"))
+    assert "for their standard MNIST CNN" in plain_mlp and "keeps" not in plain_mlp
 
 
 def test_invariance_lines_average_the_transforms_and_use_equivariance_for_maps(tmp_path):

@@ -16,6 +16,7 @@ from bench.analysis.estimates import model_order
 from bench.analysis.invariance import PROBE as INVARIANCE
 from bench.analysis.worst_case import PROBE as WORST_CASE
 from bench.catalog import FAMILIES
+from bench.catalog.literature import WORST_CASE as LITERATURE_WORST_CASE
 from bench.render import layout
 from bench.render.tables import table
 
@@ -61,6 +62,28 @@ def worst_case_table(probes: list[dict]) -> str:
         lines.append(line)
     headers = ["model", "augmentation", "n test images", "seeds", *WORST_COLUMNS.values()]
     return table(lines, headers, keys=4)
+
+
+def literature_note(probes: list[dict], task: str | None) -> list[str]:
+    """The published worst-case figure of ``task`` (:mod:`bench.catalog.literature`) with its
+    source, the column here that measures the same adversary, and this run's CNN without
+    augmentation in that column (mean ± std over seeds); [] when the task has none."""
+    figure = LITERATURE_WORST_CASE.get(task)
+    if figure is None:
+        return []
+    column = WORST_COLUMNS[figure.key]
+    frame = _of(probes, WORST_CASE)
+    ours = frame[(frame["family"] == "cnn") & (frame["augmentation"] == "none")]
+    here = (f"; here the CNN without augmentation keeps {_cell(ours[figure.key], 100, '.1f')}% "
+            f"(n = {int(ours['n_images'].iloc[0]):,} test images, "
+            f"{ours['seed'].nunique()} seed{'s' * (ours['seed'].nunique() > 1)})"
+            if len(ours) else "")
+    return [f"Literature, for reference only: {figure.citation} report "
+            f"{figure.accuracy * 100:.1f}% for their {figure.model} under {figure.adversary} "
+            f"({figure.clean * 100:.1f}% clean; {figure.source}), the adversary of the "
+            f"\"{column}\" column, not of the grid{here}. Their network and its training are "
+            "not the book's, and these figures come from a test subset, so theirs is a point "
+            "of comparison, not a target (docs/metrics.md).", ""]
 
 
 def headline_errors(probes: list[dict]) -> pd.DataFrame:
@@ -144,8 +167,9 @@ def invariance_table(probes: list[dict]) -> str:
     return table(lines, headers, keys=5)
 
 
-def sections(probes: list[dict], figure: str | None) -> list[str]:
-    """The report's worst-case and invariance sections ([] without such records)."""
+def sections(probes: list[dict], figure: str | None, task: str | None = None) -> list[str]:
+    """The report's worst-case and invariance sections ([] without such records); the
+    worst case ends with ``task``'s literature figure, if any (:func:`literature_note`)."""
     out: list[str] = []
     if not _of(probes, WORST_CASE).empty:
         out += ["## Worst case over shifts and rotations (Engstrom et al. 2019)", "",
@@ -156,7 +180,8 @@ def sections(probes: list[dict], figure: str | None) -> list[str]:
                 "only if every transform is classified correctly. Run through the NumPy "
                 "engine on a stratified test subset; accuracy in %, mean ± std over seeds; "
                 "the grid search time is wall-clock seconds on this machine (see "
-                "docs/metrics.md).", "", worst_case_table(probes), ""]
+                "docs/metrics.md).", "", worst_case_table(probes), "",
+                *literature_note(probes, task)]
     if not _of(probes, INVARIANCE).empty:
         out += ["## Where invariance is lost, layer by layer", "",
                 "At which layer does a network stop following a shift or rotation? Relative "

@@ -200,7 +200,7 @@ def render_markdown(view: RunView, figures: dict[str, str],
             f"({summary.describe_grid(grid)}, {len(grid)} cells with the clean one); "
             f"random-of-grid: at one of those cells drawn per image (see docs/metrics.md). "
             f"Each [95% interval].", "", tables.robustness_table(view), ""]
-    out += architecture.sections(run.probes, figures.get(architecture.INVARIANCE))
+    out += architecture.sections(run.probes, figures.get(architecture.INVARIANCE), run.task)
     mean_one = [p for p in run.probes if p.get("probe") == MEAN_ONE]
     if mean_one:
         out += ['## The mean "1", shifted horizontally', "",
