@@ -195,3 +195,16 @@ def test_the_cookbook_rotation_and_shift_are_the_test_time_ones(quantile):
     trained = drawn_at(translation, image, [1.0 - quantile, quantile])
     tested = geometry.shift(image, dx, dy, fill=Fill.NEAREST)
     assert np.abs(trained - tested).max() <= 1.0
+
+
+@pytest.mark.parametrize("fill", [Fill.ZERO, Fill.NEAREST])
+@pytest.mark.parametrize("policy", ["scale", "all"])
+@pytest.mark.parametrize("quantile", [0.0, 0.25, 0.75, 1.0])
+def test_the_training_scale_is_the_test_time_scale(policy, quantile, fill):
+    """The drawn factor scales content about ((W-1)/2, (H-1)/2) as ``geometry.scale``
+    (> 1 enlarges), over 1 +- scale_frac. (Keras' RandomZoom by z scales content by 1/z.)"""
+    image = asymmetric_image()
+    layer = policy_layer(policy, "RandomScale", LayerContext(26, 34, fill, seed=0))
+    trained = drawn_at(layer, image, [quantile])
+    tested = geometry.scale(image, magnitude_at(policy, "scale", quantile), fill=fill)
+    assert np.abs(trained - tested).max() <= 1.0
