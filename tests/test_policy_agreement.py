@@ -208,3 +208,15 @@ def test_the_training_scale_is_the_test_time_scale(policy, quantile, fill):
     trained = drawn_at(layer, image, [quantile])
     tested = geometry.scale(image, magnitude_at(policy, "scale", quantile), fill=fill)
     assert np.abs(trained - tested).max() <= 1.0
+
+
+def test_keras_own_zoom_scales_by_the_inverse_of_its_draw():
+    """Why the scale policy is RandomScale: RandomZoom's draw at the low end of (-0.3, 0.3),
+    z = 0.7, shows the content 1/0.7 = 1.43x larger, not 0.7x."""
+    import keras
+
+    image = asymmetric_image()
+    zoom = keras.layers.RandomZoom(height_factor=(-0.3, 0.3), fill_mode="constant")
+    trained = drawn_at(zoom, image, [0.0])
+    assert np.abs(trained - geometry.scale(image, 1 / 0.7, fill=Fill.ZERO)).max() <= 1.0
+    assert np.abs(trained - geometry.scale(image, 0.7, fill=Fill.ZERO)).max() > 100.0
