@@ -1,5 +1,11 @@
-"""The shear policy trains on the shear the sweep tests: about the image centre, in both
-directions (Keras' own RandomShear shears about the top row, which also shifts the image)."""
+"""Every augmentation policy trains on the transform the sweep tests, in the same direction,
+about the same centre, in the same unit. Shear: about the image centre, in both directions
+(Keras' own RandomShear shears about the top row, which also shifts the image). Shift, rotate,
+scale, shear, the layers of all and cookbook: each layer with its random draws fixed at points
+of its range equals the catalog transform at the same point of the stated range. Scale: Keras'
+own RandomZoom by z scales content by 1/z. Every comparison is within one grey level (of 255):
+both sides interpolate bilinearly at the same source points, the test-time image is rounded
+to uint8 (observed: at most 0.5)."""
 
 from __future__ import annotations
 
