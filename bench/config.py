@@ -60,7 +60,7 @@ class AugmentRanges:
     """Ranges of the random training-time augmentation.
 
     shift_px: largest shift in pixels (each axis); rotate_deg: largest rotation in
-    degrees; scale_frac: largest relative zoom (0.2 means factors 0.8..1.2);
+    degrees; scale_frac: largest relative scale (0.2 means factors 0.8..1.2, > 1 enlarges);
     shear_deg: largest horizontal shear angle in degrees. Each defaults to 0 (the policy
     that uses it leaves images unchanged), so a new range breaks no constructor call; a
     profile that trains a policy gives it its range (``tests/test_catalog.py`` checks).

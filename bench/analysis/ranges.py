@@ -32,7 +32,7 @@ def stored_ranges(task: str, run_name: str, dataset: Mapping, models: Sequence[M
 
 def trained_edges(ranges: Mapping[str, float]) -> dict[str, float]:
     """transform -> the magnitude at the edge of its matching policy's range (px, degrees,
-    largest zoom factor); transforms whose range is not stored are left out."""
+    largest scale factor); transforms whose range is not stored are left out."""
     edges = {}
     for spec in TRANSFORMS:
         edge = POLICIES[spec.policy].edges(ranges).get(spec.name)

@@ -70,9 +70,12 @@ def _rotate_layers(ranges: AugmentRanges, context: LayerContext) -> list:
 
 
 def _scale_layers(ranges: AugmentRanges, context: LayerContext) -> list:
-    import keras
+    """Scale factors drawn over 1 +- ``scale_frac`` about the image centre
+    (``bench.run.random_scale``, as the test-time ``geometry.scale``: > 1 enlarges). (Keras'
+    own RandomZoom by z scales content by 1 / z.)"""
+    from bench.run.random_scale import RandomScale
 
-    return [keras.layers.RandomZoom(
+    return [RandomScale(
         height_factor=(-ranges.scale_frac, ranges.scale_frac), fill_mode=context.fill_mode,
         seed=context.seed + 2,
     )]
@@ -148,7 +151,7 @@ POLICIES: Registry[PolicySpec] = Registry("augmentation", [
                describe=lambda r: f"rotation <= {r.rotate_deg:g} deg",
                edges=_edge("rotate_deg", "rotate"), colour="tab:orange"),
     PolicySpec("scale", layers=_scale_layers,
-               describe=lambda r: f"zoom {1 - r.scale_frac:g}..{1 + r.scale_frac:g}x",
+               describe=lambda r: f"scale {1 - r.scale_frac:g}..{1 + r.scale_frac:g}x",
                edges=_edge("scale_frac", "scale", offset=1.0), colour="tab:green"),
     PolicySpec("all", layers=_all_layers, describe=_all_describe, edges=_all_edges,
                colour="tab:purple"),
