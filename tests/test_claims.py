@@ -238,10 +238,19 @@ def test_the_claims_table_prints_the_variant_beside_the_verdict():
     results = claims.check_all([(r, RunEstimates(r.rows, r.task)) for r in (book, slow)])
     # a table wider than 120 characters comes in parts, each repeating the claim
     line = " ".join(li for li in claims_table(results).splitlines() if "66% without" in li)
-    assert "Adam lr 0.01, 3 seed(s)" in line
+    assert "Adam lr 0.01, 3 seeds" in line
     assert ("variant, the notebook's rate: Adam lr 0.001 (its `optimizer='adam'`) "
             "(`book-lr0.001` run): CNN 70.0% [") in line
     assert "**consistent**" in line
+    # the detailed list gives each variant a line of its own under its claim
+    from bench.render.claims import claims_details
+
+    details = claims_details(results)
+    plain = details.index("- **CIFAR-10: the CNN's test accuracy is about 66% without "
+                          "augmentation**")
+    assert details[plain + 5].startswith("  - variant, the notebook's rate: Adam lr 0.001")
+    assert details[plain + 5].endswith("**inconsistent**: CNN 0.7, one new run 95% 0.691 to "
+                                       "0.709, the book's 0.65 to 0.67 outside")
 
 
 def test_the_rotation_claims_are_judged_in_the_book_texts_setting():

@@ -35,6 +35,7 @@ from scipy import stats
 
 from bench.analysis.estimates import RunEstimates
 from bench.analysis.resample import MIN_SEEDS, Estimate, prediction_interval
+from bench.analysis.sentences import counted
 from bench.catalog.claims import CLAIMS, ClaimSpec, Figure
 from bench.results.loading import RunData
 
@@ -167,7 +168,8 @@ def measure(run: RunData, estimates: RunEstimates, figure: Figure) -> Measured:
     rate = record.get("learning_rate")
     setting = (f"{run.dataset.get('name')} (`{run.profile}` run): {record['n_train']:,} "
                f"training images, {record['epochs']} epochs"
-               + (f", Adam lr {rate:g}" if rate is not None else "") + f", {seeds} seed(s)")
+               + (f", Adam lr {rate:g}" if rate is not None else "")
+               + f", {counted(seeds, 'seed')}")
     return Measured(figure, _estimate(run, estimates, figure),
                     _differences(run, figure, record), setting, rate)
 

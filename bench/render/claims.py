@@ -54,14 +54,16 @@ HEADERS = ["claim (cookbook, ch. 4)", "book's setting", "our setting",
            "our measurement [95% CI]", "verdict"]
 
 
-def _cells(result: ClaimResult) -> list[str]:
-    """One claim's cells: statement, the book's setting, ours, our measurement, verdict."""
+def _cells(result: ClaimResult, variants: bool = True) -> list[str]:
+    """One claim's cells: statement, the book's setting, ours, our measurement (with its
+    variants unless ``variants`` is False), verdict."""
     book = "; ".join(dict.fromkeys(
         f"{f.label}: {f.setting.words}" if len(result.claim.figures) > 1
         else f.setting.words for f in result.claim.figures))
     ours = "; ".join(dict.fromkeys(m.setting for m in result.measured if m.setting))
     measurement = "; ".join(_measurement(m) for m in result.measured)
-    measurement += "".join(f"; {_variant(variant)}" for variant in result.variants)
+    if variants:
+        measurement += "".join(f"; {_variant(variant)}" for variant in result.variants)
     return [result.claim.statement, book, ours or "no run", measurement, _verdict(result)]
 
 
@@ -88,10 +90,11 @@ def claims_details(results: Sequence[ClaimResult]) -> list[str]:
     pages whose lines stay short."""
     out = []
     for result in results:
-        statement, *rest = _cells(result)
+        statement, *rest = _cells(result, variants=False)
         out += [f"- **{statement}**",
                 *(f"  - {header}: {cell}" for header, cell in zip(HEADERS[1:], rest,
-                                                                   strict=True))]
+                                                                   strict=True)),
+                *(f"  - {_variant(variant)}" for variant in result.variants)]
     return out
 
 
