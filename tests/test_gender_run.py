@@ -54,8 +54,10 @@ def test_run_on_broken_csv_finishes_and_reports_each_reason(tmp_path):
     )
     folder = runner.run_task(profile, tmp_path / "results", source=source, verbose=0)
     text = report.write_report(folder, tmp_path / "reports").read_text()
-    skipped = next(line for line in text.splitlines() if "**Rows skipped**" in line)
+    # the bullet, with its continuation lines (prose is wrapped at 100 characters)
+    bullet = text[text.index("- **Rows skipped**"):].split("\n- ")[0].split("\n\n")[0]
+    skipped = " ".join(line.strip() for line in bullet.splitlines())
     for reason in ("missing file: 1", "unreadable image: 1", "label not in classes: 1",
                    "download failed: 1"):
         assert reason in skipped
-    assert "n = 7 test images" in text  # 26 usable faces, a quarter held out
+    assert "n = 7 test images" in " ".join(text.split())  # 26 usable faces, a quarter held out
