@@ -196,3 +196,38 @@ def test_check_gate_over_seeds_uses_their_spread(tmp_path):
                  if r.transform == "shift_x"][0]
     assert steady.fails and steady.drop.seeds == (3, 3)
     assert scattered.drop.diff_pp == pytest.approx(10.0) and not scattered.fails
+
+
+def test_the_p_value_agrees_with_the_interval():
+    rng = np.random.default_rng(3)
+    for shift in (0.0, 0.02, 0.05, 0.1):
+        ref = (rng.random((3, 300)) < 0.7).astype(float)
+        user = (rng.random((1, 300)) < 0.7 + shift).astype(float)
+        d = intervals.difference(user, ref)
+        assert (d.p_value < 0.05) == d.excludes_zero()
+
+
+def _comparison(p_value: float, transform: str = "rotate") -> comparison.FamilyComparison:
+    """A comparison row whose judged difference (+3 pp) has ``p_value``."""
+    d = intervals.Difference(3.0, 0.1, 5.9, (1, 3), 500, True, p_value)
+    return comparison.FamilyComparison("cnn", "none", transform, 60.0, 63.0, d, -30.0, -27.0, d)
+
+
+def test_the_eval_page_corrects_its_verdicts_together():
+    from bench.evaluate.report import BaselineTest, EvalReportData, comparison_lines, page_holm
+
+    def page(p_values, baseline_p=()):
+        data = EvalReportData("mnist", "quick", [], [], {}, "bench eval", comparisons=[
+            _comparison(p) for p in p_values], reference_folder="results/mnist/quick")
+        data.baseline_tests = [BaselineTest("rotate", 10.0, 0.6, 0.5, 30, 10, p)
+                               for p in baseline_p]
+        return data
+
+    # alone, p = 0.03 is a difference; one of four verdicts on the page, Holm needs 0.0125
+    alone = "\n".join(comparison_lines(page([0.03])))
+    assert "keeps more" in alone and "Verdicts: 1 on this page" in alone
+    crowded = page([0.03, 0.5, 0.6], baseline_p=[0.7])
+    text = "\n".join(comparison_lines(crowded))
+    assert "keeps more" not in text and text.count("no difference shown") == 3
+    assert "Verdicts: 4 on this page, corrected together by Holm's method" in text
+    assert page_holm(crowded) == (pytest.approx([0.12, 1.0, 1.0]), pytest.approx([1.0]))

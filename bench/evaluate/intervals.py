@@ -23,7 +23,9 @@ CONFIDENCE = 0.95
 
 @dataclass(frozen=True)
 class Difference:
-    """a minus b in percentage points, with its 95% interval; seeds: (k_a, k_b); n: images."""
+    """a minus b in percentage points, with its 95% interval; seeds: (k_a, k_b); n: images;
+    p_value: two-sided, of the difference being 0, from the same t (or normal) distribution
+    as the interval (below 0.05 exactly when the 95% interval excludes 0)."""
 
     diff_pp: float
     low_pp: float
@@ -31,6 +33,7 @@ class Difference:
     seeds: tuple[int, int]
     n: int
     paired: bool
+    p_value: float = 1.0
 
     def excludes_zero(self) -> bool:
         return self.low_pp > 0 or self.high_pp < 0
@@ -63,11 +66,14 @@ def difference(a: np.ndarray, b: np.ndarray, paired: bool = True,
     # Welch-Satterthwaite: the seed parts have k - 1 degrees of freedom, the image part
     # (hundreds of images) is taken as known
     denominator = sum(var**2 / df for var, df in parts if df is not None and var > 0)
-    quantile = (stats.t.ppf(0.5 + confidence / 2, total**2 / denominator) if denominator > 0
-                else stats.norm.ppf(0.5 + confidence / 2))
-    half = float(quantile * np.sqrt(total))
+    law = stats.t(total**2 / denominator) if denominator > 0 else stats.norm()
+    half = float(law.ppf(0.5 + confidence / 2) * np.sqrt(total))
+    if total > 0:
+        p_value = float(2 * law.sf(abs(diff) / np.sqrt(total)))
+    else:
+        p_value = 1.0 if diff == 0 else 0.0
     return Difference(diff * 100, (diff - half) * 100, (diff + half) * 100,
-                      (a.shape[0], b.shape[0]), int(a.shape[1]), paired)
+                      (a.shape[0], b.shape[0]), int(a.shape[1]), paired, p_value)
 
 
 def mcnemar_exact(a_correct: np.ndarray, b_correct: np.ndarray) -> tuple[int, int, float]:

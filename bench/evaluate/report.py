@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.analysis.estimates import model_order
+from bench.analysis.verdicts import ALPHA
 from bench.catalog import FAMILIES, TASKS, TRANSFORMS
 from bench.evaluate.comparison import CLEAN, FamilyComparison
-from bench.evaluate.intervals import CONFIDENCE, Difference
+from bench.evaluate.intervals import CONFIDENCE, Difference, holm
 from bench.evaluate.worst import COLUMNS as WORST_COLUMNS
 from bench.render.tables import table
 from bench.results.schema import ALL, Row
@@ -23,7 +24,7 @@ REPORT = "report.md"
 @dataclass(frozen=True)
 class BaselineTest:
     """One cell of the baseline comparison: accuracies (shares), discordant counts
-    (only A right, only B right), the exact McNemar p and its Holm adjustment."""
+    (only A right, only B right) and the exact McNemar p (uncorrected)."""
 
     transform: str
     magnitude: float
@@ -32,7 +33,6 @@ class BaselineTest:
     only_a: int
     only_b: int
     p: float
-    p_holm: float
 
 
 @dataclass
@@ -76,10 +76,34 @@ def _interval(d: Difference | None) -> str:
     return f"{d.diff_pp:+.1f} [{d.low_pp:+.1f}, {d.high_pp:+.1f}]"
 
 
-def _verdict(d: Difference | None, more: str, less: str) -> str:
-    if d is None:
+def _judged(c: FamilyComparison) -> Difference | None:
+    """The difference a comparison row's verdict is on: the change from clean under a
+    transform, the accuracy itself when clean."""
+    return c.accuracy_difference if c.transform == CLEAN else c.change_difference
+
+
+def page_holm(data: EvalReportData) -> tuple[list[float | None], list[float]]:
+    """Holm-adjusted p-values of every verdict on the page, corrected together: the
+    comparison rows' (None where a row has no difference to judge) and the baseline cells'."""
+    comparisons = [_judged(c) for c in data.comparisons or []]
+    raw = ([d.p_value for d in comparisons if d is not None]
+           + [t.p for t in data.baseline_tests])
+    adjusted = iter(holm(raw) if raw else [])
+    return ([None if d is None else next(adjusted) for d in comparisons],
+            [next(adjusted) for _ in data.baseline_tests])
+
+
+def page_family_line(data: EvalReportData) -> str:
+    """The sentence on the page's family of verdicts."""
+    size = sum(p is not None for p in page_holm(data)[0]) + len(data.baseline_tests)
+    return (f"Verdicts: {size} on this page, corrected together by Holm's method (familywise "
+            f"error {ALPHA:.0%}); intervals are unadjusted {CONFIDENCE:.0%} intervals.")
+
+
+def _verdict(d: Difference | None, p_holm: float | None, more: str, less: str) -> str:
+    if d is None or p_holm is None:
         return ""
-    if not d.excludes_zero():
+    if p_holm >= ALPHA:
         return "no difference shown"
     return more if d.diff_pp > 0 else less
 
@@ -99,18 +123,18 @@ def comparison_lines(data: EvalReportData) -> list[str]:
         f"per-seed values, {'/'.join(map(str, seeds))} seeds) combined with paired sampling "
         "of the test images (Welch-Satterthwaite degrees of freedom); unadjusted for the "
         "number of rows. This compares your trained model with a training recipe over "
-        "seeds.", "",
+        f"seeds. {page_family_line(data)}", "",
     ]
     lines = []
-    for c in data.comparisons:
+    for c, p_holm in zip(data.comparisons, page_holm(data)[0], strict=True):
         lines.append([
             _family_label(c.family, c.augmentation), _transform_label(c.transform),
             f"{c.reference_accuracy:.1f} ({c.accuracy_difference.seeds[1]})",
             f"{c.accuracy:.1f}", _interval(c.accuracy_difference),
             "" if c.reference_change is None else f"{c.reference_change:+.1f}",
             "" if c.change is None else f"{c.change:+.1f}", _interval(c.change_difference),
-            _verdict(c.change_difference, "keeps more", "loses more")
-            if c.transform != CLEAN else _verdict(c.accuracy_difference, "higher", "lower"),
+            _verdict(_judged(c), p_holm, *(("higher", "lower") if c.transform == CLEAN
+                                           else ("keeps more", "loses more"))),
         ])
     out += [table(lines, ["reference", "transform", "reference % (seeds)", "yours %",
                           "difference pp [95%]", "reference change pp", "your change pp",
@@ -132,15 +156,16 @@ def baseline_lines(data: EvalReportData) -> list[str]:
     a, b = data.records[0], data.records[1]
     lines = [[_cell_label(t.transform, t.magnitude), f"{t.accuracy_a * 100:.1f}",
               f"{t.accuracy_b * 100:.1f}",
-              f"{t.only_a:,}", f"{t.only_b:,}", f"{t.p:.3g}", f"{t.p_holm:.3g}"]
-             for t in data.baseline_tests]
+              f"{t.only_a:,}", f"{t.only_b:,}", f"{t.p:.3g}", f"{p_holm:.3g}"]
+             for t, p_holm in zip(data.baseline_tests, page_holm(data)[1], strict=True)]
     n = data.rows[0].n if data.rows else 0
     return [
         f"## Against the baseline `{b['source']}`", "",
         f"These two trained models (A: `{a['source']}`, B: `{b['source']}`), compared image "
         f"by image on the same {n:,} test images per cell: exact McNemar test on the "
-        "discordant images (binomial at 1/2), two-sided; Holm-adjusted over the cells "
-        "shown. A statement about these two models, not about how they were trained.", "",
+        "discordant images (binomial at 1/2), two-sided; Holm-adjusted together with every "
+        f"other verdict on this page. {page_family_line(data)} A statement about these two "
+        "models, not about how they were trained.", "",
         table(lines, ["cell", "A %", "B %", "only A right", "only B right", "p",
                       "p (Holm)"]), "",
     ]
