@@ -242,6 +242,8 @@ def test_the_claims_table_prints_the_variant_beside_the_verdict():
     assert ("variant, the notebook's rate: Adam lr 0.001 (its `optimizer='adam'`) "
             "(`book-lr0.001` run): CNN 70.0% [") in line
     assert "**consistent**" in line
+    # each measurement over 3 seeds carries the interval the verdict reads: one new run's
+    assert "CNN 70.0% [69.1, 70.9] (3 seeds, n = 10,000), one new run 69.1 to 70.9" in line
     # the detailed list gives each variant a line of its own under its claim
     from bench.render.claims import claims_details
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bench.analysis.claims import ClaimResult, Measured, Share
-from bench.analysis.resample import MIN_SEEDS
+from bench.analysis.resample import MIN_SEEDS, prediction_interval
 from bench.analysis.sentences import counted
 from bench.render.provenance import MARK, flags_by_model
 from bench.render.tables import table
@@ -44,14 +44,20 @@ def _measurement(measured: Measured) -> str:
     if isinstance(estimate, Share):
         return _share(figure.label, estimate)
     scale, digits, unit, sign = _units(figure)
-    return (f"{figure.label} {estimate.value * scale:{sign}.{digits}f}{unit} "
+    text = (f"{figure.label} {estimate.value * scale:{sign}.{digits}f}{unit} "
             f"[{estimate.low * scale:{sign}.{digits}f}, {estimate.high * scale:{sign}.{digits}f}] "
             f"({counted(estimate.seeds, 'seed')}, n = {estimate.n:,})")
+    if estimate.seeds >= MIN_SEEDS:
+        low, high = prediction_interval(estimate)
+        text += (f", one new run {low * scale:{sign}.{digits}f} to "
+                 f"{high * scale:{sign}.{digits}f}")
+    return text
 
 
 #: The columns of :func:`claims_table`.
 HEADERS = ["claim (cookbook, ch. 4)", "book's setting", "our setting",
-           "our measurement [95% CI]", "verdict"]
+           "our measurement [95% CI of the mean], one new run (95% prediction interval)",
+           "verdict"]
 
 
 def _cells(result: ClaimResult, variants: bool = True) -> list[str]:
