@@ -163,3 +163,22 @@ def test_bad_input_is_refused():
         ImageBootstrap().estimate(np.ones(5))
     with pytest.raises(ValueError, match="n_resamples"):
         ImageBootstrap(n_resamples=1)
+
+
+def test_no_verdict_outruns_a_paired_per_seed_t_test():
+    """Issue 23's bar: nothing is called a difference that a t-test on the per-seed (paired)
+    differences would not call one. The interval adds the image part to the seed part's t
+    interval, so its p-value is never below the t-test's; Holm is monotone in the p-values, so
+    the same holds for a page's corrected verdicts."""
+    from scipy import stats
+
+    from bench.analysis.resample import Estimate
+
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        seeds = int(rng.integers(3, 7))
+        per_seed = rng.normal(rng.normal(0, 0.02), rng.uniform(0.001, 0.03), seeds)
+        draws = per_seed.mean() + rng.normal(0, rng.uniform(0.0, 0.02), 200)
+        estimate = Estimate(float(per_seed.mean()), per_seed, draws, seeds, 1000)
+        t_test = stats.ttest_1samp(per_seed, 0.0).pvalue
+        assert estimate.p_value >= t_test * (1 - 1e-9)
