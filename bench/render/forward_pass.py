@@ -19,6 +19,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from bench.render.prose import wrap_prose
+
 VECTORISED, NAIVE = "numpy-vectorised", "numpy-naive"
 KERAS_CALL, KERAS_PREDICT = "keras-call", "keras-predict"
 IMPLEMENTATIONS = (VECTORISED, NAIVE, KERAS_CALL, KERAS_PREDICT)
@@ -289,7 +291,7 @@ def render_forward_pass(runs: Sequence[dict]) -> str:
     """Markdown: findings, roofline, throughput and ratios, latency, agreement, setup, from
     the JSON of one or more suite runs (one per thread count)."""
     timings = _timings(runs)
-    return "\n".join(
+    return wrap_prose("\n".join(
         [
             "# Forward pass: the NumPy engine against Keras",
             "",
@@ -332,7 +334,7 @@ def render_forward_pass(runs: Sequence[dict]) -> str:
             *_setup(runs),
             "",
         ]
-    )
+    ))
 
 
 def read_runs(source: Path | str) -> list[dict]:
