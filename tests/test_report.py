@@ -206,6 +206,20 @@ def test_a_family_trained_with_fewer_augmentations_marks_the_run_partial():
     assert view.partial[-1] == "CNN-AA: 1 of 5 augmentations"
 
 
+def test_models_with_fewer_seeds_than_the_profile_mark_the_run_partial():
+    # the MNIST book profile trains 5 seeds: seeds 3 and 4 of the CNN alone leave the MLP's
+    # model short although the run as a whole holds every seed
+    rows = []
+    for seed in range(5):
+        rows += rows_for("cnn", "none", seed, CNN_NONE)
+    for seed in range(3):
+        rows += rows_for("mlp", "none", seed, CNN_NONE)
+    view = RunView.of(run_data(rows, profile="book"))
+    assert "1 of 2 models: 3 of 5 seeds" in view.partial
+    assert not any(note.endswith("of 5 seeds") and "models" not in note
+                   for note in view.partial)
+
+
 def test_front_page_answers_first(view):
     text = frontpage.render_front_page([view], forward_pass=True)
     first_screen = text.split("![")[0].splitlines()

@@ -28,9 +28,25 @@ def _families_with_fewer_policies(run: RunData, families: tuple[str, ...],
             for count, labels in sorted(by_count.items())]
 
 
+def _models_with_fewer_seeds(run: RunData, seeds: tuple[int, ...]) -> list[str]:
+    """``12 of 20 models: 3 of 5 seeds`` for the models trained with fewer of the profile's
+    seeds than it names (one note per count)."""
+    own: dict[tuple[str, str], set[int]] = {}
+    for m in run.models:
+        own.setdefault((m["family"], m["augmentation"]), set()).add(m["seed"])
+    by_count: dict[int, int] = {}
+    for model_seeds in own.values():
+        count = len(model_seeds & set(seeds))
+        if count < len(seeds):
+            by_count[count] = by_count.get(count, 0) + 1
+    return [f"{models} of {len(own)} models: {count} of {len(seeds)} seeds"
+            for count, models in sorted(by_count.items())]
+
+
 def partial_notes(run: RunData) -> list[str]:
     """What the run lacks against its profile, in words ([]: complete): families,
-    augmentations, seeds, training images, families trained with fewer augmentations."""
+    augmentations, seeds (of the run, or of some of its models), training images, families
+    trained with fewer augmentations."""
     profile = profile_of_run(run.task, run.profile)
     if profile is None:
         return []
@@ -46,6 +62,8 @@ def partial_notes(run: RunData) -> list[str]:
     seeds = {m["seed"] for m in run.models}
     if set(profile.seeds) - seeds:
         notes.append(f"{len(seeds & set(profile.seeds))} of {len(profile.seeds)} seeds")
+    else:
+        notes += _models_with_fewer_seeds(run, profile.seeds)
     wanted = profile.n_train or DATASETS[profile.data].full_train
     used = run.dataset.get("n_train_used")
     if wanted and used is not None and used < wanted:
