@@ -216,6 +216,7 @@ def test_models_with_fewer_seeds_than_the_profile_mark_the_run_partial():
         rows += rows_for("mlp", "none", seed, CNN_NONE)
     view = RunView.of(run_data(rows, profile="book"))
     assert "1 of 2 models: 3 of 5 seeds" in view.partial
+    assert view.seeds_words == "3 to 5 seeds"  # what the captions say of the run
     assert not any(note.endswith("of 5 seeds") and "models" not in note
                    for note in view.partial)
 

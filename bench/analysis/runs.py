@@ -9,6 +9,8 @@ import pandas as pd
 
 from bench.analysis import ranges, summary
 from bench.analysis.estimates import RunEstimates
+from bench.analysis.resample import MIN_SEEDS
+from bench.analysis.sentences import counted
 from bench.catalog import DATASETS, FAMILIES, TASKS
 from bench.catalog.profiles import profile_of_run
 from bench.results.loading import RunData
@@ -112,3 +114,12 @@ class RunView:
     @property
     def seeds(self) -> int:
         return int(self.table["seeds"].max())
+
+    @property
+    def seeds_words(self) -> str:
+        """``5 seeds``, or ``3 to 5 seeds`` where models hold different numbers (counting
+        only models with at least MIN_SEEDS, the ones summaries show, when any has)."""
+        counts = self.table["seeds"]
+        shown = counts[counts >= MIN_SEEDS]
+        low, high = int((shown if len(shown) else counts).min()), self.seeds
+        return f"{low} to {high} seeds" if low < high else counted(high, "seed")

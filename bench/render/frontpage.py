@@ -130,7 +130,7 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
     notes.append("Runs: " + "; ".join(
         f"{TASKS[v.run.task].in_sentence} `{v.run.profile}` "
         f"([report]({report_name(v.run.task, v.run.profile)}.md)): "
-        f"{counted(v.seeds, 'seed')}, {counted(v.n_test, 'test image')}" for v in views) + ".")
+        f"{v.seeds_words}, {counted(v.n_test, 'test image')}" for v in views) + ".")
     for view in flagged:
         notes += flag_note(view.run)
     return [table(lines, headers, keys=2), "", " ".join(notes)]

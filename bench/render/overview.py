@@ -17,7 +17,6 @@ from bench.analysis import answers
 from bench.analysis.estimates import Condition, Model
 from bench.analysis.resample import MIN_SEEDS
 from bench.analysis.runs import RunView
-from bench.analysis.sentences import counted
 from bench.catalog import TASKS, TRANSFORMS
 from bench.render import layout
 from bench.render.plots import chance_line, shade_range
@@ -96,7 +95,7 @@ def overview_figure(views: Sequence[RunView]):
             ax.set_title(f"{TASKS[view.run.task].in_sentence.removeprefix('the ')} · "
                          f"{answers.kind_noun(kind)}",
                          fontsize=layout.MIN_FONT_PT + 1)
-        row[0].set_ylabel(layout.wrap(f"{view.run.profile} run, {counted(view.seeds, 'seed')},"
+        row[0].set_ylabel(layout.wrap(f"{view.run.profile} run, {view.seeds_words},"
                                       f"\nn = {view.n_test:,}; accuracy (%)",
                                       PANEL_IN[1], layout.MIN_FONT_PT),
                           fontsize=layout.MIN_FONT_PT)
