@@ -61,8 +61,13 @@ def assert_complete_once(folder, profile):
     assert len(cells) == len(set(cells)) == n_models * len(sweep.cells(profile.grid))
     models = [m["key"] for m in load_records(folder, "models.jsonl")]
     assert len(models) == len(set(models)) == n_models
-    probes = [(p["model_key"], p["shift_px"]) for p in load_records(folder, "probes.jsonl")]
+    records = load_records(folder, "probes.jsonl")
+    probes = [(p["model_key"], p["shift_px"]) for p in records if p["probe"] == "mean_one_shift_x"]
     assert len(probes) == len(set(probes)) == n_models * 3
+    # the book's loops: one record per operation and mean (or one saying why not), per model
+    book = [(p["model_key"], p.get("operation"), p.get("mean_of")) for p in records
+            if p["probe"] == "mean_one_book"]
+    assert len(book) == len(set(book)) and {key for key, _, _ in book} == set(models)
 
 
 def test_mnist_smoke_on_two_local_workers_stores_the_in_process_rows(tmp_path):
