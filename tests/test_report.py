@@ -215,10 +215,21 @@ def test_models_with_fewer_seeds_than_the_profile_mark_the_run_partial():
     for seed in range(3):
         rows += rows_for("mlp", "none", seed, CNN_NONE)
     view = RunView.of(run_data(rows, profile="book"))
-    assert "1 of 2 models: 3 of 5 seeds" in view.partial
+    assert "MLP / none: 3 of 5 seeds" in view.partial
     assert view.seeds_words == "3 to 5 seeds"  # what the captions say of the run
-    assert not any(note.endswith("of 5 seeds") and "models" not in note
-                   for note in view.partial)
+    assert not any(note.endswith("of 5 seeds") and "/" not in note for note in view.partial)
+
+
+def test_a_seed_note_counts_its_models_when_it_would_name_more_than_three():
+    rows = []
+    models = [("cnn", "none"), ("mlp", "none"), ("mlp", "shift"), ("cnn-gap", "none"),
+              ("cnn-aa", "none")]
+    for family, policy in models:
+        for seed in range(5 if family == "cnn" else 3):
+            rows += rows_for(family, policy, seed, CNN_NONE)
+    view = RunView.of(run_data(rows, profile="book"))
+    assert "4 of 5 models: 3 of 5 seeds" in view.partial
+    assert not any("/" in note for note in view.partial)
 
 
 def test_front_page_answers_first(view):

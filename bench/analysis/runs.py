@@ -30,19 +30,27 @@ def _families_with_fewer_policies(run: RunData, families: tuple[str, ...],
             for count, labels in sorted(by_count.items())]
 
 
+NAMED_UP_TO = 3  # a seed note names its models when it covers at most this many
+
+
 def _models_with_fewer_seeds(run: RunData, seeds: tuple[int, ...]) -> list[str]:
-    """``12 of 20 models: 3 of 5 seeds`` for the models trained with fewer of the profile's
-    seeds than it names (one note per count)."""
+    """``CNN-GAP / shift: 1 of 5 seeds`` (up to NAMED_UP_TO models named) or ``12 of 20
+    models: 3 of 5 seeds`` for the models trained with fewer of the profile's seeds than it
+    names (one note per count)."""
     own: dict[tuple[str, str], set[int]] = {}
     for m in run.models:
         own.setdefault((m["family"], m["augmentation"]), set()).add(m["seed"])
-    by_count: dict[int, int] = {}
-    for model_seeds in own.values():
+    by_count: dict[int, list[str]] = {}
+    for (family, policy), model_seeds in own.items():
         count = len(model_seeds & set(seeds))
         if count < len(seeds):
-            by_count[count] = by_count.get(count, 0) + 1
-    return [f"{models} of {len(own)} models: {count} of {len(seeds)} seeds"
-            for count, models in sorted(by_count.items())]
+            by_count.setdefault(count, []).append(f"{FAMILIES[family].label} / {policy}")
+    notes = []
+    for count, labels in sorted(by_count.items()):
+        which = (", ".join(labels) if len(labels) <= NAMED_UP_TO
+                 else f"{len(labels)} of {len(own)} models")
+        notes.append(f"{which}: {count} of {len(seeds)} seeds")
+    return notes
 
 
 def partial_notes(run: RunData) -> list[str]:
