@@ -122,3 +122,17 @@ def test_a_report_names_the_cells_its_run_lacks():
     header = text.split("## Findings")[0]
     assert f"**Cells missing** (against the `smoke` grid): {coverage.missing_notes(run)[0]}." \
         in header
+
+
+def test_a_figure_over_both_directions_is_never_averaged_over_one_side():
+    # seed 1 lacks +2 px: the mean of both directions uses seed 0 alone, never seed 1's -2 px;
+    # and a model with no seed holding both directions has no such figure at all
+    rows = (rows_for("mlp", "none", 0, NARROW)
+            + rows_for("mlp", "none", 1, {-2.0: 0.2, 0.0: 0.9}, offset=3)
+            + rows_for("cnn", "none", 0, {-2.0: 0.5, 0.0: 0.9}))
+    estimates = RunView.of(run_data(rows, profile="smoke")).estimates
+    both = (("shift_x", -2.0), ("shift_x", 2.0))
+    assert estimates.seeds(("mlp", "none"), both) == (0,)
+    assert abs(estimates.accuracy(("mlp", "none"), both).value - 0.8) < 1e-9
+    assert estimates.accuracy(("cnn", "none"), both) is None
+    assert estimates.relative(("cnn", "none"), "shift_x") is None

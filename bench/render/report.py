@@ -90,7 +90,8 @@ def _header(view: RunView) -> list[str]:
     if missing:
         partial += (f" **Cells missing** (against the `{profile}` grid): {'; '.join(missing)}. "
                     "Tables and figures show the stored cells only; a figure over several "
-                    "cells (both directions, robustness summary) covers the stored ones.")
+                    "cells (both directions, robustness summary) uses only the seeds that "
+                    "hold every one of them, and is left out where no seed does.")
     return [
         f"# {view.title}: robustness to {kinds_in_words(set(view.swept))} "
         f"(`{run.profile}` run)",
