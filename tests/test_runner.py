@@ -147,12 +147,15 @@ def test_one_overall_bar_counts_models_and_estimates_the_time_left(tiny_profile,
                                                                    tmp_path, capsys):
     n = len(tiny_profile.families) * len(tiny_profile.augmentations) * len(tiny_profile.seeds)
     runner.run_task(tiny_profile, tmp_path / "results", verbose=2, prepared=prepared)
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert f"mnist models:   0%|          | 0/{n} [" in err
     # after the first model: elapsed < estimated time left, from the models done so far
     assert re.search(rf"mnist models: +\d+%\|[^|]*\| 1/{n} \[\d\d:\d\d<\d\d:\d\d", err)
     assert f"mnist models: 100%|██████████| {n}/{n} [" in err
     assert "sweep " in err  # the per-model bars beneath it
+    epochs = tiny_profile.train.epochs
+    assert re.search(rf"train [^:]+: 100%\|[^|]*\| {epochs}/{epochs} .*loss=", err)
+    assert "Epoch 1/" not in out + err  # no Keras epoch line breaks into the bars
     runner.run_task(tiny_profile, tmp_path / "results", verbose=2, prepared=prepared)
     err = capsys.readouterr().err
     assert f"{n}/{n} [" in err and f"0/{n} [" not in err  # stored models count as done

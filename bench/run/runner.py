@@ -2,7 +2,7 @@
 
 This is the glue between the pure steps; the CLI and the pytest suites call it. The
 data, the model cache and the result store are arguments, so tests build their own.
-Progress (epochs, sweep cells) is shown with Keras' epoch lines and tqdm bars.
+Progress (models, epochs, sweep cells) is shown with tqdm bars.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from bench.config import Profile
 from bench.data.types import Split, checksum
 from bench.os_faults import replaced_atomically
 from bench.run import resume
+from bench.run.epoch_bar import EpochBar
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,8 @@ def fit(
     cache: Path,
     verbose: int = 2,
 ) -> tuple[keras.Model, TrainRecord, bool]:
-    """Train (or load from ``cache``) one model. Returns (model, record, came_from_cache)."""
+    """Train (or load from ``cache``) one model, with an epoch bar unless ``verbose`` is 0.
+    Returns (model, record, came_from_cache)."""
     model, key, data_sum = fresh_model(spec, train, n_classes, profile)
     cache.mkdir(parents=True, exist_ok=True)
     model_path, record_path = cache / f"{key}.keras", cache / f"{key}.json"
@@ -233,13 +235,16 @@ def fit(
                      progress.epochs, profile.train.epochs, partial)
             progress.resumed_at_epochs.append(progress.epochs)
             resume.fast_forward(data, progress.epochs)
+        callbacks = [resume.EpochCheckpoint(partial, progress, started, profile.train.epochs)]
+        if verbose:
+            callbacks.append(EpochBar(spec.label, profile.train.epochs, progress.epochs))
         model.fit(
             data,
             epochs=profile.train.epochs,
             initial_epoch=progress.epochs,
-            verbose=verbose,
+            verbose=0,  # EpochBar shows the epochs
             shuffle=False,  # the pipeline shuffles, seeded
-            callbacks=[resume.EpochCheckpoint(partial, progress, started, profile.train.epochs)],
+            callbacks=callbacks,
         )
         record = make_record(key, spec, profile, model, train, data_sum,
                              progress.seconds, progress.history, TRAINER,
