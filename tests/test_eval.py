@@ -73,6 +73,12 @@ def measured(folder):
     return [tuple(getattr(r, f) for f in MEASURED) for r in load_rows(folder)]
 
 
+def _words(report):
+    """The report's text with line breaks and runs of spaces as single spaces (its prose is
+    wrapped at 100 characters)."""
+    return " ".join(report.read_text().split())
+
+
 def test_keras_file_savedmodel_and_h5_write_identical_rows(made, tmp_path):
     folder, _ = made
     npz = folder / "blocks.npz"
@@ -92,6 +98,8 @@ def test_keras_file_savedmodel_and_h5_write_identical_rows(made, tmp_path):
                                                  "shear"]
     report = (tmp_path / "a" / "report.md").read_text()
     assert "## Rotation" in report and "Against the reference" in report
+    prose = [line for line in report.splitlines() if not line.startswith(("|", "#", "!["))]
+    assert max(map(len, prose)) <= 100, max(prose, key=len)
 
 
 def test_rescaling_inside_stops_without_the_input_range_and_is_right_with_it(made, tmp_path,
@@ -136,7 +144,7 @@ def test_a_python_factory_with_unnormalised_outputs_gets_a_warning(made, tmp_pat
     assert main(eval_args("factory_mod:halved", npz, tmp_path / "h")) == 0
     record = load_records(tmp_path / "h", "models.jsonl")[0]
     assert record["kind"] == "python function" and "do not sum to 1" in record["warnings"][0]
-    assert "do not sum to 1" in (tmp_path / "h" / "report.md").read_text()
+    assert "do not sum to 1" in _words(tmp_path / "h" / "report.md")
     assert main(eval_args("factory_mod:logits", npz, tmp_path / "l", "--outputs",
                           "logits")) == 0
     assert main(eval_args(folder / "plain.keras", npz, tmp_path / "p")) == 0
@@ -167,13 +175,13 @@ def test_baseline_and_numpy_check_in_the_report(made, tmp_path):
     npz = folder / "blocks.npz"
     assert main(eval_args(folder / "plain.keras", npz, tmp_path / "ab", "--baseline",
                           str(folder / "rescaling.keras"), "--force", "--verify-numpy")) == 0
-    report = (tmp_path / "ab" / "report.md").read_text()
+    report = _words(tmp_path / "ab" / "report.md")
     assert "exact McNemar" in report and "p (Holm)" in report
     assert "largest |NumPy - Keras| output" in report
     assert len({r.model_key for r in load_rows(tmp_path / "ab")}) == 2
     assert main(eval_args(folder / "rescaling.keras", npz, tmp_path / "r", "--input-range",
                           "0-255", "--verify-numpy")) == 0
-    assert "'rescaling'" in (tmp_path / "r" / "report.md").read_text()
+    assert "'rescaling'" in _words(tmp_path / "r" / "report.md")
 
 
 def test_chosen_grid_is_swept_recorded_and_shown(made, tmp_path):
@@ -184,7 +192,7 @@ def test_chosen_grid_is_swept_recorded_and_shown(made, tmp_path):
     assert sorted(r.magnitude for r in rows) == [-10.0, -5.0, 0.0, 5.0, 10.0]
     info = json.loads((tmp_path / "g" / "dataset.json").read_text())
     assert info["grid"] == "rotate: -10, -5, 0, 5, 10 deg"
-    assert info["grid"] in (tmp_path / "g" / "report.md").read_text()
+    assert info["grid"] in _words(tmp_path / "g" / "report.md")
 
 
 def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):

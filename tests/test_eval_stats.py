@@ -4,6 +4,7 @@ comparison, the regression gate and the exports, on hand-made rows with known an
 from __future__ import annotations
 
 import json
+import re
 from math import comb
 
 import numpy as np
@@ -231,3 +232,15 @@ def test_the_eval_page_corrects_its_verdicts_together():
     assert "keeps more" not in text and text.count("no difference shown") == 3
     assert "Verdicts: 4 on this page, corrected together by Holm's method" in text
     assert page_holm(crowded) == (pytest.approx([0.12, 1.0, 1.0]), pytest.approx([1.0]))
+
+
+def test_every_part_of_a_split_comparison_table_names_its_reference_and_transform():
+    from bench.evaluate.report import EvalReportData, comparison_lines
+
+    data = EvalReportData("mnist", "quick", [], [], {}, "bench eval", comparisons=[
+        _comparison(p) for p in (0.03, 0.5)], reference_folder="results/mnist/quick")
+    lines = "\n".join(comparison_lines(data)).splitlines()
+    headers = [line for line in lines if line.startswith("| reference")]
+    assert len(headers) >= 2  # split: the whole table is wider than 120 characters
+    assert all(re.match(r"\| reference +\| transform +\| ", header) for header in headers)
+    assert all(len(line) <= 120 for line in lines if line.startswith("|"))

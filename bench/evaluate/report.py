@@ -15,6 +15,7 @@ from bench.catalog import FAMILIES, TASKS, TRANSFORMS
 from bench.evaluate.comparison import CLEAN, FamilyComparison
 from bench.evaluate.intervals import CONFIDENCE, Difference, holm
 from bench.evaluate.worst import COLUMNS as WORST_COLUMNS
+from bench.render.prose import wrap_prose
 from bench.render.tables import table
 from bench.results.schema import ALL, Row
 
@@ -138,7 +139,7 @@ def comparison_lines(data: EvalReportData) -> list[str]:
         ])
     out += [table(lines, ["reference", "transform", "reference % (seeds)", "yours %",
                           "difference pp [95%]", "reference change pp", "your change pp",
-                          "difference in change pp [95%]", "verdict"]), ""]
+                          "difference in change pp [95%]", "verdict"], keys=2), ""]
     return out
 
 
@@ -339,7 +340,7 @@ def render(data: EvalReportData) -> str:
 def write(data: EvalReportData, folder: Path) -> Path:
     """Write ``<folder>/report.md``; returns its path."""
     path = Path(folder) / REPORT
-    path.write_text(render(data), encoding="utf-8")
+    path.write_text(wrap_prose(render(data)), encoding="utf-8")
     return path
 
 
