@@ -1,5 +1,7 @@
 """Reports from hand-made rows: sentences, tables, intervals, groups and the front page."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from rowbuilder import dataset_info, model_records, rows_for, run_data
@@ -384,3 +386,11 @@ def test_a_model_with_fewer_than_three_seeds_stays_off_the_front_page():
     line = next(li for li in report.splitlines() if li.startswith("| CNN ")
                 and "| rotate " in li and "%" not in li)
     assert "[" not in line  # its clean accuracy without an interval
+
+
+def test_the_committed_front_page_fits_its_first_screen():
+    # issue 24: about 40 lines before the overview figure, on the page as published (all tasks)
+    text = (Path(__file__).resolve().parents[1] / "reports" / "README.md").read_text()
+    first_screen = text.split("![")[0].splitlines()
+    assert first_screen[0].startswith("# bench: does a CNN") and first_screen[0].endswith("?")
+    assert len(first_screen) <= 40

@@ -30,8 +30,6 @@ from bench.results.loading import RunData, run_folders
 #: On a tie, the run the front page quotes is the first of these profiles.
 PROFILE_PREFERENCE = ("book", "quick", "smoke")
 OVERVIEW = "figures/overview.png"
-QUESTION = ("Does a CNN, or training with augmentation, keep an image classifier's accuracy "
-            "when the picture shifts, turns, changes size or shears?")
 
 
 def _front_estimates(view: RunView, kind: str) -> list:
@@ -221,8 +219,8 @@ def render_front_page(views: Sequence[RunView], forward_pass: bool,
         raise ValueError("no stored runs to summarise; run `bench run TASK` first")
     front = list(front_runs(views).values())
     results = claims.check_all([(v.run, v.estimates) for v in views])
+    # the title is the page's one-line question
     out = ["# bench: does a CNN, or augmentation, keep accuracy when images move?", "",
-           f"**{QUESTION}**", "",
            *(f"{n}. {text}" for n, text in enumerate(
                takeaways(front, [r.verdict for r in results]), start=1)), "",
            "How accurate are the MLP, the CNN and the augmented CNN when images move? Raw "
