@@ -53,10 +53,15 @@ def cells_in_words(cells: Iterable[Cell]) -> str:
     return "; ".join(parts)
 
 
+def pair_label(family: str, augmentation: str) -> str:
+    """``MLP / none``: a family trained with a policy, over its seeds."""
+    return f"{FAMILIES[family].label} / {augmentation}"
+
+
 def model_label(model: Model) -> str:
     """``MLP / none, seed 0``."""
     family, augmentation, seed = model
-    return f"{FAMILIES[family].label} / {augmentation}, seed {seed}"
+    return f"{pair_label(family, augmentation)}, seed {seed}"
 
 
 def missing_notes(run: RunData) -> list[str]:
@@ -111,7 +116,7 @@ def dropped_notes(rows: Sequence[Row], other: Sequence[Row], shared: dict[Pair, 
         for pair in sorted(shared):
             extra = tuple(sorted(own[pair] - shared[pair]))
             if extra:
-                dropped.setdefault(extra, []).append(f"{FAMILIES[pair[0]].label} / {pair[1]}")
+                dropped.setdefault(extra, []).append(pair_label(*pair))
         notes += [f"only in {side}, left out for {', '.join(labels)}: {cells_in_words(cells)}"
                   for cells, labels in dropped.items()]
     return notes

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bench.analysis import ranges, summary
+from bench.analysis.coverage import pair_label
 from bench.analysis.estimates import RunEstimates
 from bench.analysis.resample import MIN_SEEDS
 from bench.analysis.sentences import counted
@@ -44,7 +45,7 @@ def _models_with_fewer_seeds(run: RunData, seeds: tuple[int, ...]) -> list[str]:
     for (family, policy), model_seeds in own.items():
         count = len(model_seeds & set(seeds))
         if count < len(seeds):
-            by_count.setdefault(count, []).append(f"{FAMILIES[family].label} / {policy}")
+            by_count.setdefault(count, []).append(pair_label(family, policy))
     notes = []
     for count, labels in sorted(by_count.items()):
         which = (", ".join(labels) if len(labels) <= NAMED_UP_TO

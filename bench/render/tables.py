@@ -10,6 +10,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from bench.analysis import conditions, metrics, summary
+from bench.analysis.coverage import pair_label as model_label
 from bench.analysis.estimates import model_order
 from bench.analysis.resample import MIN_SEEDS, Estimate
 from bench.analysis.runs import RunView
@@ -49,10 +50,6 @@ def table(lines: list[list[str]], headers: list[str], keys: int = 1) -> str:
     parts.append(group)
     return "\n\n".join(_render([[line[i] for i in [*range(keys), *part]] for line in lines],
                                 [headers[i] for i in [*range(keys), *part]]) for part in parts)
-
-
-def model_label(family: str, augmentation: str) -> str:
-    return f"{FAMILIES[family].label} / {augmentation}"
 
 
 def with_ci(estimate: Estimate | None, scale: float = 100.0, digits: int = 1) -> str:
