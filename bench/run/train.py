@@ -1,8 +1,10 @@
 """Seeded, deterministic training with a content-addressed model cache.
 
 Training is deterministic for a given seed, data, library versions and machine: TensorFlow
-op determinism is on, the shuffle is seeded, and the augmentation layers (seeded) run
-sequentially in the tf.data input pipeline, so their random draws come in a fixed order.
+op determinism is on, the shuffle is seeded, the augmentation layers (seeded) run
+sequentially in the tf.data input pipeline, so their random draws come in a fixed order,
+and unseeded layers draw their seeds from a generator no other thread touches
+(``bench.run.seeding``).
 (``bench.run.portable`` trains the same models without TensorFlow, e.g. on a GPU host.)
 
 The cache key is a sha256 over everything that determines the trained weights:
@@ -39,7 +41,7 @@ from bench.catalog.policies import LayerContext
 from bench.config import Profile
 from bench.data.types import Split, checksum
 from bench.os_faults import replaced_atomically
-from bench.run import resume
+from bench.run import resume, seeding
 from bench.run.epoch_bar import EpochBar
 
 log = logging.getLogger(__name__)
@@ -185,7 +187,7 @@ def fresh_model(spec: ModelSpec, train: Split, n_classes: int, profile: Profile,
     """The untrained model of ``spec`` (seeded), its cache key and the data checksum.
     On TensorFlow, op determinism is switched on."""
     keras.backend.clear_session()  # fresh layer names and graph for every model
-    keras.utils.set_random_seed(spec.seed)
+    seeding.seed_model(spec.seed)  # no other thread can move the seeds of unseeded layers
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
