@@ -187,12 +187,12 @@ def fresh_model(spec: ModelSpec, train: Split, n_classes: int, profile: Profile,
     """The untrained model of ``spec`` (seeded), its cache key and the data checksum.
     On TensorFlow, op determinism is switched on."""
     keras.backend.clear_session()  # fresh layer names and graph for every model
-    seeding.seed_model(spec.seed)  # no other thread can move the seeds of unseeded layers
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-    model = FAMILIES[spec.family].build(profile.task, tuple(train.x.shape[1:]), n_classes)
+    with seeding.seeded(spec.seed):  # no other thread can move the seeds of unseeded layers
+        model = FAMILIES[spec.family].build(profile.task, tuple(train.x.shape[1:]), n_classes)
     data_sum = checksum(train.x, train.y)
     return model, cache_key(model, spec, profile, data_sum, trainer), data_sum
 
