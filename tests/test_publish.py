@@ -129,6 +129,13 @@ def _other_task_model(run: Path) -> None:
     (run / "models.jsonl").write_text(text)
 
 
+def _probe_in_another_model_s_file(run: Path) -> None:
+    key = sorted((run / "rows").glob("*.jsonl"))[0].stem
+    (run / "probes").mkdir()
+    record = versioned({"probe": "mean_one_shift_x", "model_key": "another", "shift_px": 1})
+    (run / "probes" / f"{key}.jsonl").write_text(json.dumps(record) + "\n")
+
+
 def _incomplete(run: Path) -> None:
     for path in (run / "rows").iterdir():
         path.unlink()
@@ -145,6 +152,8 @@ REFUSED = {
     "no run.json": (_no_run_record, "run.json is missing"),
     "a run name that leaves the results folder": (_escaping_run_name, "is no run of"),
     "a model of another task": (_other_task_model, "not 'mnist'"),
+    "a probe in another model's file": (_probe_in_another_model_s_file,
+                                        "is a probe of model 'another'"),
     "a run that lacks a cell": (_incomplete, "1 of 15 cells missing"),
 }
 

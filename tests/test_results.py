@@ -8,6 +8,8 @@ import pytest
 from bench.results.loading import (
     DATASET,
     MODELS,
+    PROBE_FILES,
+    PROBES,
     ROWS,
     load_dataset_info,
     load_records,
@@ -160,7 +162,7 @@ def test_rows_of_an_earlier_training_of_the_key_are_set_aside(tmp_path, caplog, 
         == ["k1"]
     assert [r.magnitude for r in load_rows(folder)] == [1.0]  # one training per key
     assert [m["train_seconds"] for m in load_records(folder, MODELS)] == [1.5, 1.7]
-    assert [p["model_key"] for p in load_records(folder, "probes.jsonl")] == ["k2"]
+    assert [p["model_key"] for p in load_records(folder, PROBES)] == ["k2"]
     said = "was trained again" if trained_now else "was loaded from the model cache as another"
     assert f"model k1 {said}" in caplog.text and "retired" in caplog.text
     assert ("trained again" in caplog.text) == trained_now  # says what happened
@@ -176,6 +178,38 @@ def test_a_second_retirement_in_the_same_second_gets_its_own_name(tmp_path):
     names = sorted(p.name for p in (folder / "retired").glob("*.jsonl")
                    if not p.name.endswith("-probes.jsonl"))
     assert len(names) == 2 and names[0] != names[1]
+
+
+def test_probe_records_are_stored_one_file_per_model(tmp_path):
+    folder = tmp_path / "run"
+    stored_run(folder)
+    assert sorted(p.name for p in (folder / PROBE_FILES).iterdir()) == ["k1.jsonl", "k2.jsonl"]
+    assert not (folder / PROBES).exists()
+    assert [json.loads(line)["value"] for line in
+            (folder / PROBE_FILES / "k2.jsonl").read_text().splitlines()] == [2]
+    assert [(p["model_key"], p["value"]) for p in load_records(folder, PROBES)] == [
+        ("k1", 1), ("k2", 2)]
+
+
+def test_an_older_run_with_one_probes_file_is_read_and_retires_a_model_s_lines(tmp_path):
+    folder = tmp_path / "run"
+    with ResultStore(folder) as store:
+        store.record_model(FakeRecord(), {}, trained_now=True)
+        store.append_rows([make_row(1.0)])
+    older = [{"probe": "p", "model_key": key, "value": value, "schema_version": 2}
+             for key, value in (("k1", 1), ("k2", 2), ("k1", 3))]
+    (folder / PROBES).write_text("".join(json.dumps(p) + "\n" for p in older) + "{cut")
+    with ResultStore(folder) as store:
+        assert [p["value"] for p in store.probes_of("k1", "p")] == [1, 3]
+        store.append_probes([{"probe": "q", "model_key": "k1", "value": 4}])
+        store.record_model(FakeRecord(train_seconds=1.7), {}, trained_now=True)  # retrained
+        assert store.probes_of("k1", "p") == [] and store.probes_of("k1", "q") == []
+    retired, = (folder / "retired").glob("*-probes.jsonl")
+    assert [json.loads(line)["value"] for line in retired.read_text().splitlines()] == [1, 3, 4]
+    # the other model's line and the damaged one stay; k1's own file is gone
+    assert (folder / PROBES).read_text().splitlines()[1:] == ["{cut"]
+    assert [p["value"] for p in load_records(folder, PROBES)] == [2]
+    assert not (folder / PROBE_FILES / "k1.jsonl").exists()
 
 
 def test_rows_without_a_model_record_are_kept_when_the_model_comes_from_the_cache(tmp_path):

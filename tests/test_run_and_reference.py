@@ -27,7 +27,7 @@ def test_run_publish_rerun_compare(tmp_path, capsys, monkeypatch):
     assert main(["publish", str(run), "--results", str(reference)]) == 2  # 1 of 4 models
     assert main(["publish", str(run), "--results", str(reference), "--partial"]) == 0
     assert sorted(p.name for p in (reference / "mnist" / "smoke").iterdir()) == [
-        "dataset.json", "models.jsonl", "probes.jsonl", "rows", "run.json"]
+        "dataset.json", "models.jsonl", "probes", "rows", "run.json"]
 
     monkeypatch.setenv("BENCH_CACHE_DIR", str(tmp_path / "fresh-cache"))  # retrain from scratch
     assert main(["run", "mnist", *SMALL, "--out", str(second), "--reference", str(reference)]) == 0

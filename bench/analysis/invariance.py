@@ -23,7 +23,7 @@ import numpy as np
 from bench.config import Fill
 from bench.geometry import affine_matrix, rotate_shift
 
-#: The probe's name in probes.jsonl.
+#: The probe's name in its stored records.
 PROBE = "invariance"
 #: The probed transforms: (transform name, magnitude in its unit), shifts of 1 to 3 px in
 #: either direction on either axis and rotations of 10 to 30 degrees either way.

@@ -23,7 +23,7 @@ import numpy as np
 
 from bench.geometry import rotate_shift
 
-#: The probe's name in probes.jsonl.
+#: The probe's name in its stored records.
 PROBE = "worst_case"
 #: Engstrom's limits and grid: (largest |shift| px, shift steps, largest |rotation| deg,
 #: rotation steps), and the number of random draws of the "worst of k" adversary.

@@ -19,7 +19,7 @@ PROBE = spatial_probes.INVARIANCE
 
 def invariance_records(model: LoadedModel, contract: InputContract, data: TestData,
                        profile: Profile, tag: ModelTag) -> tuple[list[dict], str]:
-    """(probes.jsonl records, note): the records are [] when the profile sizes the probe 0 or
+    """(probe records, note): the records are [] when the profile sizes the probe 0 or
     the model cannot be measured, and the note then says why ("" when measured)."""
     if not profile.invariance_n:
         return [], ""

@@ -22,7 +22,7 @@ COLUMNS = {"clean": "clean", "shift_worst": "worst shift ±3 px (5x5)",
 
 def worst_case_record(adapter: ContractModel, data: TestData, profile: Profile,
                       tag: ModelTag) -> dict | None:
-    """The probes.jsonl record of the worst case (None when the profile sizes it 0)."""
+    """The probe record of the worst case (None when the profile sizes it 0)."""
     if not profile.worst_case_n:
         return None
     part = data.test.subset(profile.worst_case_n, profile.subset_seed)

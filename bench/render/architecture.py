@@ -1,7 +1,7 @@
 """Report sections from the probe records of ``bench.run.spatial_probes``: the Engstrom
 worst-case table and the layer-by-layer invariance figure (and its table).
 
-Pure functions of the stored records (dicts from probes.jsonl); the figure is drawn with
+Pure functions of the stored records (probe records, as dicts); the figure is drawn with
 matplotlib's object API. No Keras here.
 """
 

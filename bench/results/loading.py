@@ -1,8 +1,9 @@
 """Reading a run folder: rows, model and probe records, and the data provenance.
 
 Layout of ``<results>/<task>/<profile>/``: ``rows/<model key>.jsonl``, ``models.jsonl``,
-``probes.jsonl`` and ``dataset.json`` (see :mod:`bench.results.store`). Every record is
-migrated to the current schema as it is read.
+``probes/<model key>.jsonl`` and ``dataset.json`` (see :mod:`bench.results.store`); a
+folder written before probes were stored per model holds them in one ``probes.jsonl``,
+which is still read. Every record is migrated to the current schema as it is read.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from bench.results.trained_on import split_by_data
 log = logging.getLogger(__name__)
 
 ROWS, MODELS, PROBES, DATASET = "rows", "models.jsonl", "probes.jsonl", "dataset.json"
+#: The folder of per-model probe files, ``probes/<model key>.jsonl``. ``PROBES`` names the
+#: probe records as a whole (``load_records(folder, PROBES)``) and the one file that held
+#: them all before.
+PROBE_FILES = "probes"
 #: The field of a probe record that did not run, saying why (``bench.run.probes.SKIPPED``).
 SKIPPED = "skipped"
 
@@ -43,6 +48,13 @@ def numbered_records(path: Path) -> list[tuple[int, dict]]:
             continue
         records.append((number, record))
     return records
+
+
+def probe_paths(folder: Path) -> list[Path]:
+    """The files that may hold a run folder's probe records: the one ``probes.jsonl`` of
+    older runs, then ``probes/<model key>.jsonl`` in name order (absent ones included)."""
+    folder = Path(folder)
+    return [folder / PROBES, *sorted((folder / PROBE_FILES).glob("*.jsonl"))]
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -82,16 +94,18 @@ REQUIRED = {MODELS: ("key", "family", "augmentation", "seed"), PROBES: ("probe",
 
 
 def load_records(folder: Path, name: str) -> list[dict]:
-    """The records of ``models.jsonl`` or ``probes.jsonl`` in a run folder, migrated; one
-    that lacks an identifying field is skipped with a warning naming file and line."""
-    path = Path(folder) / name
+    """The records of ``models.jsonl`` or of the probes (``PROBES``: every file of
+    :func:`probe_paths`) in a run folder, migrated; one that lacks an identifying field is
+    skipped with a warning naming file and line."""
+    paths = probe_paths(folder) if name == PROBES else [Path(folder) / name]
     records = []
-    for number, record in numbered_records(path):
-        missing = [key for key in REQUIRED.get(name, ()) if key not in record]
-        if missing:
-            log.warning("%s: line %d lacks %s; skipped", path, number, missing)
-            continue
-        records.append(migrate(record, path))
+    for path in paths:
+        for number, record in numbered_records(path):
+            missing = [key for key in REQUIRED.get(name, ()) if key not in record]
+            if missing:
+                log.warning("%s: line %d lacks %s; skipped", path, number, missing)
+                continue
+            records.append(migrate(record, path))
     return records
 
 

@@ -21,7 +21,15 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from bench.results.loading import DATASET, MODELS, PROBES, REQUIRED, ROWS
+from bench.results.loading import (
+    DATASET,
+    MODELS,
+    PROBE_FILES,
+    PROBES,
+    REQUIRED,
+    ROWS,
+    probe_paths,
+)
 from bench.results.run_info import RUN_INFO, read_run_info
 from bench.results.schema import (
     SCHEMA_VERSION,
@@ -32,7 +40,7 @@ from bench.results.schema import (
 from bench.results.store import lock_path
 
 #: What a run folder holds that the reference keeps (reports are regenerated, not copied).
-PUBLISHED = (ROWS, MODELS, PROBES, DATASET, RUN_INFO)
+PUBLISHED = (ROWS, MODELS, PROBE_FILES, PROBES, DATASET, RUN_INFO)
 
 #: Fields a dataset.json must have for the reports to describe the data.
 DATASET_FIELDS = ("name", "classes", "n_train_used", "n_test_used", "train_checksum")
@@ -129,8 +137,12 @@ def _validate_files(run: Path, task: str) -> None:
             raise PublishError(f"{run / MODELS}: line {number} is a model of task "
                                f"{record.get('task')!r}, not {task!r}")
         model_keys.add(record["key"])
-    for number, record in _strict_records(run / PROBES):
-        _require(record, REQUIRED[PROBES], run / PROBES, number)
+    for path in probe_paths(run):
+        for number, record in _strict_records(path):
+            _require(record, REQUIRED[PROBES], path, number)
+            if path.parent.name == PROBE_FILES and record["model_key"] != path.stem:
+                raise PublishError(f"{path}: line {number} is a probe of model "
+                                   f"{record['model_key']!r}, not of this file's model")
     for path in sorted((run / ROWS).glob("*.jsonl")):
         for number, record in _strict_records(path):
             try:

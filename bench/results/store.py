@@ -6,7 +6,9 @@ Layout of ``<results>/<task>/<profile>/``:
   flushed to disk after every cell, so an interrupted run loses nothing already
   computed (one file per model keeps every file small);
 - ``models.jsonl``: one :class:`bench.run.train.TrainRecord` per trained model;
-- ``probes.jsonl``: task-specific extra measurements (e.g. MNIST's mean "1");
+- ``probes/<model key>.jsonl``: task-specific extra measurements (e.g. MNIST's mean "1"),
+  one file per model as for rows (a folder written before holds them all in one
+  ``probes.jsonl``; it is read, and a model's records in it are retired with the model);
 - ``dataset.json``: provenance of the data the run used;
 - ``retired/``: rows and probe records set aside because their model was trained again
   (a model key names one trained model: its old cells are never mixed with new ones).
@@ -33,6 +35,7 @@ from bench.os_faults import naming, replaced_atomically
 from bench.results.loading import (
     DATASET,
     MODELS,
+    PROBE_FILES,
     PROBES,
     ROWS,
     load_records,
@@ -77,7 +80,8 @@ class ResultStore:
                 f"{self.folder} is in use by another bench run; wait for it to finish."
             ) from None
         (self.folder / ROWS).mkdir(parents=True, exist_ok=True)
-        for path in [*self.folder.glob("*.jsonl"), *(self.folder / ROWS).glob("*.jsonl")]:
+        for path in [*self.folder.glob("*.jsonl"), *(self.folder / ROWS).glob("*.jsonl"),
+                     *(self.folder / PROBE_FILES).glob("*.jsonl")]:
             self._repair_tail(path)
         for row in load_rows(self.folder):
             self._index(row)
@@ -162,7 +166,7 @@ class ResultStore:
             os.replace(rows_file, moved[-1])
         if has_probes:
             moved.append(stem.with_name(f"{stem.name}-probes.jsonl"))
-            self._move_lines(self.folder / PROBES, moved[-1], key)
+            self._move_probes(key, moved[-1])
             self._probes = [p for p in self._probes if p["model_key"] != key]
         self._cells = {cell: rows for cell, rows in self._cells.items() if cell[0] != key}
         log.warning("%s: model %s %s, so the rows and probes of its earlier training were "
@@ -180,26 +184,39 @@ class ResultStore:
             name = f"{stem}-{number}"
         return folder / name
 
-    @staticmethod
-    def _move_lines(source: Path, target: Path, key: str) -> None:
-        """Move the lines of ``source`` whose record has ``model_key`` == key to ``target``;
-        every other line (a damaged one included) stays. Both written atomically."""
+    def _move_probes(self, key: str, target: Path) -> None:
+        """Move the probe records of model ``key`` to ``target`` (written atomically first):
+        the lines of an older run's ``probes.jsonl`` whose ``model_key`` is ``key`` (every
+        other line, a damaged one included, stays), then its ``probes/<key>.jsonl``."""
+        legacy = self.folder / PROBES
         moved, kept = [], []
-        for line in source.read_bytes().splitlines(keepends=True):
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                record = None
-            ours = isinstance(record, dict) and record.get("model_key") == key
-            (moved if ours else kept).append(line)
-        for path, lines in ((target, moved), (source, kept)):
-            with replaced_atomically(path) as partial:
-                partial.write_bytes(b"".join(lines))
+        if legacy.is_file():
+            for line in legacy.read_bytes().splitlines(keepends=True):
+                try:
+                    record = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    record = None
+                ours = isinstance(record, dict) and record.get("model_key") == key
+                (moved if ours else kept).append(line)
+        from_legacy = bool(moved)
+        own = self.folder / PROBE_FILES / f"{key}.jsonl"
+        if own.is_file():
+            moved.extend(own.read_bytes().splitlines(keepends=True))
+        with replaced_atomically(target) as partial:
+            partial.write_bytes(b"".join(moved))
+        if from_legacy:
+            with replaced_atomically(legacy) as partial:
+                partial.write_bytes(b"".join(kept))
+        own.unlink(missing_ok=True)
 
     def append_probes(self, probes: Iterable[dict]) -> None:
-        """Append probe records (e.g. the mean-"1" points) and force them to disk."""
+        """Append probe records (e.g. the mean-"1" points) to their models' files, each
+        forced to disk."""
         probes = list(probes)
-        self._append(PROBES, (versioned(probe) for probe in probes))
+        (self.folder / PROBE_FILES).mkdir(exist_ok=True)
+        for key in dict.fromkeys(probe["model_key"] for probe in probes):
+            self._append(f"{PROBE_FILES}/{key}.jsonl",
+                         (versioned(probe) for probe in probes if probe["model_key"] == key))
         self._probes.extend(probes)
 
     def write_dataset(self, provenance: dict) -> None:

@@ -2,7 +2,7 @@
 the layer-by-layer invariance errors, each on a seeded subset of the test split whose size
 the profile sets (``worst_case_n``, ``invariance_n``; 0 skips the probe).
 
-Both take (model, test split, profile) and return the records stored in probes.jsonl
+Both take (model, test split, profile) and return the probe records a run stores
 (:data:`bench.run.probes.PROBES`). The random draws of the worst case are seeded with the
 profile's ``subset_seed``, so every model of a run meets the same transforms.
 """
