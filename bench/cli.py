@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reference", type=Path, default=results,
                      help="published results to compare with, an existing folder (default: "
                           f"{results or 'none, as bench is installed without a checkout'})")
+    run.add_argument("--extend-reference", action="store_true",
+                     help="start from the published reference of this task and run name "
+                          "(--reference): its models trained the same way now are copied in, "
+                          "so only what is missing (more seeds, a new policy) is computed; "
+                          "then `bench publish` the run")
     run.add_argument("--learning-rate", type=float, default=None,
                      help="Adam learning rate instead of the profile's (the run folder name "
                           "gets -lr<rate>)")
@@ -186,6 +191,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ChoiceError(f"--trained {args.trained}: no such folder; expected the folder "
                           "python -m bench.run.device_train wrote its models to")
     _check_cluster_options(args)
+    extend = _reference_to_extend(profile, reference_root) if args.extend_reference else None
     # TensorFlow is imported only once the arguments are valid
     from bench.render import report
     from bench.run import runner
@@ -196,13 +202,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         if args.scheduler is None:
             runner.run_task(profile, args.out, args.source, seeds, verbose=verbose,
-                            trained=args.trained)
+                            trained=args.trained, extend=extend)
         else:
             from bench.run.distributed import run_distributed
 
             run_distributed(profile, args.out, args.source, seeds, args.scheduler,
                             workers=args.workers, threads=args.threads,
-                            ship_data=args.ship_data, verbose=verbose)
+                            ship_data=args.ship_data, verbose=verbose, extend=extend)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished cells (models, on a cluster) are kept in {folder}; "
               "run the same command again to continue.", file=sys.stderr)
@@ -226,6 +232,21 @@ def _reference_root(path: Path | None) -> Path | None:
         raise ChoiceError(f"--reference {path}: no such folder (looked for {resolved}); give "
                           "the folder of published results, e.g. the checkout's results/")
     return resolved
+
+
+def _reference_to_extend(profile, reference_root: Path | None) -> Path:
+    """The published run folder ``--extend-reference`` starts from; ChoiceError, saying what
+    to do, when there is none."""
+    from bench.catalog.profiles import run_folder
+
+    if reference_root is None:
+        raise ChoiceError("--extend-reference: no reference folder (bench is installed "
+                          "without a checkout); give --reference DIR")
+    folder = run_folder(profile, reference_root)
+    if not any(folder.glob("rows/*.jsonl")):
+        raise ChoiceError(f"--extend-reference: no published reference in {folder}; run "
+                          "without --extend-reference, or give --reference DIR")
+    return folder
 
 
 def _compared_with(reference: Path | None) -> str:

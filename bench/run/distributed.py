@@ -136,7 +136,7 @@ def run_distributed(profile: Profile, results_dir: Path, source: Path | None = N
                     workers: int | None = None, threads: int | None = None,
                     ship_data: bool = False, verbose: int = 2,
                     prepared: runner.PreparedData | None = None,
-                    model_cache: Path | None = None) -> Path:
+                    model_cache: Path | None = None, extend: Path | None = None) -> Path:
     """Train and sweep every model of ``profile`` on a Dask cluster; returns the run folder.
 
     ``scheduler``: ``"local"`` (a LocalCluster of ``workers`` processes, default one per
@@ -144,6 +144,7 @@ def run_distributed(profile: Profile, results_dir: Path, source: Path | None = N
     scheduler address. Workers read the data themselves unless ``ship_data`` or
     ``prepared`` is given (then the client's copy is sent to them). The model cache is the
     client's for a LocalCluster, else ``model_cache`` or each worker's own bench cache.
+    With ``extend`` (a published run folder) the run starts from its models.
     """
     specs = runner.model_specs(profile, seeds)
     worker_cache = model_cache
@@ -152,7 +153,8 @@ def run_distributed(profile: Profile, results_dir: Path, source: Path | None = N
     workers = workers or cluster.default_workers(len(specs))
     # connect first: an unreachable scheduler is named before the data is read
     with cluster.connect(scheduler, workers, threads) as client, \
-            runner.open_run(profile, results_dir, source, prepared, model_cache, verbose) as run:
+            runner.open_run(profile, results_dir, source, prepared, model_cache, verbose,
+                            extend=extend) as run:
         pending = pending_specs(run, specs)
         if len(pending) < len(specs):
             run.describe_data()  # as an in-process run does for a complete model

@@ -268,11 +268,14 @@ def frozen_heap() -> Iterator[None]:
 
 def open_run(profile: Profile, results_dir: Path, source: Path | None = None,
              prepared: PreparedData | None = None, model_cache: Path | None = None,
-             verbose: int = 2, trained: Path | None = None) -> TaskRun:
+             verbose: int = 2, trained: Path | None = None,
+             extend: Path | None = None) -> TaskRun:
     """A TaskRun of ``profile`` storing under ``results_dir``: data loaded from ``source``
     unless ``prepared`` is given, models cached in ``model_cache`` (default: the bench
-    cache's ``models`` folder), or taken from ``trained`` (models trained elsewhere)."""
-    return TaskRun(
+    cache's ``models`` folder), or taken from ``trained`` (models trained elsewhere). With
+    ``extend`` (a published run folder), the run starts from that reference's models
+    (:mod:`bench.run.extend`)."""
+    run = TaskRun(
         profile,
         prepared if prepared is not None else prepare(profile, source),
         ResultStore(run_folder(profile, results_dir)),
@@ -280,20 +283,26 @@ def open_run(profile: Profile, results_dir: Path, source: Path | None = None,
         verbose,
         trained,
     )
+    if extend is not None:
+        from bench.run.extend import copy_reference
+
+        copy_reference(run, extend)
+    return run
 
 
 def run_task(profile: Profile, results_dir: Path, source: Path | None = None,
              seeds: tuple[int, ...] | None = None, verbose: int = 2,
              prepared: PreparedData | None = None, model_cache: Path | None = None,
-             trained: Path | None = None) -> Path:
-    """Train and sweep every model of ``profile``; returns the run's result folder.
+             trained: Path | None = None, extend: Path | None = None) -> Path:
+    """Train and sweep every model of ``profile`` (starting from the published run folder
+    ``extend``'s models, if given); returns the run's result folder.
 
     Finished cells are stored as they complete; a rerun skips them and reuses
     cached models, so an interrupted run continues where it stopped.
     """
     specs = model_specs(profile, seeds)
     with frozen_heap(), open_run(profile, results_dir, source, prepared, model_cache, verbose,
-                                 trained) as run:
+                                 trained, extend) as run:
         done = sum(run.complete(spec) for spec in specs)
         # smoothing=0: the time left is estimated from the mean time of the models computed
         # in this process (models already stored count as done, not in the rate)

@@ -1,0 +1,128 @@
+"""A run that starts from its published reference: ``bench run --extend-reference``.
+
+To add seeds or policies to a published reference without computing it again, the run
+folder is first given the reference's records (model record, rows, probe records) of every
+model this bench would train to the same model key now; the run then trains and sweeps only
+what is missing, and ``bench publish`` makes the result the new reference. A model of the
+reference whose key this bench no longer computes (its data, code or libraries changed) is
+left behind, named in a warning, and trained again by the run.
+
+Copying is idempotent, so the same command continues after Ctrl-C: a file the run folder
+already has is kept, and a model record is added only when the folder lacks it, after its
+rows and probe records are in place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from bench.catalog import FAMILIES, POLICIES
+from bench.os_faults import replaced_atomically
+from bench.results.loading import (
+    MODELS,
+    PROBE_FILES,
+    ROWS,
+    load_records,
+    numbered_records,
+    probe_paths,
+)
+from bench.results.store import StoreBusy, lock_path
+from bench.run.train import ModelSpec
+
+log = logging.getLogger(__name__)
+
+
+def copy_reference(run, reference: Path) -> list[str]:
+    """Copy into ``run.folder`` (a TaskRun's, before its store is opened) the records of
+    ``reference`` (a published run folder) whose model key ``run`` computes for the same
+    family, policy and seed; returns the copied model keys."""
+    records = load_records(reference, MODELS)
+    kept = {m["key"] for m in records if _same_key(run, m)}
+    behind = sorted({_label(m) for m in records if m["key"] not in kept})
+    if behind:
+        log.warning("%s: %d model(s) left behind, their key is not the one this bench trains "
+                    "now (they are trained again): %s", reference, len(behind), ", ".join(behind))
+    folder = Path(run.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path(folder)))
+    try:
+        lock.acquire(timeout=1)
+    except Timeout:
+        raise StoreBusy(f"{folder} is in use by another bench run; wait for it to finish.") \
+            from None
+    try:
+        present = {m["key"] for m in load_records(folder, MODELS)}
+        for key in sorted(kept - present):
+            _copy_if_absent(reference / ROWS / f"{key}.jsonl", folder / ROWS / f"{key}.jsonl")
+            _write_if_absent(folder / PROBE_FILES / f"{key}.jsonl", _probe_lines(reference, key))
+        lines = [line.rstrip(b"\n") + b"\n" for line in
+                 (reference / MODELS).read_bytes().splitlines(keepends=True)
+                 if _key_of(line) in kept - present]
+        _append(folder / MODELS, b"".join(lines))
+    finally:
+        lock.release()
+    log.info("%s: started from %d of the %d models of the reference %s", folder, len(kept),
+             len({m["key"] for m in records}), reference)
+    return sorted(kept)
+
+
+def _same_key(run, model: dict) -> bool:
+    """Whether ``run`` trains the reference ``model`` (a models.jsonl record) to its key."""
+    if model["family"] not in FAMILIES.names() or model["augmentation"] not in POLICIES.names():
+        return False
+    return run.key(ModelSpec(model["family"], model["augmentation"], model["seed"])) == \
+        model["key"]
+
+
+def _label(model: dict) -> str:
+    return f"{model['family']}-{model['augmentation']}-s{model['seed']}"
+
+
+def _key_of(line: bytes) -> str | None:
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return record.get("key") if isinstance(record, dict) else None
+
+
+def _probe_lines(reference: Path, key: str) -> bytes:
+    """The probe lines of model ``key`` in ``reference``, as stored (either layout)."""
+    lines = []
+    for path in probe_paths(reference):
+        for _, record in numbered_records(path):
+            if record.get("model_key") == key:
+                lines.append(json.dumps(record, sort_keys=True) + "\n")
+    return "".join(lines).encode()
+
+
+def _append(path: Path, content: bytes) -> None:
+    """Append ``content`` to ``path`` on a line of its own (after a last line cut short by a
+    crash), forced to disk."""
+    if not content:
+        return
+    cut = path.is_file() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
+    with open(path, "ab") as handle:
+        handle.write((b"\n" if cut else b"") + content)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _copy_if_absent(source: Path, target: Path) -> None:
+    if source.is_file() and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with replaced_atomically(target) as partial:
+            shutil.copyfile(source, partial)
+
+
+def _write_if_absent(target: Path, content: bytes) -> None:
+    if content and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with replaced_atomically(target) as partial:
+            partial.write_bytes(content)
