@@ -17,7 +17,7 @@ from bench.analysis import coverage
 from bench.analysis.comparable import setup_differences
 from bench.analysis.reproduce import CLEAN, MIN_SEEDS, compare_runs
 from bench.analysis.verdicts import page_line
-from bench.catalog import FAMILIES, TRANSFORMS
+from bench.catalog import TRANSFORMS
 from bench.results.loading import RunData
 
 
@@ -36,7 +36,7 @@ def comparison_table(run: RunData, other: RunData,
                                coverage.restrict(other.rows, shared),
                                paired=same_test_images(run, other))
     lines = [[
-        f"{FAMILIES[d.family].label} / {d.augmentation}",
+        coverage.pair_label(d.family, d.augmentation),
         "clean" if d.transform == CLEAN else TRANSFORMS[d.transform].title.split(" (")[0],
         f"{d.accuracy * 100:.1f} ({d.seeds})",
         f"{d.reference_accuracy * 100:.1f} ({d.reference_seeds})",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.analysis import answers, architecture, claims, conditions, summary, verdicts
+from bench.analysis.coverage import pair_label
 from bench.analysis.resample import MIN_SEEDS
 from bench.analysis.runs import RunView
 from bench.analysis.sentences import counted
@@ -152,7 +153,7 @@ def task_table(views: Sequence[RunView]) -> list[str]:
         for model in view.estimates.models():
             clean = view.estimates.clean(model)
             if clean.seeds < MIN_SEEDS:
-                left.append(f"{FAMILIES[model[0]].label} / {model[1]} (`{view.run.profile}`, "
+                left.append(f"{pair_label(*model)} (`{view.run.profile}`, "
                             f"{counted(clean.seeds, 'seed')})")
                 continue
             lines.append([
@@ -198,7 +199,7 @@ def _claims_flags(results) -> list[str]:
                 model = (measured.figure.family, measured.figure.augmentation)
                 if model in flags:
                     entries[f"{checked.run.task} `{checked.run.profile}` "
-                            f"{FAMILIES[model[0]].label} / {model[1]}"] = flags[model]
+                            f"{pair_label(*model)}"] = flags[model]
     return ["", flag_line(entries)] if entries else []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bench.catalog import FAMILIES
+from bench.analysis.coverage import pair_label
 from bench.results.loading import RunData
 from bench.results.trained_on import TRAIN_CHECKSUM
 
@@ -108,5 +108,5 @@ def flag_line(entries: dict[str, str]) -> str:
 def flag_note(run: RunData) -> list[str]:
     """One line naming the flagged models of a run and how they were trained ([]: none)."""
     flags = flags_by_model(run)
-    return [flag_line({f"{FAMILIES[f].label} / {a}": words
+    return [flag_line({pair_label(f, a): words
                        for (f, a), words in flags.items()})] if flags else []
