@@ -75,6 +75,22 @@ def test_a_reference_model_of_another_key_is_left_behind_and_trained_again(
     assert len(list((isolated_cache / "models").glob("*.keras"))) == 1  # trained again
 
 
+def test_a_reference_model_trained_elsewhere_is_kept(published, tmp_path, caplog):
+    source, reference = published
+    records = reference / "models.jsonl"
+    text = records.read_text().replace('"seed": 0', '"seed": 7')  # a key we do not compute
+    records.write_text(text.replace('"trainer": "tf.data"', '"trainer": "portable"'))
+    out = tmp_path / "second"
+    with caplog.at_level(logging.WARNING):
+        assert main(run_args(source, out, reference.parent.parent, "--seeds", "0",
+                             "--extend-reference")) == 0
+    assert "left behind" not in caplog.text
+    folder = out / "mnist" / "smoke-mnist"
+    assert (folder / "models.jsonl").read_text().splitlines()[0] == text.replace(
+        '"trainer": "tf.data"', '"trainer": "portable"').splitlines()[0]
+    assert rows_files(folder) == rows_files(reference)
+
+
 def test_extending_a_reference_that_does_not_exist_is_one_line(tmp_path, capsys):
     source = tiny_npz(tmp_path / "tiny.npz")
     empty = tmp_path / "results"

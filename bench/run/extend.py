@@ -5,7 +5,8 @@ folder is first given the reference's records (model record, rows, probe records
 model this bench would train to the same model key now; the run then trains and sweeps only
 what is missing, and ``bench publish`` makes the result the new reference. A model of the
 reference whose key this bench no longer computes (its data, code or libraries changed) is
-left behind, named in a warning, and trained again by the run.
+left behind, named in a warning, and trained again by the run if the run trains it. A model
+trained elsewhere (``bench run --trained``) is kept as it is: its key cannot be computed here.
 
 Copying is idempotent, so the same command continues after Ctrl-C: a file the run folder
 already has is kept, and a model record is added only when the folder lacks it, after its
@@ -33,7 +34,7 @@ from bench.results.loading import (
     probe_paths,
 )
 from bench.results.store import StoreBusy, lock_path
-from bench.run.train import ModelSpec
+from bench.run.train import TRAINER, ModelSpec, model_key
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def copy_reference(run, reference: Path) -> list[str]:
     ``reference`` (a published run folder) whose model key ``run`` computes for the same
     family, policy and seed; returns the copied model keys."""
     records = load_records(reference, MODELS)
-    kept = {m["key"] for m in records if _same_key(run, m)}
+    kept = {m["key"] for m in records if _kept(run, m)}
     behind = sorted({_label(m) for m in records if m["key"] not in kept})
     if behind:
         log.warning("%s: %d model(s) left behind, their key is not the one this bench trains "
@@ -72,12 +73,17 @@ def copy_reference(run, reference: Path) -> list[str]:
     return sorted(kept)
 
 
-def _same_key(run, model: dict) -> bool:
-    """Whether ``run`` trains the reference ``model`` (a models.jsonl record) to its key."""
+def _kept(run, model: dict) -> bool:
+    """Whether the reference ``model`` (a models.jsonl record) comes into ``run``: one trained
+    by another trainer (imported with ``bench run --trained``) always, as its key cannot be
+    computed here; one of this bench's trainer when it trains the model to that key now."""
+    if model.get("trainer", TRAINER) != TRAINER:
+        return True
     if model["family"] not in FAMILIES.names() or model["augmentation"] not in POLICIES.names():
         return False
-    return run.key(ModelSpec(model["family"], model["augmentation"], model["seed"])) == \
-        model["key"]
+    spec = ModelSpec(model["family"], model["augmentation"], model["seed"])
+    n_classes = len(run.prepared.dataset.classes)
+    return model_key(spec, run.prepared.train, n_classes, run.profile) == model["key"]
 
 
 def _label(model: dict) -> str:
