@@ -64,6 +64,9 @@ def test_worst_case_section_quotes_the_literature_figure_with_its_source_and_our
     assert "Literature" not in " ".join(architecture.sections(records, None, "cifar10"))
     plain_mlp = " ".join(architecture.literature_note(records[2:], "mnist"))
     assert "for their standard MNIST CNN" in plain_mlp and "keeps" not in plain_mlp
+    assert "keeps" not in " ".join(architecture.literature_note([], "mnist"))  # none at all
+    named = " ".join(architecture.literature_note(records, "mnist", "the reference CNN"))
+    assert "; the reference CNN keeps 80.0 ± 7.1%" in named  # bench eval's wording
 
 
 def test_invariance_lines_average_the_transforms_and_use_equivariance_for_maps(tmp_path):

@@ -229,7 +229,9 @@ def test_eval_reproduces_the_rows_bench_run_stored(tmp_path, tiny_profile):
                      for p in records if p["probe"] == "invariance"]
               for name, records in probes.items()}
     assert errors["eval"] == errors["run"] and len(errors["eval"]) > 3
-    assert "## Where invariance is lost" in (tmp_path / "eval" / "report.md").read_text()
+    text = (tmp_path / "eval" / "report.md").read_text()
+    assert "## Where invariance is lost" in text
+    assert "Literature, for reference only: Engstrom et al." in " ".join(text.split())
 
 
 def test_a_folder_per_class_gives_the_npz_accuracies(made, tmp_path, capsys):

@@ -15,6 +15,7 @@ from bench.catalog import FAMILIES, TASKS, TRANSFORMS
 from bench.evaluate.comparison import CLEAN, FamilyComparison
 from bench.evaluate.intervals import CONFIDENCE, Difference, holm
 from bench.evaluate.worst import COLUMNS as WORST_COLUMNS
+from bench.render.architecture import literature_note
 from bench.render.prose import wrap_prose
 from bench.render.tables import table
 from bench.results.schema import ALL, Row
@@ -255,7 +256,9 @@ def worst_case_lines(data: EvalReportData) -> list[str]:
             "ranges: an image counts only if every transform is classified correctly. On "
             "the profile's seeded test subset; accuracy in %, reference families mean ± "
             "std over seeds.", "",
-            table(lines, ["model", "seeds", "n test images", *WORST_COLUMNS.values()]), ""]
+            table(lines, ["model", "seeds", "n test images", *WORST_COLUMNS.values()]), "",
+            *literature_note(data.reference_worst_cases, data.task,
+                             "the reference CNN without augmentation")]
 
 
 def invariance_lines(data: EvalReportData) -> list[str]:

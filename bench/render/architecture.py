@@ -64,17 +64,20 @@ def worst_case_table(probes: list[dict]) -> str:
     return table(lines, headers, keys=4)
 
 
-def literature_note(probes: list[dict], task: str | None) -> list[str]:
+def literature_note(probes: list[dict], task: str | None,
+                    ours_named: str = "here the CNN without augmentation") -> list[str]:
     """The published worst-case figure of ``task`` (:mod:`bench.catalog.literature`) with its
-    source, the column here that measures the same adversary, and this run's CNN without
-    augmentation in that column (mean ± std over seeds); [] when the task has none."""
+    source, the column here that measures the same adversary, and the CNN without
+    augmentation of ``probes`` in that column (mean ± std over seeds, left out when
+    ``probes`` has none; ``ours_named`` names it); [] when the task has none."""
     figure = LITERATURE_WORST_CASE.get(task)
     if figure is None:
         return []
     column = WORST_COLUMNS[figure.key]
     frame = _of(probes, WORST_CASE)
-    ours = frame[(frame["family"] == "cnn") & (frame["augmentation"] == "none")]
-    here = (f"; here the CNN without augmentation keeps {_cell(ours[figure.key], 100, '.1f')}% "
+    ours = frame[(frame["family"] == "cnn") & (frame["augmentation"] == "none")] \
+        if len(frame) else frame
+    here = (f"; {ours_named} keeps {_cell(ours[figure.key], 100, '.1f')}% "
             f"(n = {int(ours['n_images'].iloc[0]):,} test images, "
             f"{ours['seed'].nunique()} seed{'s' * (ours['seed'].nunique() > 1)})"
             if len(ours) else "")
