@@ -28,10 +28,10 @@ from bench.os_faults import replaced_atomically
 from bench.results.loading import (
     MODELS,
     PROBE_FILES,
+    PROBES,
     ROWS,
     load_records,
     numbered_records,
-    probe_paths,
 )
 from bench.results.store import StoreBusy, lock_path
 from bench.run.train import TRAINER, ModelSpec, model_key
@@ -40,15 +40,16 @@ log = logging.getLogger(__name__)
 
 
 def copy_reference(run, reference: Path) -> list[str]:
-    """Copy into ``run.folder`` (a TaskRun's, before its store is opened) the records of
-    ``reference`` (a published run folder) whose model key ``run`` computes for the same
-    family, policy and seed; returns the copied model keys."""
+    """Copy into ``run.folder`` (a TaskRun's, before its store is opened) the records of the
+    models of ``reference`` (a published run folder) that :func:`_kept` keeps; returns their
+    model keys."""
     records = load_records(reference, MODELS)
     kept = {m["key"] for m in records if _kept(run, m)}
     behind = sorted({_label(m) for m in records if m["key"] not in kept})
     if behind:
-        log.warning("%s: %d model(s) left behind, their key is not the one this bench trains "
-                    "now (they are trained again): %s", reference, len(behind), ", ".join(behind))
+        log.warning("%s: %d model(s) left behind, as this bench now trains them to another "
+                    "key (a run that includes them trains them again): %s", reference,
+                    len(behind), ", ".join(behind))
     folder = Path(run.folder)
     folder.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(folder)))
@@ -99,9 +100,10 @@ def _key_of(line: bytes) -> str | None:
 
 
 def _probe_lines(reference: Path, key: str) -> bytes:
-    """The probe lines of model ``key`` in ``reference``, as stored (either layout)."""
+    """The probe lines of model ``key`` in ``reference``: its own file, or its lines of an
+    older run's single probes.jsonl."""
     lines = []
-    for path in probe_paths(reference):
+    for path in (reference / PROBES, reference / PROBE_FILES / f"{key}.jsonl"):
         for _, record in numbered_records(path):
             if record.get("model_key") == key:
                 lines.append(json.dumps(record, sort_keys=True) + "\n")
