@@ -186,6 +186,22 @@ def test_ctrl_c_keeps_finished_work_and_a_rerun_stores_nothing_twice(
     assert_complete_once(folder, profile)
 
 
+def test_a_cluster_run_extending_a_reference_computes_only_the_new_seed(local, profile,
+                                                                       prepared, tmp_path):
+    reference = runner.run_task(profile, tmp_path / "ref", seeds=(0,), verbose=0, prepared=prepared,
+                                model_cache=tmp_path / "ref-models")
+    folder = distributed.run_distributed(profile, tmp_path / "out", seeds=(0, 1),
+                                         scheduler=local.scheduler_address, verbose=0,
+                                         prepared=prepared, model_cache=tmp_path / "models",
+                                         extend=reference)
+    seed_of = {m["key"]: m["seed"] for m in load_records(folder, "models.jsonl")}
+    trained = [p.stem for p in (tmp_path / "models").glob("*.keras")]
+    assert sorted(seed_of.values()) == [0] * 4 + [1] * 4
+    assert sorted(seed_of[key] for key in trained) == [1] * 4  # seed 0 came from the reference
+    ours = rows_files(folder)
+    assert {name: ours[name] for name in rows_files(reference)} == rows_files(reference)
+
+
 def test_a_worker_that_cannot_read_the_data_says_so(local, tiny_profile, tmp_path,
                                                     monkeypatch):
     source = tmp_path / "mnist.npz"
