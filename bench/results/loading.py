@@ -57,6 +57,22 @@ def probe_paths(folder: Path) -> list[Path]:
     return [folder / PROBES, *sorted((folder / PROBE_FILES).glob("*.jsonl"))]
 
 
+def split_lines(path: Path, wanted) -> tuple[list[bytes], list[bytes]]:
+    """(the lines of a JSON Lines file whose record ``wanted(record)`` accepts, every other
+    line, a damaged one included), each line as stored and ending in a newline; ([], []) when
+    the file does not exist."""
+    if not path.is_file():
+        return [], []
+    ours, others = [], []
+    for line in path.read_bytes().splitlines():
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            record = None
+        (ours if isinstance(record, dict) and wanted(record) else others).append(line + b"\n")
+    return ours, others
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """The records of a JSON Lines file, unmigrated; broken lines skipped with a warning."""
     return [record for _, record in numbered_records(path)]

@@ -40,6 +40,7 @@ from bench.results.loading import (
     ROWS,
     load_records,
     load_rows,
+    split_lines,
 )
 from bench.results.run_info import RUN_INFO
 from bench.results.schema import Row, row_record, versioned
@@ -61,24 +62,31 @@ def lock_path(folder: Path) -> Path:
     return Path(folder) / LOCK
 
 
+def acquire_lock(folder: Path) -> FileLock:
+    """The run lock of ``folder`` (which must exist), acquired; StoreBusy when another run
+    holds it. The caller releases it."""
+    lock = FileLock(str(lock_path(folder)))
+    try:
+        lock.acquire(timeout=1)
+    except Timeout:
+        raise StoreBusy(f"{folder} is in use by another bench run; wait for it to finish.") \
+            from None
+    return lock
+
+
 class ResultStore:
     """Append-only results of one task and profile under ``folder``."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self._lock = FileLock(str(lock_path(self.folder)))
+        self._lock: FileLock | None = None
         self._cells: dict[tuple[str, str, float], dict[str, Row]] = {}
         self._probes: list[dict] = []
         self._models: dict[str, dict] = {}
 
     def __enter__(self) -> ResultStore:
         self.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            self._lock.acquire(timeout=1)
-        except Timeout:
-            raise StoreBusy(
-                f"{self.folder} is in use by another bench run; wait for it to finish."
-            ) from None
+        self._lock = acquire_lock(self.folder)
         (self.folder / ROWS).mkdir(parents=True, exist_ok=True)
         for path in [*self.folder.glob("*.jsonl"), *(self.folder / ROWS).glob("*.jsonl"),
                      *(self.folder / PROBE_FILES).glob("*.jsonl")]:
@@ -189,15 +197,7 @@ class ResultStore:
         the lines of an older run's ``probes.jsonl`` whose ``model_key`` is ``key`` (every
         other line, a damaged one included, stays), then its ``probes/<key>.jsonl``."""
         legacy = self.folder / PROBES
-        moved, kept = [], []
-        if legacy.is_file():
-            for line in legacy.read_bytes().splitlines(keepends=True):
-                try:
-                    record = json.loads(line)
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    record = None
-                ours = isinstance(record, dict) and record.get("model_key") == key
-                (moved if ours else kept).append(line)
+        moved, kept = split_lines(legacy, lambda record: record.get("model_key") == key)
         from_legacy = bool(moved)
         own = self.folder / PROBE_FILES / f"{key}.jsonl"
         if own.is_file():

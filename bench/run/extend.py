@@ -15,13 +15,10 @@ rows and probe records are in place.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from bench.catalog import FAMILIES, POLICIES
 from bench.os_faults import replaced_atomically
@@ -31,9 +28,9 @@ from bench.results.loading import (
     PROBES,
     ROWS,
     load_records,
-    numbered_records,
+    split_lines,
 )
-from bench.results.store import StoreBusy, lock_path
+from bench.results.store import acquire_lock
 from bench.run.train import TRAINER, ModelSpec, model_key
 
 log = logging.getLogger(__name__)
@@ -44,29 +41,24 @@ def copy_reference(run, reference: Path) -> list[str]:
     models of ``reference`` (a published run folder) that :func:`_kept` keeps; returns their
     model keys."""
     records = load_records(reference, MODELS)
-    kept = {m["key"] for m in records if _kept(run, m)}
-    behind = sorted({_label(m) for m in records if m["key"] not in kept})
+    keys = _keys_now(run, {_spec(m) for m in records if m.get("trainer", TRAINER) == TRAINER})
+    kept = {m["key"] for m in records if _kept(m, keys)}
+    behind = sorted({_spec(m).label for m in records if m["key"] not in kept})
     if behind:
         log.warning("%s: %d model(s) left behind, as this bench now trains them to another "
                     "key (a run that includes them trains them again): %s", reference,
                     len(behind), ", ".join(behind))
     folder = Path(run.folder)
     folder.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path(folder)))
-    try:
-        lock.acquire(timeout=1)
-    except Timeout:
-        raise StoreBusy(f"{folder} is in use by another bench run; wait for it to finish.") \
-            from None
+    lock = acquire_lock(folder)
     try:
         present = {m["key"] for m in load_records(folder, MODELS)}
-        for key in sorted(kept - present):
+        new = kept - present
+        for key in sorted(new):
             _copy_if_absent(reference / ROWS / f"{key}.jsonl", folder / ROWS / f"{key}.jsonl")
             _write_if_absent(folder / PROBE_FILES / f"{key}.jsonl", _probe_lines(reference, key))
-        lines = [line.rstrip(b"\n") + b"\n" for line in
-                 (reference / MODELS).read_bytes().splitlines(keepends=True)
-                 if _key_of(line) in kept - present]
-        _append(folder / MODELS, b"".join(lines))
+        _append(folder / MODELS,
+                b"".join(split_lines(reference / MODELS, lambda m: m.get("key") in new)[0]))
     finally:
         lock.release()
     log.info("%s: started from %d of the %d models of the reference %s", folder, len(kept),
@@ -74,40 +66,32 @@ def copy_reference(run, reference: Path) -> list[str]:
     return sorted(kept)
 
 
-def _kept(run, model: dict) -> bool:
-    """Whether the reference ``model`` (a models.jsonl record) comes into ``run``: one trained
-    by another trainer (imported with ``bench run --trained``) always, as its key cannot be
-    computed here; one of this bench's trainer when it trains the model to that key now."""
-    if model.get("trainer", TRAINER) != TRAINER:
-        return True
-    if model["family"] not in FAMILIES.names() or model["augmentation"] not in POLICIES.names():
-        return False
-    spec = ModelSpec(model["family"], model["augmentation"], model["seed"])
+def _spec(model: dict) -> ModelSpec:
+    return ModelSpec(model["family"], model["augmentation"], model["seed"])
+
+
+def _keys_now(run, specs: set[ModelSpec]) -> dict[ModelSpec, str]:
+    """The key this bench's own trainer gives each of ``specs`` now, for the family and
+    policy the catalog still holds (each model built once)."""
     n_classes = len(run.prepared.dataset.classes)
-    return model_key(spec, run.prepared.train, n_classes, run.profile) == model["key"]
+    return {spec: model_key(spec, run.prepared.train, n_classes, run.profile)
+            for spec in specs
+            if spec.family in FAMILIES.names() and spec.augmentation in POLICIES.names()}
 
 
-def _label(model: dict) -> str:
-    return f"{model['family']}-{model['augmentation']}-s{model['seed']}"
-
-
-def _key_of(line: bytes) -> str | None:
-    try:
-        record = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return record.get("key") if isinstance(record, dict) else None
+def _kept(model: dict, keys: dict[ModelSpec, str]) -> bool:
+    """Whether the reference ``model`` (a models.jsonl record) comes into the run: one trained
+    by another trainer (imported with ``bench run --trained``) always, as its key cannot be
+    computed here; one of this bench's trainer when ``keys`` (:func:`_keys_now`) gives it
+    that key now."""
+    return model.get("trainer", TRAINER) != TRAINER or keys.get(_spec(model)) == model["key"]
 
 
 def _probe_lines(reference: Path, key: str) -> bytes:
-    """The probe lines of model ``key`` in ``reference``: its own file, or its lines of an
-    older run's single probes.jsonl."""
-    lines = []
-    for path in (reference / PROBES, reference / PROBE_FILES / f"{key}.jsonl"):
-        for _, record in numbered_records(path):
-            if record.get("model_key") == key:
-                lines.append(json.dumps(record, sort_keys=True) + "\n")
-    return "".join(lines).encode()
+    """The probe lines of model ``key`` in ``reference``, as stored: its lines of an older
+    run's single probes.jsonl, then its own file."""
+    return b"".join(line for path in (reference / PROBES, reference / PROBE_FILES / f"{key}.jsonl")
+                    for line in split_lines(path, lambda record: record.get("model_key") == key)[0])
 
 
 def _append(path: Path, content: bytes) -> None:
