@@ -8,6 +8,7 @@ and the front page pick it up from this registry.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -71,6 +72,22 @@ class TransformSpec:
     two_sided: bool
     headline_distance: float | None = None
     worst_case_limit: float | None = None
+    domain: tuple[float, float] = (-math.inf, math.inf)
+
+    def in_domain(self, magnitude: float) -> bool:
+        """Whether ``magnitude`` is a finite number inside the open interval ``domain``."""
+        return math.isfinite(magnitude) and self.domain[0] < magnitude < self.domain[1]
+
+    def domain_text(self) -> str:
+        """The domain in words for an error line, e.g. ``a finite number > 0 x``."""
+        low, high = self.domain
+        if math.isinf(low) and math.isinf(high):
+            return f"a finite number (unit: {self.unit})"
+        if math.isinf(high):
+            return f"a number > {low:g} (unit: {self.unit})"
+        if math.isinf(low):
+            return f"a number < {high:g} (unit: {self.unit})"
+        return f"a number strictly between {low:g} and {high:g} (unit: {self.unit})"
 
     def distance(self, magnitude: float) -> float:
         """|magnitude - identity|, rounded to 6 decimals so that 0.6x and 1.4x count as
@@ -142,7 +159,7 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         phrase_both="scaling by {low:g}x or {high:g}x", policy="scale",
         grids={"full": steps(0.6, 1.4, 0.1), "smoke": (0.8, 1.0, 1.2)},
         kind="scale", kind_noun="scaling",
-        extremes=factor_extremes, two_sided=True,
+        extremes=factor_extremes, two_sided=True, domain=(0.0, math.inf),
     ),
     TransformSpec(
         name="shear", apply=geometry.shear, identity=0.0, unit="deg",
@@ -152,7 +169,7 @@ TRANSFORMS: Registry[TransformSpec] = Registry("transform", [
         phrase_both="shears of ±{d:g} degrees", policy="shear",
         grids={"full": steps(-30, 30, 10), "smoke": (-20.0, 0.0, 20.0)},
         kind="shear", kind_noun="shear",
-        extremes=symmetric_extremes("° shear"), two_sided=True,
+        extremes=symmetric_extremes("° shear"), two_sided=True, domain=(-90.0, 90.0),
     ),
 ])
 

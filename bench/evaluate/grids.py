@@ -7,6 +7,7 @@ Every name is checked against the transform catalog; errors name the valid choic
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from bench.catalog import TRANSFORMS
 from bench.catalog.transforms import steps
@@ -37,16 +38,36 @@ def parse_transforms(text: str | None) -> tuple[str, ...] | None:
 
 
 def _number(text: str, entry: str) -> float:
+    """A finite number; ChoiceError naming the entry for text, NaN or infinity."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise ChoiceError(f"--grid {entry!r}: {text!r} is not a number; expected "
-                          "TRANSFORM=START:STOP:STEP, e.g. rotate=-30:30:5") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise ChoiceError(f"--grid {entry!r}: {text.strip()!r} is not a finite number; expected "
+                          "TRANSFORM=START:STOP:STEP, e.g. rotate=-30:30:5")
+    return value
+
+
+def _checked(name: str, entry: str, magnitudes: tuple[float, ...]) -> tuple[float, ...]:
+    """``magnitudes`` if each lies in the transform's domain and none repeats (a step
+    finer than the 6 stored decimals rounds to repeats); ChoiceError naming the value."""
+    spec = TRANSFORMS[name]
+    for magnitude in magnitudes:
+        if not spec.in_domain(magnitude):
+            raise ChoiceError(f"--grid {entry!r}: {name} {magnitude:g} is outside its domain; "
+                              f"each magnitude must be {spec.domain_text()}")
+    if len(set(magnitudes)) != len(magnitudes):
+        raise ChoiceError(f"--grid {entry!r}: the step gives repeated magnitudes (stored to 6 "
+                          "decimals); use a step of at least 0.000001")
+    return magnitudes
 
 
 def parse_grid(text: str | None) -> dict[str, tuple[float, ...]]:
     """``rotate=-30:30:5,shift_x=-2:2:1`` (or a single value, ``scale=1.2``) -> transform ->
-    magnitudes (start to stop inclusive, in the transform's unit); {} when not given."""
+    magnitudes (start to stop inclusive, in the transform's unit); {} when not given.
+    ChoiceError (one line naming the entry) for an empty grid, a number that is not finite,
+    a magnitude outside the transform's domain (``TransformSpec.domain``) or a repeat."""
     if text is None:
         return {}
     grid: dict[str, tuple[float, ...]] = {}
@@ -62,7 +83,7 @@ def parse_grid(text: str | None) -> dict[str, tuple[float, ...]]:
             raise ChoiceError(f"--grid: {name} is given twice")
         parts = [_number(part, entry) for part in spec.split(":")]
         if len(parts) == 1:
-            grid[name] = (parts[0],)
+            grid[name] = _checked(name, entry, (parts[0],))
             continue
         if len(parts) != 3:
             raise ChoiceError(f"--grid {entry!r}: expected START:STOP:STEP (three numbers), "
@@ -73,7 +94,10 @@ def parse_grid(text: str | None) -> dict[str, tuple[float, ...]]:
         if (stop - start) / step + 1 > MAX_MAGNITUDES:
             raise ChoiceError(f"--grid {entry!r}: more than {MAX_MAGNITUDES} magnitudes; use "
                               "a larger step")
-        grid[name] = steps(start, stop, step)
+        grid[name] = _checked(name, entry, steps(start, stop, step))
+    if not grid:
+        raise ChoiceError(f"--grid {text!r}: no transform named; expected "
+                          "TRANSFORM=START:STOP:STEP, e.g. rotate=-30:30:5")
     return grid
 
 
