@@ -24,7 +24,7 @@ BAD_GRIDS = {
     "rotate=0:0.0000004:0.0000001": "repeated magnitudes",
     "": "no transform named",
     ",": "no transform named",
-    "rotate=": "not a finite number",
+    "rotate=": "not a number",
 }
 
 

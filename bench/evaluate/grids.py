@@ -42,7 +42,8 @@ def _number(text: str, entry: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        value = math.nan
+        raise ChoiceError(f"--grid {entry!r}: {text!r} is not a number; expected "
+                          "TRANSFORM=START:STOP:STEP, e.g. rotate=-30:30:5") from None
     if not math.isfinite(value):
         raise ChoiceError(f"--grid {entry!r}: {text.strip()!r} is not a finite number; expected "
                           "TRANSFORM=START:STOP:STEP, e.g. rotate=-30:30:5")
