@@ -98,6 +98,20 @@ def _on_test(probe):
     return lambda model, splits, profile: probe(model, splits.test, profile)
 
 
+#: Probe name -> the transform whose swept magnitudes it uses: a run that does not sweep it
+#: (``--transforms rotate``) skips the probe (:func:`unswept_probes`).
+NEEDS_TRANSFORM = {MEAN_ONE: "shift_x"}
+
+
+def unswept_probes(profile: Profile) -> dict[str, str]:
+    """Probe name -> the transform it needs, for the task's probes that ``profile``'s grid
+    does not sweep; they are left out of :func:`probe_names` (nothing is stored, so a later
+    run that sweeps the transform into the same folder computes them)."""
+    swept = {name for name, _ in profile.grid}
+    return {name: NEEDS_TRANSFORM[name] for name in TASKS[profile.task].probes
+            if name in NEEDS_TRANSFORM and NEEDS_TRANSFORM[name] not in swept}
+
+
 #: Probe name -> f(model, splits, profile) -> records (stored in probes.jsonl).
 PROBES = {
     MEAN_ONE: mean_one_shift_x,
@@ -108,12 +122,15 @@ PROBES = {
 
 
 def probe_names(profile: Profile, augmentation: str) -> tuple[str, ...]:
-    """The probes a model of ``profile`` trained with ``augmentation`` gets: its task's,
-    then the worst case and the invariance errors when the profile sizes them
+    """The probes a model of ``profile`` trained with ``augmentation`` gets: its task's
+    (less those needing a transform the grid does not sweep: :func:`unswept_probes`), then
+    the worst case and the invariance errors when the profile sizes them
     (``worst_case_n``, ``invariance_n``) and probes that policy (``probed_augmentations``)."""
+    unswept = unswept_probes(profile)
+    own = tuple(name for name in TASKS[profile.task].probes if name not in unswept)
     probed = profile.probed_augmentations
     if probed is not None and augmentation not in probed:
-        return TASKS[profile.task].probes
+        return own
     sized = ((spatial_probes.WORST_CASE, profile.worst_case_n),
              (spatial_probes.INVARIANCE, profile.invariance_n))
-    return TASKS[profile.task].probes + tuple(name for name, n in sized if n)
+    return own + tuple(name for name, n in sized if n)

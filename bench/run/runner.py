@@ -22,11 +22,11 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bench import machine
 from bench.catalog import DATASETS, TASKS
+from bench.catalog.grids import describe as describe_grid
 from bench.catalog.profiles import run_folder, run_name
 from bench.config import Profile
 from bench.data.paths import cache_dir
 from bench.data.types import Dataset, Split, checksum
-from bench.evaluate.grids import describe as describe_grid
 from bench.results.loading import SKIPPED
 from bench.results.protocol import Store
 from bench.results.run_info import run_info
@@ -301,6 +301,9 @@ def run_task(profile: Profile, results_dir: Path, source: Path | None = None,
     cached models, so an interrupted run continues where it stopped.
     """
     specs = model_specs(profile, seeds)
+    for name, transform in probes.unswept_probes(profile).items():
+        log.warning("probe %s skipped: it needs %s, which this run does not sweep (add it to "
+                    "--transforms to get it)", name, transform)
     with frozen_heap(), open_run(profile, results_dir, source, prepared, model_cache, verbose,
                                  trained, extend) as run:
         done = sum(run.complete(spec) for spec in specs)
