@@ -14,7 +14,10 @@ TensorFlow 2.21 writes two kinds of lines to stderr that look like failures to a
   ``tf.data``'s Python and C++ op definitions, once per Keras ``predict``), which
   ``TF_CPP_MIN_LOG_LEVEL=3`` filters; a real failure still reaches Python as an exception.
 
-Both are set before TensorFlow loads; nothing here imports it. A process that dies while
+Both are set before TensorFlow loads; nothing here imports it. :func:`configure` also checks
+``KERAS_BACKEND`` when Keras is first imported (:func:`check_backend`): an unknown or
+uninstalled backend is one ChoiceError line naming it and what to install or set, never a
+traceback from inside Keras. A process that dies while
 TensorFlow loads (a crash in its C++ code, not an ImportError) would do so without its last
 words: ``--verbose`` shows them.
 """
@@ -98,6 +101,44 @@ def dask_setup(worker) -> None:
         quiet()
 
 
+#: Keras 3 backend name -> the package it imports.
+KERAS_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch",
+                  "numpy": "numpy", "openvino": "openvino"}
+
+
+def check_backend() -> None:
+    """ChoiceError naming ``KERAS_BACKEND`` when it is set to a backend Keras does not know
+    or whose package is not installed (nothing when it is unset)."""
+    from bench.config import ChoiceError
+
+    name = os.environ.get("KERAS_BACKEND")
+    if name is None:
+        return
+    fix = "unset KERAS_BACKEND (bench runs on tensorflow) or set KERAS_BACKEND=tensorflow"
+    package = KERAS_BACKENDS.get(name.strip().lower())
+    if package is None:
+        raise ChoiceError(f"KERAS_BACKEND={name!r} is not a Keras backend (Keras knows "
+                          f"{', '.join(KERAS_BACKENDS)}); {fix}")
+    if importlib.util.find_spec(package) is None:
+        raise ChoiceError(f"KERAS_BACKEND={name!r}: the {package} package is not installed; "
+                          f"`pip install {package}` or {fix}")
+
+
+class _CheckedKerasImport(importlib.abc.MetaPathFinder):
+    """Runs :func:`check_backend` when ``keras`` is first imported, then steps aside (the
+    usual finders import it); its ChoiceError reaches the importer."""
+
+    def find_spec(self, name, path, target=None):
+        if name == "keras":
+            sys.meta_path[:] = [f for f in sys.meta_path if f is not self]
+            check_backend()
+        return None
+
+
 def configure(show: bool) -> None:
-    """:func:`verbose` when ``show``, else :func:`quiet`."""
+    """:func:`verbose` when ``show``, else :func:`quiet`; and the ``KERAS_BACKEND`` check
+    at Keras's first import (:func:`check_backend`)."""
     (verbose if show else quiet)()
+    if "keras" not in sys.modules and not any(
+            isinstance(finder, _CheckedKerasImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _CheckedKerasImport())
