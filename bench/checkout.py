@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import bench
-
 RESULTS, REPORTS = "results", "reports"
 
 
 def checkout_root() -> Path | None:
     """The repository that holds this ``bench`` package (its ``pyproject.toml`` beside the
     package), or None when bench is installed without one."""
-    root = Path(bench.__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent  # this module sits in bench/
     return root if (root / "pyproject.toml").is_file() else None
 
 

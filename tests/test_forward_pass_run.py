@@ -7,9 +7,8 @@ import json
 
 from test_forward_report import _bench, _json, _row, _two_threads
 
-from bench.render import forward_pass_run
+from bench.render import forward_pass_run, publish_forward_pass
 from bench.render.forward_pass import render_forward_pass
-from bench.results import publish_forward_pass
 
 
 def _faster_run() -> dict:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bench.catalog import FAMILIES, TRANSFORMS
+from bench.catalog import TRANSFORMS
 from bench.catalog.profiles import profile_of_run
 from bench.config import grid_cells
+from bench.results.completeness import pair_label
 from bench.results.loading import RunData
 from bench.results.schema import ALL, Row
 
@@ -51,11 +52,6 @@ def cells_in_words(cells: Iterable[Cell]) -> str:
         magnitudes = ", ".join(spec.format_magnitude(m) for m in sorted(by_transform[transform]))
         parts.append(f"{transform} {magnitudes} {spec.unit}")
     return "; ".join(parts)
-
-
-def pair_label(family: str, augmentation: str) -> str:
-    """``MLP / none``: a family trained with a policy, over its seeds."""
-    return f"{FAMILIES[family].label} / {augmentation}"
 
 
 def model_label(model: Model) -> str:

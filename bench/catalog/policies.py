@@ -1,13 +1,15 @@
 """Training-time augmentation policies: one spec each (Keras 3 layers, words, ranges).
 
 A policy's layers run inside the training pipeline on float32 batches (N, H, W, C) in
-[0, 1]. Keras is imported only when layers are built, so reading the catalog (for
-reports) never loads TensorFlow.
+[0, 1]. The catalog names each policy's Keras layer builder by a dotted name
+(``bench.run.policy_layers:shift``, a :class:`Named`) that is imported only when layers are
+built, so reading the catalog (for reports) never loads TensorFlow and the catalog never
+imports the run layer.
 """
 
 from __future__ import annotations
 
-import math
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -32,10 +34,35 @@ class LayerContext:
 
 
 @dataclass(frozen=True)
+class Named:
+    """A function named ``module:function``, imported when first called: how the catalog
+    refers to code of a higher layer (Keras layers in ``bench.run``) without importing it."""
+
+    target: str
+
+    def resolve(self) -> Callable:
+        """The named function (ImportError or AttributeError naming it when absent)."""
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def __call__(self, *args: object) -> object:
+        return self.resolve()(*args)
+
+
+#: Where the stock policies' Keras layers are built.
+POLICY_LAYERS = "bench.run.policy_layers"
+
+
+def _layers(name: str) -> Named:
+    return Named(f"{POLICY_LAYERS}:{name}")
+
+
+@dataclass(frozen=True)
 class PolicySpec:
     """One augmentation policy.
 
-    layers(ranges, context) -> the Keras random layers, in order ([] for none).
+    layers(ranges, context) -> the Keras random layers, in order ([] for none); for the
+    stock policies a :class:`Named` function of ``bench.run.policy_layers``.
     describe(ranges) -> the ranges in words (``rotation <= 20 deg``).
     edges(stored ranges) -> transform name -> the magnitude at the edge of the range the
     policy trains on (px, degrees, factor); ranges come as stored with a run (a dict),
@@ -51,68 +78,10 @@ class PolicySpec:
     tasks: tuple[str, ...] = ()
 
 
-def _shift_layers(ranges: AugmentRanges, context: LayerContext) -> list:
-    import keras
-
-    return [keras.layers.RandomTranslation(
-        height_factor=ranges.shift_px / context.height,
-        width_factor=ranges.shift_px / context.width,
-        fill_mode=context.fill_mode, seed=context.seed,
-    )]
-
-
-def _rotate_layers(ranges: AugmentRanges, context: LayerContext) -> list:
-    import keras
-
-    return [keras.layers.RandomRotation(
-        factor=ranges.rotate_deg / 360.0, fill_mode=context.fill_mode, seed=context.seed + 1
-    )]
-
-
-def _scale_layers(ranges: AugmentRanges, context: LayerContext) -> list:
-    """Scale factors drawn over 1 +- ``scale_frac`` about the image centre
-    (``bench.run.random_scale``, as the test-time ``geometry.scale``: > 1 enlarges). (Keras'
-    own RandomZoom by z scales content by 1 / z.)"""
-    from bench.run.random_scale import RandomScale
-
-    return [RandomScale(
-        height_factor=(-ranges.scale_frac, ranges.scale_frac), fill_mode=context.fill_mode,
-        seed=context.seed + 2,
-    )]
-
-
-def _shear_layers(ranges: AugmentRanges, context: LayerContext) -> list:
-    """A horizontal shear about the image centre (``bench.run.centred_shear``, as the
-    test-time ``geometry.shear``), its slope tan(angle) drawn in either direction up to
-    ``shear_deg``. (Keras' own RandomShear shears about the top row, which also shifts.)"""
-    from bench.run.centred_shear import CentredShear
-
-    return [CentredShear(
-        x_factor=math.tan(math.radians(ranges.shear_deg)), y_factor=0.0,
-        fill_mode=context.fill_mode, seed=context.seed + 3,
-    )]
-
-
 #: The CIFAR-10 notebook's ImageDataGenerator (Chapter04/Data_augmentation_to_improve_
 #: network_accuracy.ipynb): rotation_range=15, width/height_shift_range=0.1,
 #: horizontal_flip=True, and its default fill_mode 'nearest'.
 COOKBOOK_ROTATE_DEG, COOKBOOK_SHIFT_FRACTION = 15.0, 0.1
-
-
-def _cookbook_layers(ranges: AugmentRanges, context: LayerContext) -> list:
-    """The notebook's generator as Keras layers: rotation, then shift, then a horizontal
-    flip, each drawn per image, nearest fill (the generator applies rotation and shift as one
-    affine map; here they are two, each interpolated). The profile's ranges do not apply."""
-    import keras
-
-    return [
-        keras.layers.RandomRotation(factor=COOKBOOK_ROTATE_DEG / 360.0, fill_mode="nearest",
-                                    seed=context.seed + 1),
-        keras.layers.RandomTranslation(
-            height_factor=COOKBOOK_SHIFT_FRACTION, width_factor=COOKBOOK_SHIFT_FRACTION,
-            fill_mode="nearest", seed=context.seed),
-        keras.layers.RandomFlip("horizontal", seed=context.seed + 4),
-    ]
 
 
 def _edge(key: str, *transforms: str, offset: float = 0.0):
@@ -144,21 +113,21 @@ _ALL_PARTS = ("shift", "rotate", "scale")
 POLICIES: Registry[PolicySpec] = Registry("augmentation", [
     PolicySpec("none", layers=lambda ranges, context: [], describe=lambda ranges: "none",
                edges=lambda stored: {}, colour="tab:gray"),
-    PolicySpec("shift", layers=_shift_layers,
+    PolicySpec("shift", layers=_layers("shift"),
                describe=lambda r: f"shift <= {r.shift_px:g} px",
                edges=_edge("shift_px", "shift_x", "shift_y"), colour="tab:blue"),
-    PolicySpec("rotate", layers=_rotate_layers,
+    PolicySpec("rotate", layers=_layers("rotate"),
                describe=lambda r: f"rotation <= {r.rotate_deg:g} deg",
                edges=_edge("rotate_deg", "rotate"), colour="tab:orange"),
-    PolicySpec("scale", layers=_scale_layers,
+    PolicySpec("scale", layers=_layers("scale"),
                describe=lambda r: f"scale {1 - r.scale_frac:g}..{1 + r.scale_frac:g}x",
                edges=_edge("scale_frac", "scale", offset=1.0), colour="tab:green"),
     PolicySpec("all", layers=_all_layers, describe=_all_describe, edges=_all_edges,
                colour="tab:purple"),
-    PolicySpec("shear", layers=_shear_layers,
+    PolicySpec("shear", layers=_layers("shear"),
                describe=lambda r: f"shear <= {r.shear_deg:g} deg about the centre",
                edges=_edge("shear_deg", "shear"), colour="tab:red"),
-    PolicySpec("cookbook", layers=_cookbook_layers,
+    PolicySpec("cookbook", layers=_layers("cookbook"),
                describe=lambda r: (f"the notebook's generator: rotation <= "
                                    f"{COOKBOOK_ROTATE_DEG:g} deg, shift <= "
                                    f"{COOKBOOK_SHIFT_FRACTION:.0%}, horizontal flip, nearest "

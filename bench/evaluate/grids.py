@@ -10,6 +10,7 @@ import dataclasses
 import math
 
 from bench.catalog import TRANSFORMS
+from bench.catalog.grids import describe  # noqa: F401 (bench.evaluate's name for it)
 from bench.catalog.transforms import steps
 from bench.config import ChoiceError, Grid, Profile
 
@@ -126,8 +127,3 @@ def with_grid(profile: Profile, transforms: tuple[str, ...] | None,
 def _with_identity(magnitudes: tuple[float, ...], identity: float) -> tuple[float, ...]:
     return tuple(sorted({float(m) for m in magnitudes} | {float(identity)}))
 
-
-def describe(grid: Grid) -> str:
-    """One line naming every transform's magnitudes with its unit, as recorded and shown."""
-    return "; ".join(f"{name}: {', '.join(f'{m:g}' for m in magnitudes)} "
-                     f"{TRANSFORMS[name].unit}" for name, magnitudes in grid)

@@ -8,7 +8,7 @@ the forward-pass report of the run (:func:`bench.render.forward_pass.render_forw
 followed by a table of each benchmark both share with the published figures
 (``reports/forward_pass/*.json``): images per second of the median round here and there, and
 their ratio. The published figures change only through ``python -m
-bench.results.publish_forward_pass`` (``tox -e bench-publish``).
+bench.render.publish_forward_pass`` (``tox -e bench-publish``).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"forward_pass_run: error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {path}; the published figures ({args.reference}) are unchanged: "
-          f"`python -m bench.results.publish_forward_pass {args.run}` makes this run the "
+          f"`python -m bench.render.publish_forward_pass {args.run}` makes this run the "
           "published one")
     return 0
 

@@ -196,9 +196,9 @@ def _require(record: dict, fields: tuple[str, ...], path: Path, number: int) -> 
 
 def _missing(run: Path, info: dict) -> list[str]:
     """What the run lacks against its profile, in words: models, seeds, training images
-    (:func:`bench.analysis.runs.partial_notes`) and cells of the grid per model."""
-    from bench.analysis.runs import partial_notes
+    (:func:`bench.results.completeness.partial_notes`) and cells of the grid per model."""
     from bench.catalog.profiles import profile_of_run
+    from bench.results.completeness import partial_notes
     from bench.results.loading import RunData
 
     data = RunData.load(run)

@@ -1,8 +1,8 @@
 """Make a forward-pass run the published figures: the one step that writes
-``reports/forward_pass/``.
+``reports/forward_pass/`` (a render step: it rewrites ``reports/forward_pass.md``).
 
 ``tox -e bench`` writes ``runs/forward_pass/threads-N.json`` and never touches ``reports/``;
-``python -m bench.results.publish_forward_pass runs/forward_pass`` (``tox -e bench-publish``)
+``python -m bench.render.publish_forward_pass runs/forward_pass`` (``tox -e bench-publish``)
 copies the run's JSON over the published files of the same names and regenerates
 ``reports/forward_pass.md``. Published thread counts the run lacks are kept.
 """
@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.render.forward_pass import _timings, read_runs, write_forward_pass_report
+from bench.render.forward_pass import read_runs, render_forward_pass, write_forward_pass_report
 
 DEFAULT_REPORTS = Path("reports")
 
@@ -24,9 +24,8 @@ def publish_forward_pass(run_folder: Path | str, reports: Path | str = DEFAULT_R
     """Copy every ``threads-*.json`` of ``run_folder`` into ``<reports>/forward_pass/`` and
     rewrite ``<reports>/forward_pass.md``; returns the published JSON paths.
 
-    Each file is read and checked for forward-pass benchmarks first, so a broken run
-    (FileNotFoundError, ValueError naming the file) leaves the published figures as they
-    were."""
+    Each file is read and rendered on its own first, so a broken run (FileNotFoundError,
+    ValueError naming the file) leaves the published figures as they were."""
     run_folder = Path(run_folder)
     sources = sorted(run_folder.glob("threads-*.json"))
     if not sources:
@@ -34,7 +33,7 @@ def publish_forward_pass(run_folder: Path | str, reports: Path | str = DEFAULT_R
                                 "(it writes runs/forward_pass/threads-1.json and threads-2.json)")
     for source in sources:
         try:
-            _timings(read_runs(source))
+            render_forward_pass(read_runs(source))
         except ValueError as error:
             raise ValueError(f"{source}: {error}") from None
     target = Path(reports) / "forward_pass"

@@ -1,0 +1,78 @@
+"""What a stored run lacks against its profile, in words: families, augmentations, seeds,
+training images (``bench publish`` refuses such a run unless ``--partial``; its reports say
+partial). No Keras here."""
+
+from __future__ import annotations
+
+from bench.catalog import DATASETS, FAMILIES
+from bench.catalog.profiles import profile_of_run
+from bench.results.loading import RunData
+
+
+def pair_label(family: str, augmentation: str) -> str:
+    """``MLP / none``: a family trained with a policy, over its seeds."""
+    return f"{FAMILIES[family].label} / {augmentation}"
+
+
+def _families_with_fewer_policies(run: RunData, families: tuple[str, ...],
+                                  policies: set[str]) -> list[str]:
+    """``CNN-GAP, CNN-AA: 1 of 6 augmentations`` for the families trained with fewer of the
+    run's augmentations than the others (one note per count)."""
+    by_count: dict[int, list[str]] = {}
+    for family in families:
+        own = {m["augmentation"] for m in run.models if m["family"] == family}
+        if own and own < policies:
+            by_count.setdefault(len(own), []).append(FAMILIES[family].label)
+    return [f"{', '.join(labels)}: {count} of {len(policies)} augmentations"
+            for count, labels in sorted(by_count.items())]
+
+
+NAMED_UP_TO = 3  # a seed note names its models when it covers at most this many
+
+
+def _models_with_fewer_seeds(run: RunData, seeds: tuple[int, ...]) -> list[str]:
+    """``CNN-GAP / shift: 1 of 5 seeds`` (up to NAMED_UP_TO models named) or ``12 of 20
+    models: 3 of 5 seeds`` for the models trained with fewer of the profile's seeds than it
+    names (one note per count)."""
+    own: dict[tuple[str, str], set[int]] = {}
+    for m in run.models:
+        own.setdefault((m["family"], m["augmentation"]), set()).add(m["seed"])
+    by_count: dict[int, list[str]] = {}
+    for (family, policy), model_seeds in own.items():
+        count = len(model_seeds & set(seeds))
+        if count < len(seeds):
+            by_count.setdefault(count, []).append(pair_label(family, policy))
+    notes = []
+    for count, labels in sorted(by_count.items()):
+        which = (", ".join(labels) if len(labels) <= NAMED_UP_TO
+                 else f"{len(labels)} of {len(own)} models")
+        notes.append(f"{which}: {count} of {len(seeds)} seeds")
+    return notes
+
+
+def partial_notes(run: RunData) -> list[str]:
+    """What the run lacks against its profile, in words ([]: complete): families,
+    augmentations, seeds (of the run, or of some of its models), training images, families
+    trained with fewer augmentations."""
+    profile = profile_of_run(run.task, run.profile)
+    if profile is None:
+        return []
+    notes = []
+    families = {m["family"] for m in run.models}
+    missing = [FAMILIES[f].label for f in profile.families if f not in families]
+    if missing:
+        notes.append("no " + ", ".join(missing) + " models")
+    policies = {m["augmentation"] for m in run.models}
+    if set(profile.augmentations) - policies:
+        notes.append(f"{len(policies & set(profile.augmentations))} of "
+                     f"{len(profile.augmentations)} augmentations")
+    seeds = {m["seed"] for m in run.models}
+    if set(profile.seeds) - seeds:
+        notes.append(f"{len(seeds & set(profile.seeds))} of {len(profile.seeds)} seeds")
+    else:
+        notes += _models_with_fewer_seeds(run, profile.seeds)
+    wanted = profile.n_train or DATASETS[profile.data].full_train
+    used = run.dataset.get("n_train_used")
+    if wanted and used is not None and used < wanted:
+        notes.append(f"{used:,} of {wanted:,} training images")
+    return notes + _families_with_fewer_policies(run, profile.families, policies)
