@@ -33,10 +33,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Create the folder of ``--benchmark-json`` (``tox -e bench`` writes into a run folder,
-    ``runs/forward_pass/``, that a fresh checkout lacks)."""
+    """Create the folder of ``--benchmark-json`` where pytest-benchmark takes it as a path
+    (``tox -e bench`` writes into a run folder, ``runs/forward_pass/``, that a fresh checkout
+    lacks; pytest-benchmark 5 opens the file while parsing, so tox creates the folder first)."""
     path = config.getoption("benchmark_json", None)
-    if path is not None:
+    if isinstance(path, str | os.PathLike):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 

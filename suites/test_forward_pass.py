@@ -1,4 +1,5 @@
-"""Forward-pass timing: the NumPy engine against Keras, per architecture and batch size.
+"""Forward-pass timing: the NumPy engine against Keras and ONNX Runtime (and LiteRT at batch
+1), per architecture and batch size.
 
 Run once per thread count (``tox -e bench`` runs 1 and 2)::
 
@@ -9,17 +10,23 @@ and render the run folder against the published figures with ``python -m
 bench.render.forward_pass_run runs/forward_pass`` (``tox -e bench`` does all three; ``tox -e
 bench-publish`` makes the run the published ``reports/forward_pass/``). ``--threads N``
 gives NumPy (chunk threads; BLAS held to one per chunk), TensorFlow (intra- and inter-op
-pools) and the sgemm reference the same N threads. One benchmark per (architecture,
+pools), ONNX Runtime (intra-op threads, CPU execution provider, all graph optimisations),
+LiteRT (interpreter threads, XNNPACK) and the sgemm reference the same N threads. The ONNX
+and LiteRT files are Keras' own ``model.export`` of the same model, cached outside the
+repository (:mod:`bench.run.onnx_export`) and made before timing; LiteRT runs batch 1 only
+(its export has a fixed batch of one). One benchmark per (architecture,
 batch, implementation), grouped by ``{arch}-b{batch}-t{threads}``, plus the 2,048 x 2,048
 float32 matrix product that gives the machine's GEMM peak in the same run. Weights are the
 seeded initial ones (speed does not depend on them); outputs are checked against Keras
 after timing, and the NumPy engine's peak working memory at the largest batch is measured
-with tracemalloc. No wall-clock assertions.
+with tracemalloc; on one thread, its time per layer at the largest batch is recorded too
+(:mod:`bench.npcnn.layer_times`). No wall-clock assertions.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 
 import keras
 import numpy as np
@@ -30,8 +37,10 @@ from threadpoolctl import threadpool_limits
 from bench.catalog import FAMILIES
 from bench.npcnn import Network, from_keras
 from bench.npcnn.flops import forward_flops
+from bench.npcnn.layer_times import layer_times
 from bench.npcnn.memory import peak_predict_bytes
 from bench.npcnn.network import usable_cores
+from bench.run.onnx_export import exported, litert_runner, onnx_runner
 
 ARCHITECTURES = {
     # name: (task, family, input shape, classes): every architecture the bench trains
@@ -50,7 +59,12 @@ ARCHITECTURES = {
     "cifar10_cnn_aa": ("cifar10", "cnn-aa", (32, 32, 3), 10),
 }
 BATCHES = (1, 64, 1024)
-IMPLEMENTATIONS = ("numpy-vectorised", "numpy-naive", "keras-call", "keras-predict")
+IMPLEMENTATIONS = ("numpy-vectorised", "numpy-naive", "keras-call", "keras-predict",
+                   "onnxruntime", "litert")
+RUNTIMES = {"onnxruntime": ("onnx", "onnxruntime"), "litert": ("litert", "ai_edge_litert")}
+"""Exported-model implementations: (``model.export`` format, module the runtime needs)."""
+LITERT_BATCHES = (1,)
+"""LiteRT's export takes one image at a time (a fixed batch of 1)."""
 ROUNDS = {1: 30, 64: 8, 1024: 5}
 """Timed rounds per batch size (after one warm-up round), to keep the suite to minutes."""
 NAIVE_ROUNDS = 2
@@ -97,6 +111,24 @@ def _flops_per_image(arch: str) -> int:
     return forward_flops(_network(arch, "vectorised", 1))
 
 
+@functools.cache
+def _exported_runner(implementation: str, arch: str, threads: int):
+    """The runtime's callable on the cached export (exported here, before any timing)."""
+    fmt, _ = RUNTIMES[implementation]
+    path = exported(_model(arch), fmt)
+    return (onnx_runner if fmt == "onnx" else litert_runner)(path, threads)
+
+
+def _versions() -> dict[str, str]:
+    found = {"numpy": np.__version__, "keras": keras.__version__, "tensorflow": tf.__version__}
+    for name in ("onnxruntime", "ai-edge-litert"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return found
+
+
 def _naive_windows(model: keras.Model, batch: int) -> int:
     """(image, output pixel, filter) triples the naive convolutions (plain and depthwise)
     loop over."""
@@ -113,6 +145,8 @@ def _runner(implementation: str, arch: str, threads: int):
         return lambda x: model(x, training=False)
     if implementation == "keras-predict":
         return lambda x: model.predict(x, verbose=0)
+    if implementation in RUNTIMES:
+        return _exported_runner(implementation, arch, threads)
     return _network(arch, implementation.removeprefix("numpy-"), threads).predict
 
 
@@ -142,6 +176,12 @@ def test_forward_pass(benchmark, threads: int, arch: str, batch: int,
     if naive and _naive_windows(model, batch) > NAIVE_MAX_WINDOWS:
         pytest.skip(f"naive conv of {arch} at batch {batch}: more than {NAIVE_MAX_WINDOWS} "
                     "windows, over a few seconds a round")  # fmt: skip
+    if implementation == "litert" and batch not in LITERT_BATCHES:
+        pytest.skip(f"LiteRT runs batch {', '.join(map(str, LITERT_BATCHES))} only "
+                    "(its export has a fixed batch)")
+    if implementation in RUNTIMES:
+        pytest.importorskip(RUNTIMES[implementation][1],
+                            reason="install the bench extra: pip install -e '.[bench]'")
     shape = ARCHITECTURES[arch][2]
     x = np.random.default_rng(batch).random((batch, *shape), dtype=np.float32)
     benchmark.group = f"{arch}-b{batch}-t{threads}"
@@ -153,8 +193,7 @@ def test_forward_pass(benchmark, threads: int, arch: str, batch: int,
         flops_per_image=_flops_per_image(arch),
         input_shape=list(shape),
         parameters=model.count_params(),
-        versions={"numpy": np.__version__, "keras": keras.__version__,
-                  "tensorflow": tf.__version__},
+        versions=_versions(),
     )  # fmt: skip
     if implementation.startswith("numpy"):
         network = _network(arch, implementation.removeprefix("numpy-"), threads)
@@ -171,3 +210,6 @@ def test_forward_pass(benchmark, threads: int, arch: str, batch: int,
     assert largest <= ATOL
     if implementation == "numpy-vectorised" and batch == max(BATCHES):
         benchmark.extra_info["peak_bytes"] = peak_predict_bytes(network, x)
+        if threads == 1:
+            benchmark.extra_info["layer_times"] = [
+                layer.as_dict() for layer in layer_times(network, x, passes=3)]

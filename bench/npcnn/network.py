@@ -143,13 +143,17 @@ class Network:
     def _apply(self, first: int, last: int, x: np.ndarray, owned: bool):
         """Fused layers ``first``..``last - 1`` on ``x``; element-wise layers overwrite
         buffers this pass made (``owned``). Returns the output and whether it is owned."""
-        for layer in self._fused[first:last]:
-            if owned and isinstance(layer, ELEMENTWISE):
-                x = layer(x, out=x)
-            else:
-                x = layer(x)
-                owned = owned or not isinstance(layer, PASS_THROUGH)
+        for index in range(first, last):
+            layer = self._fused[index]
+            in_place = owned and isinstance(layer, ELEMENTWISE)
+            x = self._call(index, layer, x, in_place)
+            owned = owned or not (in_place or isinstance(layer, PASS_THROUGH))
         return x, owned
+
+    def _call(self, index: int, layer: Layer, x: np.ndarray, in_place: bool) -> np.ndarray:
+        """Fused layer number ``index`` on ``x`` (overwriting it when ``in_place``); the hook
+        :class:`bench.npcnn.layer_times.TimedNetwork` times."""
+        return layer(x, out=x) if in_place else layer(x)
 
     def _run(self, x: np.ndarray, upto: int) -> tuple[np.ndarray, bool]:
         """Segments 0..``upto`` on ``x``: the input of segment ``upto`` is gathered, in

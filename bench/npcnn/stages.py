@@ -42,7 +42,8 @@ class Stage:
     stride: tuple[int, int]
 
 
-def _label(layer: Layer) -> str:
+def stage_label(layer: Layer) -> str:
+    """Short words for ``layer``: ``conv 3x3``, ``blur 4x4/2``, ``max-pool 2/2``, ``dense 10``."""
     if isinstance(layer, Conv2D | DepthwiseConv2D):
         kh, kw = layer.kernel.shape[:2]
         kind = "conv" if isinstance(layer, Conv2D) else "blur"
@@ -73,7 +74,7 @@ def stages(network: Network) -> list[Stage]:
             continue
         step = getattr(layer, "strides", (1, 1))
         stride = (stride[0] * step[0], stride[1] * step[1])
-        found.append(Stage(index, index, layer.name, _label(layer), stride))
+        found.append(Stage(index, index, layer.name, stage_label(layer), stride))
     return found
 
 
