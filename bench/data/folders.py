@@ -147,6 +147,22 @@ def _raise_faults(root: Path, faults: list[str]) -> None:
     )
 
 
+def parse_class_names(text: str, option: str = "--classes") -> tuple[str, ...]:
+    """``cat,dog`` -> ('cat', 'dog'); DataError naming ``option`` for an empty name or one
+    given twice (two outputs of one name would make every per-class figure ambiguous)."""
+    names = tuple(name.strip() for name in text.split(","))
+    if not all(names):
+        raise DataError(f"{option} {text!r}: an empty class name; list one name per class, "
+                        "comma-separated, in output order")
+    seen: set[str] = set()
+    twice = [name for name in names if name in seen or seen.add(name)]
+    if twice:
+        shown = ", ".join(repr(name) for name in dict.fromkeys(twice))
+        raise DataError(f"{option}: {shown} named more than once; each class needs its own "
+                        "name")
+    return names
+
+
 def _suffix(name: str) -> str:
     return os.path.splitext(name)[1].lower()
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from bench.config import ChoiceError, Profile
+from bench.data.folders import parse_class_names
+from bench.data.npz import read_test_npz
 from bench.data.types import DataError, Split, check_labels_in_range, checksum
-
-NPZ_KEYS = ("x_test", "y_test")
 
 
 @dataclass(frozen=True)
@@ -30,25 +30,11 @@ class TestData:
 def _class_names(classes: str | None, n_classes: int, where: str) -> tuple[str, ...]:
     if classes is None:
         return tuple(str(i) for i in range(n_classes))
-    names = tuple(name.strip() for name in classes.split(","))
+    names = parse_class_names(classes)
     if len(names) < n_classes:
         raise ChoiceError(f"--classes names {len(names)} classes but {where} has labels "
                           f"0..{n_classes - 1}; list one name per class, in output order")
     return names
-
-
-def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [key for key in NPZ_KEYS if key not in npz.files]
-            if missing:
-                raise DataError(f"{path}: missing {missing}; found {sorted(npz.files)}; "
-                                "expected x_test (uint8 images) and y_test (class ids)")
-            return npz["x_test"], npz["y_test"]
-    except DataError:
-        raise
-    except Exception as error:  # zipfile, format or pickle errors are bad input
-        raise DataError(f"{path}: not a readable npz file ({error!r})") from error
 
 
 def _as_images(x: np.ndarray, path: Path) -> np.ndarray:
@@ -69,7 +55,7 @@ def _as_images(x: np.ndarray, path: Path) -> np.ndarray:
 def _read_folders(path: Path, classes: str | None) -> tuple[np.ndarray, np.ndarray, tuple]:
     from bench.data.folders import read_class_folders
 
-    names = (tuple(n.strip() for n in classes.split(",")) if classes is not None
+    names = (parse_class_names(classes) if classes is not None
              else tuple(sorted(p.name for p in path.iterdir()
                                if p.is_dir() and not p.name.startswith("."))))
     if not names:
@@ -90,7 +76,7 @@ def user_data(path: Path, classes: str | None, profile: Profile,
         x, y, names = _read_folders(path, classes)
         kind = "image folder per class"
     elif path.is_file():
-        x, y = _read_npz(path)
+        x, y = read_test_npz(path)  # non-empty, ids 0..MAX_CLASSES-1
         x = _as_images(x, path)
         if y.ndim != 1 or len(y) != len(x) or not np.issubdtype(y.dtype, np.integer):
             raise DataError(f"{path}: y_test is {y.dtype} {y.shape}; expected ({len(x)},) "
