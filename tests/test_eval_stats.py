@@ -14,10 +14,13 @@ from rowbuilder import rows_for
 from scipy import stats
 
 import bench
+from bench.analysis import verdicts
+from bench.analysis.mcnemar import mcnemar_exact
+from bench.analysis.resample import Contrast, contrast
 from bench.catalog.profiles import get_profile
 from bench.cli import main
 from bench.config import ChoiceError
-from bench.evaluate import comparison, grids, intervals
+from bench.evaluate import comparison, grids
 from bench.evaluate.check import check_runs
 from bench.evaluate.export import COLUMNS, export
 from bench.evaluate.sanity import CleanCheck
@@ -56,14 +59,17 @@ def test_bench_run_rejects_a_bad_grid_before_training(capsys):
 def test_mcnemar_is_the_exact_binomial_on_discordant_images():
     a = np.array([True] * 9 + [False] * 1 + [True] * 20)
     b = np.array([False] * 9 + [True] * 1 + [True] * 20)
-    only_a, only_b, p = intervals.mcnemar_exact(a, b)
+    only_a, only_b, p = mcnemar_exact(a, b)
     assert (only_a, only_b) == (9, 1)
     assert p == pytest.approx(2 * (comb(10, 0) + comb(10, 1)) / 2**10)
-    assert intervals.mcnemar_exact(a, a) == (0, 0, 1.0)
+    assert mcnemar_exact(a, a) == (0, 0, 1.0)
 
 
 def test_holm_adjusts_in_rank_order():
-    assert intervals.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    family = verdicts.Family({"a": 0.01, "b": 0.04, "c": 0.03})
+    family.decide()
+    assert [family.adjusted[k] for k in "abc"] == pytest.approx([0.03, 0.06, 0.06])
+    assert family.rejected == {"a"}
 
 
 @pytest.mark.parametrize("seed_sd", [0.0, 0.03, 0.06])
@@ -79,7 +85,7 @@ def test_interval_against_a_seeded_family_has_its_coverage(seed_sd):
         offsets = rng.normal(0, seed_sd, 4)  # three reference seeds and the user's model
         ref = np.stack([rng.random(n) < ease + o for o in offsets[:3]]).astype(float)
         user = (rng.random(n) < ease + offsets[3]).astype(float)
-        d = intervals.difference(user[None], ref)
+        d = contrast(user[None], ref, paired=True)
         covered += d.low_pp <= offsets[3] * 100 <= d.high_pp
     assert 0.92 <= covered / trials <= 0.99
 
@@ -87,7 +93,7 @@ def test_interval_against_a_seeded_family_has_its_coverage(seed_sd):
 def test_fixed_models_use_the_normal_quantile_on_images():
     a, b = np.ones((1, 100)), np.zeros((1, 100))
     a[0, :10] = 0
-    d = intervals.difference(a, b)
+    d = contrast(a, b, paired=True)
     half = stats.norm.ppf(0.975) * np.sqrt(np.var(a[0] - b[0], ddof=1) / 100) * 100
     assert d.diff_pp == pytest.approx(90.0) and d.high_pp - d.diff_pp == pytest.approx(half)
 
@@ -120,11 +126,10 @@ def model(family, seed, key=None):
 def test_comparison_against_a_family_over_seeds(tmp_path):
     ref_rows = [r for seed, acc in enumerate((0.60, 0.62, 0.58))
                 for r in rows_for("cnn", "none", seed, {0.0: 0.9, 2.0: acc, -2.0: acc})]
-    mine = comparison.cells_of(rows_for("user", "unknown", 0, {0.0: 0.9, 2.0: 0.8, -2.0: 0.8}))
-    found = comparison.compare(next(iter(mine.values())), ref_rows,
-                               [model("cnn", s) for s in range(3)], ["shift_x"])
+    mine = rows_for("user", "unknown", 0, {0.0: 0.9, 2.0: 0.8, -2.0: 0.8})
+    found = comparison.compare(mine, ref_rows, [model("cnn", s) for s in range(3)], ["shift_x"])
     clean, shift = found
-    assert clean.transform == comparison.CLEAN and clean.accuracy_difference.diff_pp == 0
+    assert clean.transform == "clean" and clean.accuracy_difference.diff_pp == 0
     assert shift.accuracy == pytest.approx(80.0) and shift.reference_accuracy == pytest.approx(60.0)
     assert shift.accuracy_difference.seeds == (1, 3) and shift.change_difference.low_pp > 0
 
@@ -204,34 +209,38 @@ def test_the_p_value_agrees_with_the_interval():
     for shift in (0.0, 0.02, 0.05, 0.1):
         ref = (rng.random((3, 300)) < 0.7).astype(float)
         user = (rng.random((1, 300)) < 0.7 + shift).astype(float)
-        d = intervals.difference(user, ref)
+        d = contrast(user, ref, paired=True)
         assert (d.p_value < 0.05) == d.excludes_zero()
 
 
 def _comparison(p_value: float, transform: str = "rotate") -> comparison.FamilyComparison:
     """A comparison row whose judged difference (+3 pp) has ``p_value``."""
-    d = intervals.Difference(3.0, 0.1, 5.9, (1, 3), 500, True, p_value)
+    d = Contrast(0.03, 0.001, 0.059, p_value, (1, 3), 500, True)
     return comparison.FamilyComparison("cnn", "none", transform, 60.0, 63.0, d, -30.0, -27.0, d)
 
 
 def test_the_eval_page_corrects_its_verdicts_together():
-    from bench.evaluate.report import BaselineTest, EvalReportData, comparison_lines, page_holm
+    from bench.evaluate.report import BaselineTest, EvalReportData, baseline_lines, comparison_lines
 
     def page(p_values, baseline_p=()):
-        data = EvalReportData("mnist", "quick", [], [], {}, "bench eval", comparisons=[
-            _comparison(p) for p in p_values], reference_folder="results/mnist/quick")
-        data.baseline_tests = [BaselineTest("rotate", 10.0, 0.6, 0.5, 30, 10, p)
-                               for p in baseline_p]
-        return data
+        data = EvalReportData("mnist", "quick", [{"source": "a"}, {"source": "b"}], [], {},
+                              "bench eval", comparisons=[
+                                  _comparison(p, t) for p, t in zip(
+                                      p_values, ("rotate", "shift_x", "scale"), strict=False)],
+                              reference_folder="results/mnist/quick")
+        data.baseline_tests = [BaselineTest("rotate", 10.0 + i, 0.6, 0.5, 30, 10, p)
+                               for i, p in enumerate(baseline_p)]
+        return verdicts.corrected(
+            lambda: "\n".join(comparison_lines(data) + baseline_lines(data)))[0]
 
     # alone, p = 0.03 is a difference; one of four verdicts on the page, Holm needs 0.0125
-    alone = "\n".join(comparison_lines(page([0.03])))
-    assert "keeps more" in alone and "Verdicts: 1 on this page" in alone
+    alone = page([0.03])
+    assert "keeps more (adj. p 0.03)" in alone and "Verdicts: 1 on this page" in alone
     crowded = page([0.03, 0.5, 0.6], baseline_p=[0.7])
-    text = "\n".join(comparison_lines(crowded))
-    assert "keeps more" not in text and text.count("no difference shown") == 3
-    assert "Verdicts: 4 on this page, corrected together by Holm's method" in text
-    assert page_holm(crowded) == (pytest.approx([0.12, 1.0, 1.0]), pytest.approx([1.0]))
+    assert "keeps more" not in crowded
+    assert crowded.count("not shown after Holm") == 4
+    assert "not shown after Holm (adj. p 0.12)" in crowded
+    assert "Verdicts: 4 on this page, corrected together by Holm's method" in crowded
 
 
 def test_every_part_of_a_split_comparison_table_names_its_reference_and_transform():

@@ -2,10 +2,9 @@
 
 For each model (family, augmentation) and transform, both runs' accuracy over the
 transform's swept magnitudes other than the identity (both directions), per seed and
-test image, and the difference with a t-interval over seeds (Welch, per-seed means of each
-run) with the test-image variance added (paired by image when both runs share their test
-images). The interval so covers training variance and test-image sampling. Verdicts need
-at least ``MIN_SEEDS`` seeds on each side.
+test image, and the difference with the interval of :func:`bench.analysis.resample.contrast`
+(seed spread of each run, test-image variance paired by image when both runs share their
+test images). Verdicts follow :meth:`bench.analysis.resample.Contrast.too_few_seeds`.
 """
 
 from __future__ import annotations
@@ -17,10 +16,8 @@ import numpy as np
 
 from bench.analysis import resample, verdicts
 from bench.catalog import TRANSFORMS
+from bench.catalog.transforms import CLEAN
 from bench.results.schema import ALL, Row, unpack_bits
-
-MIN_SEEDS = 3
-CLEAN = "clean"
 
 
 @dataclass(frozen=True)
@@ -63,46 +60,27 @@ def per_image_accuracy(rows: Sequence[Row], family: str, augmentation: str,
     return {seed: np.mean(list(c.values()), axis=0) for seed, c in cells.items() if len(c) == size}
 
 
-def t_difference(a: np.ndarray, b: np.ndarray, paired: bool) -> tuple[float, float, float,
-                                                                       float]:
-    """mean(a) - mean(b), its 95% interval and the p-value of no difference, shares.
-
-    a: (S_a, N_a) and b: (S_b, N_b) per-seed, per-image values. The seed part is the
-    variance of the per-seed means of each side over its seeds (Student's t at
-    min(S_a, S_b) - 1 degrees of freedom, Welch's conservative choice); the image part is
-    the variance over images of the seed-averaged values, of their per-image difference
-    when ``paired`` (the same images in the same order), over N (see
-    :mod:`bench.analysis.resample`).
-    """
-    if paired and a.shape[1] != b.shape[1]:
-        raise ValueError(f"paired samples need the same images: {a.shape} vs {b.shape}")
-    seeds = min(len(a), len(b))
-    seed_variance = 0.0
-    if seeds >= 2:
-        seed_variance = (np.var(a.mean(axis=1), ddof=1) / len(a)
-                         + np.var(b.mean(axis=1), ddof=1) / len(b))
-    per_image_a, per_image_b = a.mean(axis=0), b.mean(axis=0)
-    if paired:
-        image_variance = np.var(per_image_a - per_image_b, ddof=1) / a.shape[1]
-    else:
-        image_variance = (np.var(per_image_a, ddof=1) / a.shape[1]
-                          + np.var(per_image_b, ddof=1) / b.shape[1])
-    diff = float(a.mean() - b.mean())
-    width = resample.half_width(float(seed_variance), max(seeds, 2), float(image_variance))
-    p = resample.p_value(diff, float(seed_variance), max(seeds, 2), float(image_variance))
-    return diff, diff - width, diff + width, p
+def per_seed_array(rows: Sequence[Row], family: str, augmentation: str, transform: str,
+                   seeds: Sequence[int] | None = None) -> np.ndarray | None:
+    """(S, N) :func:`per_image_accuracy` stacked in seed order, of ``seeds`` only where given
+    (None when no seed holds the cells)."""
+    found = per_image_accuracy(rows, family, augmentation, transform)
+    chosen = sorted(found) if seeds is None else [s for s in sorted(seeds) if s in found]
+    return np.stack([found[seed] for seed in chosen]) if chosen else None
 
 
-def verdict(a: np.ndarray, b: np.ndarray, p_value: float, key: tuple) -> str:
-    """``identical`` (same per-image values), ``too few seeds to judge (k)``, ``differs``
-    (the test rejects no difference at the page's Holm-corrected level) or ``reproduced
-    within noise``."""
+def verdict(a: np.ndarray, b: np.ndarray, difference: resample.Contrast,
+            key: tuple) -> str:
+    """``identical`` (same per-image values), ``too few seeds to judge (k)``
+    (:meth:`~bench.analysis.resample.Contrast.too_few_seeds`), ``differs`` (the test
+    rejects no difference at the page's Holm-corrected level) or ``reproduced within
+    noise``."""
     if a.shape == b.shape and np.array_equal(a, b):
         return "identical"
-    seeds = min(len(a), len(b))
-    if seeds < MIN_SEEDS:
-        return f"too few seeds to judge ({seeds})"
-    return "differs" if verdicts.rejects(("reproduce", *key), p_value) else \
+    too_few = difference.too_few_seeds()
+    if too_few is not None:
+        return too_few
+    return "differs" if verdicts.rejects(("reproduce", *key), difference.p_value) else \
         "reproduced within noise"
 
 
@@ -116,16 +94,14 @@ def compare_runs(rows: Sequence[Row], reference: Sequence[Row],
     out = []
     for family, augmentation in models:
         for transform in transforms:
-            mine = per_image_accuracy(rows, family, augmentation, transform)
-            theirs = per_image_accuracy(reference, family, augmentation, transform)
-            if not mine or not theirs:
+            a = per_seed_array(rows, family, augmentation, transform)
+            b = per_seed_array(reference, family, augmentation, transform)
+            if a is None or b is None:
                 continue
-            a = np.stack([mine[s] for s in sorted(mine)])
-            b = np.stack([theirs[s] for s in sorted(theirs)])
             same_images = paired and a.shape[1] == b.shape[1]
-            diff, low, high, p = t_difference(a, b, same_images)
-            key = (family, augmentation, transform, round(diff, 12))
+            found = resample.contrast(a, b, same_images)
+            key = (family, augmentation, transform, round(found.value, 12))
             out.append(Difference(family, augmentation, transform, float(a.mean()),
-                                  float(b.mean()), len(a), len(b), a.shape[1], diff * 100,
-                                  low * 100, high * 100, verdict(a, b, p, key)))
+                                  float(b.mean()), len(a), len(b), a.shape[1], found.diff_pp,
+                                  found.low_pp, found.high_pp, verdict(a, b, found, key)))
     return out

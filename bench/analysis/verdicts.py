@@ -29,6 +29,7 @@ class Family:
 
     p_values: dict[Hashable, float] = field(default_factory=dict)
     rejected: frozenset | None = None
+    adjusted: dict[Hashable, float] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -46,13 +47,17 @@ class Family:
         return key in self.rejected
 
     def decide(self) -> None:
-        """Holm: sort the m p-values; reject the k-th smallest while p <= ALPHA / (m - k + 1)."""
+        """Holm: sort the m p-values; reject the k-th smallest while p <= ALPHA / (m - k + 1).
+        Also keeps each statement's Holm-adjusted p-value (the running maximum of
+        (m - k + 1) p, at most 1): a statement is rejected exactly when it is <= ALPHA."""
         ordered = sorted(self.p_values.items(), key=lambda item: item[1])
-        rejected = []
+        rejected, running, stopped = [], 0.0, False
         for rank, (key, p_value) in enumerate(ordered):
-            if p_value > ALPHA / (len(ordered) - rank):
-                break
-            rejected.append(key)
+            stopped = stopped or p_value > ALPHA / (len(ordered) - rank)
+            if not stopped:
+                rejected.append(key)
+            running = max(running, min(1.0, (len(ordered) - rank) * p_value))
+            self.adjusted[key] = running
         self.rejected = frozenset(rejected)
 
     def describe(self) -> str:
@@ -70,6 +75,13 @@ def rejects(key: Hashable, p_value: float) -> bool:
     """Whether the statement ``key`` with ``p_value`` is significant on the current page."""
     family = _CURRENT.get()
     return p_value < ALPHA if family is None else family.rejects(key, p_value)
+
+
+def adjusted_p(key: Hashable) -> float | None:
+    """The Holm-adjusted p-value of statement ``key`` on the current page (None in the first
+    pass or outside :func:`corrected`)."""
+    family = _CURRENT.get()
+    return None if family is None else family.adjusted.get(key)
 
 
 def current() -> Family | None:

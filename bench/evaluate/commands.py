@@ -5,6 +5,7 @@ Heavy imports (Keras) happen inside the command bodies, after the flags are chec
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 from pathlib import Path
@@ -12,7 +13,6 @@ from pathlib import Path
 from bench.config import ChoiceError
 
 DEFAULT_RUNS = Path("runs")
-DEFAULT_RESULTS = Path("results")
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -24,8 +24,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         commands, "eval",
         "sweep your own trained Keras model and compare it with the reference",
         "bench eval my_model.keras --task mnist --input-range 0-255")
-    ev.add_argument("model", help="a .keras or .h5 file, a SavedModel folder, or "
-                                  "package.module:function returning a Keras model or a "
+    ev.add_argument("model", help="a .keras, .h5, .onnx or .tflite file, a SavedModel folder, "
+                                  "or package.module:function returning a Keras model or a "
                                   "callable from images to outputs")
     ev.add_argument("--task", required=True, help="the task whose data, groups and reference "
                                                   "to use, e.g. mnist")
@@ -42,14 +42,28 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     ev.add_argument("--input-range", choices=list(RANGES), default=TASK_CONVENTION,
                     help=f"pixel range the model expects (default {TASK_CONVENTION}, bench's "
                          "convention: pixel / 255); 0-255 for a model that rescales inside")
-    ev.add_argument("--outputs", choices=list(OUTPUTS), default="probs",
-                    help="what the model returns: probs (default) or logits")
+    ev.add_argument("--outputs", choices=list(OUTPUTS), default=None,
+                    help="what the model returns: probs or logits (default: detected from "
+                         "the clean pass, rows in [0, 1] summing to 1 being probabilities)")
+    ev.add_argument("--repeat-channels", action="store_true",
+                    help="feed grey images as 3 equal channels (a 3-channel model on a grey "
+                         "task)")
     add_grid_arguments(ev)
     ev.add_argument("--out", type=Path, default=None,
                     help="the run folder to write (default runs/eval/<model>-<task>-<profile>)")
-    ev.add_argument("--reference", type=Path, default=DEFAULT_RESULTS,
-                    help="published results to compare with: <reference>/<task>/<profile> "
-                         "(default: results)")
+    ev.add_argument("--reference", type=Path, default=None,
+                    help="published results to compare with, an existing folder: "
+                         "<reference>/<task>/<profile> (default: the checkout's results/, "
+                         "as for bench run; none with --data). A reference on another task, "
+                         "data set, test-image set or grid is refused (exit 2)")
+    ev.add_argument("--no-reference", action="store_true",
+                    help="compare with no reference (a missing reference is exit 2 otherwise)")
+    ev.add_argument("--allow-different", action="store_true",
+                    help="keep a reference of other test images or grid (no paired "
+                         "comparison is made; refused otherwise)")
+    ev.add_argument("--worst-case-n", type=int, default=None,
+                    help="test images for the Engstrom worst case instead of the profile's "
+                         "(0: skip it)")
     ev.add_argument("--baseline", default=None,
                     help="a second trained model (same forms as MODEL) compared image by image "
                          "(exact McNemar)")
@@ -73,11 +87,24 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
     check = add_command(commands, "check", "regression gate: exit 1 when a model lost "
                         "more robustness than --max-drop",
-                        "bench check runs/eval/mine-mnist-quick --against results/mnist/quick")
+                        "bench check runs/mnist/smoke --against results/mnist/smoke")
+    check.description += (". Exit status: 0 when no model x transform dropped by more than "
+                          "--max-drop beyond noise, 1 when one did, 2 on bad input (runs of "
+                          "another task, data set, test-image set or grid without "
+                          "--allow-different, a missing folder, a bad --max-drop).")
     check.add_argument("run", type=Path, help="the new run folder")
     check.add_argument("--against", type=Path, required=True, help="the reference run folder")
-    check.add_argument("--max-drop", type=float, default=2.0,
-                       help="largest tolerated drop in accuracy, percentage points (default 2)")
+    check.add_argument("--max-drop", default="2",
+                       help="largest tolerated drop in accuracy, percentage points, a finite "
+                            "number >= 0 (default 2)")
+    check.add_argument("--reference-model", default=None, metavar="FAMILY/POLICY",
+                       help="the model of --against to hold a one-model run against, e.g. "
+                            "cnn/none (needed when --against holds several)")
+    check.add_argument("--allow-different", action="store_true",
+                       help="compare runs of another task, data set, test-image set or grid "
+                            "(refused otherwise)")
+    check.add_argument("--json", action="store_true",
+                       help="print the rows and the verdict as one JSON object")
 
 
 def add_grid_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,15 +134,42 @@ def _model_stem(source: str) -> str:
 def _command_line(args: argparse.Namespace) -> str:
     """The ``bench eval`` command as given (flags at their values), for the report."""
     words = ["bench", "eval", args.model, "--task", args.task, "--profile", args.profile,
-             "--input-range", args.input_range, "--outputs", args.outputs]
+             "--input-range", args.input_range]
+    words += ["--outputs", args.outputs] if args.outputs else []
     for flag in ("data", "classes", "source", "transforms", "grid", "baseline"):
         if getattr(args, flag) is not None:
             words += [f"--{flag}", str(getattr(args, flag))]
     if args.seed:
         words += ["--seed", str(args.seed)]
-    words += [f"--{flag.replace('_', '-')}" for flag in ("force", "verify_numpy")
-              if getattr(args, flag)]
+    words += [f"--{flag.replace('_', '-')}"
+              for flag in ("force", "verify_numpy", "repeat_channels") if getattr(args, flag)]
     return shlex.join(words)
+
+
+def eval_reference(args: argparse.Namespace, profile) -> Path | None:
+    """The reference run folder of ``bench eval`` (None: --no-reference, or --data without
+    --reference): ``<reference>/<task>/<run name>``, the reference root resolved as for
+    ``bench run`` (default: the checkout's results/). ChoiceError when it cannot be found."""
+    from bench import checkout
+    from bench.catalog.profiles import run_folder
+
+    if args.no_reference:
+        if args.reference is not None:
+            raise ChoiceError("--reference and --no-reference exclude each other")
+        return None
+    root = args.reference
+    if root is None:
+        if args.data is not None:
+            return None  # the user's own images: no published reference was scored on them
+        root = checkout.published(checkout.RESULTS)
+        if root is None:
+            raise ChoiceError("no reference folder: bench is installed without a checkout; "
+                              "give --reference RESULTS or --no-reference")
+    if not Path(root).is_dir():
+        raise ChoiceError(f"--reference {root}: no such folder (looked for "
+                          f"{Path(root).resolve()}); give the folder of published results, "
+                          "e.g. the checkout's results/, or --no-reference")
+    return run_folder(profile, Path(root).resolve())
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -123,6 +177,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bench.catalog.profiles import get_profile
 
     profile = chosen_grid(get_profile(args.task, args.profile), args)
+    if args.worst_case_n is not None:
+        if args.worst_case_n < 0:
+            raise ChoiceError(f"--worst-case-n must be at least 0, got {args.worst_case_n}")
+        profile = dataclasses.replace(profile, worst_case_n=args.worst_case_n)
     folder = args.out or DEFAULT_RUNS / "eval" / (
         f"{_model_stem(args.model)}-{profile.task}-{profile.name.value}")
     if Path(folder).exists() and not Path(folder).is_dir():
@@ -136,10 +194,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     request = EvalRequest(
         model=args.model, profile=profile,
-        contract=InputContract(args.input_range, args.outputs), folder=Path(folder),
+        contract=InputContract(args.input_range, args.outputs, args.repeat_channels),
+        folder=Path(folder),
         command=_command_line(args),
         data=args.data, classes=args.classes, source=args.source,
-        reference=Path(args.reference) / profile.task / profile.name.value,
+        reference=eval_reference(args, profile), allow_different=args.allow_different,
         baseline=args.baseline, seed=args.seed, force=args.force,
         verify_numpy=args.verify_numpy, verbose=not args.quiet)
     try:
@@ -162,13 +221,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Exit 1 when any model x transform dropped by more than --max-drop beyond noise."""
-    from bench.evaluate.check import check_runs, render
+    from bench.evaluate.check import (
+        EXIT_FAILED,
+        EXIT_PASSED,
+        check_runs,
+        max_drop_value,
+        render,
+        render_json,
+    )
 
-    if args.max_drop < 0:
-        raise ChoiceError(f"--max-drop must be at least 0, got {args.max_drop}")
-    results = check_runs(args.run, args.against, args.max_drop)
-    print(render(results, args.max_drop))
-    return 1 if any(r.fails for r in results) else 0
+    max_drop = max_drop_value(args.max_drop)
+    results = check_runs(args.run, args.against, max_drop, args.allow_different,
+                         args.reference_model)
+    print((render_json if args.json else render)(results, max_drop))
+    return EXIT_FAILED if any(r.fails for r in results) else EXIT_PASSED
 
 
 COMMANDS = {"eval": cmd_eval, "export": cmd_export, "check": cmd_check}

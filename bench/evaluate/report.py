@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.analysis import verdicts
 from bench.analysis.estimates import model_order
-from bench.analysis.verdicts import ALPHA
+from bench.analysis.resample import CONFIDENCE, MIN_SEEDS, Contrast
 from bench.catalog import FAMILIES, TASKS, TRANSFORMS
-from bench.evaluate.comparison import CLEAN, FamilyComparison
-from bench.evaluate.intervals import CONFIDENCE, Difference, holm
+from bench.catalog.transforms import CLEAN
+from bench.evaluate.comparison import FamilyComparison
 from bench.evaluate.worst import COLUMNS as WORST_COLUMNS
 from bench.render.architecture import literature_note
 from bench.render.prose import wrap_prose
@@ -51,6 +52,8 @@ class EvalReportData:
     rows: list[Row]
     dataset: dict
     command: str
+    origin: str = ""
+    seen_in_training: bool = False
     reference_folder: str | None = None
     comparisons: list[FamilyComparison] | None = None
     reference_note: str = ""
@@ -72,42 +75,31 @@ def _transform_label(transform: str) -> str:
     return "clean" if transform == CLEAN else TRANSFORMS[transform].title.split(" (")[0]
 
 
-def _interval(d: Difference | None) -> str:
+def _interval(d: Contrast | None) -> str:
     if d is None:
         return ""
     return f"{d.diff_pp:+.1f} [{d.low_pp:+.1f}, {d.high_pp:+.1f}]"
 
 
-def _judged(c: FamilyComparison) -> Difference | None:
+def _judged(c: FamilyComparison) -> Contrast | None:
     """The difference a comparison row's verdict is on: the change from clean under a
     transform, the accuracy itself when clean."""
     return c.accuracy_difference if c.transform == CLEAN else c.change_difference
 
 
-def page_holm(data: EvalReportData) -> tuple[list[float | None], list[float]]:
-    """Holm-adjusted p-values of every verdict on the page, corrected together: the
-    comparison rows' (None where a row has no difference to judge) and the baseline cells'."""
-    comparisons = [_judged(c) for c in data.comparisons or []]
-    raw = ([d.p_value for d in comparisons if d is not None]
-           + [t.p for t in data.baseline_tests])
-    adjusted = iter(holm(raw) if raw else [])
-    return ([None if d is None else next(adjusted) for d in comparisons],
-            [next(adjusted) for _ in data.baseline_tests])
-
-
-def page_family_line(data: EvalReportData) -> str:
-    """The sentence on the page's family of verdicts."""
-    size = sum(p is not None for p in page_holm(data)[0]) + len(data.baseline_tests)
-    return (f"Verdicts: {size} on this page, corrected together by Holm's method (familywise "
-            f"error {ALPHA:.0%}); intervals are unadjusted {CONFIDENCE:.0%} intervals.")
-
-
-def _verdict(d: Difference | None, p_holm: float | None, more: str, less: str) -> str:
-    if d is None or p_holm is None:
+def _verdict(c: FamilyComparison, more: str, less: str) -> str:
+    """The row's verdict on the page's Holm-corrected family, with the adjusted p-value."""
+    d = _judged(c)
+    if d is None:
         return ""
-    if p_holm >= ALPHA:
-        return "no difference shown"
-    return more if d.diff_pp > 0 else less
+    too_few = d.too_few_seeds()
+    if too_few is not None:
+        return too_few
+    key = ("eval", c.family, c.augmentation, c.transform, round(d.value, 12))
+    shown = verdicts.rejects(key, d.p_value)
+    adjusted = verdicts.adjusted_p(key)
+    word = (more if d.diff_pp > 0 else less) if shown else "not shown after Holm"
+    return word if adjusted is None else f"{word} (adj. p {adjusted:.2g})"
 
 
 def comparison_lines(data: EvalReportData) -> list[str]:
@@ -123,20 +115,21 @@ def comparison_lines(data: EvalReportData) -> list[str]:
         "(those both runs hold), and its change from clean accuracy (pp; negative = lost). "
         f"Intervals: {CONFIDENCE:.0%}, the reference family's seed spread (t-interval on "
         f"per-seed values, {'/'.join(map(str, seeds))} seeds) combined with paired sampling "
-        "of the test images (Welch-Satterthwaite degrees of freedom); unadjusted for the "
-        "number of rows. This compares your trained model with a training recipe over "
-        f"seeds. {page_family_line(data)}", "",
+        "of the test images (bench.analysis.resample.contrast, the interval of every "
+        "comparison in bench); unadjusted for the number of rows. This compares your trained "
+        "model (one fixed model) with a training recipe over seeds; a verdict needs at least "
+        f"{MIN_SEEDS} reference seeds. {verdicts.page_line()}", "",
     ]
     lines = []
-    for c, p_holm in zip(data.comparisons, page_holm(data)[0], strict=True):
+    for c in data.comparisons:
         lines.append([
             _family_label(c.family, c.augmentation), _transform_label(c.transform),
             f"{c.reference_accuracy:.1f} ({c.accuracy_difference.seeds[1]})",
             f"{c.accuracy:.1f}", _interval(c.accuracy_difference),
             "" if c.reference_change is None else f"{c.reference_change:+.1f}",
             "" if c.change is None else f"{c.change:+.1f}", _interval(c.change_difference),
-            _verdict(_judged(c), p_holm, *(("higher", "lower") if c.transform == CLEAN
-                                           else ("keeps more", "loses more"))),
+            _verdict(c, *(("higher", "lower") if c.transform == CLEAN
+                          else ("keeps more", "loses more"))),
         ])
     out += [table(lines, ["reference", "transform", "reference % (seeds)", "yours %",
                           "difference pp [95%]", "reference change pp", "your change pp",
@@ -158,19 +151,29 @@ def baseline_lines(data: EvalReportData) -> list[str]:
     a, b = data.records[0], data.records[1]
     lines = [[_cell_label(t.transform, t.magnitude), f"{t.accuracy_a * 100:.1f}",
               f"{t.accuracy_b * 100:.1f}",
-              f"{t.only_a:,}", f"{t.only_b:,}", f"{t.p:.3g}", f"{p_holm:.3g}"]
-             for t, p_holm in zip(data.baseline_tests, page_holm(data)[1], strict=True)]
+              f"{t.only_a:,}", f"{t.only_b:,}", f"{t.p:.3g}", _mcnemar_verdict(t)]
+             for t in data.baseline_tests]
     n = data.rows[0].n if data.rows else 0
     return [
         f"## Against the baseline `{b['source']}`", "",
         f"These two trained models (A: `{a['source']}`, B: `{b['source']}`), compared image "
         f"by image on the same {n:,} test images per cell: exact McNemar test on the "
         "discordant images (binomial at 1/2), two-sided; Holm-adjusted together with every "
-        f"other verdict on this page. {page_family_line(data)} A statement about these two "
+        f"other verdict on this page. {verdicts.page_line()} A statement about these two "
         "models, not about how they were trained.", "",
         table(lines, ["cell", "A %", "B %", "only A right", "only B right", "p",
-                      "p (Holm)"]), "",
+                      "verdict (Holm)"]), "",
     ]
+
+
+def _mcnemar_verdict(t: BaselineTest) -> str:
+    """``A better``, ``B better`` or ``not shown after Holm``, with the adjusted p-value."""
+    key = ("mcnemar", t.transform, t.magnitude)
+    shown = verdicts.rejects(key, t.p)
+    adjusted = verdicts.adjusted_p(key)
+    word = ("A better" if t.only_a > t.only_b else "B better") if shown else \
+        "not shown after Holm"
+    return word if adjusted is None else f"{word} (adj. p {adjusted:.2g})"
 
 
 def _rows_of(data: EvalReportData, key: str, transform: str) -> list[Row]:
@@ -315,8 +318,11 @@ def render(data: EvalReportData) -> str:
     transforms = [s.name for s in TRANSFORMS if any(r.transform == s.name for r in data.rows)]
     n = data.rows[0].n if data.rows else 0
     chance = 1 / len(data.dataset.get("classes") or range(task.n_classes))
-    out = [f"# `{Path(user['source']).name}` on {task.title}: robustness to shifts, "
+    warning = [f"> **{data.origin}**", ""] if data.seen_in_training else []
+    out = [*warning,
+           f"# `{Path(user['source']).name}` on {task.title}: robustness to shifts, "
            f"rotations, scaling and shear (`bench eval`, `{data.profile}` profile)", "",
+           *([] if data.seen_in_training else [data.origin, ""]),
            f"*Generated by `{data.command}` from the stored rows of this run folder: n = "
            f"{n:,} test images per cell; chance is {chance * 100:.0f}%. Input contract: "
            f"inputs in {user['input_range']}, outputs read as {user['outputs']}.*", "",
@@ -343,7 +349,8 @@ def render(data: EvalReportData) -> str:
 def write(data: EvalReportData, folder: Path) -> Path:
     """Write ``<folder>/report.md``; returns its path."""
     path = Path(folder) / REPORT
-    path.write_text(wrap_prose(render(data)), encoding="utf-8")
+    text, _ = verdicts.corrected(lambda: render(data))
+    path.write_text(wrap_prose(text), encoding="utf-8")
     return path
 
 

@@ -15,16 +15,13 @@ from tabulate import tabulate
 
 from bench.analysis import coverage
 from bench.analysis.comparable import setup_differences
-from bench.analysis.reproduce import CLEAN, MIN_SEEDS, compare_runs
+from bench.analysis.reproduce import compare_runs
+from bench.analysis.resample import MIN_SEEDS
+from bench.analysis.test_set import same_images
 from bench.analysis.verdicts import page_line
 from bench.catalog import TRANSFORMS
+from bench.catalog.transforms import CLEAN
 from bench.results.loading import RunData
-
-
-def same_test_images(run: RunData, other: RunData) -> bool:
-    """Whether both runs evaluated the same test images (data checksum and subset)."""
-    keys = ("name", "checksum", "n_test_used", "subset")
-    return all(run.dataset.get(k) == other.dataset.get(k) for k in keys)
 
 
 def comparison_table(run: RunData, other: RunData,
@@ -34,7 +31,7 @@ def comparison_table(run: RunData, other: RunData,
     shared = coverage.shared_cells(run.rows, other.rows)
     differences = compare_runs(coverage.restrict(run.rows, shared),
                                coverage.restrict(other.rows, shared),
-                               paired=same_test_images(run, other))
+                               paired=same_images(run, other))
     lines = [[
         coverage.pair_label(d.family, d.augmentation),
         "clean" if d.transform == CLEAN else TRANSFORMS[d.transform].title.split(" (")[0],
@@ -74,7 +71,7 @@ def comparison_section(run: RunData, reference: RunData, reference_path: Path) -
     """Lines of the ``This run against the reference`` section of a run's report."""
     names = ("this run", "reference")
     table, verdicts = comparison_table(run, reference, names)
-    paired = same_test_images(run, reference)
+    paired = same_images(run, reference)
     return [
         "## This run against the reference", "",
         f"Reference: the published rows in `{reference_path}`. Per model and transform: mean "
@@ -86,7 +83,8 @@ def comparison_section(run: RunData, reference: RunData, reference_path: Path) -
            "evaluated different test images") + "). Verdicts: `identical` (the same "
         "per-image results), `differs` (the test rejects no difference, Holm-corrected with "
         "the page's other verdicts), `reproduced within noise`; "
-        f"none with fewer than {MIN_SEEDS} seeds on either side.", "",
+        f"none with fewer than {MIN_SEEDS} seeds on a side trained over several seeds (a "
+        "side of one model is judged as that fixed model).", "",
         *coverage_lines(run, reference, names),
         _summary(verdicts), "", table, "",
     ]
@@ -100,7 +98,7 @@ def render_compare(run: RunData, other: RunData, names: tuple[str, str]) -> str:
         "Mean accuracy over the swept magnitudes other than the identity that both runs hold "
         "(both directions) and over seeds; A minus B in percentage points with a 95% "
         "interval (Student's t over each run's per-seed means, with the test-image variance"
-        + (", paired by image" if same_test_images(run, other) else ", images unpaired")
+        + (", paired by image" if same_images(run, other) else ", images unpaired")
         + f"). {page_line()}", "",
         *coverage_lines(run, other, ("A", "B")),
         _summary(verdicts), "", table, "",
