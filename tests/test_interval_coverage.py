@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.analysis.resample import ImageBootstrap, difference, verdict
+from bench.analysis.resample import ImageBootstrap, contrast, difference, verdict
 
 #: about 8 minutes on 2 cores: the slow tier (`tox -e slow`)
 pytestmark = pytest.mark.slow
@@ -112,3 +112,42 @@ def test_the_regimes_are_what_their_names_say():
         seed_part = np.var(estimate.per_seed, ddof=1) / estimate.seeds
         shares[regime] = seed_part / (seed_part + np.var(estimate.image_draws, ddof=1))
     assert shares["seeds dominate"] > 0.8 and shares["images dominate"] < 0.3
+
+
+def true_model_accuracy(mu: float, offset: float, image_sd: float) -> float:
+    """E over images of sigmoid(mu + offset + v): one fixed model's accuracy on images in
+    general (Gauss-Hermite, 60 nodes)."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(60)
+    weights = weights / weights.sum()
+    return float(weights @ (1.0 / (1.0 + np.exp(-(mu + offset + image_sd * nodes)))))
+
+
+def contrast_coverage(seeds_a: int, regime: str, gap: float = 0.3) -> float:
+    """Share of REPLICATIONS whose :func:`contrast` interval (side a minus side b, 3 seeds on
+    side b, the same images) holds the true difference. seeds_a 1: side a is one fixed
+    model (its own seed offset drawn once), the truth its accuracy minus b's recipe mean;
+    else two recipes whose logits differ by ``gap``."""
+    mu, seed_sd, image_sd, n = REGIMES[regime]
+    rng = np.random.default_rng([seeds_a, n, 2])
+    hits = 0
+    for _ in range(REPLICATIONS):
+        images = image_sd * rng.standard_normal(n)
+        b = simulate(rng, 3, mu, seed_sd, images)
+        if seeds_a == 1:
+            offset = seed_sd * rng.standard_normal()
+            a = simulate(rng, 1, mu + gap + offset, 0.0, images)
+            truth = true_model_accuracy(mu + gap, offset, image_sd)
+        else:
+            a = simulate(rng, seeds_a, mu + gap, seed_sd, images)
+            truth = true_accuracy(mu + gap, seed_sd, image_sd)
+        found = contrast(a, b, paired=True)
+        hits += found.low <= truth - true_accuracy(mu, seed_sd, image_sd) <= found.high
+    return hits / REPLICATIONS
+
+
+@pytest.mark.parametrize("seeds_a", [1, 3])
+@pytest.mark.parametrize("regime", list(REGIMES))
+def test_the_contrast_of_two_models_or_recipes_holds_its_coverage(seeds_a, regime):
+    """The interval of bench compare, bench eval and bench check (one fixed model, or a
+    recipe over 3 seeds, against a recipe over 3 seeds on the same images)."""
+    assert contrast_coverage(seeds_a, regime) >= 0.94
