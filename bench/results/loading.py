@@ -4,6 +4,14 @@ Layout of ``<results>/<task>/<profile>/``: ``rows/<model key>.jsonl``, ``models.
 ``probes/<model key>.jsonl`` and ``dataset.json`` (see :mod:`bench.results.store`); a
 folder written before probes were stored per model holds them in one ``probes.jsonl``,
 which is still read. Every record is migrated to the current schema as it is read.
+
+Every reader (``bench report``, ``compare``, ``check``, ``export``, ``publish``, a run
+resuming into its folder, ``--extend-reference``) goes through this module, and so through
+one validation: a line a crash can leave (cut short, not JSON, not an object, lacking its
+identifying fields) is skipped with a warning naming file and line, and its cell is computed
+again by the next run; a complete record holding a value of the wrong kind (a non-number or
+NaN accuracy or magnitude, packed bits that are not base64: damage no crash writes) is a
+SchemaError naming file, line, field and value (:func:`bench.results.schema.check_fields`).
 """
 
 from __future__ import annotations
@@ -13,7 +21,14 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.results.schema import IncompleteRecord, Row, SchemaError, migrate, row_from_record
+from bench.results.schema import (
+    IncompleteRecord,
+    Row,
+    SchemaError,
+    check_fields,
+    migrate,
+    row_from_record,
+)
 from bench.results.trained_on import split_by_data
 
 log = logging.getLogger(__name__)
@@ -85,9 +100,12 @@ def load_rows(folder: Path) -> list[Row]:
     for path in sorted((Path(folder) / ROWS).glob("*.jsonl")):
         for number, record in numbered_records(path):
             try:
-                rows.append(row_from_record(record, path))
+                row = row_from_record(record, path)
             except IncompleteRecord as error:
                 log.warning("%s (line %d); skipped", error, number)
+                continue
+            check_fields(record, f"{path}: line {number}")
+            rows.append(row)
     return rows
 
 
@@ -121,7 +139,9 @@ def load_records(folder: Path, name: str) -> list[dict]:
             if missing:
                 log.warning("%s: line %d lacks %s; skipped", path, number, missing)
                 continue
-            records.append(migrate(record, path))
+            record = migrate(record, path)
+            check_fields(record, f"{path}: line {number}")
+            records.append(record)
     return records
 
 
@@ -139,14 +159,17 @@ def load_dataset_info(folder: Path) -> dict:
 
 def read_json_object(path: Path, remedy: str) -> dict:
     """The JSON object in ``path``, migrated to the current schema; SchemaError naming the
-    file and ``remedy`` (what to do) when it is not valid JSON or not an object."""
+    file and ``remedy`` (what to do) when it is not valid JSON or not an object, or naming
+    the field when one holds a value of the wrong kind (:func:`check_fields`)."""
     try:
         info = json.loads(path.read_bytes().decode("utf-8", errors="replace"))
     except json.JSONDecodeError as error:
         raise SchemaError(f"{path}: not valid JSON ({error}); {remedy}") from None
     if not isinstance(info, dict):
         raise SchemaError(f"{path}: expected a JSON object; {remedy}")
-    return migrate(info, path)
+    info = migrate(info, path)
+    check_fields(info, str(path), f"The file is damaged; {remedy}")
+    return info
 
 
 @dataclass(frozen=True)
