@@ -65,8 +65,7 @@ def made(tmp_path_factory):
 
 def eval_args(model, npz, out, *extra):
     return ["eval", str(model), "--task", "mnist", "--profile", "smoke", "--data", str(npz),
-            "--out", str(out), "--reference", str(out.parent / "no-reference"), "--quiet",
-            *extra]
+            "--out", str(out), "--no-reference", "--quiet", *extra]
 
 
 def measured(folder):
@@ -94,8 +93,8 @@ def test_keras_file_savedmodel_and_h5_write_identical_rows(made, tmp_path):
     assert load_records(tmp_path / "b", "models.jsonl")[0]["kind"] == "SavedModel"
     table = bench.load_run(tmp_path / "a")
     assert set(table["model"]) == {f"plain.keras ({record['sha256'][:12]})"}
-    assert list(table["transform"].unique()) == ["shift_x", "shift_y", "rotate", "scale",
-                                                 "shear"]
+    assert list(table["transform_name"].unique()) == ["shift_x", "shift_y", "rotate",
+                                                      "scale", "shear"]
     report = (tmp_path / "a" / "report.md").read_text()
     assert "## Rotation" in report and "Against the reference" in report
     prose = [line for line in report.splitlines() if not line.startswith(("|", "#", "!["))]

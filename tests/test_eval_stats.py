@@ -149,7 +149,7 @@ def test_check_gate_fails_a_real_drop_and_passes_noise(tmp_path):
     assert main(["check", str(tmp_path / "base"), "--against", str(tmp_path / "base")]) == 0
 
 
-def test_export_and_load_run_give_one_row_per_model_and_cell(tmp_path, capsys):
+def test_export_and_load_run_give_one_row_per_model_and_cell(tmp_path, capsys, monkeypatch):
     rows = [r for seed in (0, 1) for r in rows_for("cnn", "none", seed,
                                                    {0.0: 0.9, 2.0: 0.7, -2.0: 0.6})]
     write_run(tmp_path / "run", rows, [model("cnn", 0), model("cnn", 1)])
@@ -157,10 +157,11 @@ def test_export_and_load_run_give_one_row_per_model_and_cell(tmp_path, capsys):
     assert list(table.columns) == COLUMNS and len(table) == 6
     assert set(table["model"]) == {"cnn/none/s0", "cnn/none/s1"}
     assert table["flip_rate"].tolist() == pytest.approx([0.1] * 6)
+    monkeypatch.chdir(tmp_path)  # the default target: <parent>-<run>.<format> in the cwd
     for fmt in ("csv", "jsonl"):
         assert main(["export", str(tmp_path / "run"), "--format", fmt]) == 0
-    assert len(pd.read_csv(tmp_path / "run" / "export.csv")) == 6
-    assert len(pd.read_json(tmp_path / "run" / "export.jsonl", lines=True)) == 6
+    assert len(pd.read_csv(tmp_path / f"{tmp_path.name}-run.csv")) == 6
+    assert len(pd.read_json(tmp_path / f"{tmp_path.name}-run.jsonl", lines=True)) == 6
     try:
         import pyarrow  # noqa: F401
     except ImportError:

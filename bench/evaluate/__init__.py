@@ -10,3 +10,21 @@ gate), ``numpy_check`` (--verify-numpy), ``report`` and ``figures`` (the Markdow
 PNG), ``pipeline`` (the whole of ``bench eval``) and ``commands`` (the CLI). See
 docs/eval.md.
 """
+
+import sys
+import types
+
+
+class _CallablePackage(types.ModuleType):
+    """This package, callable: ``bench.evaluate(model, task=...)`` is
+    :func:`bench.api.evaluate` (imported when called, so importing the package stays cheap).
+    A module attribute named ``evaluate`` would be replaced by this subpackage as soon as
+    any ``bench.evaluate.*`` module is imported, so the package itself is the function."""
+
+    def __call__(self, *args, **kwargs):
+        from bench.api import evaluate
+
+        return evaluate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -83,7 +83,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     export.add_argument("run", type=Path, help="run folder, e.g. runs/eval/mymodel-mnist-quick")
     export.add_argument("--format", choices=["csv", "parquet", "jsonl"], default="csv")
     export.add_argument("--to", type=Path, default=None,
-                        help="output file (default <run>/export.<format>)")
+                        help="output file, outside every run folder (default "
+                             "<parent>-<run>.<format> in the current folder)")
 
     check = add_command(commands, "check", "regression gate: exit 1 when a model lost "
                         "more robustness than --max-drop",
