@@ -183,3 +183,16 @@ def test_a_run_into_a_folder_with_a_nan_magnitude_stops_with_one_line(tmp_path, 
     assert run(source, tmp_path / "out") == 2
     one_error(capsys, f"{path}: line 1: magnitude is nan")
     assert rows_of(tmp_path / "out") == before
+
+
+def test_compare_reads_task_and_profile_from_run_json(folders, tmp_path, capsys) -> None:
+    results, other = folders
+    (tmp_path / "elsewhere").mkdir()
+    moved = other.rename(tmp_path / "elsewhere" / "copy")  # the path names no task or profile
+    assert main(["compare", str(moved / "."), str(results / "mnist" / "smoke")]) == 0
+    assert "differ" not in capsys.readouterr().err
+    data = RunData.load(moved)
+    assert (data.task, data.profile, data.run_profile) == ("mnist", "smoke", "smoke")
+    edit_json(moved / "run.json", setter("profile", "book"))
+    assert main(["compare", str(moved), str(results / "mnist" / "smoke")]) == 2
+    one_error(capsys, "differ in profile: A book, B smoke")

@@ -1,6 +1,7 @@
 """Whether two runs may be compared: the settings in which they differ (profile, data,
 training images, test images, epochs, learning rate, batch size), read from their
-records. ``bench compare`` refuses runs that differ unless told otherwise."""
+records (the profile from run.json, never from the folder's path). ``bench compare``
+refuses runs that differ unless told otherwise."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def _settings(run: RunData) -> dict[str, str]:
 
     info = run.dataset
     return {
-        "profile": parse_run_name(run.profile)[0],
+        "profile": run.run_profile or parse_run_name(run.profile)[0],
         "data set": str(info.get("name")),
         "data checksum": str(info.get("checksum")),
         "training images": str(info.get("n_train_used")),

@@ -172,11 +172,26 @@ def read_json_object(path: Path, remedy: str) -> dict:
     return info
 
 
+def _identity(folder: Path) -> tuple[str, str, str]:
+    """(task, run name, profile) of a run folder: from its run.json (what the run recorded),
+    else, for a folder written before run.json, from its resolved path (``<task>/<run
+    name>``; profile "": not recorded)."""
+    from bench.results.run_info import RUN_INFO, read_run_info
+
+    if (folder / RUN_INFO).is_file():
+        info = read_run_info(folder)
+        return info["task"], info["run_name"], info["profile"]
+    folder = folder.resolve()
+    return folder.parent.name, folder.name, ""
+
+
 @dataclass(frozen=True)
 class RunData:
     """Everything a report needs, as stored by one run. other_data_models: model records of
     the folder trained on other data than ``dataset`` describes (left out, with their rows);
-    skipped_probes: records of probes the data could not support (``skipped``: why)."""
+    skipped_probes: records of probes the data could not support (``skipped``: why).
+    ``profile`` is the run name (``book-lr0.001``), ``run_profile`` the profile run.json
+    records (``book``; "" for a folder written before run.json)."""
 
     task: str
     profile: str
@@ -186,10 +201,12 @@ class RunData:
     dataset: dict
     other_data_models: list[dict] = field(default_factory=list)
     skipped_probes: list[dict] = field(default_factory=list)
+    run_profile: str = ""
 
     @classmethod
     def load(cls, folder: Path) -> RunData:
-        """Read a run folder, keeping only models trained on the data dataset.json describes
+        """Read a run folder (its task and run name from run.json where it has one), keeping
+        only models trained on the data dataset.json describes
         (see :mod:`bench.results.trained_on`) and, of those, the latest model of each (family,
         augmentation, seed): rows of a model retrained later (new library versions, say)
         are left out."""
@@ -202,13 +219,15 @@ class RunData:
         latest = {(m["family"], m["augmentation"], m["seed"]): m for m in models}
         keys = {m["key"] for m in latest.values()}
         probes = [p for p in load_records(folder, PROBES) if p["model_key"] in keys]
+        task, run_name, profile = _identity(folder)
         return cls(
-            task=folder.parent.name,
-            profile=folder.name,
+            task=task,
+            profile=run_name,
             rows=[r for r in load_rows(folder) if r.model_key in keys],
             models=list(latest.values()),
             probes=[p for p in probes if SKIPPED not in p],
             dataset=dataset,
             other_data_models=other,
             skipped_probes=[p for p in probes if SKIPPED in p],
+            run_profile=profile,
         )
