@@ -20,7 +20,8 @@ from bench.catalog import TASKS
 from bench.config import Profile
 from bench.evaluate import grids, layers, worst
 from bench.evaluate.contract import ContractModel, InputContract, ModelError
-from bench.evaluate.model_source import LoadedModel
+from bench.evaluate.function_source import outputs_sha256, probe_images
+from bench.evaluate.loaded import KIND_PYTHON, LoadedModel
 from bench.evaluate.sanity import CleanCheck, SanityStop
 from bench.evaluate.testdata import TestData
 from bench.results.schema import ModelTag, Row, unpack_bits
@@ -37,9 +38,11 @@ USER_FAMILY, BASELINE_FAMILY, UNKNOWN_AUGMENTATION = "user", "baseline", "unknow
 @dataclass(frozen=True)
 class EvalModelRecord:
     """models.jsonl record of an evaluated model: what it is (file SHA-256, kind, input
-    shape, parameters), how it was fed (input range, outputs), the grid swept and the
-    environment. ``key`` names its rows file; ``seed`` seeds the per-cell bootstrap (and is
-    the training seed where known)."""
+    shape, parameters; for a function also the hashes of the files it names and of its
+    outputs on the probe batch), how it was fed (input range, outputs and how they were
+    decided, repeated channels, notes such as a channel-first transpose), the grid swept and
+    the environment. ``key`` names its rows file; ``seed`` seeds the per-cell bootstrap (and
+    is the training seed where known)."""
 
     key: str
     task: str
@@ -57,6 +60,11 @@ class EvalModelRecord:
     grid: str
     clean_accuracy: float
     warnings: list[str] = field(default_factory=list)
+    outputs_detection: str = ""
+    repeat_channels: bool = False
+    notes: list[str] = field(default_factory=list)
+    named_files: dict[str, str] = field(default_factory=dict)
+    probe_sha256: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -74,18 +82,36 @@ class Evaluated:
     invariance_note: str = ""
 
 
-def model_key(model: LoadedModel, contract: InputContract, seed: int) -> str:
-    """20 hex characters over the model's SHA-256, the contract and the seed: one rows file
-    per way of feeding one model."""
-    blob = json.dumps([model.sha256, contract.input_range, contract.outputs, seed]).encode()
-    return hashlib.sha256(blob).hexdigest()[:20]
+def probe_sha256(adapter: ContractModel, image_shape: tuple[int, int, int]) -> str | None:
+    """For a function model, the hash of its raw outputs on the fixed probe batch (images of
+    the test images' (H, W, C), fed as the contract says); None for a file or folder, whose
+    bytes are its identity."""
+    if adapter.model.kind != KIND_PYTHON:
+        return None
+    from bench.run.train import to_inputs
+
+    return outputs_sha256(adapter.raw(to_inputs(probe_images(image_shape))))
+
+
+def model_key(model: LoadedModel, contract: InputContract, seed: int, outputs: str | None = None,
+              probe: str | None = None) -> str:
+    """20 hex characters over the model's SHA-256, the contract (``outputs``: as read, where
+    detected) and the seed, and for a function the hashes of the files it names and of its
+    probe outputs: one rows file per way of feeding one model, a new one when a function
+    computes something else."""
+    parts = [model.sha256, contract.input_range, outputs or contract.outputs, seed]
+    if contract.repeat_channels:
+        parts.append("repeat-channels")
+    if model.kind == KIND_PYTHON:
+        parts += [sorted(model.named_files.items()), probe]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
 
 
 def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.CleanReference:
     """Predictions on the untransformed images; ModelError when the model's outputs are not
     one per class, SanityStop when they look like a wrong input contract (unless
     ``force``)."""
-    clean = sweep.CleanReference(sweep.predict_proba(adapter, data.test.x))
+    clean = sweep.CleanReference(adapter.clean_probabilities(data.test.x))
     if clean.proba.shape[1] != len(data.classes):
         raise ModelError(f"{adapter.model.source}: the model gives {clean.proba.shape[1]} "
                          f"class outputs but the data has {len(data.classes)} classes "
@@ -109,19 +135,22 @@ def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
     in ``store`` with the model record and dataset.json."""
     adapter = ContractModel(model, contract)
     clean = clean_pass(adapter, data, force)
-    key = model_key(model, contract, seed)
+    probe = probe_sha256(adapter, data.test.x.shape[1:])
+    key = model_key(model, contract, seed, adapter.outputs, probe)
     tag = ModelTag(task=profile.task, data=data.info["name"], profile=profile.name.value,
                    family=family, augmentation=UNKNOWN_AUGMENTATION, seed=seed, model_key=key)
     masks = sweep.group_masks(data.test, TASKS[profile.task].groups(data.test, data.classes))
     record = EvalModelRecord(
         key=key, task=profile.task, data=tag.data, family=family,
         augmentation=UNKNOWN_AUGMENTATION, seed=seed, source=model.source, kind=model.kind,
-        sha256=model.sha256, input_range=contract.input_range, outputs=contract.outputs,
+        sha256=model.sha256, input_range=contract.input_range, outputs=adapter.outputs,
         input_shape=None if model.input_shape is None else list(model.input_shape),
         params=None if model.keras_model is None else int(model.keras_model.count_params()),
         grid=grids.describe(profile.grid),
         clean_accuracy=float(np.mean(clean.predicted == data.test.y)),
-        warnings=list(adapter.warnings), versions=library_versions(),
+        warnings=list(adapter.warnings), outputs_detection=adapter.detection,
+        repeat_channels=contract.repeat_channels, notes=list(model.notes),
+        named_files=dict(model.named_files), probe_sha256=probe, versions=library_versions(),
         environment=machine.environment(),
     )
     store.record_model(record, record.environment, trained_now=False)

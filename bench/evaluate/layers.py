@@ -26,6 +26,9 @@ def invariance_records(model: LoadedModel, contract: InputContract, data: TestDa
     if not isinstance(model.keras_model, keras.Sequential):
         return [], (f"Layer-by-layer invariance not measured: `{model.source}` is not a Keras "
                     "Sequential model (the NumPy engine converts those).")
+    if contract.repeat_channels:
+        return [], ("Layer-by-layer invariance not measured: the NumPy engine feeds the test "
+                    "images as they are, and this model takes them with --repeat-channels.")
     if contract.input_range != "0-1":
         return [], ("Layer-by-layer invariance not measured: the NumPy engine feeds inputs in "
                     "0-1, and this model takes 0-255.")

@@ -18,6 +18,8 @@ def verify(model: LoadedModel, contract: InputContract, images: np.ndarray) -> s
     if model.keras_model is None:
         return (f"Not checked: `{model.source}` is a {model.kind} without a Keras model "
                 "object; the NumPy engine converts Keras Sequential models.")
+    if contract.repeat_channels:
+        return "Not checked: the NumPy engine feeds the test images without --repeat-channels."
     from bench.npcnn import from_keras
 
     try:
