@@ -123,246 +123,60 @@ def _parser() -> argparse.ArgumentParser:
     return finish(parser)
 
 
-#: The largest training seed: NumPy and TensorFlow take 32-bit seeds.
-MAX_SEED = 2**32 - 1
-
-
-def _seeds(text: str | None) -> tuple[int, ...] | None:
-    """Distinct seeds in 0..MAX_SEED from ``0,1,2`` (None when not given)."""
-    if text is None:
-        return None
-    try:
-        seeds = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ChoiceError(f"--seeds must be comma-separated integers, got {text!r}") from None
-    for seed in seeds:
-        if not 0 <= seed <= MAX_SEED:
-            raise ChoiceError(f"--seeds: {seed} is out of range; expected integers "
-                              f"0..{MAX_SEED} (32-bit seeds), e.g. 0,1,2")
-        if seeds.count(seed) > 1:
-            raise ChoiceError(f"--seeds: {seed} is given twice; expected distinct seeds, "
-                              "e.g. 0,1,2")
-    return seeds
-
-
-def _folder(path: Path, option: str) -> Path:
-    """``path`` when it is a folder or can be created as one; ChoiceError naming the option
-    and the file in the way otherwise."""
-    for part in (path, *path.parents):
-        if part.exists():
-            if not part.is_dir():
-                raise ChoiceError(f"{option} {path}: {part} is a file; expected a folder "
-                                  "(created if missing)")
-            break
-    return path
-
-
-def _names(text: str | None) -> tuple[str, ...] | None:
-    """Comma-separated names -> a tuple (None when not given); checked by the catalog."""
-    return None if text is None else tuple(text.split(","))
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Train, sweep, store and report one task under one profile."""
-    from bench.catalog.profiles import (
-        data_for_source,
-        get_profile,
-        with_choices,
-        with_data,
-        with_learning_rate,
-    )
+    from bench.catalog import choices
+    from bench.results import references
+    from bench.run.command import Placement
 
-    profile = get_profile(args.task, args.profile)
-    if args.data is not None:
-        profile = with_data(profile, args.data)
-    elif args.source is not None:
-        profile = data_for_source(profile)
-    profile = with_choices(profile, _names(args.families), _names(args.augmentations),
-                           args.worst_case_n, args.invariance_n)
-    if args.learning_rate is not None:
-        profile = with_learning_rate(profile, args.learning_rate)
-    if args.allow_outside_paths:
-        profile = allowing_outside_paths(profile)
+    profile = choices.run_profile(
+        args.task, args.profile, data=args.data, source_given=args.source is not None,
+        families=args.families, augmentations=args.augmentations,
+        worst_case_n=args.worst_case_n, invariance_n=args.invariance_n,
+        learning_rate=args.learning_rate, allow_outside_paths=args.allow_outside_paths)
     profile = evaluate_commands.chosen_grid(profile, args)
-    seeds = _seeds(args.seeds)
-    _folder(args.out, "--out")
-    reference_root = _reference_root(args.reference)
-    if args.trained is not None and not args.trained.is_dir():
-        raise ChoiceError(f"--trained {args.trained}: no such folder; expected the folder "
-                          "python -m bench.run.device_train wrote its models to")
-    _check_cluster_options(args)
-    extend = _reference_to_extend(profile, reference_root) if args.extend_reference else None
+    seeds = choices.seeds(args.seeds)
+    references.folder(args.out, "--out")
+    reference_root = references.reference_root(args.reference)
+    placement = Placement(args.scheduler, args.workers, args.threads, args.ship_data,
+                          args.trained).check()
+    extend = (references.reference_to_extend(profile, reference_root)
+              if args.extend_reference else None)
     # TensorFlow is imported only once the arguments are valid
-    from bench.render import report
-    from bench.run import runner
+    from bench.render.command import report_run
+    from bench.run.command import train_and_sweep
 
     started = time.perf_counter()
-    folder = runner.run_folder(profile, args.out)
-    verbose = 0 if args.quiet else 2
-    try:
-        if args.scheduler is None:
-            runner.run_task(profile, args.out, args.source, seeds, verbose=verbose,
-                            trained=args.trained, extend=extend)
-        else:
-            from bench.run.distributed import run_distributed
-
-            run_distributed(profile, args.out, args.source, seeds, args.scheduler,
-                            workers=args.workers, threads=args.threads,
-                            ship_data=args.ship_data, verbose=verbose, extend=extend)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: finished cells (models, on a cluster) are kept in {folder}; "
-              "run the same command again to continue.", file=sys.stderr)
+    folder = train_and_sweep(profile, args.out, args.source, seeds, placement,
+                             quiet=args.quiet, extend=extend)
+    if folder is None:  # Ctrl-C: its line is printed
         return 130
-    reference = (runner.run_folder(profile, reference_root) if reference_root is not None
-                 else None)
-    path = report.write_report(folder, folder, name="report", reference_folder=reference)
-    print(f"wrote {path} ({time.perf_counter() - started:.0f} s); results in {folder}; "
-          f"compared with {_compared_with(reference)}")
+    print(report_run(folder, profile, reference_root, time.perf_counter() - started))
     return 0
 
 
-def _reference_root(path: Path | None) -> Path | None:
-    """The absolute reference folder of ``--reference`` (None: no checkout and none given);
-    ChoiceError saying where it looked when it is not an existing folder."""
-    if path is None:
-        return None
-    _folder(path, "--reference")  # a file in the way is named as such
-    resolved = path.resolve()
-    if not resolved.is_dir():
-        raise ChoiceError(f"--reference {path}: no such folder (looked for {resolved}); give "
-                          "the folder of published results, e.g. the checkout's results/")
-    return resolved
-
-
-def _reference_to_extend(profile, reference_root: Path | None) -> Path:
-    """The published run folder ``--extend-reference`` starts from; ChoiceError, saying what
-    to do, when there is none."""
-    from bench.catalog.profiles import run_folder
-
-    if reference_root is None:
-        raise ChoiceError("--extend-reference: no reference folder (bench is installed "
-                          "without a checkout); give --reference DIR")
-    folder = run_folder(profile, reference_root)
-    if not any(folder.glob("rows/*.jsonl")):
-        raise ChoiceError(f"--extend-reference: no published reference in {folder}; run "
-                          "without --extend-reference, or give --reference DIR")
-    return folder
-
-
-def _compared_with(reference: Path | None) -> str:
-    """The end of a run's last line: which reference its report compares with."""
-    if reference is None:
-        return ("no reference (bench is installed without a checkout; give --reference "
-                "FOLDER)")
-    if any(reference.glob("rows/*.jsonl")):
-        return str(reference)
-    return f"no reference (none stored in {reference})"
-
-
-def _check_cluster_options(args: argparse.Namespace) -> None:
-    """ChoiceError for --workers, --threads, --ship-data or --trained where they do not
-    apply."""
-    from bench.run.cluster import LOCAL
-
-    for option in ("workers", "threads"):
-        value = getattr(args, option)
-        if value is not None and args.scheduler != LOCAL:
-            raise ChoiceError(f"--{option} applies to --scheduler {LOCAL} (got --scheduler "
-                              f"{args.scheduler}); a cluster at an address has its own workers")
-        if value is not None and value < 1:
-            raise ChoiceError(f"--{option} must be at least 1, got {value}")
-    if args.ship_data and args.scheduler is None:
-        raise ChoiceError("--ship-data applies to a run with --scheduler")
-    if args.trained is not None and args.scheduler is not None:
-        raise ChoiceError("--trained sweeps models trained elsewhere in this process; run it "
-                          "without --scheduler")
-
-
-def allowing_outside_paths(profile):
-    """The profile whose loader reads files outside the data folder; ChoiceError when its
-    data set reads no folder or CSV of files."""
-    import dataclasses
-    import inspect
-
-    from bench.catalog import DATASETS
-
-    loader = DATASETS[profile.data].loader
-    if "allow_outside_paths" not in inspect.signature(loader).parameters:
-        raise ChoiceError(f"--allow-outside-paths applies to data read from image folders or "
-                          f"CSVs (gender, cifar10), not to data set {profile.data!r}")
-    options = (*profile.data_options, ("allow_outside_paths", True))
-    return dataclasses.replace(profile, data_options=options)
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Print run A against run B as Markdown, over the cells both hold; refuses runs of
-    different settings unless --allow-different."""
-    from bench.analysis.comparable import setup_differences
-    from bench.render.comparison import render_compare
-    from bench.results.loading import RunData
+    """Print run A against run B as Markdown (refused for runs of different settings
+    unless --allow-different)."""
+    from bench.render.command import compare
 
-    for folder in (args.a, args.b):
-        if not any(Path(folder).glob("rows/*.jsonl")):
-            raise FileNotFoundError(f"{folder}: no stored rows (rows/*.jsonl); give a run "
-                                    "folder such as runs/mnist/quick or results/mnist/quick")
-    a, b = RunData.load(args.a), RunData.load(args.b)
-    differences = setup_differences(a, b)
-    if differences and not args.allow_different:
-        raise ChoiceError(f"A ({args.a}) and B ({args.b}) differ in {'; '.join(differences)}; "
-                          "their accuracies are not comparable. Add --allow-different to "
-                          "compare the cells they share anyway")
-    from bench.analysis.verdicts import corrected
-
-    print(corrected(lambda: render_compare(a, b, (str(args.a), str(args.b))))[0])
+    print(compare(args.a, args.b, args.allow_different))
     return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """Validate a run and make it the reference of its task and run name (from run.json)."""
-    from bench.results.publish import PublishError, publish
-    from bench.results.schema import SchemaError
+    from bench.results.publish_command import publish_run
 
-    _folder(args.results, "--results")
-    try:
-        published = publish(args.run, args.results, partial=args.partial)
-    except (SchemaError, FileNotFoundError) as error:
-        raise PublishError(f"nothing published: {error}") from None
-    partial = f" (partial: {'; '.join(published.missing)})" if published.missing else ""
-    print(f"published {args.run} as {published.target}{partial}; run `bench report` to "
-          "regenerate the reports")
+    print(publish_run(args.run, args.results, args.partial))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Every task report, the forward-pass report and the front page, from stored data."""
-    from bench.analysis.runs import RunView
-    from bench.render import frontpage, report
-    from bench.results.loading import RunData, run_folders
+    from bench.render.command import report_all
 
-    for option, path in (("--results", args.results), ("--out", args.out)):
-        if path is None:
-            raise ChoiceError(f"{option} is required: bench is installed without a checkout, "
-                              "so it has no published folder to default to")
-    _folder(args.results, "--results")
-    _folder(args.out, "--out")
-    folders = run_folders(args.results)
-    benchmark_json = Path(args.out) / "forward_pass"
-    if not folders and not benchmark_json.is_dir():
-        raise FileNotFoundError(
-            f"no stored results under {args.results}/ and no {benchmark_json}; run "
-            "`bench run TASK` or `tox -e bench` first"
-        )
-    if benchmark_json.is_dir():
-        from bench.render.forward_pass import write_forward_pass_report
-
-        markdown = Path(args.out) / "forward_pass.md"
-        write_forward_pass_report(benchmark_json, markdown)
-        print(f"wrote {markdown}")
-    views = [RunView.of(RunData.load(folder)) for folder in folders]  # estimated once
-    for view in views:
-        print(f"wrote {report.write_report(view, args.out)}")
-    if views:
-        print(f"wrote {frontpage.write_front_page(args.results, args.out, views)}")
+    report_all(args.results, args.out)
     return 0
 
 

@@ -22,26 +22,31 @@ from bench.results.loading import RunData
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED_RUN = REPO / "results" / "mnist" / "quick"
 
+#: The name of the throwaway transform and its policy: no stock transform or policy takes
+#: it, so adding them never replaces a real one (blur_added checks).
+NAME = "throwaway_blur"
+
 #: A throwaway one-sided transform (a blur's sigma >= 0) and the policy that trains for it.
 BLUR = TransformSpec(
-    name="blur", apply=lambda images, sigma, *, fill: images.copy(), identity=0.0, unit="px",
+    name=NAME, apply=lambda images, sigma, *, fill: images.copy(), identity=0.0, unit="px",
     title="Gaussian blur (sigma, px)", axis_label="blur sigma (px)",
-    phrase="a blur of sigma {m:g} px", phrase_both="", policy="blur",
+    phrase="a blur of sigma {m:g} px", phrase_both="", policy=NAME,
     grids={"full": (0.0, 1.0, 2.0), "smoke": (0.0, 2.0)}, kind="blur", kind_noun="blur",
     extremes=lambda magnitudes: f"sigma <= {max(magnitudes):g} px", two_sided=False,
 )
-BLUR_POLICY = PolicySpec("blur", layers=lambda ranges, context: [],
+BLUR_POLICY = PolicySpec(NAME, layers=lambda ranges, context: [],
                          describe=lambda ranges: "blur sigma <= 1.5 px",
-                         edges=lambda stored: {"blur": 1.5}, colour="tab:olive")
+                         edges=lambda stored: {NAME: 1.5}, colour="tab:olive")
 
 
 @contextlib.contextmanager
 def blur_added():
     """The catalog with BLUR and BLUR_POLICY added and the profiles module rebuilt from it
     (yielded); both restored on exit."""
+    assert NAME not in TRANSFORMS and NAME not in POLICIES, f"{NAME} is taken: rename NAME"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(TRANSFORMS._specs, "blur", BLUR)
-        patch.setitem(POLICIES._specs, "blur", BLUR_POLICY)
+        patch.setitem(TRANSFORMS._specs, NAME, BLUR)
+        patch.setitem(POLICIES._specs, NAME, BLUR_POLICY)
         try:
             yield importlib.reload(profiles_module)
         finally:
@@ -61,12 +66,12 @@ def test_no_profile_takes_a_new_transform_or_policy_until_it_names_them(committe
     before = dict(profiles_module.PROFILES)
     report, page = committed
     with blur_added() as rebuilt:
-        assert "blur" in TRANSFORMS and "blur" in POLICIES
+        assert NAME in TRANSFORMS and NAME in POLICIES
         assert rebuilt.PROFILES == before
         view = RunView.of(RunData.load(COMMITTED_RUN))
         assert render_markdown(view, {}) == report
         assert frontpage.render_front_page([view], forward_pass=False) == page
-    assert "blur" not in TRANSFORMS and "blur" not in POLICIES
+    assert NAME not in TRANSFORMS and NAME not in POLICIES
     assert profiles_module.PROFILES == before
 
 
@@ -76,8 +81,8 @@ def test_a_one_sided_transform_is_quoted_at_one_magnitude_unsigned():
 
 
 def _check_one_sided():
-    assert conditions.distances("blur", [0.0, 1.0, 2.0]) == [1.0, 2.0]
-    assert conditions.both_directions("blur", 2.0, [0.0, 1.0, 2.0]) == (("blur", 2.0),)
+    assert conditions.distances(NAME, [0.0, 1.0, 2.0]) == [1.0, 2.0]
+    assert conditions.both_directions(NAME, 2.0, [0.0, 1.0, 2.0]) == ((NAME, 2.0),)
     assert BLUR.format_magnitude(1.0) == "1" and TRANSFORMS["shift_x"].format_magnitude(1) == "+1"
     assert BLUR.trained_span(1.5) == (0.0, 1.5)
     assert TRANSFORMS["shift_x"].trained_span(3.0) == (-3.0, 3.0)
@@ -85,7 +90,7 @@ def _check_one_sided():
     for seed in (0, 1, 2):
         for family, accuracy in (("cnn", {0.0: 0.9, 1.0: 0.7, 2.0: 0.5}),
                                  ("mlp", {0.0: 0.9, 1.0: 0.6, 2.0: 0.3})):
-            rows += rows_for(family, "none", seed, accuracy, transform="blur")
+            rows += rows_for(family, "none", seed, accuracy, transform=NAME)
             rows += rows_for(family, "none", seed, {-2.0: 0.5, 0.0: 0.9, 2.0: 0.6})
     view = RunView.of(run_data(rows))
     text = render_markdown(view, {})

@@ -21,9 +21,10 @@ import PIL.Image
 import pytest
 import skimage.io
 
+from bench.catalog.choices import allowing_outside_paths
 from bench.catalog.datasets import load
 from bench.catalog.profiles import get_profile
-from bench.cli import allowing_outside_paths, main
+from bench.cli import main
 from bench.config import ChoiceError
 from bench.data import folders
 from bench.data.cifar10 import CLASSES

@@ -64,7 +64,7 @@ def missing_notes(run: RunData) -> list[str]:
     """One note per set of missing cells, naming the models that lack them ([]: every model
     of the run holds every cell of its grid): ``12 of 41 cells missing for MLP / none,
     seed 0: shift_x +3, +4 px; ...``. Models the run lacks altogether are not cells missing
-    (``bench.analysis.runs.partial_notes`` names them)."""
+    (``bench.results.completeness.partial_notes`` names them)."""
     expected = expected_cells(run)
     stored = stored_cells(run.rows)
     models = sorted({(m["family"], m["augmentation"], m["seed"]) for m in run.models}

@@ -93,9 +93,16 @@ def mean_one_book(model: keras.Model, splits: Splits, profile: Profile) -> list[
     return records
 
 
-def _on_test(probe):
-    """A probe of the test split only, as f(model, splits, profile)."""
-    return lambda model, splits, profile: probe(model, splits.test, profile)
+def _on_engine(probe):
+    """A probe of the test split that runs the model through the NumPy engine
+    (``bench.npcnn``), as f(model, splits, profile): a model with a layer or option the
+    engine lacks (its NotImplementedError names it) skips the probe, saying so."""
+    def run(model, splits, profile):
+        try:
+            return probe(model, splits.test, profile)
+        except NotImplementedError as error:
+            raise ProbeNotApplicable(f"the NumPy engine cannot run this model ({error})") from None
+    return run
 
 
 #: Probe name -> the transform whose swept magnitudes it uses: a run that does not sweep it
@@ -116,8 +123,8 @@ def unswept_probes(profile: Profile) -> dict[str, str]:
 PROBES = {
     MEAN_ONE: mean_one_shift_x,
     MEAN_ONE_BOOK: mean_one_book,
-    spatial_probes.WORST_CASE: _on_test(spatial_probes.worst_case_probe),
-    spatial_probes.INVARIANCE: _on_test(spatial_probes.invariance_probe),
+    spatial_probes.WORST_CASE: _on_engine(spatial_probes.worst_case_probe),
+    spatial_probes.INVARIANCE: _on_engine(spatial_probes.invariance_probe),
 }
 
 

@@ -1,0 +1,24 @@
+"""``bench publish RUN``: validate a run and make it the reference of its task and run name
+(from its ``run.json``), then say what was published and what to do next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.results.publish import PublishError, publish
+from bench.results.references import folder
+from bench.results.schema import SchemaError
+
+
+def publish_run(run: Path, results: Path, partial: bool = False) -> str:
+    """Publish ``run`` under ``results``; the line to print. PublishError (``nothing
+    published: ...``) for a run that is broken, missing or lacks part of its profile
+    without ``partial``."""
+    folder(results, "--results")
+    try:
+        published = publish(run, results, partial=partial)
+    except (SchemaError, FileNotFoundError) as error:
+        raise PublishError(f"nothing published: {error}") from None
+    lacks = f" (partial: {'; '.join(published.missing)})" if published.missing else ""
+    return (f"published {run} as {published.target}{lacks}; run `bench report` to "
+            "regenerate the reports")
