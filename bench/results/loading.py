@@ -16,8 +16,10 @@ SchemaError naming file, line, field and value (:func:`bench.results.schema.chec
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,11 +95,25 @@ def read_jsonl(path: Path) -> list[dict]:
     return [record for _, record in numbered_records(path)]
 
 
+def rows_files(folder: Path) -> list[Path]:
+    """The ``rows/<model key>.jsonl`` files of a run folder, in name order ([] without a
+    rows folder); the OSError of a ``rows`` entry that cannot be opened (a symbolic link
+    loop, a dangling link, no permission) is raised, so a run never vanishes in silence."""
+    rows = Path(folder) / ROWS
+    if not os.path.lexists(rows):
+        return []
+    os.stat(rows)  # ELOOP, ENOENT of a dangling link, EACCES: one line from the CLI
+    if not rows.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(rows))
+    os.listdir(rows)
+    return sorted(rows.glob("*.jsonl"))
+
+
 def load_rows(folder: Path) -> list[Row]:
     """Every stored row of a run folder, as Row objects (model files in name order). A row
     that lacks fields is skipped with a warning; the next run computes its cell again."""
     rows = []
-    for path in sorted((Path(folder) / ROWS).glob("*.jsonl")):
+    for path in rows_files(folder):
         for number, record in numbered_records(path):
             try:
                 row = row_from_record(record, path)
@@ -111,10 +127,14 @@ def load_rows(folder: Path) -> list[Row]:
 
 def run_folders(results_dir: Path) -> list[Path]:
     """Every run folder (``<task>/<profile>``) under ``results_dir`` that holds rows, of a
-    task bench knows; a folder of another name is left out with a warning."""
+    task bench knows; a folder of another name is left out with a warning. Hidden folders
+    (``.book.publishing-PID`` of a killed ``bench publish``) are never runs; a ``rows``
+    entry that cannot be opened is an OSError (:func:`rows_files`)."""
     from bench.catalog import TASKS
 
-    found = sorted({p.parent.parent for p in Path(results_dir).glob(f"*/*/{ROWS}/*.jsonl")})
+    candidates = [folder for folder in Path(results_dir).glob("*/*")
+                  if not folder.name.startswith(".") and not folder.parent.name.startswith(".")]
+    found = sorted(folder for folder in candidates if rows_files(folder))
     for task in sorted({folder.parent for folder in found}):
         if task.name not in TASKS.names():
             log.warning("%s: not a task bench knows (%s); its %d run folder(s) are left out",

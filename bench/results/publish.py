@@ -13,6 +13,7 @@ Anything refused leaves every file under the results folder as it was.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -29,18 +30,25 @@ from bench.results.loading import (
     REQUIRED,
     ROWS,
     probe_paths,
+    rows_files,
 )
 from bench.results.run_info import RUN_INFO, read_run_info
 from bench.results.schema import (
+    ALL,
     SCHEMA_VERSION,
     VERSION_KEY,
     IncompleteRecord,
+    SchemaError,
+    check_fields,
     row_from_record,
+    unpack_bits,
 )
 from bench.results.store import lock_path
 
 #: What a run folder holds that the reference keeps (reports are regenerated, not copied).
 PUBLISHED = (ROWS, MODELS, PROBE_FILES, PROBES, DATASET, RUN_INFO)
+
+log = logging.getLogger(__name__)
 
 #: Fields a dataset.json must have for the reports to describe the data.
 DATASET_FIELDS = ("name", "classes", "n_train_used", "n_test_used", "train_checksum")
@@ -128,7 +136,6 @@ def _target(root: Path, task: str, run_name: str) -> Path:
 def _validate_files(run: Path, task: str) -> None:
     """PublishError naming the file and line of the first record that cannot be published."""
     from bench.results.loading import load_dataset_info
-    from bench.results.schema import SchemaError
 
     model_keys = set()
     for number, record in _strict_records(run / MODELS):
@@ -143,7 +150,7 @@ def _validate_files(run: Path, task: str) -> None:
             if path.parent.name == PROBE_FILES and record["model_key"] != path.stem:
                 raise PublishError(f"{path}: line {number} is a probe of model "
                                    f"{record['model_key']!r}, not of this file's model")
-    for path in sorted((run / ROWS).glob("*.jsonl")):
+    for path in rows_files(run):
         for number, record in _strict_records(path):
             try:
                 row = row_from_record(record, f"{path}: line {number}")
@@ -152,6 +159,7 @@ def _validate_files(run: Path, task: str) -> None:
             if row.model_key != path.stem or row.model_key not in model_keys:
                 raise PublishError(f"{path}: line {number} is a row of model {row.model_key!r}, "
                                    f"which is not this file's model or not in {MODELS}")
+            _check_row(row, task, path, number)
     try:
         dataset = load_dataset_info(run)
     except (SchemaError, FileNotFoundError) as error:
@@ -160,6 +168,22 @@ def _validate_files(run: Path, task: str) -> None:
     if absent:
         raise PublishError(f"{run / DATASET}: lacks {', '.join(absent)}; run the same "
                            "`bench run` again to rewrite it")
+
+
+def _check_row(row, task: str, path: Path, number: int) -> None:
+    """PublishError unless the row is of ``task`` (run.json's) and, for the ``all`` group
+    with per-image bits, its accuracy is the share of its bits that are set (to within
+    half an image)."""
+    if row.task != task:
+        raise PublishError(f"{path}: line {number} is a row of task {row.task!r}, not "
+                           f"{task!r} as {RUN_INFO} records; publish each task's own run")
+    if row.group != ALL or not row.correct_bits or not row.n:
+        return
+    share = float(unpack_bits(row.correct_bits, row.n).mean())
+    if abs(share - row.accuracy) > 0.5 / row.n:
+        raise PublishError(f"{path}: line {number} has accuracy {row.accuracy:g} but its "
+                           f"per-image bits give {share:g} ({row.n} images); the row is "
+                           "damaged: delete that line and rerun the same `bench run`")
 
 
 def _strict_records(path: Path) -> list[tuple[int, dict]]:
@@ -184,6 +208,10 @@ def _strict_records(path: Path) -> list[tuple[int, dict]]:
         if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
             raise PublishError(f"{path}: line {number} has schema_version {version!r}; this "
                                f"bench publishes versions 1 to {SCHEMA_VERSION} (upgrade bench)")
+        try:
+            check_fields(record, f"{path}: line {number}")
+        except SchemaError as error:
+            raise PublishError(str(error)) from None
         records.append((number, record))
     return records
 
@@ -228,6 +256,7 @@ def _replace(run: Path, target: Path) -> None:
     """Copy the run's published files beside ``target``, sync them, then swap them in; the
     old reference is removed only once the new one is in place."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(target)
     staging = target.with_name(f".{target.name}.publishing-{os.getpid()}")
     previous = target.with_name(f".{target.name}.previous-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -252,6 +281,40 @@ def _replace(run: Path, target: Path) -> None:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(target: Path) -> list[Path]:
+    """Remove the ``.<name>.publishing-PID`` and ``.<name>.previous-PID`` folders beside
+    ``target`` that a killed ``bench publish`` left (its PID no longer runs), each with a
+    warning; a ``previous`` copy whose swap was cut between its two renames (no ``target``)
+    is renamed back into place instead. Returns the folders handled."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(publishing|previous)-(\d+)")
+    handled = []
+    for path in sorted(target.parent.iterdir()) if target.parent.is_dir() else []:
+        match = pattern.fullmatch(path.name)
+        if match is None or _alive(int(match[2])) and int(match[2]) != os.getpid():
+            continue
+        if match[1] == "previous" and not target.exists():
+            os.rename(path, target)
+            log.warning("%s: restored from %s, left by a bench publish that was stopped "
+                        "mid-swap", target, path.name)
+        else:
+            shutil.rmtree(path)
+            log.warning("%s: removed, left by a bench publish that was stopped (process %s)",
+                        path, match[2])
+        handled.append(path)
+    return handled
 
 
 def _sync_tree(folder: Path) -> None:
