@@ -35,6 +35,7 @@ def _two_threads() -> dict:
         _bench("mnist_cnn", 1024, "numpy-vectorised", 0.032, 5, 2, **flops,
                peak_bytes=10 * 2**20),
         _bench("mnist_cnn", 1024, "keras-call", 0.064, 5, 2, **flops),
+        _bench("mnist_cnn", 1024, "onnxruntime", 0.040, 5, 2, **flops),
         _sgemm(2, 2 * 2048**3 / 200e9),  # 200 GFLOP/s
     ]
     return run
@@ -58,9 +59,12 @@ def _json() -> dict:
             _bench("mnist_cnn", 1, "numpy-naive", 0.05, 2),
             _bench("mnist_cnn", 1, "keras-call", 0.005, 30),
             _bench("mnist_cnn", 1, "keras-predict", 0.05, 30),
+            _bench("mnist_cnn", 1, "onnxruntime", 0.00025, 30),
+            _bench("mnist_cnn", 1, "litert", 0.0004, 30),
             _bench("mnist_cnn", 1024, "numpy-vectorised", 0.064, 3),
             _bench("mnist_cnn", 1024, "keras-call", 0.128, 3),
             _bench("mnist_cnn", 1024, "keras-predict", 0.256, 3),
+            _bench("mnist_cnn", 1024, "onnxruntime", 0.080, 3),
             {"name": "unrelated", "extra_info": {}, "stats": {"median": 1.0}},
         ],
     }
@@ -80,23 +84,32 @@ def _prose(markdown: str) -> str:
 def test_throughput_ratios_and_sample_sizes_come_from_the_medians() -> None:
     text = render_forward_pass([_json()])
     # batch 1: 1 / 0.0005 = 2,000 img/s; naive 20; model(x) 200; predict 20
-    assert _row(text, "| mnist_cnn      | 1         | 1 ") == [
-        "mnist_cnn", "1", "1", "2,000", "20", "200", "20", "10.00x", "100.00x", "100.00x",
-        "30/2/30/30",
-    ]  # fmt: skip
-    # batch 1024: 1024 / 0.064 = 16,000 img/s; no naive run -> "–"
-    assert _row(text, "| mnist_cnn      | 1         | 1024 ") == [
-        "mnist_cnn", "1", "1024", "16,000", "–", "8,000", "4,000", "2.00x", "4.00x", "–", "3/–/3/3",
-    ]  # fmt: skip
+    images = text[text.index("## Images per second"):]
+    # batch 1: 1 / 0.0005 = 2,000 img/s; naive 20; model(x) 200; predict 20; ORT 4,000;
+    # LiteRT 2,500
+    assert _row(images, "| mnist_cnn      | 1         | 1 ") == [
+        "mnist_cnn", "1", "1", "2,000", "20", "200", "20", "4,000", "2,500"]
+    # batch 1024: 1024 / 0.064 = 16,000 img/s; no naive or LiteRT run -> "–"
+    assert _row(images, "| mnist_cnn      | 1         | 1024 ") == [
+        "mnist_cnn", "1", "1024", "16,000", "–", "8,000", "4,000", "12,800", "–"]
+    faster = text[text.index("## How many times faster"):]
+    # NumPy/Keras, ORT/Keras, NumPy/ORT, NumPy/LiteRT, NumPy/naive
+    assert _row(faster, "| mnist_cnn      | 1         | 1 ") == [
+        "mnist_cnn", "1", "1", "10.00x", "20.00x", "0.50x", "0.80x", "100.00x"]
+    assert _row(faster, "| mnist_cnn      | 1         | 1024 ") == [
+        "mnist_cnn", "1", "1024", "2.00x", "1.60x", "1.25x", "–", "–"]
+    rounds = faster[faster.index("| rounds"):]
+    assert _row(rounds, "| mnist_cnn      | 1         | 1 ")[3] == "30/2/30/30/30/30"
+    assert _row(rounds, "| mnist_cnn      | 1         | 1024 ")[3] == "3/–/3/3/3/–"
 
 
 def test_report_leads_with_findings_and_ends_with_the_setup() -> None:
     text = _prose(render_forward_pass([_json()]))
     assert text.startswith("# Forward pass")
     assert ("**mnist_cnn**, batch 1,024: NumPy 16,000 images/s with 1 thread(s), 2.00x Keras "
-            "`model(x)` (8,000).") in text
-    assert ("One image (1 thread(s)): 0.50 ms (NumPy), 5.00 ms (`model(x)`), 50.00 ms "
-            "(`predict`).") in text
+            "`model(x)` (8,000), 1.25x ONNX Runtime (12,800).") in text
+    assert ("One image (1 thread(s)): 0.50 ms (NumPy vectorised), 5.00 ms (Keras model(x)), "
+            "50.00 ms (Keras predict), 0.25 ms (ONNX Runtime), 0.40 ms (LiteRT).") in text
     assert "| 0.5 ± 0.05 " in text  # latency table: median ms ± IQR
     setup = text[text.index("## Setup") :]
     assert "Test CPU, 2 logical cores" in setup
@@ -113,14 +126,20 @@ def test_json_without_forward_pass_benchmarks_is_refused() -> None:
 def test_two_thread_counts_side_by_side_with_the_roofline() -> None:
     markdown = render_forward_pass([_json(), _two_threads()])
     text = _prose(markdown)
-    assert ("NumPy 16,000 images/s with 1 thread(s), 2.00x Keras `model(x)` (8,000); "
-            "32,000 images/s with 2 thread(s), 2.00x Keras `model(x)` (16,000).") in text
+    assert ("NumPy 16,000 images/s with 1 thread(s), 2.00x Keras `model(x)` (8,000), 1.25x "
+            "ONNX Runtime (12,800); 32,000 images/s with 2 thread(s), 2.00x Keras `model(x)` "
+            "(16,000), 1.25x ONNX Runtime (25,600).") in text
     assert "2 thread(s): a 2,048 x 2,048 float32 matrix product" in text
     assert "runs at 200.0 GFLOP/s (median of 10 rounds)" in text
-    # 4 MFLOP x 1024 images / 0.032 s = 128 GFLOP/s = 64% of 200; Keras 64 GFLOP/s = 32%
-    assert _row(markdown, "| mnist_cnn      | 2         | 1024 ") == [
-        "mnist_cnn", "2", "1024", "4.00", "128.0", "64%", "64.0", "32%", "2.00x", "10.0"]
-    assert _row(markdown, "| mnist_cnn      | 2         | 1024    | 32,000") [7] == "2.00x"
+    # 4 MFLOP x 1024 images / 0.032 s = 128 GFLOP/s = 64% of 200; Keras 64 GFLOP/s = 32%;
+    # ONNX Runtime 4e6 x 1024 / 0.040 = 102.4 GFLOP/s = 51%
+    roofline = markdown[markdown.index("## Roofline"):markdown.index("## Images per second")]
+    assert _row(roofline, "| mnist_cnn      | 2         | 1024 ") == [
+        "mnist_cnn", "2", "1024", "4.00", "128.0", "64%", "64.0", "32%"]
+    assert _row(roofline[roofline.index("| ORT GF/s") - 50:], "| mnist_cnn") == [
+        "mnist_cnn", "2", "1024", "102.4", "51%", "10.0"]
+    faster = markdown[markdown.index("## How many times faster"):]
+    assert _row(faster, "| mnist_cnn      | 2         | 1024 ")[3:6] == ["2.00x", "1.60x", "1.25x"]
 
 
 def test_writer_and_command_line_write_the_markdown(tmp_path) -> None:

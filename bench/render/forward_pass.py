@@ -2,11 +2,15 @@
 
 The suite runs once per thread count, each run writing one JSON (``tox -e bench`` writes
 ``runs/forward_pass/threads-1.json`` and ``threads-2.json``; the published ones are in
-``reports/forward_pass/``); the report puts them side by side. ``render_forward_pass(runs)
--> str`` is pure; ``write_forward_pass_report`` reads a folder of JSON files (or one file)
-and writes the Markdown; ``python -m bench.render.forward_pass SOURCE MD`` runs it.
-Throughput is images per second of the median round (batch / median seconds); GFLOP/s divide
-the forward pass's FLOPs (:mod:`bench.npcnn.flops`) by the median round.
+``reports/forward_pass/``); the report puts them side by side: the NumPy engine, Keras and
+ONNX Runtime (LiteRT at batch 1), a generated sentence per batch size naming the fastest,
+the roofline against the measured sgemm peak, the engine's time per layer
+(:mod:`bench.render.forward_pass_layers`). ``render_forward_pass(runs) -> str`` is pure;
+``write_forward_pass_report`` reads a folder of JSON files (or one file) and writes the
+Markdown; ``python -m bench.render.forward_pass SOURCE MD`` runs it. Throughput is images per
+second of the median round (batch / median seconds); GFLOP/s divide the forward pass's FLOPs
+(:mod:`bench.npcnn.flops`) by the median round. Every table is at most 120 characters wide
+(:func:`bench.render.tables.table` splits wider ones).
 """
 
 from __future__ import annotations
@@ -14,247 +18,162 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from tabulate import tabulate
-
+from bench.render.forward_pass_data import (
+    IMPLEMENTATIONS,
+    KERAS_CALL,
+    KERAS_PREDICT,
+    LABELS,
+    LITERT,
+    MISSING,
+    NAIVE,
+    ONNXRUNTIME,
+    SHORT,
+    VECTORISED,
+    benchmarks,
+    cells,
+    largest_batch,
+    rate,
+    ratio,
+    sgemm_peaks,
+    share,
+    shown,
+    thread_counts,
+    timings,
+)
+from bench.render.forward_pass_fastest import fastest_sentences
+from bench.render.forward_pass_layers import layer_section
 from bench.render.prose import wrap_prose
-
-VECTORISED, NAIVE = "numpy-vectorised", "numpy-naive"
-KERAS_CALL, KERAS_PREDICT = "keras-call", "keras-predict"
-IMPLEMENTATIONS = (VECTORISED, NAIVE, KERAS_CALL, KERAS_PREDICT)
-LABELS = {
-    VECTORISED: "NumPy vectorised",
-    NAIVE: "NumPy naive",
-    KERAS_CALL: "Keras model(x)",
-    KERAS_PREDICT: "Keras predict",
-}
-MISSING = "–"
+from bench.render.tables import table
 
 
-@dataclass(frozen=True)
-class Timing:
-    """One benchmark: median and interquartile range of a round (seconds), rounds, the
-    threads it ran on (None in JSON written before the suite recorded them), its FLOPs
-    per image and the NumPy engine's peak working memory (bytes) where measured."""
-
-    arch: str
-    batch: int
-    implementation: str
-    median_s: float
-    iqr_s: float
-    rounds: int
-    threads: int | None = None
-    flops_per_image: int | None = None
-    peak_bytes: int | None = None
-
-    @property
-    def images_per_s(self) -> float:
-        return self.batch / self.median_s
-
-    @property
-    def gflops(self) -> float | None:
-        """Achieved rate (10^9 FLOPs per second), or None without a FLOP count."""
-        if self.flops_per_image is None:
-            return None
-        return self.flops_per_image * self.batch / self.median_s / 1e9
-
-
-Key = tuple[str, int, str, "int | None"]
-
-
-def _benchmarks(runs: Sequence[dict]) -> list[dict]:
-    return [bench for run in runs for bench in run.get("benchmarks", [])]
-
-
-def _timings(runs: Sequence[dict]) -> dict[Key, Timing]:
-    """Forward-pass timings keyed by (arch, batch, implementation, threads)."""
-    found = {}
-    for bench in _benchmarks(runs):
-        info = bench.get("extra_info", {})
-        if not {"arch", "batch", "implementation"} <= info.keys():
-            continue
-        stats = bench["stats"]
-        timing = Timing(
-            info["arch"],
-            int(info["batch"]),
-            info["implementation"],
-            float(stats["median"]),
-            float(stats["iqr"]),
-            int(stats["rounds"]),
-            info.get("threads"),
-            info.get("flops_per_image"),
-            info.get("peak_bytes"),
-        )
-        found[(timing.arch, timing.batch, timing.implementation, timing.threads)] = timing
-    if not found:
-        raise ValueError(
-            "no forward-pass benchmarks in this JSON (none has extra_info arch, batch and "
-            "implementation): write it with pytest suites/test_forward_pass.py "
-            "--benchmark-only --benchmark-json=PATH"
-        )
-    return found
-
-
-def _sgemm_peaks(runs: Sequence[dict]) -> dict[int | None, tuple[float, int]]:
-    """threads -> (GFLOP/s of the median sgemm round, rounds)."""
-    peaks = {}
-    for bench in _benchmarks(runs):
-        info = bench.get("extra_info", {})
-        if info.get("kind") == "sgemm":
-            stats = bench["stats"]
-            peaks[info.get("threads")] = (info["flops"] / stats["median"] / 1e9,
-                                          int(stats["rounds"]))
-    return peaks
-
-
-def _rate(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
-
-
-def _threads(timings: dict) -> list[int | None]:
-    return sorted({key[3] for key in timings}, key=lambda t: (t is None, t or 0))
-
-
-def _ratio(timings: dict, cell: tuple[str, int, int | None], top: str, bottom: str) -> str:
-    """How many times faster ``top`` is than ``bottom`` (median round times)."""
-    arch, batch, threads = cell
-    a, b = timings.get((arch, batch, top, threads)), timings.get((arch, batch, bottom, threads))
-    return MISSING if a is None or b is None else f"{b.median_s / a.median_s:.2f}x"
-
-
-def _cells(timings: dict) -> list[tuple[str, int, int | None]]:
-    """(arch, batch, threads) in the order the architectures first appear."""
-    archs = list(dict.fromkeys(key[0] for key in timings))
-    return [(arch, batch, threads) for arch in archs
-            for threads in _threads(timings)
-            for batch in sorted({k[1] for k in timings if k[0] == arch and k[3] == threads})]
-
-
-def _shown(threads: int | None) -> str:
-    return MISSING if threads is None else str(threads)
-
-
-def _throughput_table(timings: dict) -> str:
+def _throughput_table(found: dict) -> str:
     rows = []
-    for cell in _cells(timings):
+    for arch, batch, threads in cells(found):
+        got = [found.get((arch, batch, impl, threads)) for impl in IMPLEMENTATIONS]
+        rows.append([arch, shown(threads), batch]
+                    + [MISSING if t is None else rate(t.images_per_s) for t in got])
+    headers = ["architecture", "threads", "batch"] + [SHORT[i] for i in IMPLEMENTATIONS]
+    return table(rows, headers, keys=3)
+
+
+RATIOS = ((VECTORISED, KERAS_CALL), (ONNXRUNTIME, KERAS_CALL), (VECTORISED, ONNXRUNTIME),
+          (VECTORISED, LITERT), (VECTORISED, NAIVE))
+"""(top, bottom) pairs of the ratio table: how many times faster top is than bottom."""
+
+
+def _ratio_table(found: dict) -> str:
+    rows = []
+    for cell in cells(found):
         arch, batch, threads = cell
-        got = {impl: timings.get((arch, batch, impl, threads)) for impl in IMPLEMENTATIONS}
-        rows.append(
-            [arch, _shown(threads), batch]
-            + [MISSING if t is None else _rate(t.images_per_s) for t in got.values()]
-            + [
-                _ratio(timings, cell, VECTORISED, KERAS_CALL),
-                _ratio(timings, cell, VECTORISED, KERAS_PREDICT),
-                _ratio(timings, cell, VECTORISED, NAIVE),
-                "/".join(MISSING if t is None else str(t.rounds) for t in got.values()),
-            ]
-        )
-    headers = (
-        ["architecture", "threads", "batch"]
-        + [f"{LABELS[i]} (img/s)" for i in IMPLEMENTATIONS]
-        + ["NumPy / model(x)", "NumPy / predict", "vectorised / naive", "rounds"]
-    )
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+        got = [found.get((arch, batch, impl, threads)) for impl in IMPLEMENTATIONS]
+        rows.append([arch, shown(threads), batch]
+                    + [ratio(found, cell, top, bottom) for top, bottom in RATIOS]
+                    + ["/".join(MISSING if t is None else str(t.rounds) for t in got)])
+    headers = (["architecture", "threads", "batch"]
+               + [f"{SHORT[top]}/{SHORT[bottom]}" for top, bottom in RATIOS] + ["rounds"])
+    return table(rows, headers, keys=3)
 
 
-def _latency_table(timings: dict) -> str:
+def _latency_table(found: dict) -> str:
     rows = []
-    for arch, batch, threads in _cells(timings):
-        row = [arch, _shown(threads), batch]
+    for arch, batch, threads in cells(found):
+        row = [arch, shown(threads), batch]
         for impl in IMPLEMENTATIONS:
-            t = timings.get((arch, batch, impl, threads))
+            t = found.get((arch, batch, impl, threads))
             row.append(MISSING if t is None else f"{t.median_s * 1e3:.3g} ± {t.iqr_s * 1e3:.2g}")
         rows.append(row)
-    headers = ["architecture", "threads", "batch"] + [LABELS[i] for i in IMPLEMENTATIONS]
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    headers = ["architecture", "threads", "batch"] + [SHORT[i] for i in IMPLEMENTATIONS]
+    return table(rows, headers, keys=3)
 
 
-def _largest_batch(timings: dict, arch: str) -> int:
-    return max(key[1] for key in timings if key[0] == arch)
-
-
-def _findings(timings: dict) -> list[str]:
+def _findings(found: dict) -> list[str]:
     """One generated sentence per architecture at its largest batch, for every thread
-    count, plus one image at the most threads."""
+    count (the engine against Keras ``model(x)`` and ONNX Runtime), plus one image at the
+    most threads."""
     lines = []
-    for arch in dict.fromkeys(key[0] for key in timings):
-        batch = _largest_batch(timings, arch)
+    most = thread_counts(found)[-1]
+    for arch in dict.fromkeys(key[0] for key in found):
+        batch = largest_batch(found, arch)
         parts = []
-        for threads in _threads(timings):
-            ours = timings.get((arch, batch, VECTORISED, threads))
-            theirs = timings.get((arch, batch, KERAS_CALL, threads))
-            if ours and theirs:
-                parts.append(f"{_rate(ours.images_per_s)} images/s with {_shown(threads)} "
-                             f"thread(s), {theirs.median_s / ours.median_s:.2f}x Keras "
-                             f"`model(x)` ({_rate(theirs.images_per_s)})")
+        for threads in thread_counts(found):
+            ours = found.get((arch, batch, VECTORISED, threads))
+            if ours is None:
+                continue
+            against = [f"{other.median_s / ours.median_s:.2f}x {name} "
+                       f"({rate(other.images_per_s)})"
+                       for impl, name in ((KERAS_CALL, "Keras `model(x)`"),
+                                          (ONNXRUNTIME, "ONNX Runtime"))
+                       if (other := found.get((arch, batch, impl, threads)))]
+            if against:
+                parts.append(f"{rate(ours.images_per_s)} images/s with {shown(threads)} "
+                             f"thread(s), " + ", ".join(against))
         if parts:
             lines.append(f"- **{arch}**, batch {batch:,}: NumPy " + "; ".join(parts) + ".")
-        most = _threads(timings)[-1]
-        single = [timings.get((arch, 1, impl, most))
-                  for impl in (VECTORISED, KERAS_CALL, KERAS_PREDICT)]
-        if all(single):
-            lines.append(
-                f"  One image ({_shown(most)} thread(s)): {single[0].median_s * 1e3:.2f} ms "
-                f"(NumPy), {single[1].median_s * 1e3:.2f} ms (`model(x)`), "
-                f"{single[2].median_s * 1e3:.2f} ms (`predict`)."
-            )
+        single = [(LABELS[impl], found.get((arch, 1, impl, most)))
+                  for impl in (VECTORISED, KERAS_CALL, KERAS_PREDICT, ONNXRUNTIME, LITERT)]
+        if all(t for _, t in single[:3]):
+            lines.append(f"  One image ({shown(most)} thread(s)): " + ", ".join(
+                f"{t.median_s * 1e3:.2f} ms ({name})" for name, t in single if t) + ".")
     return lines
 
 
-def _share(rate: float | None, peak: tuple[float, int] | None) -> str:
-    return MISSING if rate is None or peak is None else f"{100 * rate / peak[0]:.0f}%"
+ROOFLINE = (VECTORISED, KERAS_CALL, ONNXRUNTIME)
+"""The implementations of the roofline table."""
 
 
-def _roofline(timings: dict, runs: Sequence[dict]) -> list[str]:
+def _roofline(found: dict, runs: Sequence[dict]) -> list[str]:
     """The sgemm peak per thread count, then per architecture at its largest batch: FLOPs
-    per image, achieved GFLOP/s and share of the peak of NumPy and Keras, peak memory."""
-    peaks = _sgemm_peaks(runs)
-    lines = [f"- {_shown(threads)} thread(s): a 2,048 x 2,048 float32 matrix product through "
-             f"NumPy's BLAS runs at {rate:,.1f} GFLOP/s (median of {rounds} rounds)."
-             for threads, (rate, rounds) in sorted(peaks.items(), key=lambda p: p[0] or 0)]
+    per image, achieved GFLOP/s and share of the peak of NumPy, Keras and ONNX Runtime,
+    the engine's peak memory."""
+    peaks = sgemm_peaks(runs)
+    lines = [f"- {shown(threads)} thread(s): a 2,048 x 2,048 float32 matrix product through "
+             f"NumPy's BLAS runs at {value:,.1f} GFLOP/s (median of {rounds} rounds)."
+             for threads, (value, rounds) in sorted(peaks.items(), key=lambda p: p[0] or 0)]
     rows = []
-    for arch, batch, threads in _cells(timings):
-        if batch != _largest_batch(timings, arch):
+    for arch, batch, threads in cells(found):
+        if batch != largest_batch(found, arch):
             continue
-        ours = timings.get((arch, batch, VECTORISED, threads))
-        theirs = timings.get((arch, batch, KERAS_CALL, threads))
-        if ours is None or theirs is None or ours.flops_per_image is None:
+        got = [found.get((arch, batch, impl, threads)) for impl in ROOFLINE]
+        ours = got[0]
+        if ours is None or ours.flops_per_image is None or not any(got[1:]):
             continue
         peak = peaks.get(threads)
         memory = MISSING if ours.peak_bytes is None else f"{ours.peak_bytes / 2**20:.1f}"
-        rows.append([arch, _shown(threads), batch, f"{ours.flops_per_image / 1e6:.2f}",
-                     f"{ours.gflops:.1f}", _share(ours.gflops, peak),
-                     f"{theirs.gflops:.1f}", _share(theirs.gflops, peak),
-                     f"{theirs.median_s / ours.median_s:.2f}x", memory])
+        row = [arch, shown(threads), batch, f"{ours.flops_per_image / 1e6:.2f}"]
+        for t in got:
+            row += ([MISSING, MISSING] if t is None or t.gflops is None
+                    else [f"{t.gflops:.1f}", share(t.gflops, peak)])
+        rows.append(row + [memory])
     if not rows:
         return lines or ["No benchmark of this run recorded FLOPs."]
-    headers = ["architecture", "threads", "batch", "MFLOP / image", "NumPy GFLOP/s",
-               "NumPy % of sgemm", "Keras GFLOP/s", "Keras % of sgemm", "NumPy / model(x)",
-               "NumPy peak MiB"]
-    return [*lines, "", tabulate(rows, headers=headers, tablefmt="github",
-                                 disable_numparse=True)]
+    headers = ["architecture", "threads", "batch", "MFLOP/img"]
+    for impl in ROOFLINE:
+        headers += [f"{SHORT[impl]} GF/s", f"{SHORT[impl]} %"]
+    return [*lines, "", table(rows, [*headers, "NumPy MiB"], keys=3)]
 
 
 def _agreement_table(runs: Sequence[dict]) -> str:
-    """Per architecture: the largest |NumPy - Keras model(x)| over every NumPy benchmark of
-    these runs (all batches and thread counts), and how many outputs were compared."""
-    largest: dict[str, float] = {}
+    """Per architecture and implementation other than Keras: the largest |output - Keras
+    model(x)| over its benchmarks of these runs (all batches and thread counts), and how
+    many outputs were compared in all."""
+    checked = [impl for impl in IMPLEMENTATIONS if impl not in (KERAS_CALL, KERAS_PREDICT)]
+    largest: dict[tuple[str, str], float] = {}
     compared: dict[str, int] = {}
-    for bench in _benchmarks(runs):
+    for bench in benchmarks(runs):
         info = bench.get("extra_info", {})
-        if str(info.get("implementation", "")).startswith("numpy") and \
-                "max_abs_diff_vs_keras" in info:
-            arch = info["arch"]
-            largest[arch] = max(largest.get(arch, 0.0), float(info["max_abs_diff_vs_keras"]))
-            compared[arch] = compared.get(arch, 0) + 1
+        if info.get("implementation") in checked and "max_abs_diff_vs_keras" in info:
+            key = (info["arch"], info["implementation"])
+            largest[key] = max(largest.get(key, 0.0), float(info["max_abs_diff_vs_keras"]))
+            compared[info["arch"]] = compared.get(info["arch"], 0) + 1
     if not largest:
         return "No benchmark of this run recorded its difference from Keras."
-    rows = [[arch, f"{value:.2e}", compared[arch]] for arch, value in largest.items()]
-    return tabulate(rows, headers=["architecture", "largest |NumPy - Keras| (probability)",
-                                   "benchmarks compared"],
-                    tablefmt="github", disable_numparse=True)
+    rows = [[arch] + [f"{largest[(arch, impl)]:.2e}" if (arch, impl) in largest else MISSING
+                      for impl in checked] + [count]
+            for arch, count in compared.items()]
+    return table(rows, ["architecture"] + [SHORT[impl] for impl in checked]
+                 + ["benchmarks compared"], keys=1)
 
 
 def _setup(runs: Sequence[dict]) -> list[str]:
@@ -278,7 +197,7 @@ def _setup(runs: Sequence[dict]) -> list[str]:
             f"{run.get('machine_info', {}).get('python_version', '?')}, pytest-benchmark "
             f"{run.get('version', '?')}, run at {run.get('datetime', '?')}{at_commit}")
     versions = next(
-        (b["extra_info"]["versions"] for b in _benchmarks(runs)
+        (b["extra_info"]["versions"] for b in benchmarks(runs)
          if "versions" in b.get("extra_info", {})),
         None,
     )  # fmt: skip
@@ -288,44 +207,58 @@ def _setup(runs: Sequence[dict]) -> list[str]:
 
 
 def render_forward_pass(runs: Sequence[dict]) -> str:
-    """Markdown: findings, roofline, throughput and ratios, latency, agreement, setup, from
-    the JSON of one or more suite runs (one per thread count)."""
-    timings = _timings(runs)
+    """Markdown: the fastest per batch size, findings, roofline, the engine's time per layer,
+    throughput, ratios, latency, agreement, setup, from the JSON of one or more suite runs
+    (one per thread count)."""
+    found = timings(runs)
     return wrap_prose("\n".join(
         [
-            "# Forward pass: the NumPy engine against Keras",
+            "# Forward pass: the NumPy engine against Keras and ONNX Runtime",
             "",
-            *_findings(timings),
+            *fastest_sentences(found),
+            "",
+            *_findings(found),
             "",
             "Throughput is the batch size divided by the median round; ratios divide median "
-            "round times, so above 1x the first-named implementation is faster. Both "
-            "implementations of a row ran on the same number of threads: NumPy on that many "
+            "round times, so above 1x the first-named implementation is faster. Every "
+            "implementation of a row ran on the same number of threads: NumPy on that many "
             "chunk threads with BLAS held to one thread each, TensorFlow with that many "
-            "intra- and inter-op threads. Timings come from a shared machine and are noisy; "
-            "`rounds` gives the sample size of each implementation "
-            f"({' / '.join(LABELS[i] for i in IMPLEMENTATIONS)}). {MISSING} marks a cell "
-            "that was not run (the naive loops where a round would take more than a few "
-            "seconds, or a model without convolutions).",
+            "intra- and inter-op threads, ONNX Runtime (CPU execution provider, all graph "
+            "optimisations) with that many intra-op threads, LiteRT (XNNPACK) with that many "
+            "interpreter threads. ONNX Runtime and LiteRT run Keras' own `model.export` of "
+            "the same model, made and cached before timing. Columns: "
+            + ", ".join(f"{SHORT[i]} = {LABELS[i]}" for i in IMPLEMENTATIONS)
+            + ". Timings come from a shared machine and are noisy; `rounds` gives the sample "
+            f"size of each implementation ({' / '.join(SHORT[i] for i in IMPLEMENTATIONS)}). "
+            f"{MISSING} marks a cell that was not run (the naive loops where a round would "
+            "take more than a few seconds, or a model without convolutions; LiteRT beyond "
+            "batch 1).",
             "",
             "## Roofline at the largest batch",
             "",
             "FLOPs count 2 per multiply-add of the convolutions and dense layers "
             "(`bench.npcnn.flops`; a Winograd convolution is credited with the direct "
-            "convolution's FLOPs). The share of sgemm compares each rate with the float32 "
+            "convolution's FLOPs); GF/s is 10^9 FLOPs per second. The share of sgemm (%) "
+            "compares each rate with the float32 "
             "matrix product measured in the same run on the same threads. Peak memory is "
             "the NumPy engine's working memory above the input (tracemalloc).",
             "",
-            *_roofline(timings, runs),
+            *_roofline(found, runs),
             "",
+            *layer_section(runs, sgemm_peaks(runs)),
             "## Images per second",
             "",
-            _throughput_table(timings),
+            _throughput_table(found),
+            "",
+            "## How many times faster",
+            "",
+            _ratio_table(found),
             "",
             "## Median time per batch (ms ± interquartile range)",
             "",
-            _latency_table(timings),
+            _latency_table(found),
             "",
-            "## Agreement with Keras, measured in this run",
+            "## Agreement with Keras model(x), measured in this run",
             "",
             _agreement_table(runs),
             "",

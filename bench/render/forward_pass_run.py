@@ -18,18 +18,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tabulate import tabulate
-
-from bench.render.forward_pass import (
-    IMPLEMENTATIONS,
-    LABELS,
-    _cells,
-    _rate,
-    _shown,
-    _timings,
-    read_runs,
-    render_forward_pass,
-)
+from bench.render.forward_pass import read_runs, render_forward_pass
+from bench.render.forward_pass_data import IMPLEMENTATIONS, LABELS, cells, rate, shown, timings
+from bench.render.tables import table
 
 #: Where ``tox -e bench`` writes a run, and where the published figures are.
 DEFAULT_RUN = Path("runs/forward_pass")
@@ -42,32 +33,31 @@ def render_against_reference(runs: Sequence[dict], reference: Sequence[dict],
     the run and the reference have, images/s of the median round in each and the ratio
     (above 1x: faster in this run), with each side's rounds; then how many benchmarks only
     one side has."""
-    ours, theirs = _timings(runs), _timings(reference)
+    ours, theirs = timings(runs), timings(reference)
     shared = ours.keys() & theirs.keys()
     rows = []
-    for arch, batch, threads in _cells(ours):
+    for arch, batch, threads in cells(ours):
         for implementation in IMPLEMENTATIONS:
             key = (arch, batch, implementation, threads)
             if key not in shared:
                 continue
             now, then = ours[key], theirs[key]
-            rows.append([arch, _shown(threads), batch, LABELS[implementation],
-                         _rate(now.images_per_s), _rate(then.images_per_s),
+            rows.append([arch, shown(threads), batch, LABELS[implementation],
+                         rate(now.images_per_s), rate(then.images_per_s),
                          f"{then.median_s / now.median_s:.2f}x", f"{now.rounds}/{then.rounds}"])
     lines = [
         "## Against the published figures",
         "",
-        f"The published figures are {reference_name}. Ratios divide the published median round "
-        "time by this run's, so above 1x this run was faster; timings on a shared machine are "
-        "noisy, and `rounds` gives each side's sample size (this run / published).",
+        f"The published figures are {reference_name}. Images per second of the median round "
+        "in this run (here) and in the published figures; ratios divide the published median "
+        "round time by this run's, so above 1x this run was faster; timings on a shared "
+        "machine are noisy, and `rounds` gives each side's sample size (this run / published).",
         "",
     ]
     if rows:
-        lines.append(tabulate(
-            rows, headers=["architecture", "threads", "batch", "implementation",
-                           "this run (img/s)", "published (img/s)", "this / published",
-                           "rounds"],
-            tablefmt="github", disable_numparse=True))
+        lines.append(table(
+            rows, ["architecture", "threads", "batch", "implementation", "img/s here",
+                   "published", "here/published", "rounds"], keys=4))
     else:
         lines.append("This run shares no benchmark with the published figures.")
     only_here, only_there = len(ours.keys() - shared), len(theirs.keys() - shared)

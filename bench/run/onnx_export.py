@@ -26,7 +26,6 @@ import keras
 import numpy as np
 
 from bench.data.paths import cache_dir
-from bench.run.train import _without_names
 
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
 """Export formats (Keras ``model.export`` names) and their file suffixes."""
@@ -38,7 +37,10 @@ def export_key(model: keras.Model, fmt: str) -> str:
     import tensorflow as tf
 
     digest = hashlib.sha256()
-    header = {"format": fmt, "architecture": _without_names(model.get_config()),
+    layers = [[type(layer).__name__,
+               {k: v for k, v in layer.get_config().items() if k != "name"}]
+              for layer in model.layers]  # Keras numbers layer names per session: left out
+    header = {"format": fmt, "input": list(model.input_shape), "layers": layers,
               "versions": [keras.__version__, tf.__version__]}
     digest.update(json.dumps(header, sort_keys=True, default=str).encode())
     for weight in model.weights:
