@@ -175,7 +175,7 @@ def test_baseline_and_numpy_check_in_the_report(made, tmp_path):
     assert main(eval_args(folder / "plain.keras", npz, tmp_path / "ab", "--baseline",
                           str(folder / "rescaling.keras"), "--force", "--verify-numpy")) == 0
     report = _words(tmp_path / "ab" / "report.md")
-    assert "exact McNemar" in report and "p (Holm)" in report
+    assert "exact McNemar" in report and "verdict (Holm)" in report
     assert "largest |NumPy - Keras| output" in report
     assert len({r.model_key for r in load_rows(tmp_path / "ab")}) == 2
     assert main(eval_args(folder / "rescaling.keras", npz, tmp_path / "r", "--input-range",

@@ -334,6 +334,10 @@ def render(data: EvalReportData) -> str:
         out += [f"![accuracy against magnitude, per transform]({data.figure})", ""]
     if data.reference_folder is not None:
         out += comparison_lines(data)
+    else:
+        out += ["## Against the reference families", "",
+                "None: this run was compared with no published reference (--no-reference, or "
+                "your own --data, on which no reference was scored).", ""]
     out += baseline_lines(data)
     out += summary_lines(data)
     for transform in transforms:
