@@ -151,7 +151,7 @@ def _roofline(found: dict, runs: Sequence[dict]) -> list[str]:
     headers = ["architecture", "threads", "batch", "MFLOP/img"]
     for impl in ROOFLINE:
         headers += [f"{SHORT[impl]} GF/s", f"{SHORT[impl]} %"]
-    return [*lines, "", table(rows, [*headers, "NumPy MiB"], keys=3)]
+    return [*lines, *([""] if lines else []), table(rows, [*headers, "NumPy MiB"], keys=3)]
 
 
 def _agreement_table(runs: Sequence[dict]) -> str:

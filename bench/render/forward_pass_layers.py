@@ -50,7 +50,7 @@ def _rows(arch: str, batch: int, layers: list[dict], peak: float | None) -> list
                      MISSING if rate is None else f"{rate:.1f}",
                      MISSING if rate is None or peak is None else f"{100 * rate / peak:.0f}%"])
     if rest_count:
-        rows.append([arch, f"{rest_count} other layers", MISSING, MISSING,
+        rows.append([arch, f"{rest_count} other layer{'s' * (rest_count > 1)}", MISSING, MISSING,
                      f"{rest * 1e3:.1f}", f"{100 * rest / total:.0f}%", MISSING, MISSING])
     return rows
 
