@@ -153,6 +153,8 @@ def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
         named_files=dict(model.named_files), probe_sha256=probe, versions=library_versions(),
         environment=machine.environment(),
     )
+    for note in record.notes:
+        log.info("%s: %s", model.source, note)
     store.record_model(record, record.environment, trained_now=False)
     store.write_dataset({**data.info, "grid": record.grid})
     rows, correct = [], {}
