@@ -287,3 +287,16 @@ def contrast(a: np.ndarray, b: np.ndarray, paired: bool) -> Contrast:
     return Contrast(value, value - width, value + width,
                     p_value(value, seed_variance, seeds, image_variance),
                     (len(a), len(b)), int(a.shape[1]), paired)
+
+
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """(mean, low, high) of (S, N) per-seed, per-image values, shares: the one-sample form
+    of :func:`contrast` (seed part over S >= 2 seeds, closed-form image part), e.g. for a
+    reference curve's band."""
+    values = np.atleast_2d(np.asarray(values, float))
+    seeds = len(values)
+    seed_variance = float(np.var(values.mean(axis=1), ddof=1) / seeds) if seeds > 1 else 0.0
+    image_variance = float(np.var(values.mean(axis=0), ddof=1) / values.shape[1])
+    width = half_width(seed_variance, max(seeds, 2), image_variance)
+    mean = float(values.mean())
+    return mean, mean - width, mean + width

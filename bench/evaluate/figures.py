@@ -1,7 +1,8 @@
 """The eval report's figure: accuracy (%) against magnitude, one panel per transform, the
 user's model (and a baseline) beside the reference families trained without augmentation
-(mean over seeds, with the range of the seeds as a band). No Keras; matplotlib's object
-API, no pyplot."""
+(mean over seeds with its 95% interval as a band, :func:`bench.analysis.resample.
+mean_interval`). Made, checked and saved by :mod:`bench.render.layout` like every report
+figure. No Keras."""
 
 from __future__ import annotations
 
@@ -10,17 +11,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from bench.analysis.resample import mean_interval
 from bench.catalog import FAMILIES, TRANSFORMS
-from bench.results.schema import ALL, Row
+from bench.render import layout
+from bench.results.schema import ALL, Row, unpack_bits
+
+COLUMNS = 3
 
 
-def _curve(rows: Sequence[Row], transform: str) -> tuple[np.ndarray, np.ndarray]:
-    """(magnitudes, accuracies %) of one model's rows of ``transform``, sorted."""
-    points = sorted((r.magnitude, r.accuracy * 100) for r in rows
-                    if r.transform == transform and r.group == ALL)
-    return np.array([p[0] for p in points]), np.array([p[1] for p in points])
+def _curve(rows: Sequence[Row], transform: str) -> dict[float, np.ndarray]:
+    """magnitude -> (N,) correctness of one model's ``all`` rows of ``transform``."""
+    return {r.magnitude: unpack_bits(r.correct_bits, r.n) for r in rows
+            if r.transform == transform and r.group == ALL and r.correct_bits}
+
+
+def _band(members: list[Sequence[Row]], transform: str) -> tuple[list, list, list, list]:
+    """(magnitudes, mean %, low %, high %) over the seeds at the magnitudes all hold."""
+    curves = [_curve(rows, transform) for rows in members]
+    shared = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
+    points = [mean_interval(np.stack([c[m] for c in curves])) for m in shared]
+    return shared, *([p[i] * 100 for p in points] for i in range(3))
 
 
 def sweep_figure(models: Sequence[tuple[str, Sequence[Row]]],
@@ -31,38 +42,38 @@ def sweep_figure(models: Sequence[tuple[str, Sequence[Row]]],
     images per cell."""
     transforms = [s.name for s in TRANSFORMS
                   if any(r.transform == s.name for _, rows in models for r in rows)]
-    cols = min(len(transforms), 3)
-    figure = Figure(figsize=(4.2 * cols, 3.3 * math.ceil(len(transforms) / cols) + 0.8))
-    axes = figure.subplots(math.ceil(len(transforms) / cols), cols, squeeze=False,
-                           sharey=True).ravel()
+    columns = min(len(transforms), COLUMNS)
+    rows_of_panels = math.ceil(len(transforms) / columns)
+    figure = layout.new_figure(4.2 * columns, 3.2 * rows_of_panels + 1.2)
+    axes = figure.subplots(rows_of_panels, columns, squeeze=False, sharey=True).ravel()
     for extra in axes[len(transforms):]:
         extra.set_visible(False)
+    handles = {}
     for ax, transform in zip(axes, transforms, strict=False):
         for label, members in reference.items():
-            curves = [_curve(rows, transform) for rows in members]
-            curves = [c for c in curves if len(c[0])]
-            if not curves or any(len(c[0]) != len(curves[0][0]) for c in curves):
-                continue
-            values = np.stack([c[1] for c in curves])
-            ax.plot(curves[0][0], values.mean(axis=0), linestyle="--", marker=".",
-                    label=f"{label} (reference, {len(curves)} seeds)")
-            ax.fill_between(curves[0][0], values.min(axis=0), values.max(axis=0), alpha=0.15)
+            x, mean, low, high = _band(members, transform)
+            if x:
+                line, = ax.plot(x, mean, linestyle="--", marker=".",
+                                label=f"{label} (reference, {len(members)} seeds)")
+                ax.fill_between(x, low, high, alpha=0.15, color=line.get_color())
+                handles.setdefault(line.get_label(), line)
         for label, rows in models:
-            x, y = _curve(rows, transform)
-            ax.plot(x, y, marker="o", linewidth=2, label=label)
-        ax.axhline(chance * 100, color="grey", linewidth=0.8, linestyle=":", label="chance")
-        ax.set_xlabel(TRANSFORMS[transform].axis_label, fontsize=8)
+            curve = _curve(rows, transform)
+            x = sorted(curve)
+            line, = ax.plot(x, [curve[m].mean() * 100 for m in x], marker="o", linewidth=2,
+                            label=label)
+            handles.setdefault(label, line)
+        handles.setdefault("chance", ax.axhline(chance * 100, color="grey", linewidth=0.8,
+                                                linestyle=":", label="chance"))
+        layout.style_axes(ax, TRANSFORMS[transform].axis_label)
         ax.set_ylim(0, 100)
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("accuracy (%)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=8)
-    figure.suptitle(f"Accuracy under each transform: n = {n:,} test images per point; "
-                    "reference bands: range over seeds", fontsize=10)
-    figure.tight_layout(rect=(0, 0.08, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    return path
+    layout.style_axes(axes[0], axes[0].get_xlabel(), "accuracy (%)")
+    layout.legend_below(figure, list(handles.values()))
+    figure.suptitle(layout.wrap(f"Accuracy under each transform: n = {n:,} test images per "
+                                "point; reference bands: 95% interval over seeds and images",
+                                figure.get_figwidth(), layout.MIN_FONT_PT + 1),
+                    fontsize=layout.MIN_FONT_PT + 1)
+    return layout.save(figure, path)
 
 
 def reference_members(rows: Sequence[Row], models: Sequence[dict]) -> dict[str, list[list[Row]]]:

@@ -166,6 +166,14 @@ def baseline_lines(data: EvalReportData) -> list[str]:
     ]
 
 
+def clean_accuracy(data: EvalReportData, key: str) -> float | None:
+    """A model's clean accuracy (%) from its stored identity rows (the tables' source, never
+    its record), None when it holds none."""
+    found = [r.accuracy for r in data.rows if r.model_key == key and r.group == ALL
+             and r.magnitude == TRANSFORMS[r.transform].identity]
+    return found[0] * 100 if found else None
+
+
 def _mcnemar_verdict(t: BaselineTest) -> str:
     """``A better``, ``B better`` or ``not shown after Holm``, with the adjusted p-value."""
     key = ("mcnemar", t.transform, t.magnitude)
@@ -327,8 +335,9 @@ def render(data: EvalReportData) -> str:
            f"{n:,} test images per cell; chance is {chance * 100:.0f}%. Input contract: "
            f"inputs in {user['input_range']}, outputs read as {user['outputs']}.*", "",
            "## Clean accuracy", ""]
-    out += [f"- `{r['source']}`: {r['clean_accuracy'] * 100:.1f}% on {n:,} test images."
-            for r in data.records]
+    out += [f"- `{r['source']}`: {clean:.1f}% on {n:,} test images." if clean is not None
+            else f"- `{r['source']}`: no clean cell stored." for r in data.records
+            for clean in [clean_accuracy(data, r["key"])]]
     out += [""]
     if data.figure is not None:
         out += [f"![accuracy against magnitude, per transform]({data.figure})", ""]
