@@ -109,6 +109,8 @@ def test_an_unreadable_image_is_a_counted_skip(tmp_path, monkeypatch):
     """As root, chmod 000 still reads; the open fails as it would for another user."""
     root = cifar_tree(tmp_path / "tree")
     locked = root / "test" / "ship" / "0.png"
+    # a second ship, so the class is not left empty (that is refused)
+    cv2.imwrite(str(root / "test" / "ship" / "1.png"), np.zeros((32, 32, 3), np.uint8))
     opened = PIL.Image.open
 
     def refusing(path, *args, **kwargs):
@@ -118,7 +120,7 @@ def test_an_unreadable_image_is_a_counted_skip(tmp_path, monkeypatch):
 
     monkeypatch.setattr(PIL.Image, "open", refusing)
     images = folders.read_class_folders(root / "test", CLASSES)
-    assert images.skipped.counts == {UNREADABLE_ENTRY: 1} and len(images.y) == 9
+    assert images.skipped.counts == {UNREADABLE_ENTRY: 1} and len(images.y) == 10
     assert "ship/0.png (Permission denied)" in images.skipped.examples[0]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import warnings
 from collections.abc import Sequence
@@ -25,36 +26,57 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.data.confined import OUTSIDE, UNREADABLE_ENTRY, entry_fault, is_inside
-from bench.data.images import ImageTooLarge, check_pixel_count
+from bench.data.images import ImageError, ImageTooLarge, check_complete, check_pixel_count
 from bench.data.types import DataError
 from bench.os_faults import replaced_atomically
 
+log = logging.getLogger(__name__)
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
-#: Bump when the cached arrays would change for the same files (decoder, layout).
-CACHE_VERSION = 2
+#: Bump when the cached arrays would change for the same files (decoder, layout). 3: an
+#: image cut short is refused (it decoded with grey rows before).
+CACHE_VERSION = 3
 TOO_LARGE = "too large"
+#: The fault of a class folder with no entry at all.
+EMPTY = "holds no images"
 #: Examples kept per skip reason.
 EXAMPLES_PER_REASON = 3
 
 
 @dataclass
 class Skipped:
-    """Entries left out: counts by reason and a few ``path (detail)`` examples. Paths are
+    """Entries left out: counts by reason, a few ``path (detail)`` examples (kept in the
+    cache and the provenance) and, while decoding, every entry's line (``lines``). Paths are
     relative to the data folder; one outside it is never written out."""
 
     counts: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
 
     def add(self, reason: str, where: str, detail: str) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + 1
+        line = f"skipped ({reason}): {where} ({detail})"
+        self.lines.append(line)
         if self.counts[reason] <= EXAMPLES_PER_REASON:
-            self.examples.append(f"skipped ({reason}): {where} ({detail})")
+            self.examples.append(line)
 
     def merged(self, other: Skipped) -> Skipped:
         counts = dict(self.counts)
         for reason, count in other.counts.items():
             counts[reason] = counts.get(reason, 0) + count
-        return Skipped(counts, self.examples + other.examples)
+        return Skipped(counts, self.examples + other.examples, self.lines + other.lines)
+
+    def log(self, root: Path) -> None:
+        """One warning per skipped entry (the examples, for a tree read from the cache),
+        then one with the count by reason; nothing when none was skipped."""
+        if not self.counts:
+            return
+        for line in self.lines or self.examples:
+            log.warning("%s: %s", root, line)
+        total = sum(self.counts.values())
+        reasons = ", ".join(f"{count} {reason}" for reason, count in self.counts.items())
+        log.warning("%s: %d entr%s skipped (%s)", root, total, "y" if total == 1 else "ies",
+                    reasons)
 
 
 @dataclass(frozen=True)
@@ -98,7 +120,7 @@ def _scan_all(root: Path, classes: Sequence[str], data_root: Path | None = None,
                 (e for e in entries if not e.name.startswith(".")), key=attrgetter("name")
             )
         if not members:
-            faults.append(f"{folders[name].path}: class folder {name!r} holds no images")
+            faults.append(f"{folders[name].path}: class folder {name!r} {EMPTY}")
         # an entry that is no link lies where its class folder does: one resolve per folder
         folder_inside = allow_outside_paths or is_inside(folders[name].path, data_root)
         for entry in members:
@@ -182,8 +204,15 @@ def list_class_files(root: Path, classes: Sequence[str]) -> list[tuple[Path, int
 def read_image(path: Path) -> np.ndarray:
     """Decode one image file to uint8 RGB (H, W, 3); grey or RGBA files become RGB.
     ImageTooLarge (from its header, before decoding) above ``images.MAX_PIXELS`` pixels;
+    DataError when it cannot be decoded, or not completely (a JPEG or PNG cut short);
     OSError when it cannot be read."""
     check_pixel_count(path)
+    try:
+        check_complete(path)
+    except ImageTooLarge:
+        raise
+    except ImageError as error:
+        raise DataError(str(error)) from None
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise DataError(f"{path}: cannot be decoded as an image (corrupt or not an image file).")
@@ -235,6 +264,13 @@ def read_class_folders(
             image = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
         images.append(image)
         labels.append(label)
+    decoded = set(labels)
+    for label, name in enumerate(classes):
+        if label not in decoded and not any(f"class folder {name!r} {EMPTY}" in fault
+                                            for fault in faults):
+            faults.append(f"{Path(root) / name}: class {name!r} has no usable image (every "
+                          "entry was skipped or could not be decoded)")
+    skipped.log(Path(root))
     _raise_faults(root, faults)  # every fault at once: folder contents and decoding
     if not images:
         raise DataError(f"{root}: no usable image (skipped: {skipped.counts}). Fix or remove "
@@ -285,12 +321,15 @@ def read_class_tree(
         try:
             with np.load(cached, allow_pickle=False) as npz:
                 counts, examples = json.loads(str(npz["skipped"]))
-                return ClassImages(npz["x"], npz["y"], Skipped(counts, examples))
+                images = ClassImages(npz["x"], npz["y"], Skipped(counts, examples))
         except Exception as error:  # a truncated or foreign file: decode again, overwrite it
             warnings.warn(
                 f"{cached}: unreadable image cache ({error}); decoding {root} again.",
                 stacklevel=2,
             )
+        else:
+            images.skipped.log(Path(root))
+            return images
     images = read_class_folders(root, classes, size, resize, **options)
     cached.parent.mkdir(parents=True, exist_ok=True)
     skipped = json.dumps([images.skipped.counts, images.skipped.examples])

@@ -65,6 +65,23 @@ def check_pixel_count(path: Path) -> None:
                             "from its header, not decoded)")
 
 
+def check_complete(path: Path) -> None:
+    """ImageError when Pillow cannot decode all of ``path``'s pixel data: a JPEG or PNG cut
+    short (a decoder such as OpenCV's fills the missing rows with grey and says nothing).
+    A file Pillow cannot identify passes (the decoder that follows says what is wrong);
+    call :func:`check_pixel_count` first, so nothing huge is decoded here."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+            with PIL.Image.open(path) as image:
+                image.load()
+    except PIL.UnidentifiedImageError:
+        return
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
+        raise ImageError(f"{path}: cut short or damaged, its pixel data does not decode "
+                         f"completely ({error})") from None
+
+
 def decode(path: Path) -> np.ndarray:
     """Read ``path`` with scikit-image, once its header shows at most MAX_PIXELS pixels;
     returns its array as stored (H, W) or (H, W, C), or (frames, H, W, C) for animations.
