@@ -55,7 +55,7 @@ def bench_eval(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         if "out" not in kwargs:
             name = _folder_name(request.node.nodeid, calls)
             kwargs["out"] = (Path(keep) / name if keep is not None
-                             else tmp_path_factory.mktemp(f"bench-eval-{name[-40:]}"))
+                             else tmp_path_factory.mktemp(f"bench-eval-{name[-40:]}-"))
         calls += 1
         return evaluate(model, **kwargs)
 

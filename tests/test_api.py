@@ -5,7 +5,6 @@ template-match model of ``tiny_api_model`` (16x16 images, no training)."""
 from __future__ import annotations
 
 import functools
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tiny_api_model import blocks, keras_model, numpy_model, template_weights, write_npz
+from tiny_api_model import (
+    blocks,
+    keras_model,
+    numpy_model,
+    readme_blocks,
+    readme_model,
+    template_weights,
+    write_npz,
+)
 
 import bench
 import bench.api
@@ -23,7 +30,6 @@ from bench.config import ChoiceError
 from bench.evaluate.export import COLUMNS
 from bench.results.loading import MODELS, load_records
 
-README = Path(__file__).resolve().parent.parent / "README.md"
 #: The small grid these tests sweep.
 SMALL = {"transforms": "rotate", "grid": {"rotate": [15, 30]}}
 
@@ -40,13 +46,6 @@ def direct_accuracy(model, transform: str, magnitude: float) -> float:
     x, y = blocks(40)
     moved = TRANSFORMS[transform].apply(x, magnitude, fill=get_profile("mnist", "smoke").fill)
     return float(np.mean(model(moved.astype(np.float32) / 255).argmax(axis=1) == y))
-
-
-def readme_blocks() -> list[str]:
-    """The python blocks of the README's "From Python and from pytest" paragraph."""
-    text = README.read_text()
-    section = text.split("**From Python and from pytest.**", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
 def test_a_callable_gives_the_frame_accuracies_and_cells_of_its_sweep(tmp_path):
@@ -137,29 +136,20 @@ def test_importing_bench_and_touching_evaluate_loads_no_keras():
     assert out.strip() == "[]"
 
 
-def readme_model(folder: Path) -> Path:
-    """``mine.keras`` as the README trains it in spirit: pixels 0..255 in, Rescaling inside."""
-    import keras
-
-    inner = keras_model()
-    model = keras.Sequential([keras.Input(inner.input_shape[1:]),
-                              keras.layers.Rescaling(1 / 255), *inner.layers], name="mine")
-    model.save(folder / "mine.keras")
-    return folder / "mine.keras"
-
-
 def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     """The README's API block, verbatim, in a folder holding its ``mine.keras``; only the
     test images (40 block images instead of MNIST), the profile (smoke) and the reference (a
-    run of the same model) are pinned, through ``bench.api.evaluate``."""
+    run of the same template match as a NumPy callable) are pinned, through
+    ``bench.api.evaluate``."""
     code = readme_blocks()[0]
     assert "bench.evaluate(" in code
     readme_model(tmp_path)
     npz = write_npz(tmp_path / "blocks.npz")
     monkeypatch.chdir(tmp_path)
     real = bench.api.evaluate
-    reference = real("mine.keras", task="mnist", input_range="0-255", data=npz,
-                     profile="smoke", reference=None, out=tmp_path / "reference",
+    reference = real(lambda images: numpy_model(images / 255), task="mnist",
+                     input_range="0-255", data=npz, profile="smoke", reference=None,
+                     out=tmp_path / "reference",
                      transforms="rotate", grid="rotate=-30:30:15")  # the README's grid
     monkeypatch.setattr(bench.api, "evaluate", functools.partial(
         real, data=npz, profile="smoke", reference=reference.folder))

@@ -10,11 +10,13 @@ callable (:func:`numpy_model`) and as a Keras model (:func:`keras_model`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 
 SIZE, CLASSES = 16, 10
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _corner(label: int) -> tuple[int, int]:
@@ -59,12 +61,31 @@ def numpy_model(images: np.ndarray, weights: np.ndarray | None = None) -> np.nda
     return np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
 
 
-def keras_model():
+def keras_model(weights: np.ndarray | None = None):
     """The same template match as a Keras model (Flatten, Dense with the weights, Softmax)."""
     import keras
 
     model = keras.Sequential([keras.Input((SIZE, SIZE, 1)), keras.layers.Flatten(),
                               keras.layers.Dense(CLASSES), keras.layers.Softmax()],
                              name="blocks")
-    model.layers[1].set_weights([template_weights(), np.zeros(CLASSES, np.float32)])
+    weights = template_weights() if weights is None else weights
+    model.layers[1].set_weights([weights, np.zeros(CLASSES, np.float32)])
     return model
+
+
+def readme_model(folder: Path, name: str = "mine", weights: np.ndarray | None = None) -> Path:
+    """``<name>.keras`` taking pixels 0..255 like the README's model (Rescaling inside)."""
+    import keras
+
+    inner = keras_model(weights)  # the template match, with Rescaling(1/255) in front
+    model = keras.Sequential([keras.Input(inner.input_shape[1:]),
+                              keras.layers.Rescaling(1 / 255), *inner.layers], name=name)
+    model.save(folder / f"{name}.keras")
+    return folder / f"{name}.keras"
+
+
+def readme_blocks() -> list[str]:
+    """The python blocks of the README's "From Python and from pytest" paragraph."""
+    text = README.read_text()
+    section = text.split("**From Python and from pytest.**", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
