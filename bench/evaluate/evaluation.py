@@ -161,12 +161,8 @@ def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
     cells = sweep.cells(profile.grid)
     for index, (transform, magnitude) in enumerate(
             tqdm(cells, desc=f"sweep {model.stem}", unit="cell", disable=not verbose)):
-        cell_rows = store.rows_of(key, transform, magnitude)
-        if len(cell_rows) != len(masks):
-            cell_rows = sweep.evaluate_cell(adapter, tag, data.test, clean, transform,
-                                            magnitude, profile.fill, masks,
-                                            np.random.default_rng([seed, index]))
-            store.append_rows(cell_rows)
+        cell_rows = sweep.cell_rows(store, adapter, tag, data.test, clean,
+                                    (transform, magnitude), index, profile.fill, masks)
         rows += cell_rows
         correct[(transform, float(magnitude))] = next(
             r for r in cell_rows if r.correct_bits).correct_bits

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import keras
-import numpy as np
 from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -169,16 +168,10 @@ class TaskRun:
     def rows(self, spec: ModelSpec, transform: str, magnitude: float) -> list[Row]:
         """The rows of one cell for one model: stored ones, else computed and stored."""
         loaded = self.load(spec)
-        stored = self.store.rows_of(loaded.record.key, transform, magnitude)
-        if len(stored) == len(self.masks):
-            return stored  # a cell cut short by a crash (fewer groups) is computed again
-        index = self._cell_index[(transform, magnitude)]
-        rows = sweep.evaluate_cell(
-            loaded.model, loaded.tag, self.prepared.test, loaded.clean, transform, magnitude,
-            self.profile.fill, self.masks, np.random.default_rng([spec.seed, index]),
-        )
-        self.store.append_rows(rows)
-        return rows
+        return sweep.cell_rows(self.store, loaded.model, loaded.tag, self.prepared.test,
+                               loaded.clean, (transform, magnitude),
+                               self._cell_index[(transform, magnitude)], self.profile.fill,
+                               self.masks)
 
     def _imported(self, spec: ModelSpec) -> tuple[Path, TrainRecord]:
         """The model trained elsewhere for ``spec``, from the ``trained`` folder."""

@@ -1,4 +1,4 @@
-"""Evaluate a trained model on a grid of transformed test sets; returns rows, no file I/O.
+"""Evaluate a trained model on a grid of transformed test sets into rows.
 
 A *cell* is one (transform, magnitude). For every cell the whole test split is
 transformed and classified, and one :class:`Row` is produced per image group
@@ -17,6 +17,7 @@ from bench.analysis import metrics
 from bench.catalog import TRANSFORMS
 from bench.config import Fill, Grid, grid_cells
 from bench.data.types import Split
+from bench.results.protocol import Store
 from bench.results.schema import ALL, ModelTag, Row, pack_bits
 from bench.run.train import to_inputs
 
@@ -94,6 +95,23 @@ def evaluate_cell(
                 correct_bits=pack_bits(correct) if group == ALL else "",
             )
         )
+    return rows
+
+
+def cell_rows(store: Store, model, tag: ModelTag, test: Split, clean: CleanReference,
+              cell: tuple[str, float], index: int, fill: Fill,
+              masks: Mapping[str, np.ndarray]) -> list[Row]:
+    """The rows of one cell of one model, whatever the model's source (a family trained by
+    bench, a model trained elsewhere, a user's file or function): the stored ones when every
+    group is stored, else computed (the bootstrap seeded by the model's seed and the cell's
+    index in the grid, ``default_rng([tag.seed, index])``, so a model gives the same rows
+    wherever it is swept) and stored. A cell cut short by a crash is computed again."""
+    stored = store.rows_of(tag.model_key, *cell)
+    if len(stored) == len(masks):
+        return stored
+    rows = evaluate_cell(model, tag, test, clean, *cell, fill, masks,
+                         np.random.default_rng([tag.seed, index]))
+    store.append_rows(rows)
     return rows
 
 
