@@ -157,23 +157,25 @@ def _grid(value: str | Mapping | None) -> dict[str, tuple[float, ...]]:
     return grid
 
 
-def _reference(reference, profile) -> Path | None:
-    """``"auto"``: the checkout's published ``results/<task>/<profile>`` when it holds rows,
-    else None; None: none; a path: a run folder (holding rows/) or a results folder (then
-    ``<path>/<task>/<profile>``)."""
-    from bench.checkout import RESULTS, published
+def _reference(reference, profile, data: Path | None) -> Path | None:
+    """The reference run folder, resolved as ``bench eval`` resolves ``--reference``
+    (:func:`bench.evaluate.commands.eval_reference`): ``"auto"`` as the flag left out (the
+    checkout's published results, none for your own ``data``), None as
+    ``--no-reference``, a run folder (holding rows/) as it is, another path as
+    ``--reference PATH`` (then ``<path>/<task>/<run name>``)."""
+    from types import SimpleNamespace
+
+    from bench.evaluate.commands import eval_reference
 
     if reference is None:
         return None
     if isinstance(reference, str) and reference == "auto":
-        root = published(RESULTS)
-        folder = None if root is None else root / profile.task / profile.name.value
-        return folder if folder is not None and any(folder.glob("rows/*.jsonl")) else None
-    path = Path(reference)
-    if not path.is_dir():
-        raise ChoiceError(f"reference={str(reference)!r}: no such folder; give a run folder, a "
-                          "results folder, 'auto' or None")
-    return path if (path / "rows").is_dir() else path / profile.task / profile.name.value
+        reference = None
+    elif (Path(reference) / "rows").is_dir():
+        return Path(reference)
+    return eval_reference(SimpleNamespace(no_reference=False, data=data,
+                                          reference=None if reference is None
+                                          else Path(reference)), profile)
 
 
 def _options(options: dict) -> tuple[dict, dict]:
@@ -298,8 +300,9 @@ def evaluate(model, task: str = "mnist", transforms: str | Sequence[str] | None 
     data: your test images, a path (npz with x_test/y_test, or a folder per class) or a
     tuple ``(x_test uint8 (N, H, W[, C]), y_test)``; default the task's data set. out: the
     run folder (default ``runs/eval/<model>-<task>-<profile>``; stored cells are reused).
-    reference: ``"auto"`` (the checkout's published ``results/<task>/<profile>`` when
-    present), None, a run folder or a results folder. options: ``input_range`` (``"0-1"``
+    reference: ``"auto"`` (as ``bench eval`` without ``--reference``: the checkout's
+    published results of the task and profile; none for your own ``data``), None (none), a
+    run folder, or a results folder (``--reference``). options: ``input_range`` (``"0-1"``
     or ``"0-255"``), ``outputs`` (``"probs"`` or ``"logits"``) and the other input-contract
     fields; ``classes``, ``source``, ``baseline``, ``seed`` (of the bootstrap), ``force``,
     ``verify_numpy``, ``verbose`` (default False: no progress bars) as for ``bench eval``.
@@ -324,7 +327,7 @@ def evaluate(model, task: str = "mnist", transforms: str | Sequence[str] | None 
         raise ChoiceError(f"out={str(folder)!r}: is a file; expected a run folder (created if "
                           "missing)")
     data_path = _stage_data(data, folder)
-    ref = _reference(reference, chosen)
+    ref = _reference(reference, chosen, data_path)
     scale = RANGES[contract.input_range]
 
     def image_shape() -> tuple:

@@ -109,10 +109,14 @@ def test_check_runs_bench_check_and_its_verdict_is_the_truth_value(tmp_path):
 
 
 def test_a_reference_folder_is_used_for_check_by_default(tmp_path):
-    reference = small(numpy_model, tmp_path / "reference")
-    result = bench.evaluate(numpy_model, task="mnist", profile="smoke", data=blocks(40),
-                            out=tmp_path / "run", reference=reference.folder, **SMALL)
+    reference = small(numpy_model, tmp_path / "results" / "mnist" / "smoke")
+    run = functools.partial(bench.evaluate, numpy_model, task="mnist", profile="smoke",
+                            data=blocks(40), **SMALL)
+    result = run(out=tmp_path / "run", reference=reference.folder)
     assert result.reference == reference.folder and result.check(max_drop=2).passed
+    from_root = run(out=tmp_path / "run", reference=tmp_path / "results")  # as --reference
+    assert from_root.reference == reference.folder.resolve()
+    assert run(out=tmp_path / "run").reference is None  # "auto" with your own images: none
 
 
 def test_bad_options_are_named_with_the_valid_ones(tmp_path):
