@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                           "of having them read it")
 
     report = add_command(commands, "report", "regenerate every report from stored results",
-                         "bench report")
+                         "bench report --results results --out reports")
     report.add_argument("--out", type=Path, default=reports,
                         help=f"reports folder (default: {reports or 'none: give it'})")
     report.add_argument("--results", type=Path, default=results,
@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
 
     publish = add_command(
         commands, "publish", "make a run's results the published reference (then `bench "
-        "report`)", "bench publish runs/mnist/quick")
+        "report`)", "bench publish runs/mnist/smoke")
     publish.add_argument("run", type=Path, help="run folder, e.g. runs/mnist/quick")
     publish.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
                          help="reference results folder (default: results)")

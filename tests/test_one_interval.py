@@ -94,7 +94,6 @@ def _as_user(rows):
     ({"task": "fashion-mnist"}, "task: run fashion-mnist, against mnist"),
     ({"name": "fashion-mnist"}, "data set: run fashion-mnist, against mnist-5k"),
     ({"n_test_used": 10_000}, "test images: run 10000, against 200"),
-    ({"grid": "shift_x: -4, 0, 4 px"}, "grid: run shift_x: -4, 0, 4 px"),
 ])
 def test_check_refuses_runs_that_are_not_comparable(tmp_path, capsys, change, message):
     task = change.pop("task", "mnist")
@@ -104,6 +103,15 @@ def test_check_refuses_runs_that_are_not_comparable(tmp_path, capsys, change, me
     err = capsys.readouterr().err
     assert message in err and "--allow-different" in err and err.count("\n") == 1
     assert main(["check", str(run), "--against", str(reference), "--allow-different"]) in (0, 1)
+
+
+def test_check_refuses_runs_of_another_grid(tmp_path, capsys):
+    wide = [row for seed, (clean, shifted) in enumerate(RUN)
+            for row in rows_for("cnn", "none", seed, {0.0: clean, 4.0: shifted, -4.0: shifted})]
+    run = _write(tmp_path / "run" / "mnist" / "quick", wide)
+    reference = _write(tmp_path / "ref" / "mnist" / "quick", _rows(REFERENCE))
+    assert main(["check", str(run), "--against", str(reference)]) == 2
+    assert "grid: run 3 cells, against 3, 1 shared" in capsys.readouterr().err
 
 
 def test_check_json_states_every_row_and_the_verdict(tmp_path, capsys):

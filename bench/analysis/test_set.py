@@ -10,9 +10,11 @@ from pathlib import Path
 from bench.results.loading import RunData
 from bench.results.run_info import RUN_INFO, read_run_info
 
-#: dataset.json fields that identify the test images and the swept grid.
+#: dataset.json fields that identify the test images.
 IDENTITY = {"data set": "name", "data checksum": "checksum", "test images": "n_test_used",
-            "test subset": "subset", "grid": "grid"}
+            "test subset": "subset"}
+
+Cell = tuple[str, float]
 
 
 def task_of(folder: Path, run: RunData) -> str:
@@ -25,21 +27,31 @@ def task_of(folder: Path, run: RunData) -> str:
 
 def same_images(run: RunData, other: RunData) -> bool:
     """Whether both runs evaluated the same test images (data set, checksum, count, subset)."""
-    return all(run.dataset.get(field) == other.dataset.get(field)
-               for setting, field in IDENTITY.items() if setting != "grid")
+    return all(run.dataset.get(field) == other.dataset.get(field) for field in IDENTITY.values())
+
+
+def grid_of(run: RunData) -> set[Cell]:
+    """The (transform, magnitude) cells a run's rows hold."""
+    return {(row.transform, float(row.magnitude)) for row in run.rows}
 
 
 def test_set_differences(runs: tuple[RunData, RunData], tasks: tuple[str, str],
-                         names: tuple[str, str] = ("run", "reference")) -> list[str]:
+                         names: tuple[str, str] = ("run", "reference"),
+                         grids: tuple[set[Cell], set[Cell]] | None = None) -> list[str]:
     """``data set: run fashion_mnist, reference mnist`` for each of task (``tasks``, see
-    :func:`task_of`), data set, checksum, test-image count, subset and grid in which the runs
-    differ ([]: the same test set)."""
+    :func:`task_of`), data set, checksum, test-image count, subset and grid (the cells
+    swept: ``grids``, else those the rows hold) in which the runs differ ([]: the same test
+    set and grid)."""
     found = [f"task: {names[0]} {tasks[0]}, {names[1]} {tasks[1]}"] if tasks[0] != tasks[1] \
         else []
     for setting, field in IDENTITY.items():
         mine, theirs = (run.dataset.get(field) for run in runs)
         if mine != theirs:
             found.append(f"{setting}: {names[0]} {_short(mine)}, {names[1]} {_short(theirs)}")
+    mine, theirs = grids if grids is not None else (grid_of(runs[0]), grid_of(runs[1]))
+    if mine != theirs:
+        found.append(f"grid: {names[0]} {len(mine)} cells, {names[1]} {len(theirs)}, "
+                     f"{len(mine & theirs)} shared")
     return found
 
 

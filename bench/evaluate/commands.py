@@ -23,7 +23,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     ev = add_command(
         commands, "eval",
         "sweep your own trained Keras model and compare it with the reference",
-        "bench eval my_model.keras --task mnist --input-range 0-255")
+        "bench eval my_model.keras --task mnist --profile smoke")
     ev.add_argument("model", help="a .keras, .h5, .onnx or .tflite file, a SavedModel folder, "
                                   "or package.module:function returning a Keras model or a "
                                   "callable from images to outputs")
@@ -79,7 +79,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
     export = add_command(commands, "export", "one table row per model x transform x "
                          "magnitude, as CSV, Parquet or JSON Lines",
-                         "bench export runs/mnist/quick --format csv")
+                         "bench export runs/mnist/smoke --format csv")
     export.add_argument("run", type=Path, help="run folder, e.g. runs/eval/mymodel-mnist-quick")
     export.add_argument("--format", choices=["csv", "parquet", "jsonl"], default="csv")
     export.add_argument("--to", type=Path, default=None,

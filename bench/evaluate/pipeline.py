@@ -10,9 +10,8 @@ from pathlib import Path
 
 from bench.analysis.mcnemar import mcnemar_exact
 from bench.catalog import TRANSFORMS
-from bench.catalog.grids import describe as describe_grid
 from bench.catalog.transforms import CLEAN
-from bench.config import ChoiceError, Profile
+from bench.config import ChoiceError, Profile, grid_cells
 from bench.evaluate import comparison, figures, numpy_check, worst
 from bench.evaluate.contract import InputContract, check_shape
 from bench.evaluate.evaluation import BASELINE_FAMILY, USER_FAMILY, Evaluated, evaluate_model
@@ -76,7 +75,7 @@ def reference_run(request: EvalRequest, data: TestData):
     (``request.reference`` None). ChoiceError, before anything is computed, when the folder
     holds no rows or the reference was scored on another task, data set, test-image set or
     grid (unless ``request.allow_different``: then it is kept and only its note is shown)."""
-    from bench.analysis.test_set import task_of, test_set_differences
+    from bench.analysis.test_set import grid_of, task_of, test_set_differences
     from bench.results.loading import RunData
 
     folder = request.reference
@@ -86,11 +85,12 @@ def reference_run(request: EvalRequest, data: TestData):
         raise ChoiceError(f"--reference: no published rows in {folder}; give --reference "
                           "RESULTS (the folder holding <task>/<profile>/) or --no-reference")
     reference = RunData.load(folder)
-    mine = RunData(request.profile.task, "", [], [], [],
-                   {**data.info, "grid": describe_grid(request.profile.grid)})
+    mine = RunData(request.profile.task, "", [], [], [], data.info)
     differences = test_set_differences((mine, reference),
                                        (request.profile.task, task_of(folder, reference)),
-                                       ("this run", "reference"))
+                                       ("this run", "reference"),
+                                       (set(grid_cells(request.profile.grid)),
+                                        grid_of(reference)))
     if differences and not request.allow_different:
         raise ChoiceError(f"the reference {folder} is not comparable ({'; '.join(differences)})"
                           "; evaluate with the reference's profile and data, or add "
