@@ -11,7 +11,6 @@ percentage points, as for ``bench check``. Keras is imported only when ``evaluat
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -113,23 +112,26 @@ class EvalResult:
         """Your model's accuracy on the untransformed test images, a share in [0, 1]."""
         return float(self._yours()["clean_accuracy_share"].iloc[0])
 
-    def check(self, max_drop: float = 2.0, against: Path | str | None = None) -> CheckOutcome:
+    def check(self, max_drop: float = 2.0, against: Path | str | None = None,
+              reference_model: str | None = None) -> CheckOutcome:
         """``bench check`` of this run folder against ``against`` (a run folder; default:
         the reference compared with). ``max_drop``: the largest tolerated drop in accuracy,
         in percentage points; a row fails when its drop and the lower end of the drop's 95%
-        interval both exceed it. ChoiceError for a max_drop that is not a finite number
-        >= 0, or when there is nothing to check against."""
-        from bench.evaluate.check import check_runs
+        interval both exceed it. ``reference_model`` ("cnn/none"): the family of a
+        reference holding several to hold your model against. ChoiceError for a max_drop
+        that is not a finite number >= 0, or when there is nothing to check against."""
+        from bench.evaluate.check import check_runs, max_drop_value
 
-        if (isinstance(max_drop, bool) or not isinstance(max_drop, int | float)
-                or not math.isfinite(max_drop) or max_drop < 0):
+        if isinstance(max_drop, bool) or not isinstance(max_drop, int | float | str):
             raise ChoiceError(f"max_drop={max_drop!r}: expected a finite number of percentage "
                               "points >= 0, e.g. 2")
+        limit = max_drop_value(max_drop)
         folder = Path(against) if against is not None else self.reference
         if folder is None:
             raise ChoiceError(f"{self.folder}: evaluated without a reference; pass against=RUN "
                               "(a run folder) to check against")
-        return CheckOutcome(check_runs(self.folder, folder, float(max_drop)), float(max_drop),
+        return CheckOutcome(check_runs(self.folder, folder, limit,
+                                       reference_model=reference_model), limit,
                             self.folder, folder)
 
 

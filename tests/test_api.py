@@ -104,7 +104,7 @@ def test_check_runs_bench_check_and_its_verdict_is_the_truth_value(tmp_path):
     assert "FAIL: 2 of 2" in str(outcome)
     with pytest.raises(ChoiceError, match="evaluated without a reference; pass against="):
         good.check()
-    with pytest.raises(ChoiceError, match="max_drop=nan: expected a finite number"):
+    with pytest.raises(ChoiceError, match="--max-drop must be a finite number >= 0"):
         good.check(max_drop=float("nan"), against=good.folder)
 
 
