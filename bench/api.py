@@ -258,33 +258,6 @@ def _stem(model) -> str:
     return _name(model, "model")
 
 
-def _narrowed(records: list[dict], *tests: Callable[[dict], bool]) -> list[dict]:
-    """``records`` filtered by each test in turn where it leaves at least one."""
-    for test in tests:
-        kept = [r for r in records if test(r)]
-        records = kept or records
-    return records
-
-
-def _key_of(folder: Path, family: str, source: str, contract, seed: int) -> str:
-    """The stored key of the model ``source`` of ``family`` just evaluated into ``folder``:
-    its models.jsonl record (the latest of several, after narrowing by seed, input range,
-    outputs and, for a file, its SHA-256)."""
-    from bench.evaluate.loaded import file_sha256
-    from bench.results.loading import MODELS, load_records
-
-    names = {source, str(Path(source)), str(Path(source).resolve())}
-    records = [r for r in load_records(folder, MODELS)
-               if r.get("family") == family and r.get("source") in names]
-    if not records:
-        raise RuntimeError(f"{folder}/{MODELS}: no record of {source} after evaluating it")
-    sha = file_sha256(Path(source)) if Path(source).exists() else None
-    return _narrowed(records, lambda r: r.get("seed") == seed,
-                     lambda r: r.get("input_range") == getattr(contract, "input_range", None),
-                     lambda r: r.get("outputs") == getattr(contract, "outputs", None),
-                     lambda r: sha is not None and r.get("sha256") == sha)[-1]["key"]
-
-
 def evaluate(model, task: str = "mnist", transforms: str | Sequence[str] | None = None,
              grid: str | Mapping | None = None, profile: str = "quick", data=None,
              out: Path | str | None = None, reference: Path | str | None = "auto",
@@ -314,7 +287,6 @@ def evaluate(model, task: str = "mnist", transforms: str | Sequence[str] | None 
     """
     from bench.catalog.profiles import get_profile
     from bench.evaluate.contract import RANGES, InputContract
-    from bench.evaluate.evaluation import BASELINE_FAMILY, USER_FAMILY
     from bench.evaluate.grids import with_grid
     from bench.evaluate.pipeline import EvalRequest, run_eval
     from bench.evaluate.testdata import load_test_data
@@ -337,13 +309,8 @@ def evaluate(model, task: str = "mnist", transforms: str | Sequence[str] | None 
                               request_options.get("source")).test.x.shape[1:]
 
     with _model_source(model, folder, scale, image_shape) as source:
-        report = run_eval(EvalRequest(
+        outcome = run_eval(EvalRequest(
             model=source, profile=chosen, contract=contract, folder=folder,
             command=_describe(model, task, profile, transforms, grid, options),
             data=data_path, reference=ref, **request_options))
-        seed = request_options.get("seed", 0)
-        keys = [_key_of(folder, USER_FAMILY, source, contract, seed)]
-        if request_options.get("baseline") is not None:
-            keys.append(_key_of(folder, BASELINE_FAMILY, str(request_options["baseline"]),
-                                contract, seed))
-    return EvalResult(folder, Path(report), tuple(keys), ref)
+    return EvalResult(folder, outcome.report, outcome.keys, ref)

@@ -203,7 +203,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         baseline=args.baseline, seed=args.seed, force=args.force,
         verify_numpy=args.verify_numpy, verbose=not args.quiet)
     try:
-        path = run_eval(request)
+        path = run_eval(request).report
     except SanityStop as stop:
         print(f"bench: stopped: {stop}", file=sys.stderr)
         return 2

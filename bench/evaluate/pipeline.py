@@ -138,9 +138,19 @@ def test_images_origin(data: TestData) -> tuple[str, bool]:
             "--source), or pass your own --data.", True)
 
 
-def run_eval(request: EvalRequest) -> Path:
-    """Evaluate and report; returns the report's path. ModelError / DataError / SanityStop
-    for bad input (nothing written before the shape check and the sanity stop pass)."""
+@dataclass(frozen=True)
+class EvalOutcome:
+    """What ``bench eval`` wrote: the report and the stored model keys (yours first, then
+    the baseline's)."""
+
+    report: Path
+    keys: tuple[str, ...]
+
+
+def run_eval(request: EvalRequest) -> EvalOutcome:
+    """Evaluate and report; returns the report's path and the model keys. ModelError /
+    DataError / SanityStop for bad input (nothing written before the shape check and the
+    sanity stop pass)."""
     profile = request.profile
     data = load_test_data(profile, request.data, request.classes, request.source)
     origin, seen_in_training = test_images_origin(data)
@@ -190,4 +200,4 @@ def run_eval(request: EvalRequest) -> Path:
         invariance=user.invariance, invariance_note=user.invariance_note,
         figure=figure.relative_to(request.folder).as_posix(),
     )
-    return write(report, request.folder)
+    return EvalOutcome(write(report, request.folder), tuple(e.record.key for e in evaluated))

@@ -314,6 +314,9 @@ def setup_lines(data: EvalReportData) -> list[str]:
             f"`{record['sha256']}`; input shape {record.get('input_shape')}; {params}"
             f"inputs {record['input_range']}, outputs read as {record['outputs']}; rows key "
             f"`{record['key']}`, bootstrap seed {record['seed']}.")
+        if record.get("outputs_detection"):
+            out.append(f"- **Outputs** ({record['source']}): {record['outputs_detection']}.")
+        out += [f"- **Note** ({record['source']}): {note}" for note in record.get("notes", [])]
         out += [f"- **Warning** ({record['source']}): {w}" for w in record.get("warnings", [])]
         out.append("- **Environment**: " + ", ".join(f"{k} {v}" for k, v in sorted(env.items())))
     return out + [""]
