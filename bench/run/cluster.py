@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import struct
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,6 +23,12 @@ LOCAL = "local"
 WORKER_PRELOAD = "bench.library_logs"
 #: Seconds to wait for a scheduler given by address before giving up.
 CONNECT_TIMEOUT_S = 10
+#: Seconds for a scheduler given by address to accept a TCP connection and send the first
+#: frame of Dask's handshake (a scheduler sends it at once); Dask's own client waits without
+#: a deadline on a port that accepts and never answers (or on an HTTP server).
+HANDSHAKE_S = 5
+#: The largest first frame a Dask handshake sends, in bytes (it is about 60).
+MAX_HANDSHAKE_BYTES = 1 << 20
 
 
 class ClusterError(RuntimeError):
@@ -92,13 +101,58 @@ def _quiet_close(cluster) -> Iterator[None]:
             nanny.setLevel(level)
 
 
+def _unreachable(address: str, why: str) -> ClusterError:
+    return ClusterError(f"cannot reach the Dask scheduler at {address!r}: {why}; start one "
+                        "(`dask scheduler`, then `dask worker ADDRESS`) or use --scheduler "
+                        "local")
+
+
+def check_handshake(address: str, timeout: float = HANDSHAKE_S) -> None:
+    """ClusterError naming ``address`` unless, within ``timeout`` seconds in all, a TCP
+    connection to it opens and the answer starts as Dask's handshake does (an 8-byte frame
+    length of at most MAX_HANDSHAKE_BYTES). Only ``tcp://HOST:PORT`` (or ``HOST:PORT``) is
+    probed; other protocols (tls, ucx, inproc) are left to Dask."""
+    protocol, _, location = address.rpartition("://")
+    if protocol not in ("", "tcp"):
+        return
+    host, colon, port = location.rpartition(":")
+    if not colon or not port.isdigit() or not host or not 0 < int(port) < 65536:
+        raise ClusterError(f"--scheduler {address!r}: expected tcp://HOST:PORT (e.g. "
+                           "tcp://10.0.0.5:8786) or local")
+    deadline = time.monotonic() + timeout
+    header, connected = b"", False
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as sock:
+            connected = True
+            while len(header) < 8:
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                chunk = sock.recv(8 - len(header))
+                if not chunk:
+                    break
+                header += chunk
+    except TimeoutError:
+        what = ("it accepted the connection but sent no Dask handshake" if connected
+                else "no connection")
+        raise _unreachable(address, f"{what} within {timeout:g} s (not a Dask scheduler, or "
+                           "it hangs)") from None
+    except OSError as error:
+        raise _unreachable(address, error.strerror or str(error)) from None
+    if len(header) < 8:
+        raise _unreachable(address, "it closed the connection without a Dask handshake (not a "
+                                    "Dask scheduler)")
+    if not 0 < struct.unpack("Q", header)[0] <= MAX_HANDSHAKE_BYTES:
+        raise _unreachable(address, "its first bytes are not a Dask handshake (another kind "
+                                    "of server)")
+
+
 @contextmanager
 def connect(scheduler: str, workers: int, threads: int | None = None,
             timeout: float | None = None) -> Iterator:
     """A dask Client of a new LocalCluster (``scheduler == "local"``: ``workers``
     processes of ``threads`` threads, default cores // workers) or of the scheduler at the
-    address ``scheduler``; ClusterError names an address that cannot be reached within
-    ``timeout`` seconds (default CONNECT_TIMEOUT_S). Closes what it started."""
+    address ``scheduler``; ClusterError names an address that does not answer Dask's
+    handshake within HANDSHAKE_S seconds (:func:`check_handshake`) or cannot be connected to
+    within ``timeout`` seconds (default CONNECT_TIMEOUT_S). Closes what it started."""
     from dask.distributed import Client
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # not every worker event
@@ -108,6 +162,7 @@ def connect(scheduler: str, workers: int, threads: int | None = None,
             yield client
         return
     timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
+    check_handshake(scheduler, min(timeout, HANDSHAKE_S))
     try:
         client = Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as error:
