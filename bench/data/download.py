@@ -9,7 +9,11 @@ time. Every failure raises :class:`DownloadError` carrying one of the reasons be
 The time limit is a deadline for the whole file (connect, headers and body together), not
 a per-read timeout: a server that sends its headers or body slowly, or never stops, fails
 when the deadline passes. The download runs in a worker thread; at the deadline the caller
-gives up and the worker's sockets are shut down, so it ends too.
+gives up and the worker's sockets are shut down, so it ends too. Beside it, two shorter
+deadlines (each capped at the total): the connection (to the server or a proxy) must open
+within ``connect_s`` seconds (default :data:`CONNECT_S`), and once open no wait for the next
+bytes (headers or body) may last ``stall_s`` seconds (default :data:`STALL_S`), so a server
+or proxy that accepts and never answers fails in seconds, not at the total deadline.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import socket
 import threading
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -41,6 +46,10 @@ USER_AGENT = "bench-data/0.1 (research benchmark)"
 _CHUNK_BYTES = 64 * 1024
 #: Seconds a download's worker gets to end once its sockets are shut at the deadline.
 _WORKER_END_S = 2.0
+#: Default seconds for a connection (to the server or a proxy) to open.
+CONNECT_S = 10.0
+#: Default seconds a download may wait for its next bytes (headers or body) once connected.
+STALL_S = 30.0
 
 
 class DownloadError(Exception):
@@ -116,19 +125,42 @@ def _shut(sock: socket.socket) -> None:
         log.debug("socket %s already closed at the download deadline: %s", sock, error)
 
 
-def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
-    """An opener whose connections are watched by ``deadline`` and that follows redirects
-    only to http(s)."""
+@dataclass(frozen=True)
+class Limits:
+    """The deadlines of one download, in seconds: ``total`` (connect, headers and body),
+    ``connect`` (a connection opening) and ``stall`` (the wait for the next bytes), the two
+    shorter ones capped at the total."""
+
+    total: float
+    connect: float = CONNECT_S
+    stall: float = STALL_S
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "connect", min(self.connect, self.total))
+        object.__setattr__(self, "stall", min(self.stall, self.total))
+
+
+def _opener(deadline: _Deadline, url: str, limits: Limits) -> urllib.request.OpenerDirector:
+    """An opener whose connections are watched by ``deadline``, open within
+    ``limits.connect`` seconds, then wait at most ``limits.stall`` seconds per read, and
+    that follows redirects only to http(s)."""
+
+    def opened(connection: http.client.HTTPConnection, connect) -> None:
+        try:
+            connect()
+        except TimeoutError:
+            raise DownloadError(FAILED, f"{url}: no connection to {connection.host} within "
+                                        f"{limits.connect:g} s") from None
+        connection.sock.settimeout(limits.stall)
+        deadline.watch(connection.sock)
 
     class WatchedHTTP(http.client.HTTPConnection):
         def connect(self) -> None:
-            super().connect()
-            deadline.watch(self.sock)
+            opened(self, super().connect)
 
     class WatchedHTTPS(http.client.HTTPSConnection):
         def connect(self) -> None:
-            super().connect()
-            deadline.watch(self.sock)
+            opened(self, super().connect)
 
     class HTTPHandler(urllib.request.HTTPHandler):
         def http_open(self, req):
@@ -147,11 +179,14 @@ def fetch(
     timeout_s: float = 10.0,
     max_bytes: int = 5_000_000,
     folder: Path | None = None,
+    connect_s: float = CONNECT_S,
+    stall_s: float = STALL_S,
 ) -> Path:
     """Return the path of ``url``'s bytes in the cache, downloading them if needed.
 
     timeout_s: deadline in seconds for the whole download (connect, headers and body);
-    max_bytes: largest body accepted. Raises DownloadError on any failure.
+    connect_s, stall_s: see :class:`Limits`; max_bytes: largest body accepted. Raises
+    DownloadError on any failure.
     """
     scheme = url_scheme(url)
     if scheme not in SCHEMES:
@@ -159,14 +194,18 @@ def fetch(
     target = cached_path(url, folder)
     if target.is_file():
         return target
-    return fetch_to(url, target, timeout_s=timeout_s, max_bytes=max_bytes)
+    return fetch_to(url, target, timeout_s=timeout_s, max_bytes=max_bytes,
+                    connect_s=connect_s, stall_s=stall_s)
 
 
 def fetch_to(url: str, target: Path, *, timeout_s: float, max_bytes: int,
-             sha256: str | None = None) -> Path:
+             sha256: str | None = None, connect_s: float = CONNECT_S,
+             stall_s: float = STALL_S) -> Path:
     """Download ``url`` into ``target`` (streamed to a temporary file beside it, moved into
     place only when complete and, if ``sha256`` is given, matching it), within
-    ``timeout_s`` seconds in all; DownloadError otherwise, and no file is left."""
+    ``timeout_s`` seconds in all, a connection within ``connect_s`` and no wait for bytes
+    longer than ``stall_s`` (:class:`Limits`); DownloadError otherwise, and no file is
+    left."""
     scheme = url_scheme(url)
     if scheme not in SCHEMES:
         raise DownloadError(UNSUPPORTED_SCHEME, f"{url}: scheme {scheme!r} is not http(s)")
@@ -174,7 +213,7 @@ def fetch_to(url: str, target: Path, *, timeout_s: float, max_bytes: int,
     target.parent.mkdir(parents=True, exist_ok=True)
     with replaced_atomically(target) as partial:
         with open(partial, "wb") as sink:
-            _download(url, timeout_s, max_bytes, sink)
+            _download(url, Limits(timeout_s, connect_s, stall_s), max_bytes, sink)
         if sha256 is not None:
             digest = _sha256(partial)
             if digest != sha256:
@@ -191,15 +230,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download(url: str, timeout_s: float, max_bytes: int, sink: BinaryIO) -> None:
+def _download(url: str, limits: Limits, max_bytes: int, sink: BinaryIO) -> None:
     """Write the body of ``url`` (at most ``max_bytes``) to ``sink``, complete within
-    ``timeout_s`` seconds (connect, headers and body together), else DownloadError."""
+    ``limits`` (the total for connect, headers and body together), else DownloadError."""
     deadline = _Deadline()
     outcome: dict[str, BaseException] = {}
+    timeout_s = limits.total
 
     def work() -> None:
         try:
-            _read(url, timeout_s, max_bytes, deadline, sink)
+            _read(url, limits, max_bytes, deadline, sink)
         except BaseException as error:  # handed to the caller below
             outcome["error"] = error
 
@@ -220,13 +260,16 @@ def _late(url: str, timeout_s: float) -> DownloadError:
         FAILED, f"{url}: not complete after {timeout_s:g} s (connect, headers and body)")
 
 
-def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline,
+def _read(url: str, limits: Limits, max_bytes: int, deadline: _Deadline,
           sink: BinaryIO | None = None) -> None:
     """Write the body of ``url`` to ``sink`` (None: read and drop it): at most
-    ``max_bytes``, as long as its Content-Length says."""
+    ``max_bytes``, as long as its Content-Length says. ``limits`` may be a bare number of
+    seconds: the total deadline, with the default connect and stall limits."""
+    if not isinstance(limits, Limits):
+        limits = Limits(float(limits))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with _opener(deadline).open(request, timeout=timeout_s) as response:
+        with _opener(deadline, url, limits).open(request, timeout=limits.connect) as response:
             declared = response.headers.get("Content-Length")
             declared = int(declared) if declared is not None and declared.isdigit() else None
             if declared is not None and declared > max_bytes:
@@ -241,11 +284,14 @@ def _read(url: str, timeout_s: float, max_bytes: int, deadline: _Deadline,
     except DownloadError:
         raise
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        # A read that waited timeout_s: the same failure as the deadline, whichever of the
-        # two a busy machine notices first.
+        # A read that waited the stall limit: when that limit is the total, the same failure
+        # as the deadline, whichever of the two a busy machine notices first.
         if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None),
                                                          TimeoutError):
-            raise _late(url, timeout_s) from error
+            if limits.stall < limits.total:
+                raise DownloadError(FAILED, f"{url}: no data for {limits.stall:g} s (the "
+                                            "server or a proxy stopped answering)") from error
+            raise _late(url, limits.total) from error
         # URLError covers HTTP error statuses and DNS failures; OSError covers the rest.
         raise DownloadError(FAILED, f"{url}: {type(error).__name__}: {error}") from error
     if declared is not None and total < declared:
