@@ -28,6 +28,7 @@ from bench.render.provenance import (
     flags_by_model,
     training_data_line,
 )
+from bench.results.completeness import pooled_notes
 from bench.results.loading import SKIPPED, RunData
 from bench.results.schema import ALL
 
@@ -86,6 +87,10 @@ def _header(view: RunView) -> list[str]:
     profile = parse_run_name(run.profile)[0]
     partial = (f" **Partial run**: {'; '.join(view.partial)} (against the `{profile}` "
                "profile)." if view.partial else "")
+    pooled = pooled_notes(run)
+    if pooled:
+        partial += (f" **Seeds pooled across code versions**: {'; '.join(pooled)}. Their "
+                    "spread over seeds also holds any change between those versions.")
     missing = coverage.missing_notes(run)
     if missing:
         partial += (f" **Cells missing** (against the `{profile}` grid): {'; '.join(missing)}. "

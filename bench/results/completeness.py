@@ -76,3 +76,18 @@ def partial_notes(run: RunData) -> list[str]:
     if wanted and used is not None and used < wanted:
         notes.append(f"{used:,} of {wanted:,} training images")
     return notes + _families_with_fewer_policies(run, profile.families, policies)
+
+
+def pooled_notes(run: RunData) -> list[str]:
+    """``CNN / none: its 5 seeds were trained at 3 commits (a1b2c3d4e5f6, ...)`` for each model
+    whose seeds' training records name different code versions (the git commit in each
+    model record's environment); [] when every model's seeds share one."""
+    commits: dict[tuple[str, str], set[str]] = {}
+    seeds: dict[tuple[str, str], int] = {}
+    for m in run.models:
+        pair = (m["family"], m["augmentation"])
+        commits.setdefault(pair, set()).add(str((m.get("environment") or {}).get("commit")))
+        seeds[pair] = seeds.get(pair, 0) + 1
+    return [f"{pair_label(*pair)}: its {seeds[pair]} seeds were trained at {len(found)} "
+            f"commits ({', '.join(sorted(found))})"
+            for pair, found in sorted(commits.items()) if len(found) > 1]

@@ -1,0 +1,31 @@
+"""A model whose seeds were trained at different code versions is flagged in its report."""
+
+from rowbuilder import model_records, rows_for, run_data
+
+from bench.results.completeness import pooled_notes
+
+
+def _run(commits):
+    rows = [r for seed in range(len(commits))
+            for r in rows_for("cnn", "none", seed, {0.0: 0.9, 2.0: 0.7, -2.0: 0.7})]
+    models = model_records(rows)
+    for model, commit in zip(models, commits, strict=True):
+        model["environment"] = {"commit": commit}
+    return run_data(rows, models=models)
+
+
+def test_seeds_of_one_commit_are_not_flagged():
+    assert pooled_notes(_run(["aaa", "aaa", "aaa"])) == []
+
+
+def test_seeds_of_several_commits_are_named_with_their_commits():
+    assert pooled_notes(_run(["aaa", "bbb", "aaa"])) == [
+        "CNN / none: its 3 seeds were trained at 2 commits (aaa, bbb)"]
+
+
+def test_the_report_header_flags_the_pooled_model():
+    from bench.analysis.runs import RunView
+    from bench.render.report import _header
+
+    header = "\n".join(_header(RunView.of(_run(["aaa", "bbb", "ccc"]))))
+    assert "**Seeds pooled across code versions**: CNN / none: its 3 seeds" in header
