@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from tiny_api_model import (
+    as_reference_family,
     blocks,
     keras_model,
     numpy_model,
@@ -156,7 +157,7 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
                      out=tmp_path / "reference",
                      transforms="rotate", grid="rotate=-30:30:15")  # the README's grid
     monkeypatch.setattr(bench.api, "evaluate", functools.partial(
-        real, data=npz, profile="smoke", reference=reference.folder))
+        real, data=npz, profile="smoke", reference=as_reference_family(reference.folder)))
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     assert "accuracy_share" in printed and "ok: no model" in printed

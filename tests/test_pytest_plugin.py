@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 import tiny_api_model
-from tiny_api_model import numpy_model, readme_blocks, readme_model, write_npz
+from tiny_api_model import (
+    as_reference_family,
+    numpy_model,
+    readme_blocks,
+    readme_model,
+    write_npz,
+)
 
 import bench
 
@@ -67,7 +73,7 @@ def test_the_readme_fixture_example_passes_in_a_users_suite(user_project, tmp_pa
                                data=npz, profile="smoke", reference=None,
                                out=tmp_path / "reference", input_range="0-255",
                                transforms="rotate", grid="rotate=-30:30:15")  # as mine.keras
-    pytester.makeconftest(pinning_conftest(npz, reference.folder))
+    pytester.makeconftest(pinning_conftest(npz, as_reference_family(reference.folder)))
     pytester.makepyfile(test_robustness=code)
     kept = tmp_path / "kept"
     result = pytester.runpytest(*INNER, f"--bench-eval-out={kept}")

@@ -89,3 +89,16 @@ def readme_blocks() -> list[str]:
     text = README.read_text()
     section = text.split("**From Python and from pytest.**", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+
+
+def as_reference_family(folder: Path, family: str = "cnn", augmentation: str = "none") -> Path:
+    """Relabel the one model of an eval run folder as a reference family (``cnn/none``), so
+    it stands in for a published reference in the README's examples. Returns ``folder``."""
+    import json
+
+    for path in [folder / "models.jsonl", *sorted((folder / "rows").glob("*.jsonl"))]:
+        records = [json.loads(line) for line in path.read_text().splitlines() if line]
+        for record in records:
+            record.update(family=family, augmentation=augmentation)
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return folder
