@@ -1,26 +1,32 @@
 """The cookbook's claims against stored runs: measurement, setting and verdict.
 
-The rule (docs/metrics.md, "The cookbook's claims"), applied in this order:
+The rule (docs/metrics.md, "The cookbook's claims"), fixed before any result, applied in
+this order:
 
 1. **untested** when no stored run of the claim's task holds the models it is about;
-2. **not comparable** when the run's data, training images, epochs, augmentation or (where
-   the book states it) learning rate differ from the book's (each difference is named);
+2. **not comparable** when the run's data, training images, epochs, augmentation, batch
+   size, optimiser or learning rate differ from the book's (each difference is named);
 3. **untested: too few seeds to judge (n)** with fewer than ``MIN_SEEDS`` seeds;
-4. the book reports one training run, so each figure's book range is set against a 95%
-   *prediction* interval for one new run of our setting (seed spread, Student's t at
-   S - 1 degrees of freedom, times sqrt(1 + 1/S), with the test-image variance added):
-   **inconclusive** when that interval is wider than +-``TOLERANCE``, else
-   **inconsistent** when a book range lies outside it, **consistent** when every one lies
-   inside or overlaps it;
+4. the book reports one training run, so each numeric figure's book range (its tolerance,
+   from the way the book prints it: ``bench.catalog.claims.book_range``) is set against a
+   95% *prediction* interval for one new run of our setting (:func:`one_new_run`; a
+   probability's on the log-odds scale, so it stays inside 0 to 1): **inconsistent** when
+   the book's range lies outside it (at any width), **inconclusive** when it meets the
+   range but also reaches the figure's rival (the figure the book sets it against: our runs
+   cannot tell the book's figure from its rival), **consistent** otherwise;
 5. a categorical figure (the book's run predicted class c) is a :class:`Share` of our runs
-   that predict c: **consistent** when at least one does (the book's outcome is one our
-   setting produces), **inconsistent** when none does and the exact (Clopper-Pearson) 95%
-   upper bound on the share of runs that would is under ``RARE`` (2.5%, the tail a 95%
-   prediction interval leaves out), **inconclusive** otherwise (too few runs to rule it out).
+   that predict c. The book presents its run's class as what the setting does, so the
+   claim is read as "at least half of the runs predict c" and tested by an exact one-sided
+   binomial test: **inconsistent** when P(hits or fewer | S runs, 1/2) < ``ALPHA``,
+   else **consistent** when at least one run predicts c, **inconclusive** when none does
+   (too few runs to reject: see :meth:`Share.power`).
 
-A claim's variants (a companion notebook's setting, or bench's own way of measuring the same
-idea; ``ClaimSpec.variants``) are checked by the same rule against the run that tests each best
-and shown under the claim (``ClaimResult.variants``), never as its verdict.
+A claim's verdict is **inconsistent** when any figure is, else **inconclusive** when any is,
+else **consistent**. What no run of ours can match (backend and Keras version, JPEG-encoded
+images where the book's were lossless) is named after the verdict: "with differences: ...".
+A claim's variants (a companion notebook's setting, or the other reading of the book's
+words; ``ClaimSpec.variants``) are checked by the same rule against the run that tests each
+best and shown under the claim (``ClaimResult.variants``), never as its verdict.
 """
 
 from __future__ import annotations
@@ -31,23 +37,28 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from bench.analysis.estimates import RunEstimates
-from bench.analysis.resample import MIN_SEEDS, Estimate, prediction_interval
+from bench.analysis.resample import MIN_SEEDS, Estimate, half_width, prediction_interval
 from bench.analysis.sentences import counted
 from bench.catalog.claims import CLAIMS, ClaimSpec, Figure
 from bench.results.loading import RunData
 
-#: Widest prediction interval (half-width, in the statistic's units) that can judge a claim.
-TOLERANCE = 0.05
-
-#: Below this share of runs, an outcome our runs never produced is ruled out (rule 5).
-RARE = 0.025
+#: Level of the categorical test (rule 5), one-sided.
+ALPHA = 0.05
+#: The share of runs the book's categorical outcome stands for (rule 5): the book presents
+#: its run's class as what the setting does, so at least half of the runs.
+BOOK_SHARE = 0.5
+#: Probabilities are clipped to [EPS, 1 - EPS] before their log-odds (a float32 softmax can
+#: round to exactly 1).
+EPS = 1e-7
 
 #: The probes behind the mean "1" figures: bench's shift grid (the -1 px point is the
 #: operation ``shift_left_1px``) and the book's own operations.
 MEAN_ONE_PROBE, MEAN_ONE_SHIFT, MEAN_ONE_BOOK = "mean_one_shift_x", -1.0, "mean_one_book"
+#: Backends a model record's environment may name (the first present is the backend).
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
 @dataclass(frozen=True)
@@ -70,23 +81,89 @@ class Share:
     def value(self) -> float:
         return self.hits / self.seeds
 
-    def upper(self) -> float:
-        """Exact one-sided 95% upper bound on the share of runs that predict ``target``."""
-        if self.hits == self.seeds:
-            return 1.0
-        return float(stats.beta.ppf(0.95, self.hits + 1, self.seeds - self.hits))
+    @property
+    def p_value(self) -> float:
+        """Exact one-sided p-value of a share of at least ``BOOK_SHARE``: P(hits or fewer)."""
+        return float(stats.binom.cdf(self.hits, self.seeds, BOOK_SHARE))
+
+    def critical(self) -> int:
+        """The most hits of ``seeds`` runs that reject a share of ``BOOK_SHARE`` (-1: no
+        count can, e.g. with 3 or 4 runs)."""
+        counts = np.arange(self.seeds + 1)
+        rejecting = counts[stats.binom.cdf(counts, self.seeds, BOOK_SHARE) < ALPHA]
+        return int(rejecting.max()) if len(rejecting) else -1
+
+    def power(self, share: float) -> float:
+        """Probability that ``seeds`` runs reject the book's share when the true share of
+        runs that predict ``target`` is ``share``."""
+        critical = self.critical()
+        return float(stats.binom.cdf(critical, self.seeds, share)) if critical >= 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Probability:
+    """A class probability over seeds, on the log-odds scale: ``per_seed`` (S,) holds each
+    run's probability for one fixed image (n = 1: no test-image sampling). value: the
+    probability at the mean log-odds; low / high: its 95% interval (Student's t at S - 1
+    degrees of freedom on the log-odds, mapped back, so it stays inside 0 to 1; the value
+    itself with fewer than MIN_SEEDS seeds)."""
+
+    per_seed: tuple[float, ...]
+    n: int = 1
+
+    @property
+    def seeds(self) -> int:
+        return len(self.per_seed)
+
+    @property
+    def _logits(self) -> np.ndarray:
+        return special.logit(np.clip(np.asarray(self.per_seed, dtype=np.float64), EPS, 1 - EPS))
+
+    @property
+    def value(self) -> float:
+        return float(special.expit(self._logits.mean()))
+
+    def _interval(self, factor: float) -> tuple[float, float]:
+        """expit(mean log-odds -+ t * s * sqrt(factor)), s the per-seed log-odds' sd."""
+        if self.seeds < MIN_SEEDS:
+            return self.value, self.value
+        logits = self._logits
+        width = half_width(float(np.var(logits, ddof=1)) * factor, self.seeds, 0.0)
+        centre = logits.mean()
+        return float(special.expit(centre - width)), float(special.expit(centre + width))
+
+    @property
+    def low(self) -> float:
+        return self._interval(1.0 / self.seeds)[0]
+
+    @property
+    def high(self) -> float:
+        return self._interval(1.0 / self.seeds)[1]
+
+    def prediction(self) -> tuple[float, float]:
+        """95% interval for one new run's probability: (1 + 1/S) times the seed variance."""
+        return self._interval(1.0 + 1.0 / self.seeds)
+
+
+def one_new_run(estimate: Estimate | Probability) -> tuple[float, float]:
+    """95% prediction interval for the figure of one new training run of our setting."""
+    if isinstance(estimate, Probability):
+        return estimate.prediction()
+    return prediction_interval(estimate)
 
 
 @dataclass(frozen=True)
 class Measured:
-    """One figure of a claim in one run: our estimate (None: not measured) and how the
-    run's setting differs from the book's."""
+    """One figure of a claim in one run: our estimate (None: not measured), how the run's
+    setting differs from the book's (``differences``: not comparable) and what no run of
+    ours can match (``caveats``: named after the verdict)."""
 
     figure: Figure
-    estimate: Estimate | Share | None
+    estimate: Estimate | Probability | Share | None
     differences: tuple[str, ...]
     setting: str
     learning_rate: float | None = None
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,12 +177,16 @@ class ClaimResult:
     verdict: str
     variants: tuple[ClaimResult, ...] = ()
 
+    @property
+    def word(self) -> str:
+        """The verdict's first word(s): ``consistent``, ``not comparable``, ..."""
+        return self.verdict.split(":")[0]
 
-def _model_record(run: RunData, figure: Figure) -> dict | None:
-    for record in run.models:
-        if (record["family"], record["augmentation"]) == (figure.family, figure.augmentation):
-            return record
-    return None
+
+def _model_records(run: RunData, figure: Figure) -> list[dict]:
+    return [record for record in run.models
+            if (record["family"], record["augmentation"]) == (figure.family,
+                                                               figure.augmentation)]
 
 
 def _differences(run: RunData, figure: Figure, record: dict) -> tuple[str, ...]:
@@ -123,14 +204,44 @@ def _differences(run: RunData, figure: Figure, record: dict) -> tuple[str, ...]:
         out.append(f"{record['epochs']} epochs, book {book.epochs}")
     if book.augmentation is None:
         out.append("no bench policy reproduces the book's augmentation")
+    batch = record.get("batch_size")
+    if batch != book.batch_size:
+        out.append(f"batch {batch}, book {book.batch_size}")
+    # bench trains with Adam only (bench.run.train); a record may name another optimiser
+    optimizer = record.get("optimizer", "Adam")
+    if optimizer != book.optimizer:
+        out.append(f"optimiser {optimizer}, book {book.optimizer}")
     rate = record.get("learning_rate")
-    if book.learning_rate is not None and rate != book.learning_rate:
-        out.append(f"Adam lr {rate:g}, book {book.learning_rate:g}")
+    if rate != book.learning_rate:
+        out.append(f"{optimizer} lr {rate:g}, book {book.learning_rate:g}" if rate is not None
+                   else f"learning rate not recorded, book {book.learning_rate:g}")
+    return tuple(out)
+
+
+def _backend(record: dict) -> str:
+    """``Keras 3.15.1 on jax`` from a model record's training environment."""
+    environment = record.get("environment") or {}
+    backend = next((name for name in BACKENDS if name in environment), "an unrecorded backend")
+    return f"Keras {environment.get('keras', '(version not recorded)')} on {backend}"
+
+
+def _caveats(run: RunData, figure: Figure, records: Sequence[dict]) -> tuple[str, ...]:
+    """What no run of ours matches: the backend and Keras version (of every seed's model),
+    and JPEG re-encoded images where the book's were stored losslessly."""
+    book, out = figure.setting, []
+    backends = sorted({_backend(record) for record in records})
+    if any(not (b.startswith(f"Keras {book.keras}.") and b.endswith(f" on {book.backend}"))
+           for b in backends):
+        out.append(f"{', '.join(backends)}, book Keras {book.keras} on {book.backend}")
+    # bench.data.cifar10 notes an image tree of JPEG files this way in dataset.json
+    if book.lossless and any("JPEG re-encoding" in str(note)
+                             for note in run.dataset.get("notes", ())):
+        out.append("JPEG re-encoded images, book the losslessly stored originals")
     return tuple(out)
 
 
 def _estimate(run: RunData, estimates: RunEstimates, figure: Figure
-              ) -> Estimate | Share | None:
+              ) -> Estimate | Probability | Share | None:
     model = (figure.family, figure.augmentation)
     if figure.statistic == "clean_accuracy":
         return estimates.clean(model)
@@ -140,11 +251,11 @@ def _estimate(run: RunData, estimates: RunEstimates, figure: Figure
     records = sorted(_mean_one_records(run, figure), key=lambda p: p["seed"])
     if not records:
         return None
-    if figure.statistic == "mean_one_predicts":
+    if figure.categorical:
         return Share(tuple(p["predicted"] for p in records), figure.target_class)
-    values = [p["probability"] if "probability" in p else p["probabilities"][
-        figure.target_class] for p in records]
-    return estimates.bootstrap.estimate(np.asarray(values, dtype=np.float64)[:, None])
+    return Probability(tuple(float(p["probability"]) if "probability" in p
+                             else float(p["probabilities"][figure.target_class])
+                             for p in records))
 
 
 def _mean_one_records(run: RunData, figure: Figure) -> list[dict]:
@@ -160,18 +271,46 @@ def _mean_one_records(run: RunData, figure: Figure) -> list[dict]:
 
 def measure(run: RunData, estimates: RunEstimates, figure: Figure) -> Measured:
     """One figure in one run."""
-    record = _model_record(run, figure)
-    if record is None:
+    records = _model_records(run, figure)
+    if not records:
         return Measured(figure, None, (), "")
-    seeds = len({m["seed"] for m in run.models
-                 if (m["family"], m["augmentation"]) == (figure.family, figure.augmentation)})
+    record = records[0]
+    seeds = len({m["seed"] for m in records})
     rate = record.get("learning_rate")
     setting = (f"{run.dataset.get('name')} (`{run.profile}` run): {record['n_train']:,} "
                f"training images, {record['epochs']} epochs"
+               + (f", batch {record['batch_size']:,}" if record.get("batch_size") else "")
                + (f", Adam lr {rate:g}" if rate is not None else "")
                + f", {counted(seeds, 'seed')}")
     return Measured(figure, _estimate(run, estimates, figure),
-                    _differences(run, figure, record), setting, rate)
+                    _differences(run, figure, record), setting, rate,
+                    _caveats(run, figure, records))
+
+
+def _judge(measured: Measured) -> tuple[str, str]:
+    """(word, reason) for one measured figure by rules 4 and 5; reason "" when consistent."""
+    m, figure = measured.estimate, measured.figure
+    if isinstance(m, Share):
+        test = (f"exact one-sided binomial p = {m.p_value:.3g} against a share of "
+                f"{BOOK_SHARE:g}")
+        if m.p_value < ALPHA:
+            return "inconsistent", (f"{figure.label}: {m.hits} of {m.seeds} runs predict "
+                                    f"{m.target} ({test})")
+        if m.hits == 0:
+            can = (f"only 0 of {m.seeds} would reject it" if m.critical() >= 0 else
+                   f"no count of {m.seeds} runs can reject it")
+            return "inconclusive", (f"{figure.label}: no run of {m.seeds} predicts {m.target}"
+                                    f" ({test}; {can})")
+        return "consistent", ""
+    low, high = one_new_run(m)
+    interval = f"one new run 95% {low:.3g} to {high:.3g}"
+    if high < figure.low or low > figure.high:
+        return "inconsistent", (f"{figure.label} {m.value:.3g}, {interval}, the book's "
+                                f"{figure.low:g} to {figure.high:g} outside")
+    if low <= figure.rival_value <= high:
+        return "inconclusive", (f"{figure.label}: {interval} meets the book's {figure.low:g} "
+                                f"to {figure.high:g} and its rival, {figure.rival_words}")
+    return "consistent", ""
 
 
 def verdict(measured: Sequence[Measured]) -> str:
@@ -179,42 +318,29 @@ def verdict(measured: Sequence[Measured]) -> str:
     missing = [m.figure.label for m in measured if m.estimate is None]
     if missing:
         return "untested: the run has no " + " or ".join(missing) + " measurement"
-    common = set.intersection(*(set(m.differences) for m in measured))
-    differences = [d for m in measured for d in m.differences if d in common]
-    differences += [f"{m.figure.label}: {d}" for m in measured for d in m.differences
-                    if d not in common]
+    differences = _joined([m.differences for m in measured], [m.figure.label for m in measured])
     if differences:
-        return "not comparable: " + "; ".join(dict.fromkeys(differences))
+        return "not comparable: " + "; ".join(differences)
     seeds = min(m.estimate.seeds for m in measured)
     if seeds < MIN_SEEDS:
         return f"untested: too few seeds to judge ({seeds})"
-    shares = [m for m in measured if isinstance(m.estimate, Share)]
-    numbers = [m for m in measured if not isinstance(m.estimate, Share)]
-    wide = [m for m in numbers if _half_width(m.estimate) > TOLERANCE]
-    unsettled = [m for m in shares if m.estimate.hits == 0 and m.estimate.upper() >= RARE]
-    if wide or unsettled:
-        return "inconclusive: " + "; ".join(
-            [f"{m.figure.label}: one new run would fall within +-{_half_width(m.estimate):.3g},"
-             f" wider than +-{TOLERANCE:g}" for m in wide]
-            + [f"{m.figure.label}: no run of {m.estimate.seeds} predicts "
-               f"{m.estimate.target}, but up to {m.estimate.upper():.0%} of runs might"
-               for m in unsettled])
-    outside = []
-    for m in numbers:
-        low, high = prediction_interval(m.estimate)
-        if high < m.figure.low or low > m.figure.high:
-            outside.append(f"{m.figure.label} {m.estimate.value:.3g}, one new run 95% "
-                           f"{low:.3g} to {high:.3g}, the book's {m.figure.low:g} to "
-                           f"{m.figure.high:g} outside")
-    outside += [f"{m.figure.label}: no run of {m.estimate.seeds} predicts "
-                f"{m.estimate.target} (95% upper bound {m.estimate.upper():.1%})"
-                for m in shares if m.estimate.hits == 0]
-    return "inconsistent: " + "; ".join(outside) if outside else "consistent"
+    judged = [_judge(m) for m in measured]
+    word = next((w for w in ("inconsistent", "inconclusive") if any(j[0] == w for j in judged)),
+                "consistent")
+    reasons = [reason for w, reason in judged if w == word and reason]
+    caveats = _joined([m.caveats for m in measured], [m.figure.label for m in measured])
+    if caveats:
+        reasons.append("with differences: " + "; ".join(caveats))
+    return word + (": " + "; ".join(reasons) if reasons else "")
 
 
-def _half_width(estimate: Estimate) -> float:
-    low, high = prediction_interval(estimate)
-    return (high - low) / 2.0
+def _joined(parts: Sequence[tuple[str, ...]], labels: Sequence[str]) -> list[str]:
+    """Phrases of every figure, those all figures share once, the others with their label."""
+    common = set.intersection(*(set(p) for p in parts)) if parts else set()
+    out = [d for p in parts for d in p if d in common]
+    out += [f"{label}: {d}" for p, label in zip(parts, labels, strict=True) for d in p
+            if d not in common]
+    return list(dict.fromkeys(out))
 
 
 def check(claim: ClaimSpec, run: RunData, estimates: RunEstimates) -> ClaimResult:
@@ -223,12 +349,13 @@ def check(claim: ClaimSpec, run: RunData, estimates: RunEstimates) -> ClaimResul
     return ClaimResult(claim, run, measured, verdict(measured))
 
 
-def _rank(result: ClaimResult) -> tuple[int, int, int]:
+def _rank(result: ClaimResult) -> tuple[int, int, int, int]:
     """Runs that measure more, differ less and hold more seeds come first."""
     untested = sum(m.estimate is None for m in result.measured)
     differences = sum(len(m.differences) for m in result.measured)
+    caveats = sum(len(m.caveats) for m in result.measured)
     seeds = min((m.estimate.seeds for m in result.measured if m.estimate), default=0)
-    return untested, differences, -seeds
+    return untested, differences, caveats, -seeds
 
 
 def best_check(claim: ClaimSpec, runs: Sequence[tuple[RunData, RunEstimates]]

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bench.analysis.claims import ClaimResult, Measured, Share
-from bench.analysis.resample import MIN_SEEDS, prediction_interval
+from bench.analysis.claims import ClaimResult, Measured, Share, one_new_run
+from bench.analysis.resample import MIN_SEEDS
 from bench.analysis.sentences import counted
+from bench.catalog.claims import OPERATION_WORDS
 from bench.render.provenance import MARK, flags_by_model
 from bench.render.tables import table
 
-RULE = ("Verdicts follow the rule in docs/metrics.md: *untested* without a run that measures "
-        "the claim, *not comparable* when our data, training images, epochs, augmentation or "
-        "the learning rate the book's text states differ from it, *untested* with fewer "
-        "than 3 seeds. Else, since the book reports one training run, each book figure (± "
-        "half its last digit, ±1 pp for \"about\") is set against a 95% prediction interval "
-        "for one new run of our setting (seed spread and test images): *inconclusive* when "
-        "that interval is wider than ±5 pp, *inconsistent* when the book's figure lies "
-        "outside it, *consistent* when inside. Where the book names the class its run "
-        "predicted, *consistent* when at least one of our runs predicts it, *inconsistent* "
-        "when none does and an exact 95% bound puts the share of runs that would under "
-        "2.5%, else *inconclusive*. A claim's variants (the companion notebook's setting, or "
-        "bench's own measurement of the same idea) are judged by the same rule and listed "
-        "under it, never as its verdict.")
+RULE = ("Verdicts follow the rule in docs/metrics.md, fixed before any result: *untested* "
+        "without a run that measures the claim, *not comparable* when our data, training "
+        "images, epochs, augmentation, batch size, optimiser or learning rate differ from the "
+        "book's, *untested* with fewer than 3 seeds. Each book figure stands for the values "
+        "its printing allows (a plain figure: all that round to it; \"about\": within one unit "
+        "of its last digit). Since the book reports one training run, that range is set "
+        "against a 95% prediction interval for one new run of our setting (seed spread and "
+        "test images; a probability's on the log-odds scale): *inconsistent* when the range "
+        "lies outside it, *inconclusive* when the interval also reaches the figure the book "
+        "sets against it (its rival), else *consistent*. Where the book names the class its "
+        "run predicted (on the operation that printed it), the claim is read as \"at least "
+        "half of the runs predict it\": *inconsistent* when an exact one-sided binomial test "
+        "rejects that at 5% (possible from 5 runs: 0 of 5), else *consistent* when a run "
+        "predicts it, *inconclusive* when none does. What no run of ours matches (backend, "
+        "Keras version, JPEG-encoded images) follows the verdict as \"with differences\". A "
+        "claim's variants (the companion notebook's setting, the other reading of the book's "
+        "words, or bench's own measurement) are judged by the same rule and listed under it, "
+        "never as its verdict.")
 
 
 def _units(figure) -> tuple[int, int, str, str]:
@@ -48,7 +54,7 @@ def _measurement(measured: Measured) -> str:
             f"[{estimate.low * scale:{sign}.{digits}f}, {estimate.high * scale:{sign}.{digits}f}] "
             f"({counted(estimate.seeds, 'seed')}, n = {estimate.n:,})")
     if estimate.seeds >= MIN_SEEDS:
-        low, high = prediction_interval(estimate)
+        low, high = one_new_run(estimate)
         text += (f", one new run {low * scale:{sign}.{digits}f} to "
                  f"{high * scale:{sign}.{digits}f}")
     return text
@@ -129,13 +135,23 @@ def _short(measured: Measured, flags: dict) -> str:
     return text + flag
 
 
+def judged_on(result: ClaimResult) -> str:
+    """`` (judged on the book's loop, ...)``: the operations a claim's mean-"1" figures are
+    measured on ("" for a claim without one)."""
+    operations = dict.fromkeys(OPERATION_WORDS[m.figure.operation] for m in result.measured
+                               if m.figure.operation in OPERATION_WORDS)
+    return f" (judged on {'; '.join(operations)})" if operations else ""
+
+
 def claims_box(results: Sequence[ClaimResult]) -> list[str]:
-    """One bullet per claim: the claim, our figure and the verdict's first word (details in
-    :func:`claims_table`)."""
+    """One bullet per claim: the claim, our figure, the verdict's first word, the operation
+    a mean-"1" verdict judges and whether the run differs in what no run can match (details
+    in :func:`claims_table`)."""
     out = []
     for result in results:
         flags = flags_by_model(result.run) if result.run is not None else {}
         ours = "; ".join(_short(m, flags) for m in result.measured) or "no run"
+        caveats = ", with differences" if "with differences: " in result.verdict else ""
         out.append(f"- {result.claim.statement} — ours: {ours} — "
-                   f"**{result.verdict.split(':')[0]}**")
+                   f"**{result.word}**{caveats}{judged_on(result)}")
     return out
