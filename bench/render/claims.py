@@ -135,9 +135,15 @@ def _short(measured: Measured, flags: dict) -> str:
     return text + flag
 
 
+#: The verdicts that judge a measurement (the others say why none was judged).
+JUDGED = ("consistent", "inconsistent", "inconclusive")
+
+
 def judged_on(result: ClaimResult) -> str:
     """`` (judged on the book's loop, ...)``: the operations a claim's mean-"1" figures are
-    measured on ("" for a claim without one)."""
+    measured on ("" for a claim without one, or a verdict that judged nothing)."""
+    if result.word not in JUDGED:
+        return ""
     operations = dict.fromkeys(OPERATION_WORDS[m.figure.operation] for m in result.measured
                                if m.figure.operation in OPERATION_WORDS)
     return f" (judged on {'; '.join(operations)})" if operations else ""
