@@ -117,6 +117,19 @@ def _parser() -> argparse.ArgumentParser:
                          help="publish a run that lacks part of its profile (models, seeds or "
                               "cells); its reports then say partial")
 
+    repro = add_command(commands, "reproduce", "train a published architecture and measure "
+                        "the figures bench/catalog/reproductions.py quotes",
+                        "bench reproduce advertorch-lenet5 --seeds 0,1,2")
+    repro.add_argument("name", help="advertorch-lenet5, engstrom-mnist or stn-rts")
+    repro.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
+    repro.add_argument("--epochs", type=int, default=None,
+                       help="epochs instead of the reproduction's own (a departure the page "
+                            "then names)")
+    repro.add_argument("--source", type=Path, default=None, help="mnist.npz (default: "
+                       "$BENCH_DATA_DIR/mnist.npz, else the Keras cache or download)")
+    repro.add_argument("--out", type=Path, default=DEFAULT_RUNS, help="writes "
+                       "<out>/reproductions/NAME.jsonl (default: runs)")
+
     add_command(commands, "list",
                 "list tasks, profiles (sizes), data sets and transforms (grids)", "bench list")
     evaluate_commands.add_parsers(commands)
@@ -180,6 +193,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Train one reproduction's architecture per seed and store its measurements."""
+    from bench.catalog import choices
+    from bench.catalog.reproductions import reproduction
+
+    item, seeds = reproduction(args.name), choices.seeds(args.seeds)
+    from bench.run.reproduce import reproduce  # TensorFlow, once the arguments are valid
+
+    print(f"wrote {reproduce(item, seeds, args.out, args.source, args.epochs)}")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the valid names of everything ``bench run`` takes, with each profile's sizes
     and each transform's grid per profile."""
@@ -201,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.run.cluster import ClusterError
 
     commands = {"run": cmd_run, "report": cmd_report, "list": cmd_list,
-                "compare": cmd_compare, "publish": cmd_publish,
+                "compare": cmd_compare, "publish": cmd_publish, "reproduce": cmd_reproduce,
                 **evaluate_commands.COMMANDS}
     try:
         return commands[args.command](args)

@@ -17,7 +17,7 @@ from bench.analysis.runs import RunView
 from bench.catalog import DATASETS, FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.catalog.datasets import load
 from bench.catalog.policies import policies_for
-from bench.catalog.profiles import PROFILES, get_profile
+from bench.catalog.profiles import BOTH_FAMILIES, PROFILES, get_profile
 from bench.config import AugmentRanges, ChoiceError, Fill, ProfileName
 from bench.data import DataError
 from bench.render import frontpage
@@ -65,8 +65,9 @@ def test_every_task_has_datasets_builders_and_three_profiles():
     for task in TASKS:
         for name in task.datasets:
             assert DATASETS[name].task == task.name
-        for family in FAMILIES:
-            assert callable(family.builder(task.name)), (family.name, task.name)
+        for family in FAMILIES:  # published architectures build for MNIST only
+            if task.name in family.builders or family.name in BOTH_FAMILIES:
+                assert callable(family.builder(task.name)), (family.name, task.name)
         for size in ProfileName:
             profile = get_profile(task.name, size)
             assert profile.data in task.datasets

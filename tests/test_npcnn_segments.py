@@ -91,6 +91,8 @@ def test_segments_give_later_layers_big_chunks_without_the_memory_of_big_chunks(
 @pytest.mark.parametrize("task", ["mnist", "gender", "cifar10"])
 def test_a_batch_of_1024_needs_under_64_mib_above_its_input(task: str, family: str) -> None:
     """The engine's memory bound (issue 15), on two chunk threads as on this machine."""
+    if task not in FAMILIES[family].builders:
+        pytest.skip(f"{family} has no {task} model")
     spec = TASKS[task]
     model = FAMILIES[family].build(task, spec.input_shape, spec.n_classes)
     x = np.random.default_rng(0).random((1024, *spec.input_shape), dtype=np.float32)

@@ -65,4 +65,10 @@ FAMILIES: Registry[FamilySpec] = Registry("model family", [
         "mnist": "mnist_cnn_aa", "fashion-mnist": "mnist_cnn_aa",
         "gender": "gender_cnn_aa", "cifar10": "cifar10_cnn_aa",
     }, variant_of="cnn"),
+    # Published architectures, for bench.catalog.reproductions only (no profile trains them).
+    FamilySpec("lenet5-port", label="LeNet5 (AdverTorch)", marker="v",
+               builders={"mnist": "advertorch_lenet5"}),
+    FamilySpec("madry-cnn", label="Madry MNIST CNN", marker="<", builders={"mnist": "madry_cnn"}),
+    FamilySpec("stn-fcn", label="STN-paper FCN", marker=">", builders={"mnist": "stn_fcn"}),
+    FamilySpec("stn-cnn", label="STN-paper CNN", marker="h", builders={"mnist": "stn_cnn"}),
 ])

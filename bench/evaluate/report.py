@@ -268,8 +268,7 @@ def worst_case_lines(data: EvalReportData) -> list[str]:
             "the profile's seeded test subset; accuracy in %, reference families mean ± "
             "std over seeds.", "",
             table(lines, ["model", "seeds", "n test images", *WORST_COLUMNS.values()]), "",
-            *literature_note(data.reference_worst_cases, data.task,
-                             "the reference CNN without augmentation")]
+            *literature_note(data.task)]
 
 
 def invariance_lines(data: EvalReportData) -> list[str]:

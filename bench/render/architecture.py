@@ -64,29 +64,22 @@ def worst_case_table(probes: list[dict]) -> str:
     return table(lines, headers, keys=4)
 
 
-def literature_note(probes: list[dict], task: str | None,
-                    ours_named: str = "here the CNN without augmentation") -> list[str]:
+def literature_note(task: str | None) -> list[str]:
     """The published worst-case figure of ``task`` (:mod:`bench.catalog.literature`) with its
-    source, the column here that measures the same adversary, and the CNN without
-    augmentation of ``probes`` in that column (mean ± std over seeds, left out when
-    ``probes`` has none; ``ours_named`` names it); [] when the task has none."""
+    source and a statement that its architecture is not ours, so it is set beside no model
+    here (``reports/reproductions.md`` sets it beside the same architecture trained here);
+    [] when the task has none."""
     figure = LITERATURE_WORST_CASE.get(task)
     if figure is None:
         return []
     column = WORST_COLUMNS[figure.key]
-    frame = _of(probes, WORST_CASE)
-    ours = frame[(frame["family"] == "cnn") & (frame["augmentation"] == "none")] \
-        if len(frame) else frame
-    here = (f"; {ours_named} keeps {_cell(ours[figure.key], 100, '.1f')}% "
-            f"(n = {int(ours['n_images'].iloc[0]):,} test images, "
-            f"{ours['seed'].nunique()} seed{'s' * (ours['seed'].nunique() > 1)})"
-            if len(ours) else "")
     return [f"Literature, for reference only: {figure.citation} report "
             f"{figure.accuracy * 100:.1f}% for their {figure.model} under {figure.adversary} "
             f"({figure.clean * 100:.1f}% clean; {figure.source}), the adversary of the "
-            f"\"{column}\" column, not of the grid{here}. Their network and its training are "
-            "not the book's, and these figures come from a test subset, so theirs is a point "
-            "of comparison, not a target (docs/metrics.md).", ""]
+            f"\"{column}\" column, not of the grid. That is another architecture (two "
+            "convolutions), not a model of this table, so no figure here is compared with it; "
+            "reports/reproductions.md sets it beside the same kind of model trained here "
+            "(docs/metrics.md).", ""]
 
 
 def headline_errors(probes: list[dict]) -> pd.DataFrame:
@@ -184,7 +177,7 @@ def sections(probes: list[dict], figure: str | None, task: str | None = None) ->
                 "engine on a stratified test subset; accuracy in %, mean ± std over seeds; "
                 "the grid search time is wall-clock seconds on this machine (see "
                 "docs/metrics.md).", "", worst_case_table(probes), "",
-                *literature_note(probes, task)]
+                *literature_note(task)]
     if not _of(probes, INVARIANCE).empty:
         out += ["## Where invariance is lost, layer by layer", "",
                 "At which layer does a network stop following a shift or rotation? Relative "

@@ -54,6 +54,9 @@ def report_all(results: Path | None, out: Path | None) -> list[Path]:
                                                         Path(out) / "forward_pass.md")))
     views = [RunView.of(RunData.load(run)) for run in folders]  # estimated once
     written += [_shown(report.write_report(view, out)) for view in views]
+    from bench.render.reproductions import write_page
+
+    written.append(_shown(write_page(results, out)))  # the front page links it
     if views:
         written.append(_shown(frontpage.write_front_page(results, out, views)))
     return written

@@ -260,6 +260,8 @@ def render_front_page(views: Sequence[RunView], forward_pass: bool,
             f"({report_name(v.run.task, v.run.profile)}.md)" for v in views]
     if forward_pass:
         out.append("- [NumPy vs Keras forward pass](forward_pass.md)")
+    out.append("- [Reproductions of published figures](reproductions.md), each set beside "
+               "its own architecture")
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -222,3 +222,52 @@ def cifar10_cnn_aa(input_shape: tuple[int, int, int], n_classes: int) -> keras.M
     """The CIFAR-10 CNN anti-aliased: each MaxPool 2 becomes MaxPool 2 stride 1 + 4x4 blur
     stride 2. Parameters as the CNN (309,290), plus 3,584 fixed blur weights."""
     return anti_aliased(cifar10_cnn(input_shape, n_classes), "cifar10_cnn_aa")
+
+
+def _sequential(name: str, input_shape: tuple[int, int, int], *stack: layers.Layer
+                ) -> keras.Model:
+    return keras.Sequential([keras.Input(shape=input_shape), *stack], name=name)
+
+
+def advertorch_lenet5(input_shape: tuple[int, int, int], n_classes: int) -> keras.Model:
+    """AdverTorch's "LeNet5" (advertorch.test_utils): Conv 32 3x3 same ReLU, MaxPool 2,
+    Conv 64 3x3 same ReLU, MaxPool 2, Dense 200 ReLU, head. On 28x28x1 input and 10 classes:
+    648,226 parameters (the source states none; this is its layer list's count)."""
+    return _sequential("advertorch_lenet5", input_shape,
+                       layers.Conv2D(32, 3, padding="same", activation="relu"),
+                       layers.MaxPooling2D(2),
+                       layers.Conv2D(64, 3, padding="same", activation="relu"),
+                       layers.MaxPooling2D(2), layers.Flatten(),
+                       layers.Dense(200, activation="relu"), _head(n_classes))
+
+
+def madry_cnn(input_shape: tuple[int, int, int], n_classes: int) -> keras.Model:
+    """The MNIST model of MadryLab/mnist_challenge (model.py): Conv 32 5x5 same ReLU,
+    MaxPool 2, Conv 64 5x5 same ReLU, MaxPool 2, Dense 1024 ReLU, head. On 28x28x1 input
+    and 10 classes: 3,274,634 parameters."""
+    return _sequential("madry_cnn", input_shape,
+                       layers.Conv2D(32, 5, padding="same", activation="relu"),
+                       layers.MaxPooling2D(2, padding="same"),
+                       layers.Conv2D(64, 5, padding="same", activation="relu"),
+                       layers.MaxPooling2D(2, padding="same"), layers.Flatten(),
+                       layers.Dense(1024, activation="relu"), _head(n_classes))
+
+
+def stn_fcn(input_shape: tuple[int, int, int], n_classes: int) -> keras.Model:
+    """The Spatial Transformer paper's FCN baseline as far as it is described (three weight
+    layers, about the CNN's parameters): Dense 32 ReLU, Dense 32 ReLU, head. On 42x42x1
+    input and 10 classes: 57,866 parameters (stn_cnn: 58,474)."""
+    return _sequential("stn_fcn", input_shape, layers.Flatten(),
+                       layers.Dense(32, activation="relu"),
+                       layers.Dense(32, activation="relu"), _head(n_classes))
+
+
+def stn_cnn(input_shape: tuple[int, int, int], n_classes: int) -> keras.Model:
+    """The Spatial Transformer paper's CNN baseline as far as it is described (three weight
+    layers, two max-pooling layers): Conv 32 5x5 same ReLU, MaxPool 2, Conv 32 5x5 same
+    ReLU, MaxPool 2, head. On 42x42x1 input and 10 classes: 58,474 parameters."""
+    return _sequential("stn_cnn", input_shape,
+                       layers.Conv2D(32, 5, padding="same", activation="relu"),
+                       layers.MaxPooling2D(2),
+                       layers.Conv2D(32, 5, padding="same", activation="relu"),
+                       layers.MaxPooling2D(2), layers.Flatten(), _head(n_classes))
