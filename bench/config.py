@@ -61,15 +61,17 @@ class AugmentRanges:
 
     shift_px: largest shift in pixels (each axis); rotate_deg: largest rotation in
     degrees; scale_frac: largest relative scale (0.2 means factors 0.8..1.2, > 1 enlarges);
-    shear_deg: largest horizontal shear angle in degrees. Each defaults to 0 (the policy
-    that uses it leaves images unchanged), so a new range breaks no constructor call; a
-    profile that trains a policy gives it its range (``tests/test_catalog.py`` checks).
+    shear_deg: largest horizontal shear angle in degrees; worst_of_k: random draws per
+    training image of which the worst-of-k policy trains on the worst. Each defaults to 0
+    (the policy that uses it leaves images unchanged), so a new range breaks no constructor
+    call; a profile that trains a policy gives it its range (``tests/test_catalog.py`` checks).
     """
 
     shift_px: float = 0.0
     rotate_deg: float = 0.0
     scale_frac: float = 0.0
     shear_deg: float = 0.0
+    worst_of_k: int = 0
 
 
 #: A sweep grid: (transform name, magnitudes in the transform's unit) per transform.

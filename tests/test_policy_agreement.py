@@ -226,3 +226,52 @@ def test_keras_own_zoom_scales_by_the_inverse_of_its_draw():
     trained = drawn_at(zoom, image, [0.0])
     assert np.abs(trained - geometry.scale(image, 1 / 0.7, fill=Fill.ZERO)).max() <= 1.0
     assert np.abs(trained - geometry.scale(image, 0.7, fill=Fill.ZERO)).max() > 100.0
+
+
+# Worst-of-k (bench.run.worst_of_k): each of its k draws goes through the shift and rotate
+# policies' layers, called as its training step calls them (``worst_of_k.draw``, the draws
+# taken from a SeedGenerator); with the draws fixed, one layer at its identity, each must be
+# the test-time transform at the same point of the range its edges state.
+
+
+def worst_of_k_drawn_at(image: np.ndarray, quantiles: list[float], fill: Fill) -> np.ndarray:
+    """``worst_of_k.draw`` through the policy's layers, its uniform draws (shift: height,
+    width; rotation: angle) fixed at ``quantiles`` of their ranges."""
+    import keras
+
+    from bench.run import worst_of_k
+
+    layers = POLICIES["worst-of-k"].layers(RANGES, LayerContext(*image.shape[1:3], fill, 0))
+    left = list(quantiles)
+
+    def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+        assert left, f"worst-of-k draws more often than {len(quantiles)} times"
+        value = minval + left.pop(0) * (maxval - minval)
+        return keras.ops.convert_to_tensor(np.full(tuple(shape), value, np.float32))
+
+    with pytest.MonkeyPatch.context() as patch:
+        for layer in layers:
+            patch.setattr(layer.backend.random, "uniform", uniform)
+        out = np.asarray(worst_of_k.draw(layers, image.astype(np.float32),
+                                         keras.random.SeedGenerator(0)))
+    assert not left, f"worst-of-k drew fewer than {len(quantiles)} times"
+    return out
+
+
+@pytest.mark.parametrize("fill", [Fill.ZERO, Fill.NEAREST])
+@pytest.mark.parametrize(("draws", "transform", "quantile"), SHIFT_DRAWS)
+def test_the_worst_of_k_shift_draws_are_the_test_time_shift(draws, transform, quantile, fill):
+    image = asymmetric_image()
+    trained = worst_of_k_drawn_at(image, [*draws, 0.5], fill)  # rotation at 0 degrees
+    tested = TRANSFORMS[transform].apply(image, magnitude_at("worst-of-k", transform, quantile),
+                                         fill=fill)
+    assert np.abs(trained - tested).max() <= 1.0
+
+
+@pytest.mark.parametrize("fill", [Fill.ZERO, Fill.NEAREST])
+@pytest.mark.parametrize("quantile", [0.0, 1 / 3, 2 / 3, 1.0])
+def test_the_worst_of_k_rotation_draws_are_the_test_time_rotation(quantile, fill):
+    image = asymmetric_image()
+    trained = worst_of_k_drawn_at(image, [0.5, 0.5, quantile], fill)  # no shift
+    tested = geometry.rotate(image, magnitude_at("worst-of-k", "rotate", quantile), fill=fill)
+    assert np.abs(trained - tested).max() <= 1.0

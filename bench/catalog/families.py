@@ -65,6 +65,14 @@ FAMILIES: Registry[FamilySpec] = Registry("model family", [
         "mnist": "mnist_cnn_aa", "fashion-mnist": "mnist_cnn_aa",
         "gender": "gender_cnn_aa", "cifar10": "cifar10_cnn_aa",
     }, variant_of="cnn"),
+    # A p4 rotation-equivariant CNN (Cohen & Welling 2016): group convolutions over the 4
+    # quarter turns, the maximum over rotations, global average pooling; a quarter turn of
+    # the input leaves its output unchanged. 1,701,117 parameters on MNIST (the CNN:
+    # 1,701,110; 98,132 in the p4 body, the rest in its Dense layers). The NumPy engine has
+    # no p4 layers, so its engine probes are stored as skipped.
+    FamilySpec("p4-cnn", label="p4-CNN", marker="P", builders={
+        "mnist": "mnist_p4_cnn", "fashion-mnist": "mnist_p4_cnn",
+    }, variant_of="cnn"),
     # Published architectures, for bench.catalog.reproductions only (no profile trains them).
     FamilySpec("lenet5-port", label="LeNet5 (AdverTorch)", marker="v",
                builders={"mnist": "advertorch_lenet5"}),

@@ -13,6 +13,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from bench.catalog.defences import DEFENCES, defended_name
 from bench.catalog.registry import Registry
 from bench.config import AugmentRanges, Fill
 
@@ -68,6 +69,12 @@ class PolicySpec:
     policy trains on (px, degrees, factor); ranges come as stored with a run (a dict),
     keys missing in older runs give no edge. colour: the policy's colour in plots.
     tasks: the tasks the policy is meant for (empty: every task).
+    worst_of(ranges) -> k for a worst-of-k policy (``bench.run.worst_of_k``: its layers are
+    not run in the input pipeline; the training step draws k transforms per image through
+    them and trains on the worst), None for an ordinary policy.
+    defended: (base policy, defence) for a defended variant (``none+tta``): the base
+    policy's model measured under a test-time defence (``bench.catalog.defences``), None
+    for a policy that trains a model of its own.
     """
 
     name: str
@@ -76,6 +83,8 @@ class PolicySpec:
     edges: Callable[[Mapping[str, float]], dict[str, float]]
     colour: str
     tasks: tuple[str, ...] = ()
+    worst_of: Callable[[AugmentRanges], int] | None = None
+    defended: tuple[str, str] | None = None
 
 
 #: The CIFAR-10 notebook's ImageDataGenerator (Chapter04/Data_augmentation_to_improve_
@@ -110,7 +119,27 @@ def _all_describe(ranges: AugmentRanges) -> str:
 #: The policies the ``all`` policy chains, in order.
 _ALL_PARTS = ("shift", "rotate", "scale")
 
-POLICIES: Registry[PolicySpec] = Registry("augmentation", [
+#: The policies whose draws the worst-of-k policy searches (Engstrom et al.'s MNIST attack
+#: space: shifts and rotations).
+WORST_OF_K_PARTS = ("shift", "rotate")
+
+
+def _worst_layers(ranges: AugmentRanges, context: LayerContext) -> list:
+    return [layer for part in WORST_OF_K_PARTS
+            for layer in POLICIES[part].layers(ranges, context)]
+
+
+def _worst_edges(stored: Mapping[str, float]) -> dict[str, float]:
+    return {name: edge for part in WORST_OF_K_PARTS
+            for name, edge in POLICIES[part].edges(stored).items()}
+
+
+def _worst_describe(ranges: AugmentRanges) -> str:
+    return (f"worst of {ranges.worst_of_k} draws per image of "
+            + ", ".join(POLICIES[part].describe(ranges) for part in WORST_OF_K_PARTS)
+            + f" ({ranges.worst_of_k + 1} forward passes per training image)")
+
+_TRAINED: list[PolicySpec] = [
     PolicySpec("none", layers=lambda ranges, context: [], describe=lambda ranges: "none",
                edges=lambda stored: {}, colour="tab:gray"),
     PolicySpec("shift", layers=_layers("shift"),
@@ -134,7 +163,29 @@ POLICIES: Registry[PolicySpec] = Registry("augmentation", [
                                    "fill"),
                edges=lambda stored: {"rotate": COOKBOOK_ROTATE_DEG}, colour="tab:brown",
                tasks=("cifar10",)),
-])
+    # Engstrom et al. 2019 (arXiv 1712.02779), robust optimisation: k draws of shift and
+    # rotation per training image, the step trains on the one with the largest loss;
+    # k + 1 forward passes and one backward pass per training image (bench.run.worst_of_k).
+    PolicySpec("worst-of-k", layers=_worst_layers, describe=_worst_describe,
+               edges=_worst_edges, colour="tab:olive",
+               worst_of=lambda ranges: ranges.worst_of_k),
+]
+
+
+def _defended(base: PolicySpec, defence: str) -> PolicySpec:
+    """``base``'s models measured under ``defence``: its layers, edges and tasks, its
+    words followed by the defence's (which name the cost), the defence's colour."""
+    spec = DEFENCES[defence]
+    return PolicySpec(
+        defended_name(base.name, defence), layers=base.layers,
+        describe=lambda ranges: f"{base.describe(ranges)}; tested with {spec.describe(ranges)}",
+        edges=base.edges, colour=spec.colour, tasks=base.tasks, worst_of=base.worst_of,
+        defended=(base.name, defence))
+
+
+#: Every policy, then every policy under every test-time defence.
+POLICIES: Registry[PolicySpec] = Registry("augmentation", [
+    *_TRAINED, *(_defended(base, defence.name) for defence in DEFENCES for base in _TRAINED)])
 
 
 def policies_for(task: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from bench.catalog import POLICIES
 from bench.catalog.policies import LayerContext
-from bench.config import Profile
+from bench.config import ChoiceError, Profile
 from bench.data.types import Split
 from bench.run.train import (
     ModelSpec,
@@ -55,6 +55,9 @@ def train_portable(spec: ModelSpec, train: Split, n_classes: int, profile: Profi
                    verbose: int = 2) -> tuple[keras.Model, TrainRecord]:
     """Train one model on the active Keras backend; returns (model, record). The model is
     the bare network (no augmentation layers), as ``fit`` returns it."""
+    if POLICIES[spec.augmentation].worst_of is not None:
+        raise ChoiceError(f"{spec.label}: the portable trainer runs augmentation layers in "
+                          "the model; worst-of-k needs the tf.data trainer (bench run)")
     model, key, data_sum = fresh_model(spec, train, n_classes, profile, TRAINER)
     height, width = train.x.shape[1:3]
     context = LayerContext(height, width, fill=profile.fill, seed=spec.seed)

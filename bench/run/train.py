@@ -28,7 +28,7 @@ import logging
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import keras
@@ -65,7 +65,8 @@ class ModelSpec:
 class TrainRecord:
     """What a training run did: sizes, settings, time (seconds) and per-epoch history.
     resumed_at_epochs: the finished epochs a killed training resumed after (empty for one
-    trained in one go); train_seconds and history then cover every epoch."""
+    trained in one go); train_seconds and history then cover every epoch. forward_passes:
+    the network's forward passes per test image (a test-time defence's cost; 1 without)."""
 
     key: str
     task: str
@@ -86,6 +87,7 @@ class TrainRecord:
     environment: dict[str, str] = field(default_factory=dict)
     trainer: str = "tf.data"
     resumed_at_epochs: list[int] = field(default_factory=list)
+    forward_passes: int = 1
 
 
 #: Names the training procedure in the cache key; bump it when training changes in a way
@@ -122,12 +124,33 @@ def compile_model(model: keras.Model, n_classes: int, learning_rate: float) -> N
     )
 
 
+def policy_layers(spec: ModelSpec, profile: Profile, image_size: tuple[int, int]) -> list:
+    """The random layers of the model's policy for images of ``image_size`` (H, W)."""
+    context = LayerContext(*image_size, fill=profile.fill, seed=spec.seed)
+    return POLICIES[spec.augmentation].layers(profile.augment, context)
+
+
 def build_augmenter(spec: ModelSpec, profile: Profile, image_size: tuple[int, int]):
     """The random layers of the model's policy for images of ``image_size`` (H, W), as a
-    keras.Sequential, or None for a policy without layers."""
-    context = LayerContext(*image_size, fill=profile.fill, seed=spec.seed)
-    stack = POLICIES[spec.augmentation].layers(profile.augment, context)
+    keras.Sequential run in the input pipeline, or None for a policy without layers or a
+    worst-of-k policy (whose training step draws through its layers: :func:`robust_step`)."""
+    if POLICIES[spec.augmentation].worst_of is not None:
+        return None
+    stack = policy_layers(spec, profile, image_size)
     return keras.Sequential(stack, name=f"augment_{spec.augmentation}") if stack else None
+
+
+def robust_step(model: keras.Model, spec: ModelSpec, profile: Profile,
+                image_size: tuple[int, int]) -> None:
+    """For a worst-of-k policy, bind its training step to the compiled ``model``
+    (``bench.run.worst_of_k``: k from the profile's ranges, draws seeded by the model's
+    seed); nothing for an ordinary policy."""
+    worst_of = POLICIES[spec.augmentation].worst_of
+    if worst_of is not None:
+        from bench.run import worst_of_k
+
+        worst_of_k.install(model, policy_layers(spec, profile, image_size),
+                           worst_of(profile.augment), spec.seed)
 
 
 def _pipeline(train: Split, n_classes: int, spec: ModelSpec, profile: Profile):
@@ -212,6 +235,8 @@ def fit(
 ) -> tuple[keras.Model, TrainRecord, bool]:
     """Train (or load from ``cache``) one model, with an epoch bar unless ``verbose`` is 0.
     Returns (model, record, came_from_cache)."""
+    if POLICIES[spec.augmentation].defended is not None:
+        return fit_defended(spec, train, n_classes, profile, cache, verbose)
     model, key, data_sum = fresh_model(spec, train, n_classes, profile)
     cache.mkdir(parents=True, exist_ok=True)
     model_path, record_path = cache / f"{key}.keras", cache / f"{key}.json"
@@ -230,6 +255,7 @@ def fit(
             model = fresh_model(spec, train, n_classes, profile)[0]
             compile_model(model, n_classes, profile.train.learning_rate)
             progress = resume.Progress()
+        robust_step(model, spec, profile, train.x.shape[1:3])
         started = time.perf_counter()
         data = _pipeline(train, n_classes, spec, profile)
         if progress.epochs:
@@ -254,6 +280,26 @@ def fit(
         save_atomically(model, record, model_path, record_path)
         resume.discard(partial)
     return model, record, False
+
+
+def fit_defended(spec: ModelSpec, train: Split, n_classes: int, profile: Profile, cache: Path,
+                 verbose: int = 2):
+    """A defended variant (``none+tta``): the base policy's model, trained or loaded by
+    :func:`fit`, wrapped in its test-time defence (``bench.run.defences.DefendedModel``).
+    Its record is the base model's with the variant's own key (``cache_key`` of the variant,
+    so its rows never mix with the base model's), augmentation, words and forward passes.
+    Returns (defended model, record, came_from_cache)."""
+    from bench.run.defences import DefendedModel
+
+    base, defence = POLICIES[spec.augmentation].defended
+    key = fresh_model(spec, train, n_classes, profile)[1]
+    model, record, cached = fit(ModelSpec(spec.family, base, spec.seed), train, n_classes,
+                                profile, cache, verbose)
+    defended = DefendedModel(model, defence, profile.augment, profile.fill)
+    record = replace(record, key=key, augmentation=spec.augmentation,
+                     augmentation_ranges=POLICIES[spec.augmentation].describe(profile.augment),
+                     forward_passes=defended.forward_passes)
+    return defended, record, cached
 
 
 #: Where damaged cache entries are moved, inside the model cache.
