@@ -206,7 +206,8 @@ def _differences(run: RunData, figure: Figure, record: dict) -> tuple[str, ...]:
         out.append("no bench policy reproduces the book's augmentation")
     batch = record.get("batch_size")
     if batch != book.batch_size:
-        out.append(f"batch {batch}, book {book.batch_size}")
+        out.append(f"batch {batch}, book {book.batch_size}" if batch is not None
+                   else f"batch size not recorded, book {book.batch_size}")
     # bench trains with Adam only (bench.run.train); a record may name another optimiser
     optimizer = record.get("optimizer", "Adam")
     if optimizer != book.optimizer:
