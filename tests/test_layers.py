@@ -24,13 +24,7 @@ LOOSE = {"bench.config": "config", "bench.checkout": "config", "bench.library_lo
          "bench": "cli"}
 
 #: Import circles not fixed yet, each as the sorted tuple of its modules, with why.
-KNOWN_CIRCLES: list[tuple[str, ...]] = [
-    # results.loading._identity imports run_info lazily (commit 6ea4879, RunData from
-    # run.json) while run_info imports loading.read_json_object: to be untied by whoever
-    # owns results/loading.py (move RUN_INFO and read_run_info into loading, or the reader
-    # into run_info); remove this entry then.
-    ("bench.results.loading", "bench.results.run_info"),
-]
+KNOWN_CIRCLES: list[tuple[str, ...]] = []
 
 
 def module_name(path: Path) -> str:

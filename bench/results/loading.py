@@ -23,10 +23,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.results.json_object import read_json_object
+from bench.results.run_info import RUN_INFO, read_run_info
 from bench.results.schema import (
     IncompleteRecord,
     Row,
-    SchemaError,
     check_fields,
     migrate,
     row_from_record,
@@ -177,27 +178,10 @@ def load_dataset_info(folder: Path) -> dict:
     return read_json_object(path, f"{again} to rewrite it")
 
 
-def read_json_object(path: Path, remedy: str) -> dict:
-    """The JSON object in ``path``, migrated to the current schema; SchemaError naming the
-    file and ``remedy`` (what to do) when it is not valid JSON or not an object, or naming
-    the field when one holds a value of the wrong kind (:func:`check_fields`)."""
-    try:
-        info = json.loads(path.read_bytes().decode("utf-8", errors="replace"))
-    except json.JSONDecodeError as error:
-        raise SchemaError(f"{path}: not valid JSON ({error}); {remedy}") from None
-    if not isinstance(info, dict):
-        raise SchemaError(f"{path}: expected a JSON object; {remedy}")
-    info = migrate(info, path)
-    check_fields(info, str(path), f"The file is damaged; {remedy}")
-    return info
-
-
 def _identity(folder: Path) -> tuple[str, str, str]:
     """(task, run name, profile) of a run folder: from its run.json (what the run recorded),
     else, for a folder written before run.json, from its resolved path (``<task>/<run
     name>``; profile "": not recorded)."""
-    from bench.results.run_info import RUN_INFO, read_run_info
-
     if (folder / RUN_INFO).is_file():
         info = read_run_info(folder)
         return info["task"], info["run_name"], info["profile"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.results.loading import read_json_object
+from bench.results.json_object import read_json_object
 from bench.results.schema import SchemaError
 
 RUN_INFO = "run.json"
