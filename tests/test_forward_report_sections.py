@@ -72,9 +72,9 @@ def _with_layer_times() -> dict:
     100 GFLOP/s."""
     run = _json()
     layers = [
-        {"name": "conv2d", "label": "conv 3x3", "algorithm": "im2col GEMM",
+        {"name": "conv2d", "label": "conv 3x3", "algorithm": "im2col",
          "seconds": 0.016, "flops_per_image": 1_000_000},
-        {"name": "conv2d_1", "label": "conv 3x3", "algorithm": "Winograd F(2x2,3x3)",
+        {"name": "conv2d_1", "label": "conv 3x3", "algorithm": "Winograd F(2,3)",
          "seconds": 0.032, "flops_per_image": 2_000_000},
         {"name": "max_pooling2d", "label": "max-pool 2/2", "algorithm": "",
          "seconds": 0.0138, "flops_per_image": 0},
@@ -99,7 +99,7 @@ def test_the_engine_time_per_layer_and_each_convolution_share_of_the_peak() -> N
                        markdown.index("## Images per second")]
     # total 64 ms; conv2d_1: 2e6 x 1024 / 0.032 s = 64 GFLOP/s = 64% of 100, 50% of the pass
     assert _row(section, "| mnist_cnn      | conv2d_1 ") == [
-        "mnist_cnn", "conv2d_1", "conv 3x3", "Winograd F(2x2,3x3)", "32.0", "50%", "64.0", "64%"]
+        "mnist_cnn", "conv2d_1", "conv 3x3", "Winograd F(2,3)", "32.0", "50%", "64.0", "64%"]
     # conv2d: 1e6 x 1024 / 0.016 = 64 GFLOP/s
     assert _row(section, "| mnist_cnn      | conv2d ")[4:] == ["16.0", "25%", "64.0", "64%"]
     assert _row(section, "| mnist_cnn      | max_pooling2d ")[4:] == ["13.8", "22%", "–", "–"]
@@ -107,7 +107,7 @@ def test_the_engine_time_per_layer_and_each_convolution_share_of_the_peak() -> N
     assert _row(section, "| mnist_cnn      | dense ")[4:] == ["2.0", "3%", "51.2", "51%"]
     # dropout and flatten: no FLOPs and under 1% each -> one row
     assert _row(section, "| mnist_cnn      | 2 other layers ")[4:6] == ["0.2", "0%"]
-    assert ("**mnist_cnn**: conv2d_1 (conv 3x3, Winograd F(2x2,3x3)) takes 50% of the 64 ms "
+    assert ("**mnist_cnn**: conv2d_1 (conv 3x3, Winograd F(2,3)) takes 50% of the 64 ms "
             "pass, at 64.0 GFLOP/s, 64% of the sgemm peak.") in _prose(section)
     assert "## Where the NumPy engine's time goes" not in render_forward_pass([_json()])
 

@@ -7,7 +7,7 @@ pass over its chunks; each layer gets the median over the passes. With more than
 thread the sums are thread-seconds (two threads busy for 1 s count 2 s), so the breakdown is
 meant for ``threads=1``. Each :class:`LayerTime` carries the layer's FLOPs per image
 (:mod:`bench.npcnn.flops`; a Winograd convolution is credited with the direct convolution's)
-and the algorithm it ran (``im2col``, ``Winograd F(2x2,3x3)``...).
+and the algorithm it ran (``im2col``, ``Winograd F(2,3)`` for F(2x2, 3x3)...).
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def algorithm(layer: Layer) -> str:
         if layer.method == "naive":
             return "naive loops"
         if layer.winograd is not None:
-            return {16: "Winograd F(2x2,3x3)", 25: "Winograd F(3x3,3x3)"}[len(layer.winograd)]
-        return "im2col GEMM"
+            return {16: "Winograd F(2,3)", 25: "Winograd F(3,3)"}[len(layer.winograd)]
+        return "im2col"
     if isinstance(layer, DepthwiseConv2D):
         if layer.bands is not None:
             return "banded GEMM"

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from bench.render.forward_pass_data import MISSING, VECTORISED, benchmarks, shown
 from bench.render.tables import table
 
+KINDS = {"activationlayer": "activation", "batchnorm": "BatchNorm"}
+"""Shorter words for the labels of the stand-alone element-wise layers."""
 SMALL = 0.01
 """Layers without FLOPs below this share of the pass are summed into one ``other`` row."""
 
@@ -45,7 +47,8 @@ def _rows(arch: str, batch: int, layers: list[dict], peak: float | None) -> list
             rest, rest_count = rest + layer["seconds"], rest_count + 1
             continue
         rate = _gflops(layer, batch)
-        rows.append([arch, layer["name"], layer["label"], layer["algorithm"] or MISSING,
+        rows.append([arch, layer["name"], KINDS.get(layer["label"], layer["label"]),
+                     layer["algorithm"] or MISSING,
                      f"{layer['seconds'] * 1e3:.1f}", f"{100 * part:.0f}%",
                      MISSING if rate is None else f"{rate:.1f}",
                      MISSING if rate is None or peak is None else f"{100 * rate / peak:.0f}%"])
@@ -93,7 +96,7 @@ def layer_section(runs: Sequence[dict], peaks: dict) -> list[str]:
         "",
         *lines,
         "",
-        table(rows, ["architecture", "layer", "kind", "algorithm", "ms", "share", "GFLOP/s",
-                     "% of sgemm"], keys=2),
+        table(rows, ["architecture", "layer", "kind", "algorithm", "ms", "share", "GF/s",
+                     "% sgemm"], keys=2),
         "",
     ]
