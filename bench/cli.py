@@ -22,10 +22,8 @@ from bench.cli_help import SuggestingParser, add_command, add_verbose, finish
 from bench.config import ChoiceError, ProfileName
 from bench.evaluate import commands as evaluate_commands
 
-#: ``bench publish``'s default target (its own code resolves it).
-DEFAULT_RESULTS = Path("results")
-
-DEFAULT_RUNS = Path("runs")
+#: ``bench publish``'s default target (its own code resolves it), and ``bench run``'s.
+DEFAULT_RESULTS, DEFAULT_RUNS = Path("results"), Path("runs")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -234,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
             PublishError) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # stored cells and a published folder are written whole
+        print(f"\nbench {args.command}: interrupted; what it stored is kept, and the same "
+              "command again continues from there", file=sys.stderr)
+        return 130
     # disk full, permission denied, a symlink loop...: the path, the errno's meaning, what
     # to do; also bench.run.imported.TrainedModelMissing (a FileNotFoundError with a message)
     except OSError as error:
