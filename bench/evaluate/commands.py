@@ -19,6 +19,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Register ``eval``, ``export`` and ``check`` on the ``bench`` parser."""
     from bench.cli_help import add_command
     from bench.evaluate.contract import OUTPUTS, RANGES, TASK_CONVENTION
+    from bench.evaluate.function_source import MODEL_TIMEOUT_S
 
     ev = add_command(
         commands, "eval",
@@ -75,6 +76,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     ev.add_argument("--verify-numpy", action="store_true",
                     help="also run the model through the NumPy engine and report the largest "
                          "difference from Keras")
+    ev.add_argument("--model-timeout", type=float, default=None, metavar="SECONDS",
+                    help="seconds a module:function model may take to import and build, and "
+                         f"then for each batch of images (default {MODEL_TIMEOUT_S:g})")
     ev.add_argument("--quiet", action="store_true", help="no progress output")
 
     export = add_command(commands, "export", "one table row per model x transform x "
@@ -147,6 +151,19 @@ def _command_line(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
+def model_timeout(value: float | None) -> float:
+    """--model-timeout in seconds: the default, or a finite number > 0 (ChoiceError)."""
+    import math
+
+    from bench.evaluate.function_source import MODEL_TIMEOUT_S
+
+    if value is None:
+        return MODEL_TIMEOUT_S
+    if not math.isfinite(value) or value <= 0:
+        raise ChoiceError(f"--model-timeout must be a number of seconds > 0, got {value}")
+    return value
+
+
 def eval_reference(args: argparse.Namespace, profile) -> Path | None:
     """The reference run folder of ``bench eval`` (None: --no-reference, or --data without
     --reference): ``<reference>/<task>/<run name>``, the reference root resolved as for
@@ -201,7 +218,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         data=args.data, classes=args.classes, source=args.source,
         reference=eval_reference(args, profile), allow_different=args.allow_different,
         baseline=args.baseline, seed=args.seed, force=args.force,
-        verify_numpy=args.verify_numpy, verbose=not args.quiet)
+        verify_numpy=args.verify_numpy, verbose=not args.quiet,
+        model_timeout=model_timeout(args.model_timeout))
     try:
         path = run_eval(request).report
     except SanityStop as stop:

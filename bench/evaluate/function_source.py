@@ -30,6 +30,34 @@ PROBE_N, PROBE_SEED = 16, 20240530
 PROBE_DECIMALS = 5
 #: Strings longer than this are not taken for file names.
 MAX_NAME = 1024
+#: Seconds a function model may take to import and build, and then for each batch
+#: (``bench eval --model-timeout``).
+MODEL_TIMEOUT_S = 300.0
+
+
+def within(seconds: float, what: str, run, *args):
+    """``run(*args)`` on a daemon thread, its result or its exception; ModelError naming
+    ``what`` when it has not returned after ``seconds`` (the thread is left behind and ends
+    with the process)."""
+    import threading
+
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = run(*args)
+        except BaseException as error:  # handed to the caller below, never swallowed
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True, name=f"bench model: {what}")
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise ModelError(f"{what} did not return within {seconds:g} s; fix the function or "
+                         "give more time with --model-timeout SECONDS")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def probe_images(image_shape: tuple[int, int, int]) -> np.ndarray:
@@ -98,17 +126,22 @@ def _import(module_name: str, text: str) -> types.ModuleType:
                          "the folder that holds it or put that folder on PYTHONPATH") from error
 
 
-def load_function(text: str, batch_size: int) -> LoadedModel:
-    """The model ``package.module:function`` returns; ModelError naming what failed."""
+def load_function(text: str, batch_size: int,
+                  timeout: float = MODEL_TIMEOUT_S) -> LoadedModel:
+    """The model ``package.module:function`` returns; ModelError naming what failed, or
+    what did not return within ``timeout`` seconds (the import and the call, then each
+    batch of a callable)."""
     import keras
 
     module_name, _, function_name = text.partition(":")
-    module = _import(module_name, text)
+    module = within(timeout, f"{text}: importing {module_name}", _import, module_name, text)
     factory = getattr(module, function_name, None)
     if not callable(factory):
         raise ModelError(f"{text}: module {module_name!r} has no function {function_name!r}")
     try:
-        made = factory()
+        made = within(timeout, f"{text}: {function_name}()", factory)
+    except ModelError:
+        raise
     except Exception as error:  # the user's factory failing is bad input, named
         raise ModelError(f"{text}: calling {function_name}() failed ({type(error).__name__}: "
                          f"{error})") from error
@@ -124,5 +157,8 @@ def load_function(text: str, batch_size: int) -> LoadedModel:
     if not callable(made):
         raise ModelError(f"{text}: returned {type(made).__name__}; expected a Keras model or a "
                          "callable from images (N, H, W, C) to outputs (N, K)")
-    return LoadedModel(text, KIND_PYTHON, lambda x: batched(made, x, batch_size), None, None,
-                       sha, files)
+    def guarded(images: np.ndarray) -> np.ndarray:
+        return within(timeout, f"{text}: a batch of {len(images)} images", made, images)
+
+    return LoadedModel(text, KIND_PYTHON, lambda x: batched(guarded, x, batch_size), None,
+                       None, sha, files)

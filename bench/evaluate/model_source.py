@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from bench.evaluate.function_source import load_function
+from bench.evaluate.function_source import MODEL_TIMEOUT_S, load_function
 from bench.evaluate.loaded import (
     KIND_KERAS,
     KIND_PYTHON,
@@ -76,8 +76,9 @@ def _load_savedmodel(path: Path, batch_size: int) -> LoadedModel:
     return LoadedModel(str(path), KIND_SAVEDMODEL, predict, None, shape, file_sha256(path))
 
 
-def load(source: str, batch_size: int) -> LoadedModel:
-    """The model named by ``source`` (a path or ``package.module:function``)."""
+def load(source: str, batch_size: int, timeout: float = MODEL_TIMEOUT_S) -> LoadedModel:
+    """The model named by ``source`` (a path or ``package.module:function``; a function gets
+    ``timeout`` seconds to load and then for each batch)."""
     path = Path(source)
     if path.is_dir():
         if not (path / "saved_model.pb").is_file():
@@ -94,6 +95,6 @@ def load(source: str, batch_size: int) -> LoadedModel:
     if suffix == TFLITE_SUFFIX:
         return load_tflite(path, batch_size)
     if ":" in source and not path.exists():
-        return load_function(source, batch_size)
+        return load_function(source, batch_size, timeout)
     raise ModelError(f"{source}: expected a .keras, .h5, .onnx or .tflite file, a SavedModel "
                      "folder or package.module:function")

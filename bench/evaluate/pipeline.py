@@ -15,6 +15,7 @@ from bench.config import ChoiceError, Profile, grid_cells
 from bench.evaluate import comparison, figures, numpy_check, worst
 from bench.evaluate.contract import InputContract, check_shape
 from bench.evaluate.evaluation import BASELINE_FAMILY, USER_FAMILY, Evaluated, evaluate_model
+from bench.evaluate.function_source import MODEL_TIMEOUT_S
 from bench.evaluate.model_source import load
 from bench.evaluate.report import BaselineTest, EvalReportData, transforms_of, write
 from bench.evaluate.testdata import TestData, class_order_note, load_test_data
@@ -53,6 +54,7 @@ class EvalRequest:
     force: bool = False
     verify_numpy: bool = False
     verbose: bool = True
+    model_timeout: float = MODEL_TIMEOUT_S
 
 
 def baseline_tests(a: Evaluated, b: Evaluated) -> list[BaselineTest]:
@@ -156,11 +158,11 @@ def run_eval(request: EvalRequest) -> EvalOutcome:
     origin, seen_in_training = test_images_origin(data)
     (log.warning if seen_in_training else log.info)("%s", origin)
     reference = reference_run(request, data)
-    model = load(request.model, PREDICT_BATCH)
+    model = load(request.model, PREDICT_BATCH, request.model_timeout)
     check_shape(model, data.test.x.shape[1:], request.contract)
     baseline = None
     if request.baseline is not None:
-        baseline = load(request.baseline, PREDICT_BATCH)
+        baseline = load(request.baseline, PREDICT_BATCH, request.model_timeout)
         check_shape(baseline, data.test.x.shape[1:], request.contract)
     log.info("bench eval %s on %s (%s profile): %d test images %s; %s; classes %s",
              request.model, profile.task, profile.name.value, len(data.test.y),
