@@ -134,10 +134,10 @@ def test_front_page_takeaways_compare_raw_accuracy_and_need_a_verdict():
     # 50% against 30%: +20 pp in accuracy, not a ratio above chance
     assert found.effect == pytest.approx(0.2)
     assert "the CNN scores +20.0 pp (95% CI" in found.text
-    assert "yet 50% against 90% on unmoved images" in found.text
+    assert "yet 50.0% against 90.0% on unmoved images" in found.text
     assert answers.augmentation_takeaway(results) is None  # no augmented model
     two = answers.kind_results([RunView.of(run_data([r for r in rows if r.seed < 2]))])
-    assert answers.cnn_takeaway(two) is None  # 2 seeds: no verdict, no takeaway
+    assert answers.cnn_takeaway(two) is None  # 2 seeds: no interval, no takeaway
 
 
 def _tradeoff_rows(seeds) -> list:
@@ -161,16 +161,25 @@ def test_architecture_or_augmentation_weighs_each_variant_against_the_augmented_
     assert round(found.head_to_head["cnn-aa"].value, 3) == 0.2
     text = weigh.sentence([found])
     assert ("shift augmentation adds +30.0 pp to the CNN, while the CNN-GAP without "
-            "augmentation adds +5.0 pp (buys more: augmentation) and the CNN-AA without "
-            "augmentation adds +10.0 pp (buys more: augmentation)") in text
+            "augmentation adds +5.0 pp (buys more: augmentation (p = ") in text
+    assert ("the CNN-AA without augmentation adds +10.0 pp (buys more: augmentation (p = "
+            in text)
     headers, rows = weigh.table([found])
-    assert len(rows) == 2 and rows[1][-1] == "augmentation" and len(headers) == len(rows[0])
+    assert len(rows) == 2 and rows[1][-1].startswith("augmentation (p = ")
+    assert len(headers) == len(rows[0])
     takeaway = weigh.takeaway(answers.kind_results([view]))
     assert takeaway.text.startswith("**Of the architecture changes, CNN-AA helps most**")
     assert "adds +10.0 pp (95% CI" in takeaway.text
     assert "less than shift augmentation's +30.0 pp" in takeaway.text
-    page = render_front_page([view], forward_pass=False, overview=None)
-    assert "## Architecture or augmentation: which buys a CNN more?" in page and text in page
+    assert "the largest of 2 variant gains with an interval above 0" in takeaway.text
+    from bench.analysis import verdicts
+
+    page, family = verdicts.corrected(lambda: render_front_page([view], forward_pass=False,
+                                                                overview=None))
+    assert "## Architecture or augmentation: which buys a CNN more?" in page
+    assert "buys more: augmentation (Holm, adjusted p = " in page
+    # the page prints the two head-to-head verdicts (twice each): a family of two
+    assert family.size == 2 and "the 2 printed on this page" in page
 
 
 def test_architecture_or_augmentation_needs_three_seeds_for_a_verdict_and_a_variant():

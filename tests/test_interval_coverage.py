@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.analysis.resample import ImageBootstrap, contrast, difference, verdict
+from bench.analysis.resample import ImageBootstrap, contrast, difference, significant
 
 #: about 8 minutes on 2 cores: the slow tier (`tox -e slow`)
 pytestmark = pytest.mark.slow
@@ -81,7 +81,7 @@ def false_difference_rate(seeds: int, regime: str) -> float:
         images = image_sd * rng.standard_normal(n)
         a = boot.estimate(simulate(rng, seeds, mu, seed_sd, images))
         b = boot.estimate(simulate(rng, seeds, mu, seed_sd, images))
-        called += verdict(difference(a, b)) == "significant"
+        called += significant(difference(a, b))
     return called / REPLICATIONS
 
 

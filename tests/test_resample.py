@@ -70,7 +70,7 @@ def test_difference_of_identical_models_is_exactly_zero():
     boot = ImageBootstrap()
     change = difference(boot.estimate(array), boot.estimate(array))
     assert (change.value, change.low, change.high) == (0.0, 0.0, 0.0)
-    assert verdict(change) == "not significant"
+    assert verdict(change).startswith("not shown at 5% (3 seeds; p = ")
 
 
 def test_seed_disagreement_is_not_significant_though_images_alone_would_say_so():
@@ -87,7 +87,7 @@ def test_seed_disagreement_is_not_significant_though_images_alone_would_say_so()
     assert two_level.value == pytest.approx(0.02) == pooled.value
     assert pooled.excludes_zero()
     assert two_level.low < 0 < two_level.high
-    assert verdict(two_level) == "not significant"
+    assert verdict(two_level).startswith("not shown at 5%")
 
 
 def test_agreeing_seeds_are_significant():
@@ -97,7 +97,7 @@ def test_agreeing_seeds_are_significant():
     boot = ImageBootstrap()
     change = difference(boot.estimate(b), boot.estimate(a))
     assert change.value == pytest.approx(0.3) and change.low > 0.25
-    assert verdict(change) == "significant"
+    assert verdict(change).startswith("significant (p = ")
 
 
 @pytest.mark.parametrize("seeds", [1, 2])
@@ -142,9 +142,12 @@ def test_a_page_is_rendered_twice_and_its_verdicts_corrected_together():
         return lines[0]
 
     text, family = verdicts.corrected(page)
-    assert family.size == 20 and "20 on this page" in family.describe()
-    assert uncorrected == "significant"
-    assert text == ("significant" if estimates[0].p_value <= 0.05 / 20 else "not significant")
+    assert family.size == 20 and "the 20 printed on this page" in family.describe()
+    assert uncorrected.startswith("significant (p = ")
+    adjusted = verdicts.p_words(min(1.0, 20 * estimates[0].p_value))
+    assert text == (f"significant (Holm, adjusted p = {adjusted})"
+                    if estimates[0].p_value <= 0.05 / 20 else
+                    f"not shown after Holm (20 tests, 3 seeds; adjusted p = {adjusted})")
 
 
 def test_mean_of_both_directions_and_mismatched_estimates():

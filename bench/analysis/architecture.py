@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.analysis.answers import KindResult, Takeaway, holds, kind_noun, on_words, pp, where
-from bench.analysis.resample import Estimate, verdict
+from bench.analysis.resample import Estimate, significant, verdict
 from bench.catalog import FAMILIES
 
 
@@ -63,10 +63,11 @@ def _winner(tradeoff: Tradeoff, name: str) -> str:
     gap = tradeoff.head_to_head.get(name)
     if gap is None:
         return "–"
-    judged = verdict(gap)
-    if judged != "significant":
+    judged = verdict(gap)  # "significant (Holm, adjusted p = ...)" or "not shown after ..."
+    if not significant(gap):
         return judged
-    return "augmentation" if gap.value > 0 else FAMILIES[name].label
+    winner = "augmentation" if gap.value > 0 else FAMILIES[name].label
+    return judged.replace("significant", winner, 1)
 
 
 def table(found: Sequence[Tradeoff]) -> tuple[list[str], list[list[str]]]:
@@ -113,7 +114,7 @@ def takeaway(results: Sequence[KindResult]) -> Takeaway | None:
     tradeoff, name, gain = max(found, key=lambda item: item[2].value)
     result = tradeoff.result
     head = tradeoff.head_to_head.get(name)
-    if holds(head):
+    if head is not None and significant(head):  # the table's (Holm) verdict on it
         than = "less than" if head.value > 0 else "more than"
         versus = (f", {than} {result.policy} augmentation's "
                   f"{tradeoff.augmented.value * 100:+.1f} pp")
@@ -122,4 +123,4 @@ def takeaway(results: Sequence[KindResult]) -> Takeaway | None:
     return Takeaway(gain.value, (
         f"**Of the architecture changes, {FAMILIES[name].label} helps most**: under "
         f"{kind_noun(result.kind)} on {on_words(result)}, it adds {pp(gain)} to the plain "
-        f"CNN{versus}."))
+        f"CNN, the largest of {len(found)} variant gains with an interval above 0{versus}."))

@@ -104,6 +104,17 @@ class RunEstimates:
         for (cell, seed), row in zip(keys, draws, strict=True):
             self._draws[(model, cell, group, seed)] = row
 
+    def _per_image(self, model: Model, cell: Cell, group: str, seed: int) -> np.ndarray:
+        """(N,) float: one seed's correctness per test image at a cell, from the stored bits
+        (group ``all``), else its accuracy with images ranked alike in every seed (as
+        :meth:`_load_draws`)."""
+        bits = self._bits.get((model, cell), {}).get(seed) if group == ALL else None
+        if bits is not None:
+            return bits.astype(np.float64)
+        n = self._n[group]
+        return (np.arange(n) < round(self._groups[(model, cell, group)][seed] * n)).astype(
+            np.float64)
+
     def accuracy(self, model: Model, condition: Condition, group: str = ALL,
                  seeds: tuple[int, ...] | None = None) -> Estimate | None:
         """Accuracy (fraction) averaged over the condition's cells, over ``seeds`` (default:
@@ -119,7 +130,10 @@ class RunEstimates:
                                        for cell in condition], axis=0) for seed in seeds])
             values = [np.mean([self._groups[(model, cell, group)][seed] for cell in condition])
                       for seed in seeds]
-            return self.bootstrap.from_draws(np.asarray(values), draws, self._n[group])
+            per_image = np.mean([self._per_image(model, cell, group, seed)
+                                 for cell in condition for seed in seeds], axis=0)
+            return self.bootstrap.from_draws(np.asarray(values), draws, self._n[group],
+                                             per_image)
         return self._cached(("accuracy", model, condition, group, seeds), compute)
 
     def clean(self, model: Model, group: str = ALL,

@@ -6,9 +6,13 @@ on the same N test images, values in [0, 1]). Its uncertainty has two parts:
 
 - **seeds**: the sample variance of the statistic's S per-seed values, divided by S, with
   S - 1 degrees of freedom (for a contrast: of the per-seed paired differences);
-- **test images**: the variance of the statistic (over the seeds' mean) when the test
-  images are resampled with replacement (the same draw for every seed and every model, so
-  contrasts keep their pairing by image), with N - 1 degrees of freedom.
+- **test images**: for a statistic linear in the per-image values (an accuracy, a paired
+  difference, a mean of cells), the closed form: the variance over the N images of the
+  seed-averaged per-image values, divided by N (as :func:`contrast`), so the interval does
+  not depend on a bootstrap seed; for a nonlinear one (a share above chance, relative
+  robustness), the variance of the statistic when the test images are resampled with
+  replacement (the same draw for every seed and every model, so contrasts keep their
+  pairing by image).
 
 The interval's half-width is the root of the sum of the two parts' half-widths squared:
 Student's t quantile at S - 1 degrees of freedom times the seed part's standard error, and
@@ -71,7 +75,9 @@ class Estimate:
     """A statistic with its 95% interval over seeds and test images (statistic's units).
 
     per_seed: (S,) the statistic of each seed on the N test images; image_draws: (B,) the
-    statistic of the seeds' mean in each image resample; seeds, n: S and N. low, high and
+    statistic of the seeds' mean in each image resample; seeds, n: S and N; per_image: (N,)
+    the seed-averaged per-image values of a statistic linear in them (None for a nonlinear
+    one): when given, the image part is its closed form var / N. low, high and
     p_value (of the statistic being 0) are derived (module docstring); with fewer than
     MIN_SEEDS seeds they cover the test images only (``images_only``).
     """
@@ -81,6 +87,7 @@ class Estimate:
     image_draws: np.ndarray = field(repr=False, compare=False)
     seeds: int
     n: int
+    per_image: np.ndarray | None = field(default=None, repr=False, compare=False)
     low: float = field(init=False)
     high: float = field(init=False)
 
@@ -93,7 +100,17 @@ class Estimate:
         """(seed part, seeds, image part) of the statistic's variance."""
         seed_variance = (0.0 if self.images_only
                          else float(np.var(self.per_seed, ddof=1)) / self.seeds)
-        return seed_variance, self.seeds, float(np.var(self.image_draws, ddof=1))
+        return seed_variance, self.seeds, self.image_variance
+
+    @property
+    def image_variance(self) -> float:
+        """The test-image part of the statistic's variance: closed form over ``per_image``
+        where the statistic is linear in it, else the variance of the image draws."""
+        if self.per_image is None:
+            return float(np.var(self.image_draws, ddof=1))
+        if len(self.per_image) < 2:
+            return 0.0
+        return float(np.var(self.per_image, ddof=1)) / len(self.per_image)
 
     @functools.cached_property
     def p_value(self) -> float:
@@ -124,38 +141,51 @@ def prediction_interval(estimate: Estimate) -> tuple[float, float]:
     return estimate.value - width, estimate.value + width
 
 
-def combine(function: Callable[..., np.ndarray], *estimates: Estimate) -> Estimate:
+def combine(function: Callable[..., np.ndarray], *estimates: Estimate,
+            linear: bool = False) -> Estimate:
     """``function`` applied to the points, seed by seed to the per-seed values and resample
     by resample to the image draws of estimates over the same seeds and images (ValueError
-    otherwise)."""
+    otherwise); ``linear``: ``function`` is linear, so it also applies image by image to
+    the per-image values and the result keeps the closed-form image part."""
     shapes = {(e.seeds, e.n, e.image_draws.shape) for e in estimates}
     if len(shapes) != 1:
         raise ValueError(f"estimates to combine must share seeds, images and draws, got {shapes}")
     value = function(*(np.float64(e.value) for e in estimates))
+    per_image = None
+    if linear and all(e.per_image is not None for e in estimates):
+        per_image = np.asarray(function(*(e.per_image for e in estimates)), dtype=np.float64)
     return Estimate(float(value),
                     np.asarray(function(*(e.per_seed for e in estimates)), dtype=np.float64),
                     np.asarray(function(*(e.image_draws for e in estimates)), dtype=np.float64),
-                    estimates[0].seeds, estimates[0].n)
+                    estimates[0].seeds, estimates[0].n, per_image)
 
 
 def difference(a: Estimate, b: Estimate) -> Estimate:
     """a - b, paired by seed and by image."""
-    return combine(np.subtract, a, b)
+    return combine(np.subtract, a, b, linear=True)
 
 
 def mean_of(*estimates: Estimate) -> Estimate:
     """The mean of several estimates over the same seeds and images (e.g. +m and -m)."""
-    return combine(lambda *values: sum(values) / len(values), *estimates)
+    return combine(lambda *values: sum(values) / len(values), *estimates, linear=True)
+
+
+def significant(estimate: Estimate) -> bool:
+    """True when a difference over at least MIN_SEEDS seeds rejects 0 at the page's
+    Holm-corrected level (a member of the page's family, as :func:`verdict`)."""
+    return (estimate.seeds >= MIN_SEEDS
+            and verdicts.rejects(("difference", *estimate.key), estimate.p_value))
 
 
 def verdict(estimate: Estimate) -> str:
-    """The rule for a difference: no verdict with fewer than MIN_SEEDS seeds; otherwise
-    ``significant`` when its test rejects 0 at the page's Holm-corrected level
-    (:mod:`bench.analysis.verdicts`; 5% uncorrected outside a page)."""
+    """The rule for a difference, in the words a page prints: no verdict with fewer than
+    MIN_SEEDS seeds; otherwise ``significant (Holm, adjusted p = ...)`` when its test
+    rejects 0 at the page's Holm-corrected level, else ``not shown after Holm (k tests, s
+    seeds; adjusted p = ...)`` (:func:`bench.analysis.verdicts.words`; 5% uncorrected
+    outside a page)."""
     if estimate.seeds < MIN_SEEDS:
         return f"too few seeds to judge ({estimate.seeds})"
-    significant = verdicts.rejects(("difference", *estimate.key), estimate.p_value)
-    return "significant" if significant else "not significant"
+    return verdicts.words(("difference", *estimate.key), estimate.p_value, estimate.seeds)
 
 
 class ImageBootstrap:
@@ -203,17 +233,20 @@ class ImageBootstrap:
                 [np.zeros((self.n_resamples, 1)), np.cumsum(weights, axis=1)], axis=1)
         return np.clip(self._prefix[n][:, np.asarray(counts, dtype=int)].T, 0.0, 1.0)
 
-    def from_draws(self, per_seed: np.ndarray, per_seed_draws: np.ndarray, n: int) -> Estimate:
-        """The mean over seeds of (S,) per-seed values, with (S, B) per-seed image draws."""
+    def from_draws(self, per_seed: np.ndarray, per_seed_draws: np.ndarray, n: int,
+                   per_image: np.ndarray | None = None) -> Estimate:
+        """The mean over seeds of (S,) per-seed values, with (S, B) per-seed image draws and,
+        for the closed-form image part, the (N,) seed-averaged per-image values."""
         per_seed = np.asarray(per_seed, dtype=np.float64)
         return Estimate(float(per_seed.mean()), per_seed, per_seed_draws.mean(axis=0),
-                        len(per_seed), n)
+                        len(per_seed), n, per_image)
 
     def estimate(self, correct: np.ndarray) -> Estimate:
         """The mean of an (S, N) array (S seeds x N images) with its interval."""
         draws = self.image_draws(correct)
         correct = np.asarray(correct, dtype=np.float64)
-        return self.from_draws(correct.mean(axis=1), draws, correct.shape[1])
+        return self.from_draws(correct.mean(axis=1), draws, correct.shape[1],
+                               correct.mean(axis=0))
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from bench.analysis import conditions
 from bench.analysis.estimates import Condition, Model, RunEstimates
@@ -68,10 +69,16 @@ def ratio_shown(estimates: RunEstimates, model: Model) -> bool:
 
 @dataclass(frozen=True)
 class Finding:
-    """A sentence and the size (fraction, absolute) of the difference that ranks it."""
+    """The size (fraction, absolute) of the difference that ranks a sentence, and the
+    sentence, written only when asked for (:attr:`text`): a verdict joins the page's Holm
+    family only when the report prints it, never for a finding ranked out."""
 
     effect: float
-    text: str
+    make: Callable[[], str] = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.make()
 
 
 def _falls(estimates: RunEstimates, families: list[str], condition: Condition,
@@ -93,8 +100,9 @@ def _falls(estimates: RunEstimates, families: list[str], condition: Condition,
     if not parts:
         return None
     both = conditions.averaging_note([condition])
-    return Finding(max(drops), f"Under {conditions.describe(condition)}{both}, without "
-                               "augmentation, " + ", ".join(parts) + ".")
+    text = (f"Under {conditions.describe(condition)}{both}, without augmentation, "
+            + ", ".join(parts) + ".")
+    return Finding(max(drops), lambda: text)
 
 
 def _changes(estimates: RunEstimates, families: list[str], policy: str,
@@ -109,15 +117,16 @@ def _changes(estimates: RunEstimates, families: list[str], policy: str,
 
 
 def _lifts(estimates: RunEstimates, families: list[str], policy: str, condition: Condition,
-           quiet: bool) -> tuple[list[str], float]:
-    """Per family: 'the CNN to B% (+d pp, 95% CI ..., verdict)', and the largest |d|."""
-    lifted, largest = [], 0.0
-    for family, _, trained, change in _changes(estimates, families, policy, condition):
-        after = estimates.accuracy(trained, condition)
-        lifted.append(f"the {FAMILIES[family].label} to {pct(after.value)} "
-                      f"({judged(change, quiet)})")
-        largest = max(largest, abs(change.value))
-    return lifted, largest
+           quiet: bool) -> tuple[Callable[[], list[str]], float]:
+    """Per family: 'the CNN to B% (+d pp, 95% CI ..., verdict)' (written when called), and
+    the largest |d| (0 with no family)."""
+    found = [(family, estimates.accuracy(trained, condition), change)
+             for family, _, trained, change in _changes(estimates, families, policy, condition)]
+
+    def lifted() -> list[str]:
+        return [f"the {FAMILIES[family].label} to {pct(after.value)} "
+                f"({judged(change, quiet)})" for family, after, change in found]
+    return lifted, max((abs(change.value) for *_, change in found), default=-1.0)
 
 
 def _clean_changes(estimates: RunEstimates, families: list[str], quiet: bool) -> list[Finding]:
@@ -125,18 +134,24 @@ def _clean_changes(estimates: RunEstimates, families: list[str], quiet: bool) ->
     clean = estimates.clean_condition
     out = []
     for policy in dict.fromkeys(a for _, a in estimates.models() if a != "none"):
-        changes, largest = [], 0.0
+        changes = []
         for family, plain, trained, change in _changes(estimates, families, policy, clean):
             seeds = estimates.common_seeds([plain, trained], clean)
             before, after = (estimates.clean(m, seeds=seeds) for m in (plain, trained))
-            changes.append(f"the {FAMILIES[family].label}'s from {pct(before.value)} to "
-                           f"{pct(after.value)} ({judged(change, quiet)})")
-            largest = max(largest, abs(change.value))
+            changes.append((family, before, after, change))
         if changes:
-            out.append(Finding(largest, f"On untransformed test images, training with {policy} "
-                                        "augmentation changes the accuracy: "
-                               + " and ".join(changes) + "."))
+            out.append(Finding(max(abs(c[3].value) for c in changes),
+                               functools.partial(_clean_text, policy, changes, quiet)))
     return out
+
+
+def _clean_text(policy: str, changes: list, quiet: bool) -> str:
+    """The sentence of :func:`_clean_changes` for one policy."""
+    return (f"On untransformed test images, training with {policy} augmentation changes the "
+            "accuracy: " + " and ".join(
+                f"the {FAMILIES[family].label}'s from {pct(before.value)} to "
+                f"{pct(after.value)} ({judged(change, quiet)})"
+                for family, before, after, change in changes) + ".")
 
 
 def _versus(estimates: RunEstimates, families: list[str], condition: Condition,
@@ -146,18 +161,20 @@ def _versus(estimates: RunEstimates, families: list[str], condition: Condition,
     if len(families) < 2:
         return None
     base = min(families, key=FAMILIES.order)
-    parts, largest = [], 0.0
-    for family in (f for f in families if f != base):
-        gap = estimates.compare((family, "none"), (base, "none"), condition)
-        if gap is not None:
+    gaps = [(family, gap) for family in families if family != base
+            if (gap := estimates.compare((family, "none"), (base, "none"), condition))]
+    if not gaps:
+        return None
+
+    def text() -> str:
+        parts = []
+        for family, gap in gaps:
             value, _, detail = judged(gap, quiet).partition(", ")
             parts.append(f"the {FAMILIES[family].label} scores {value} against the "
                          f"{FAMILIES[base].label}" + (f" ({detail})" if detail else ""))
-            largest = max(largest, abs(gap.value))
-    if not parts:
-        return None
-    return Finding(largest, f"Without augmentation, under {conditions.describe(condition)}, "
-                   + " and ".join(parts) + ".")
+        return (f"Without augmentation, under {conditions.describe(condition)}, "
+                + " and ".join(parts) + ".")
+    return Finding(max(abs(gap.value) for _, gap in gaps), text)
 
 
 def few_seeds_note(estimates: RunEstimates) -> str | None:
@@ -196,21 +213,26 @@ def findings(estimates: RunEstimates, swept: dict[str, list[float]],
         out += [f for f in (_falls(estimates, families, condition, quiet),
                             _versus(estimates, families, condition, quiet)) if f]
         lifted, largest = _lifts(estimates, families, spec.policy, condition, quiet)
-        if lifted:
-            out.append(Finding(largest, f"Under {conditions.describe(condition)}, training "
-                                        f"with {spec.policy} augmentation moves "
-                               + " and ".join(lifted) + "."))
+        if largest >= 0:
+            out.append(Finding(largest, functools.partial(
+                _lift_text, f"Under {conditions.describe(condition)}, training with "
+                f"{spec.policy} augmentation moves ", lifted)))
         edge = (trained_edges or {}).get(spec.name)
         if edge is None or spec.distance(edge) == distance:
             continue
         at_edge = conditions.both_directions(spec.name, spec.distance(edge), swept[spec.name])
-        lifted, largest = (_lifts(estimates, families, spec.policy, at_edge, quiet)
-                           if at_edge else ([], 0.0))
-        if lifted:
-            out.append(Finding(largest, f"At {conditions.describe(at_edge)}, the edge of the "
-                                        f"range {spec.policy} augmentation trains on, it moves "
-                               + " and ".join(lifted) + "."))
+        if not at_edge:
+            continue
+        lifted, largest = _lifts(estimates, families, spec.policy, at_edge, quiet)
+        if largest >= 0:
+            out.append(Finding(largest, functools.partial(
+                _lift_text, f"At {conditions.describe(at_edge)}, the edge of the range "
+                f"{spec.policy} augmentation trains on, it moves ", lifted)))
     return sorted(out, key=lambda f: -f.effect)
+
+
+def _lift_text(opening: str, lifted: Callable[[], list[str]]) -> str:
+    return opening + " and ".join(lifted()) + "."
 
 
 def sentences(estimates: RunEstimates, swept: dict[str, list[float]],

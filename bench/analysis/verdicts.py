@@ -64,8 +64,10 @@ class Family:
         """The sentence a page prints about its family."""
         if not self.size:
             return "No statement on this page gets a significance verdict."
-        return (f"Verdicts: {self.size} on this page, corrected together by {METHOD}'s method "
-                f"(familywise error {ALPHA:.0%}); intervals are unadjusted 95% intervals.")
+        return (f"Verdicts: the {self.size} printed on this page (and no others) form one "
+                f"family, corrected together by {METHOD}'s method (familywise error "
+                f"{ALPHA:.0%}), each with its adjusted p-value; intervals are unadjusted 95% "
+                "intervals.")
 
 
 _CURRENT: ContextVar[Family | None] = ContextVar("verdict_family", default=None)
@@ -82,6 +84,29 @@ def adjusted_p(key: Hashable) -> float | None:
     pass or outside :func:`corrected`)."""
     family = _CURRENT.get()
     return None if family is None else family.adjusted.get(key)
+
+
+def p_words(p_value: float) -> str:
+    """``0.0031``, ``1.6e-05``: a p-value with two significant digits."""
+    return f"{p_value:.2g}" if p_value >= 1e-3 else f"{p_value:.1e}"
+
+
+def words(key: Hashable, p_value: float, seeds: int) -> str:
+    """The printed verdict of statement ``key`` (its raw ``p_value``, over ``seeds`` seeds):
+    on a corrected page ``significant (Holm, adjusted p = ...)`` or ``not shown after Holm
+    (k tests, s seeds; adjusted p = ...)``, k the page's family size; outside a page the
+    uncorrected test at ALPHA, its raw p named."""
+    family = _CURRENT.get()
+    rejected = rejects(key, p_value)
+    if family is None or family.rejected is None:
+        return (f"significant (p = {p_words(p_value)}, uncorrected)" if rejected else
+                f"not shown at {ALPHA:.0%} ({seeds} seeds; p = {p_words(p_value)}, "
+                "uncorrected)")
+    adjusted = p_words(family.adjusted[key])
+    if rejected:
+        return f"significant ({METHOD}, adjusted p = {adjusted})"
+    return (f"not shown after {METHOD} ({family.size} tests, {seeds} seeds; "
+            f"adjusted p = {adjusted})")
 
 
 def current() -> Family | None:

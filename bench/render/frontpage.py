@@ -9,7 +9,6 @@ claims in detail, links.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,18 +73,28 @@ def _standard_distance(kind: str, views: Sequence[RunView]) -> float | None:
 
 
 def plus_minus(estimate) -> str:
-    """``62±2``: an accuracy in % and half its 95% interval (the wider side, rounded up)."""
-    half = max(estimate.value - estimate.low, estimate.high - estimate.value) * 100
-    return f"{estimate.value * 100:.0f}±{math.ceil(half - 1e-9):.0f}"
+    """``97.2±0.3``: an accuracy in % with one decimal and the half-width of its 95%
+    interval (the interval is symmetric: value ± half-width; rounded, never up)."""
+    half = (estimate.high - estimate.low) / 2 * 100
+    return f"{estimate.value * 100:.1f}±{half:.1f}"
+
+
+def _seed_range(estimates) -> str:
+    """``5`` or ``3-5``: the seeds behind the cells of one table row."""
+    counts = sorted({e.seeds for e in estimates if e is not None})
+    if not counts:
+        return "—"
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
 def raw_table(views: Sequence[RunView]) -> list[str]:
-    """The table of raw accuracies: a row per task and front-page model, a column per kind
-    at its headline distance (a task's own distance is named in its cell where it differs),
-    then the notes the cells need."""
+    """The table of raw accuracies: a row per task and front-page model, with its run
+    (profile) and the seeds behind its cells, a column per kind at its headline distance (a
+    task's own distance is named in its cell where it differs), then the notes the cells
+    need."""
     kinds = answers.kinds(views)
     standard = {kind: _standard_distance(kind, views) for kind in kinds}
-    headers = ["task (run)", "model", "clean"]
+    headers = ["task", "run", "model", "seeds", "clean"]
     for kind in kinds:
         spec = next(s for s in TRANSFORMS if s.kind == kind)
         distance, noun = standard[kind], answers.kind_noun(kind)
@@ -98,11 +107,12 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
     for view in views:
         flags = flags_by_model(view.run)
         for index, label in enumerate(["MLP", "CNN", "CNN+aug"]):
-            cells = []
+            cells, shown = [], []
             for kind in kinds:
                 estimate = _front_estimates(view, kind)[index]
                 condition = conditions.kind_condition(kind, view.swept)
                 cell = plus_minus(estimate) if estimate else "—"
+                shown.append(estimate)
                 short = short or estimate is None
                 if condition and estimate and TRANSFORMS[condition[0][0]].distance(
                         condition[0][1]) != standard[kind]:
@@ -111,28 +121,29 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
                 cells.append(cell)
             model = overview_plot.front_models(kinds[0])[index][1] if kinds else None
             clean = view.estimates.clean(model) if index < 2 and model else None
+            clean = clean if clean and clean.seeds >= MIN_SEEDS else None
             mark = MARK if index < 2 and model in flags else ""
             flagged += [view] if mark and view not in flagged else []
-            lines.append([f"{view.run.task} `{view.run.profile}`"
-                          if index == 0 else "", label + mark,
-                          plus_minus(clean) if clean and clean.seeds >= MIN_SEEDS
-                          else "—", *cells])
-    notes = ["Test accuracy in % ± half its 95% interval over seeds and test images (the "
-             "wider side), the mean of both directions; *CNN+aug*: in each column the CNN "
-             "trained with that column's matching augmentation (its clean accuracy: the task "
-             "report)."]
+            task = (view.run.task, f"n = {view.n_test:,}", "")[index]
+            lines.append([task, f"`{view.run.profile}`", label + mark,
+                          _seed_range([clean, *shown]),
+                          plus_minus(clean) if clean else "—", *cells])
+    notes = ["Test accuracy in % ± the half-width of its 95% interval over seeds and test "
+             "images (value ± half-width is the interval), the mean of both directions; "
+             "*run*: the profile each row comes from; *seeds*: behind every cell of the row; "
+             "n: test images of the task's run; *CNN+aug*: in each column the CNN trained "
+             "with that column's matching augmentation (its clean accuracy: the task report)."]
     if short:
         notes.append(f"—: the run has no such model with at least {MIN_SEEDS} seeds.")
     if own_grid:
         notes.append("A cell with its own distance uses that task's grid, which lacks the "
                      "column's.")
-    notes.append("Runs: " + "; ".join(
-        f"{TASKS[v.run.task].in_sentence} `{v.run.profile}` "
-        f"([report]({report_name(v.run.task, v.run.profile)}.md)): "
-        f"{v.seeds_words}, {counted(v.n_test, 'test image')}" for v in views) + ".")
+    notes.append("Reports: " + ", ".join(
+        f"[{TASKS[v.run.task].in_sentence} `{v.run.profile}`]"
+        f"({report_name(v.run.task, v.run.profile)}.md)" for v in views) + ".")
     for view in flagged:
         notes += flag_note(view.run)
-    return [table(lines, headers, keys=2), "", " ".join(notes)]
+    return [table(lines, headers, keys=3), "", " ".join(notes)]
 
 
 def task_table(views: Sequence[RunView]) -> list[str]:
@@ -158,13 +169,13 @@ def task_table(views: Sequence[RunView]) -> list[str]:
                 continue
             lines.append([
                 link, FAMILIES[model[0]].label + (MARK if model in flags else ""), model[1],
-                str(clean.seeds), with_ci(clean),
+                str(clean.seeds), f"{clean.n:,}", with_ci(clean),
                 *(with_ci(view.estimates.accuracy(model, conds[k])) if conds[k] else ""
                   for k in kinds),
                 with_ci(view.estimates.of_grid(model, summary.ENGSTROM_LIMITS)),
             ])
         out += [f"  {line}" for line in flag_note(view.run)]  # under its run's bullet
-    headers = ["run", "model", "augmentation", "seeds", "clean (%)",
+    headers = ["run", "model", "augmentation", "seeds", "test images", "clean (%)",
                *(f"{answers.kind_noun(k)} (%)" for k in kinds), "worst-of-grid (%)"]
     out += ["", table(lines, headers, keys=3)] if lines else [
         "", f"No model of these runs has {MIN_SEEDS} seeds: the task reports have their values."]

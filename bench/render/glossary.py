@@ -16,9 +16,10 @@ def _images(n: int | None, full: int | None) -> str:
 
 
 def profile_glossary() -> str:
-    """One line per task and profile: data, training and test images, epochs, batch,
-    seeds, models."""
-    lines = []
+    """One table line per task and profile (data, training and test images, epochs, batch,
+    seeds), then one bullet per task and profile naming its models (too long for a
+    table of MAX_WIDTH characters)."""
+    lines, models = [], []
     sizes = list(ProfileName)  # smoke, quick, book
     for (task, name), profile in sorted(PROFILES.items(),
                                         key=lambda item: (TASKS.order(item[0][0]),
@@ -31,11 +32,13 @@ def profile_glossary() -> str:
             _images(profile.n_test, None),
             str(profile.train.epochs), str(profile.train.batch_size),
             str(len(profile.seeds)),
-            ", ".join(FAMILIES[f].label for f in profile.families) + " x "
-            + ", ".join(profile.augmentations),
         ])
-    return table(lines, ["task", "profile", "data", "training images", "test images",
-                         "epochs", "batch", "seeds", "models (family x augmentation)"], keys=2)
+        models.append(f"- {TASKS[task].title} `{name.value}`: "
+                      + ", ".join(FAMILIES[f].label for f in profile.families) + " x "
+                      + ", ".join(profile.augmentations))
+    return "\n".join([table(lines, ["task", "profile", "data", "training images", "test images",
+                                    "epochs", "batch", "seeds"], keys=2), "",
+                      "Models per profile (families x augmentations):", "", *models])
 
 
 #: One line per metric and verdict word of the reports (definitions: docs/metrics.md).
@@ -45,8 +48,13 @@ TERMS = (
     ("pp", "percentage points: the difference of two accuracies in %"),
     ("headline distance", "the one distance per transform that sentences and the front table "
      "quote (±3 px shifts; else the largest swept, e.g. ±45°)"),
-    ("95% interval", "where the value would fall in 95 of 100 repetitions, over training seeds "
-     "and test images; shown only with at least 3 seeds"),
+    ("95% interval (confidence interval)", "an interval computed this way covers the true "
+     "value (the mean over training seeds and test images of the setting) in 95% of "
+     "repetitions of the experiment; it is not where one new run would fall; shown only with "
+     "at least 3 seeds"),
+    ("95% prediction interval", "where one new training run of the same setting would fall "
+     "with 95% probability: wider than the confidence interval, as it adds that run's own "
+     "seed spread (the claims' verdicts use it)"),
     ("share of clean accuracy above chance kept", "(accuracy - chance) / (clean accuracy - "
      "chance); shown only where clean accuracy is at least 30 pp above chance, else —"),
     ("relative robustness", "area under the accuracy-vs-magnitude curve above chance over "
@@ -60,9 +68,10 @@ TERMS = (
      "way, relative to its size (0 = moves with the image)"),
     ("invariance error", "for a vector (dense, pooled): distance to the clean output, "
      "relative to its size (0 = unchanged)"),
-    ("significant / not significant", "a difference's verdict: its t-test over seeds and "
-     "test images rejects 0 after Holm's correction across the page's verdicts, or not "
-     "(docs/metrics.md)"),
+    ("significant / not shown after Holm", "a difference's verdict: its t-test over seeds "
+     "and test images rejects 0 after Holm's correction across the verdicts the page prints "
+     "(k tests), or does not; the adjusted p-value is printed beside it. Not shown does not "
+     "mean no effect: with 3 seeds a real effect often is not shown (docs/metrics.md)"),
     ("too few seeds to judge", "fewer than 3 seeds: no interval and no verdict"),
     ("consistent / inconsistent / inconclusive / not comparable / untested",
      "a cookbook claim's verdict: the book's figure inside or outside a 95% prediction "
