@@ -104,7 +104,10 @@ def test_every_profile_gives_each_policy_it_trains_a_range():
         stored = dataclasses.asdict(profile.augment)
         for policy in profile.augmentations:
             edges = POLICIES[policy].edges(stored)
-            assert bool(edges) == (policy != "none"), (task, name.value, policy)
+            trains = POLICIES[policy].defended[0] if POLICIES[policy].defended else policy
+            assert bool(edges) == (trains != "none"), (task, name.value, policy)
+            if POLICIES[policy].worst_of is not None:
+                assert POLICIES[policy].worst_of(profile.augment) >= 1, (task, policy)
             for transform, edge in edges.items():
                 assert edge != TRANSFORMS[transform].identity, (task, name.value, policy)
 
@@ -117,7 +120,8 @@ def test_every_policy_builds_keras_layers():
     images = np.random.default_rng(0).random((4, 12, 12, 1), dtype=np.float32)
     for policy in POLICIES:
         layers = policy.layers(ranges, context)
-        assert (len(layers) == 0) == (policy.name == "none"), policy.name
+        trains = policy.defended[0] if policy.defended else policy.name
+        assert (len(layers) == 0) == (trains == "none"), policy.name
         out = images
         for layer in layers:
             out = np.asarray(layer(out, training=True))

@@ -22,6 +22,7 @@ PARAMETERS = {
     ("cifar10", "cnn"): (309_290, 308_394),  # 896 BatchNorm moving statistics
     ("cifar10", "cnn-gap"): (306_602, 305_706),
     ("cifar10", "cnn-aa"): (312_874, 308_394),  # + 4x4x(32 + 64 + 128)
+    ("mnist", "p4-cnn"): (1_701_117, 1_701_117),  # the CNN's within 7 (bench.run.group_conv)
 }
 TASK_NAMES = ["mnist", "gender", "cifar10"]
 
@@ -102,7 +103,9 @@ def test_book_profiles_carry_every_family_and_size_the_probes():
 
     for task in TASKS:
         book = get_profile(task.name, "book")
-        assert book.families == ("mlp", "cnn", "cnn-gap", "cnn-aa")
+        # the p4 CNN has MNIST builders only; MNIST book trains it
+        p4 = ("p4-cnn",) if task.name == "mnist" else ()
+        assert book.families == ("mlp", "cnn", "cnn-gap", "cnn-aa", *p4)
         assert book.worst_case_n > 0 and book.invariance_n > 0
         assert probe_names(book, "shear")[-2:] == ("worst_case", "invariance")
         smoke = get_profile(task.name, "smoke")
@@ -127,4 +130,4 @@ def test_bench_list_names_the_new_families(capsys):
     from bench.cli import main
 
     assert main(["list"]) == 0
-    assert "model families: mlp, cnn, cnn-gap, cnn-aa" in capsys.readouterr().out
+    assert "model families: mlp, cnn, cnn-gap, cnn-aa, p4-cnn" in capsys.readouterr().out

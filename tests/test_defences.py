@@ -1,0 +1,121 @@
+"""Test-time defences (bench.run.defences): wrappers of a predict function (uint8 images ->
+probabilities), TTA's mean over its fixed transforms, the seeded majority vote, the
+DefendedModel the sweep calls, and the defended variants bench run measures (their own key,
+the base model's weights, their cost in the record and in their words)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bench import geometry
+from bench.catalog import POLICIES
+from bench.catalog.defences import DEFENCES, TTA_TRANSFORMS, VOTE_DRAWS
+from bench.config import AugmentRanges, ChoiceError, Fill
+
+RANGES = AugmentRanges(shift_px=3.0, rotate_deg=30.0)
+
+
+def images(n: int = 5) -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 256, (n, 12, 12, 1), dtype=np.uint8)
+
+
+def mass_predict(batch: np.ndarray) -> np.ndarray:
+    """A stand-in model: (N, 3) probabilities from where each image's mass sits."""
+    x = batch[..., 0].astype(np.float64) + 1.0
+    left, top = x[:, :, :6].sum(axis=(1, 2)), x[:, :6, :].sum(axis=(1, 2))
+    logits = np.stack([left, top, x.sum(axis=(1, 2)) / 2], axis=1) / 200.0
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def test_tta_is_the_mean_over_its_fixed_transforms():
+    from bench.run.defences import wrap
+
+    batch = images()
+    expected = np.mean([mass_predict(geometry.rotate_shift(batch, d, dx, dy, fill=Fill.ZERO))
+                        for d, dx, dy in TTA_TRANSFORMS], axis=0)
+    got = wrap("tta", mass_predict, RANGES, Fill.ZERO)(batch)
+    np.testing.assert_allclose(got, expected)
+    assert not np.allclose(got, mass_predict(batch))  # the transforms do change the answer
+
+
+def test_the_vote_counts_one_class_per_random_transform_and_repeats_under_its_seed():
+    from bench.run.defences import vote_draws, wrap
+
+    batch = images()
+    defended = wrap("vote", mass_predict, RANGES, Fill.ZERO)
+    first, again = defended(batch), defended(batch)
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_allclose(first.sum(axis=1), 1.0)
+    counts = np.zeros_like(first)
+    for degrees, dx, dy in vote_draws(len(batch), RANGES):
+        predicted = mass_predict(geometry.rotate_shift(batch, degrees, dx, dy, fill=Fill.ZERO))
+        counts[np.arange(len(batch)), predicted.argmax(axis=1)] += 1
+    np.testing.assert_array_equal(first, counts / VOTE_DRAWS)
+    draws = vote_draws(len(batch), RANGES)
+    assert draws.shape == (VOTE_DRAWS, 3, len(batch))
+    assert np.abs(draws[:, 0]).max() <= 30.0 and np.abs(draws[:, 1:]).max() <= 3.0
+    assert len(np.unique(draws[:, 0])) == draws[:, 0].size  # one draw per image and vote
+
+
+def test_an_unknown_defence_is_refused_naming_the_valid_ones():
+    from bench.run.defences import wrap
+
+    with pytest.raises(ChoiceError, match="tta, vote"):
+        wrap("median", mass_predict, RANGES, Fill.ZERO)
+
+
+def test_a_defended_model_gives_the_sweep_the_images_back_exactly():
+    from bench.run.defences import DefendedModel
+
+    seen = []
+
+    class Network:
+        def predict_on_batch(self, inputs):
+            seen.append(np.asarray(inputs))
+            return np.full((len(inputs), 2), 0.5, np.float32)
+
+    batch = images(3)
+    model = DefendedModel(Network(), "tta", RANGES, Fill.ZERO)
+    out = model.predict_on_batch(batch.astype(np.float32) / 255.0)
+    assert out.shape == (3, 2) and model.forward_passes == len(TTA_TRANSFORMS)
+    np.testing.assert_array_equal(seen[0], batch.astype(np.float32) / 255.0)  # identity first
+    assert len(seen) == len(TTA_TRANSFORMS)
+
+
+def test_every_policy_has_a_defended_variant_per_defence_stating_its_cost():
+    trained = [spec for spec in POLICIES if spec.defended is None]
+    for base in trained:
+        for defence in DEFENCES:
+            spec = POLICIES[f"{base.name}+{defence.name}"]
+            assert spec.defended == (base.name, defence.name)
+            words = spec.describe(RANGES)
+            assert words.startswith(base.describe(RANGES) + "; tested with ")
+            assert f"{defence.forward_passes} forward passes per image" in words
+            assert spec.edges(dataclasses.asdict(RANGES)) == base.edges(
+                dataclasses.asdict(RANGES))
+
+
+@pytest.mark.slow
+def test_a_defended_variant_is_its_base_model_under_its_own_key(tmp_path):
+    from bench.catalog.profiles import PROFILES
+    from bench.data.types import Split
+    from bench.run.defences import DefendedModel
+    from bench.run.sweep import predict_proba
+    from bench.run.train import ModelSpec, fit
+
+    profile = dataclasses.replace(PROFILES[("mnist", "smoke")], families=("mlp",))
+    rng = np.random.default_rng(0)
+    train = Split(rng.integers(0, 256, (64, 28, 28, 1), dtype=np.uint8), np.arange(64) % 10)
+    base, base_record, _ = fit(ModelSpec("mlp", "none", 0), train, 10, profile, tmp_path, 0)
+    model, record, cached = fit(ModelSpec("mlp", "none+vote", 0), train, 10, profile,
+                                tmp_path, 0)
+    assert cached and isinstance(model, DefendedModel)
+    assert record.key != base_record.key and record.forward_passes == VOTE_DRAWS
+    assert base_record.forward_passes == 1 and record.augmentation == "none+vote"
+    np.testing.assert_array_equal(model.network.get_weights()[0], base.get_weights()[0])
+    out = predict_proba(model, train.x[:8])
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
