@@ -30,6 +30,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--threads", type=int, default=None,
                     help="forward-pass suite: threads for NumPy (chunk threads), BLAS and "
                          "TensorFlow (intra- and inter-op) alike (default: the usable cores)")
+    group.addoption("--npcnn-plan", default="rule",
+                    help="forward-pass suite: how the NumPy engine picks each convolution's "
+                         "algorithm: rule (default), measure (timed on this machine before the "
+                         "benchmark, cached per CPU model, threads and shape) or one of "
+                         "im2col, winograd-f2, winograd-f3 forced wherever it applies")
 
 
 def pytest_configure(config: pytest.Config) -> None:

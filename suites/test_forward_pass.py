@@ -20,7 +20,9 @@ float32 matrix product that gives the machine's GEMM peak in the same run. Weigh
 seeded initial ones (speed does not depend on them); outputs are checked against Keras
 after timing, and the NumPy engine's peak working memory at the largest batch is measured
 with tracemalloc; on one thread, its time per layer at the largest batch is recorded too
-(:mod:`bench.npcnn.layer_times`). No wall-clock assertions.
+(:mod:`bench.npcnn.layer_times`). ``--npcnn-plan`` picks how the engine chooses each
+convolution's algorithm (:mod:`bench.npcnn.planner`; ``rule`` unless given, ``measure`` times
+them before the benchmark). No wall-clock assertions.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from bench.npcnn.flops import forward_flops
 from bench.npcnn.layer_times import layer_times
 from bench.npcnn.memory import peak_predict_bytes
 from bench.npcnn.network import usable_cores
+from bench.npcnn.planner import PLANS
 from bench.run.onnx_export import exported, litert_runner, onnx_runner
 
 ARCHITECTURES = {
@@ -94,6 +97,15 @@ def threads(request: pytest.FixtureRequest) -> int:
     return count
 
 
+@pytest.fixture(scope="session")
+def plan(request: pytest.FixtureRequest) -> str:
+    """The --npcnn-plan of this run (bench.npcnn.planner.PLANS)."""
+    chosen = request.config.getoption("--npcnn-plan")
+    if chosen not in PLANS:
+        raise pytest.UsageError(f"--npcnn-plan must be one of {', '.join(PLANS)}, got {chosen!r}")
+    return chosen
+
+
 @functools.cache
 def _model(arch: str) -> keras.Model:
     task, family, shape, classes = ARCHITECTURES[arch]
@@ -102,8 +114,10 @@ def _model(arch: str) -> keras.Model:
 
 
 @functools.cache
-def _network(arch: str, conv: str, threads: int) -> Network:
-    return from_keras(_model(arch), conv=conv, threads=threads)
+def _network(arch: str, conv: str, threads: int, plan: str = "rule") -> Network:
+    """The engine for ``arch``; a measured plan is measured here, before any timing."""
+    return from_keras(_model(arch), conv=conv, threads=threads,
+                      plan=plan if conv == "vectorised" else "rule")
 
 
 @functools.cache
@@ -139,7 +153,7 @@ def _naive_windows(model: keras.Model, batch: int) -> int:
     )
 
 
-def _runner(implementation: str, arch: str, threads: int):
+def _runner(implementation: str, arch: str, threads: int, plan: str):
     model = _model(arch)
     if implementation == "keras-call":
         return lambda x: model(x, training=False)
@@ -147,7 +161,7 @@ def _runner(implementation: str, arch: str, threads: int):
         return lambda x: model.predict(x, verbose=0)
     if implementation in RUNTIMES:
         return _exported_runner(implementation, arch, threads)
-    return _network(arch, implementation.removeprefix("numpy-"), threads).predict
+    return _network(arch, implementation.removeprefix("numpy-"), threads, plan).predict
 
 
 def test_sgemm_peak(benchmark, threads: int) -> None:
@@ -167,7 +181,7 @@ def test_sgemm_peak(benchmark, threads: int) -> None:
 @pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
 @pytest.mark.parametrize("batch", BATCHES, ids=lambda b: f"b{b}")
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
-def test_forward_pass(benchmark, threads: int, arch: str, batch: int,
+def test_forward_pass(benchmark, threads: int, plan: str, arch: str, batch: int,
                       implementation: str) -> None:
     model = _model(arch)
     naive = implementation == "numpy-naive"
@@ -196,10 +210,10 @@ def test_forward_pass(benchmark, threads: int, arch: str, batch: int,
         versions=_versions(),
     )  # fmt: skip
     if implementation.startswith("numpy"):
-        network = _network(arch, implementation.removeprefix("numpy-"), threads)
-        benchmark.extra_info.update(chunk_size=network.chunk_size)
+        network = _network(arch, implementation.removeprefix("numpy-"), threads, plan)
+        benchmark.extra_info.update(chunk_size=network.chunk_size, plan=plan)
     rounds = NAIVE_ROUNDS if naive else ROUNDS[batch]
-    run = _runner(implementation, arch, threads)
+    run = _runner(implementation, arch, threads, plan)
     out = benchmark.pedantic(run, args=(x,), rounds=rounds, warmup_rounds=1, iterations=1)
 
     expected = keras.ops.convert_to_numpy(model(x, training=False))

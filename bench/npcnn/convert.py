@@ -32,6 +32,7 @@ from bench.npcnn.layers import (
     Pool2D,
 )
 from bench.npcnn.network import REWRITES, Network, auto_chunk_size, usable_cores
+from bench.npcnn.planner import plan_network
 from bench.npcnn.winograd import tiles_per_side, winograd_kernel
 from bench.npcnn.winograd_f3 import winograd_f3_kernel
 
@@ -269,6 +270,7 @@ def from_keras(
     separable: bool = True,
     banded: bool = True,
     rewrites: tuple[str, ...] = REWRITES,
+    plan: str = "rule",
 ) -> Network:
     """Copy a built ``keras.Sequential`` model's weights into a NumPy network.
 
@@ -285,7 +287,10 @@ def from_keras(
     depthwise convolutions with rank-1 filters run in two passes; ``banded``: those whose
     channels all share the filter (the blurs) run as two matrix products with band
     matrices instead, whatever ``separable`` says; ``rewrites``: what
-    ``predict`` may rewrite (:data:`bench.npcnn.network.REWRITES`). Raises
+    ``predict`` may rewrite (:data:`bench.npcnn.network.REWRITES`); ``plan``: how each
+    plain convolution picks im2col or a Winograd variant (:mod:`bench.npcnn.planner`:
+    ``"rule"``, the rule above; ``"measure"``, timed on this machine and cached; or one
+    algorithm forced wherever it applies). Raises
     ``NotImplementedError`` naming the layer and option for anything the engine
     would not reproduce exactly.
     """
@@ -311,5 +316,6 @@ def from_keras(
                       if not isinstance(layer, keras.layers.Flatten | keras.layers.Dropout))
         chunk_size = auto_chunk_size(largest)
     threads = usable_cores() if threads is None else threads
-    return Network(model.name, tuple(model.input_shape[1:]), layers, chunk_size, threads,
-                   tuple(rewrites))
+    network = Network(model.name, tuple(model.input_shape[1:]), layers, chunk_size, threads,
+                      tuple(rewrites))
+    return plan_network(network, plan)
