@@ -7,6 +7,7 @@ that ``bench run`` trained gives its published rows again here.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -22,7 +23,7 @@ from bench.evaluate import grids, layers, worst
 from bench.evaluate.contract import ContractModel, InputContract, ModelError
 from bench.evaluate.function_source import outputs_sha256, probe_images
 from bench.evaluate.loaded import KIND_PYTHON, LoadedModel
-from bench.evaluate.sanity import CleanCheck, SanityStop
+from bench.evaluate.sanity import CleanCheck, SanityStop, other_range, range_problem, stop_message
 from bench.evaluate.testdata import TestData
 from bench.results.schema import ModelTag, Row, unpack_bits
 from bench.results.store import ResultStore
@@ -107,6 +108,16 @@ def model_key(model: LoadedModel, contract: InputContract, seed: int, outputs: s
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
 
 
+def _other_range_accuracy(adapter: ContractModel, data: TestData) -> float:
+    """Clean accuracy (share) of the same model fed the other input range."""
+    contract = dataclasses.replace(adapter.contract,
+                                   input_range=other_range(adapter.contract.input_range),
+                                   outputs=adapter.outputs)
+    other = ContractModel(adapter.model, contract)
+    return float(np.mean(other.clean_probabilities(data.test.x).argmax(axis=1)
+                         == data.test.y))
+
+
 def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.CleanReference:
     """Predictions on the untransformed images; ModelError when the model's outputs are not
     one per class, SanityStop when they look like a wrong input contract (unless
@@ -119,22 +130,43 @@ def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.Cle
                          "model's outputs in order with --classes")
     check = CleanCheck.of(clean.predicted, data.test.y, data.classes)
     problems = check.problems()
+    if not problems and not force:  # the other input range: one more clean pass
+        problems = [p for p in [range_problem(check.accuracy,
+                                              _other_range_accuracy(adapter, data),
+                                              adapter.contract.input_range)] if p]
     if problems and not force:
-        message = check.stop_message(adapter.contract.input_range)
+        message = stop_message(problems, adapter.contract.input_range)
         raise SanityStop(f"{adapter.model.source}: {message}")
     if problems:
         log.warning("warning: %s (--force given: evaluating anyway)", "; ".join(problems))
     return clean
 
 
-def evaluate_model(model: LoadedModel, contract: InputContract, data: TestData,
-                   profile: Profile, store: ResultStore, family: str = USER_FAMILY,
-                   seed: int = 0, force: bool = False, verbose: bool = True) -> Evaluated:
-    """Clean pass, sanity stop, then every cell of ``profile.grid`` (stored cells reused),
-    the worst case and the layer-by-layer invariance where the profile sizes them; stored
-    in ``store`` with the model record and dataset.json."""
+@dataclass(frozen=True)
+class Checked:
+    """A model behind its input contract, with its clean pass done and the sanity stop
+    passed (:func:`check_model`)."""
+
+    model: LoadedModel
+    adapter: ContractModel
+    clean: sweep.CleanReference
+
+
+def check_model(model: LoadedModel, contract: InputContract, data: TestData,
+                force: bool) -> Checked:
+    """The clean pass and the sanity stop, before anything is written."""
     adapter = ContractModel(model, contract)
-    clean = clean_pass(adapter, data, force)
+    return Checked(model, adapter, clean_pass(adapter, data, force))
+
+
+def evaluate_model(checked: Checked, data: TestData, profile: Profile, store: ResultStore,
+                   family: str = USER_FAMILY, seed: int = 0,
+                   verbose: bool = True) -> Evaluated:
+    """Every cell of ``profile.grid`` for a checked model (stored cells reused), the worst
+    case and the layer-by-layer invariance where the profile sizes them; stored in ``store``
+    with the model record and dataset.json."""
+    model, adapter, clean = checked.model, checked.adapter, checked.clean
+    contract = adapter.contract
     probe = probe_sha256(adapter, data.test.x.shape[1:])
     key = model_key(model, contract, seed, adapter.outputs, probe)
     tag = ModelTag(task=profile.task, data=data.info["name"], profile=profile.name.value,

@@ -14,7 +14,13 @@ from bench.catalog.transforms import CLEAN
 from bench.config import ChoiceError, Profile, grid_cells
 from bench.evaluate import comparison, figures, numpy_check, worst
 from bench.evaluate.contract import InputContract, check_shape
-from bench.evaluate.evaluation import BASELINE_FAMILY, USER_FAMILY, Evaluated, evaluate_model
+from bench.evaluate.evaluation import (
+    BASELINE_FAMILY,
+    USER_FAMILY,
+    Evaluated,
+    check_model,
+    evaluate_model,
+)
 from bench.evaluate.function_source import MODEL_TIMEOUT_S
 from bench.evaluate.model_source import load
 from bench.evaluate.report import BaselineTest, EvalReportData, transforms_of, write
@@ -168,15 +174,15 @@ def run_eval(request: EvalRequest) -> EvalOutcome:
              request.model, profile.task, profile.name.value, len(data.test.y),
              tuple(data.test.x.shape[1:]), request.contract.describe(),
              class_order_note(data.classes))
+    checked = [check_model(m, request.contract, data, request.force)
+               for m in (model, baseline) if m is not None]  # the stop writes nothing
     with ResultStore(request.folder) as store:
         store.write_run_info(run_info(profile.task, EVAL_RUN_NAME, profile.name.value))
-        user = evaluate_model(model, request.contract, data, profile, store, USER_FAMILY,
-                              request.seed, request.force, request.verbose)
-        evaluated = [user]
-        if baseline is not None:
-            evaluated.append(evaluate_model(baseline, request.contract, data, profile, store,
-                                            BASELINE_FAMILY, request.seed, request.force,
-                                            request.verbose))
+        evaluated = [evaluate_model(one, data, profile, store, family, request.seed,
+                                    request.verbose)
+                     for one, family in zip(checked, (USER_FAMILY, BASELINE_FAMILY),
+                                            strict=False)]
+        user = evaluated[0]
     comparisons, note, reference_worst, curves = (None, "", [], {})
     if reference is not None:
         comparisons, note, reference_worst, curves = _reference_part(request, reference, user,

@@ -14,6 +14,24 @@ NEAR_CHANCE = 0.05
 DOMINANT_SHARE = 0.90
 
 
+#: The other input range scoring at least this much higher (a share) triggers the stop.
+RANGE_GAP = 0.20
+
+
+def other_range(input_range: str) -> str:
+    """The input range bench did not feed (``0-1`` <-> ``0-255``)."""
+    return "0-255" if input_range == "0-1" else "0-1"
+
+
+def range_problem(accuracy: float, other_accuracy: float, input_range: str) -> str | None:
+    """The stop's sentence when the clean pass under the other input range scores at least
+    RANGE_GAP higher than as fed (shares), else None."""
+    if other_accuracy < accuracy + RANGE_GAP:
+        return None
+    return (f"clean accuracy is {accuracy:.1%} with --input-range {input_range} but "
+            f"{other_accuracy:.1%} with --input-range {other_range(input_range)}")
+
+
 class SanityStop(Exception):
     """The clean pass looks like a wrong input contract; the message says what to try."""
 
@@ -52,13 +70,18 @@ class CleanCheck:
 
     def stop_message(self, input_range: str) -> str:
         """The message of the stop: what was seen, the likely causes and the flags to try."""
-        other = "0-255" if input_range == "0-1" else "0-1"
-        return (
-            "; ".join(self.problems()) + ". This usually means the model is fed differently "
-            f"from how it was trained. Likely causes: the input range (bench fed "
-            f"{input_range}; a model with Rescaling(1/255) inside expects 0-255: try "
-            f"--input-range {other}); the channel order (RGB vs BGR) or count; the class "
-            "order (--classes must list the names in the order of the model's outputs); the "
-            "image size or crop; logits read as probabilities (--outputs logits). If the "
-            "model really is this poor, --force evaluates it anyway."
-        )
+        return stop_message(self.problems(), input_range)
+
+
+def stop_message(problems: list[str], input_range: str) -> str:
+    """The message of the stop: what was seen, the likely causes and the flags to try."""
+    other = other_range(input_range)
+    return (
+        "; ".join(problems) + ". This usually means the model is fed differently from how "
+        f"it was trained. Likely causes: the input range (bench fed {input_range}; a model "
+        f"with Rescaling(1/255) inside expects 0-255: try --input-range {other}); the "
+        "channel order (RGB vs BGR) or count; the class order (--classes must list the names "
+        "in the order of the model's outputs); the image size or crop; logits read as "
+        "probabilities (--outputs logits). If the model really is this poor, --force "
+        "evaluates it anyway."
+    )
