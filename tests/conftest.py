@@ -53,3 +53,16 @@ def tiny_profile():
         grid=(("shift_x", (-1.0, 0.0, 1.0)), ("rotate", (0.0, 90.0))),
         clean_floor=0.0,
     )
+
+
+@pytest.fixture(scope="session")
+def untrained_mnist_model(tmp_path_factory):
+    """An untrained 28 x 28 x 1 -> 10 softmax model file (evaluated with --force)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    path = tmp_path_factory.mktemp("untrained") / "untrained.keras"
+    model.save(path)
+    return path

@@ -6,21 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-import keras
-import pytest
-
 from bench.cli import main
-
-
-@pytest.fixture(scope="module")
-def untrained(tmp_path_factory):
-    """An untrained 28 x 28 x 1 -> 10 softmax model file (evaluated with --force)."""
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
-                              keras.layers.Dense(10, activation="softmax")])
-    path = tmp_path_factory.mktemp("origin") / "untrained.keras"
-    model.save(path)
-    return path
 
 
 def _args(model, out, *extra):
@@ -29,10 +15,10 @@ def _args(model, out, *extra):
             "--out", str(out), "--quiet", *extra]
 
 
-def test_scores_on_a_training_split_are_said_first_in_console_and_report(untrained, tmp_path,
-                                                                         caplog):
+def test_scores_on_a_training_split_are_said_first_in_console_and_report(
+        untrained_mnist_model, tmp_path, caplog):
     with caplog.at_level(logging.INFO):
-        assert main(_args(untrained, tmp_path / "run", "--no-reference")) == 0
+        assert main(_args(untrained_mnist_model, tmp_path / "run", "--no-reference")) == 0
     first = caplog.records[0]
     assert first.levelno == logging.WARNING
     assert "from MNIST's training split" in first.getMessage()
@@ -43,7 +29,7 @@ def test_scores_on_a_training_split_are_said_first_in_console_and_report(untrain
     assert json.loads((tmp_path / "run" / "run.json").read_text())["task"] == "mnist"
 
 
-def test_a_reference_on_other_test_images_is_refused_before_anything_runs(untrained,
+def test_a_reference_on_other_test_images_is_refused_before_anything_runs(untrained_mnist_model,
                                                                            tmp_path, capsys):
     reference = tmp_path / "results" / "mnist" / "smoke"
     (reference / "rows").mkdir(parents=True)
@@ -51,13 +37,14 @@ def test_a_reference_on_other_test_images_is_refused_before_anything_runs(untrai
     (reference / "models.jsonl").write_text("")
     (reference / "dataset.json").write_text(json.dumps({"name": "mnist", "n_test_used": 10000,
                                                         "checksum": "other"}))
-    status = main(_args(untrained, tmp_path / "run", "--reference", str(tmp_path / "results")))
+    status = main(_args(untrained_mnist_model, tmp_path / "run", "--reference",
+                        str(tmp_path / "results")))
     err = capsys.readouterr().err
     assert status == 2 and "is not comparable (data set: this run mnist-5k, reference mnist" \
         in err and "--no-reference" in err
     assert not (tmp_path / "run").exists()
 
 
-def test_a_missing_reference_is_exit_2_unless_no_reference(untrained, tmp_path, capsys):
-    assert main(_args(untrained, tmp_path / "run", "--reference", str(tmp_path))) == 2
+def test_a_missing_reference_is_exit_2_unless_no_reference(untrained_mnist_model, tmp_path, capsys):
+    assert main(_args(untrained_mnist_model, tmp_path / "run", "--reference", str(tmp_path))) == 2
     assert "no published rows" in capsys.readouterr().err and not (tmp_path / "run").exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 import pytest
 
 from bench.cli import main
@@ -10,17 +9,7 @@ from bench.results.loading import load_rows
 from bench.run import sweep
 
 
-@pytest.fixture(scope="module")
-def untrained(tmp_path_factory):
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
-                              keras.layers.Dense(10, activation="softmax")])
-    path = tmp_path_factory.mktemp("interrupt") / "untrained.keras"
-    model.save(path)
-    return path
-
-
-def test_ctrl_c_in_bench_eval_keeps_the_finished_cells(untrained, tmp_path, monkeypatch,
+def test_ctrl_c_in_bench_eval_keeps_the_finished_cells(untrained_mnist_model, tmp_path, monkeypatch,
                                                         capsys):
     real, calls = sweep.cell_rows, []
 
@@ -31,7 +20,7 @@ def test_ctrl_c_in_bench_eval_keeps_the_finished_cells(untrained, tmp_path, monk
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sweep, "cell_rows", interrupted_after_two)
-    status = main(["eval", str(untrained), "--task", "mnist", "--profile", "smoke",
+    status = main(["eval", str(untrained_mnist_model), "--task", "mnist", "--profile", "smoke",
                    "--transforms", "shift_x", "--grid", "shift_x=-1:1:1", "--worst-case-n", "0",
                    "--force", "--no-reference", "--quiet", "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err
