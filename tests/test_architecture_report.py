@@ -134,7 +134,7 @@ def test_front_page_takeaways_compare_raw_accuracy_and_need_a_verdict():
     # 50% against 30%: +20 pp in accuracy, not a ratio above chance
     assert found.effect == pytest.approx(0.2)
     assert "the CNN scores +20.0 pp (95% CI" in found.text
-    assert "yet 50.0% against 90.0% on unmoved images" in found.text
+    assert "yet 50.0% against 90.0% unmoved" in found.text
     assert answers.augmentation_takeaway(results) is None  # no augmented model
     two = answers.kind_results([RunView.of(run_data([r for r in rows if r.seed < 2]))])
     assert answers.cnn_takeaway(two) is None  # 2 seeds: no interval, no takeaway

@@ -248,19 +248,19 @@ def test_front_page_answers_first():
     # (the edge of its range; +35 pp beyond it, at ±2 px); one task, so each names it
     assert takeaways[0].startswith("1. **On MNIST (quick), a CNN tolerates shifts better than "
                                    "an MLP**")
-    assert "+20.0 pp" in takeaways[0] and "yet 50.0% against 90.0% on unmoved" in takeaways[0]
-    assert takeaways[1].startswith("2. **Augmentation helps the CNN within the range it trains "
-                                   "on**")
-    assert "(trained on ±1 px) takes it from 80.0% to 90.0% at ±1 px, +10.0 pp" in takeaways[1]
-    assert "beyond that range, at ±2 px, from 50.0% to 85.0%, +35.0" in takeaways[1]
+    assert "+20.0 pp" in takeaways[0] and "yet 50.0% against 90.0% unmoved" in takeaways[0]
+    assert takeaways[1].startswith("2. **Augmentation helps the CNN within its trained range**")
+    assert ("(trained on ±1 px) takes it from 80.0% to 90.0% under shifts at ±1 px, +10.0 pp"
+            in takeaways[1])
+    assert "beyond its range, at ±2 px, from 50.0% to 85.0%, +35.0" in takeaways[1]
     assert "in 1 of 1 three-seed pairs" in takeaways[1]
     assert takeaways[-1].startswith(f"{len(takeaways)}. **The cookbook's claims**: of "
                                     f"{len(CLAIMS)} checked")
     table = [line for line in first_screen if line.startswith("| ")]
-    assert [cell.strip() for cell in table[0].split("|")[1:6]] == ["task", "run", "model",
-                                                                    "seeds", "clean"]
-    assert " ".join(table[1].split()).startswith("| mnist | `quick` | MLP | 3 | 90.0±")
-    assert "shifts ±2 px" in table[0]
+    assert [cell.strip() for cell in table[0].split("|")[1:5]] == ["task", "run, seeds",
+                                                                    "model", "clean"]
+    assert " ".join(table[1].split()).startswith("| mnist | `quick`, 3 | MLP | 90.0±")
+    assert "shift ±2 px" in table[0]
     cnn_aug = next(line for line in table if "CNN+aug" in line)
     assert "85.0±" in cnn_aug and "| —" in cnn_aug  # clean: each column's own model
     assert "![test accuracy against magnitude" in text
@@ -319,13 +319,14 @@ def test_front_table_names_a_task_s_own_distance_where_its_grid_differs():
     lines = frontpage.raw_table([frontpage.front_runs(views)[t] for t in ("mnist",
                                                                           "fashion-mnist")])
     table = [line for line in lines[0].splitlines() if line.startswith("| ")]
-    assert "shifts ±3 px" in table[0]
+    assert "shift ±3 px" in table[0]
     fashion_cnn = " ".join(table[5].split())
-    assert fashion_cnn.startswith("| n = 200 | `quick` | CNN | 3 | 90.0±")
+    assert fashion_cnn.startswith("| n = 200 | `quick`, 3 | CNN | 90.0±")
     assert "50.0±" in fashion_cnn
-    assert "at ±2 px" in fashion_cnn and "at ±" not in table[2]
-    assert any("its own distance uses that task's grid" in line for line in lines)
-    assert any("—: the run has no such model" in line for line in lines)  # no fashion MLP
+    assert "50.0±6.9‡" in fashion_cnn and "‡" not in table[2]
+    assert any("‡: at the task's own distance (fashion-mnist at ±2 px)" in line
+               for line in lines)
+    assert any("—: no such model with 3 seeds" in line for line in lines)  # no fashion MLP
 
 
 def test_smoke_report_of_four_models_on_one_seed_reads_cleanly():

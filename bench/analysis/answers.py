@@ -130,15 +130,19 @@ def task_words(result: KindResult) -> str:
     return f"{TASKS[result.view.run.task].in_sentence} ({result.view.run.profile})"
 
 
-def denominator(found: Sequence[Estimate], positive: bool = True) -> str:
+def denominator(found: Sequence[Estimate], positive: bool = True,
+                skip_none: bool = False) -> str:
     """``in 4 of 4 five-seed and 1 of 6 three-seed``: how many of the differences hold
-    (:func:`holds`) with the sign asked for, per seed count, most seeds first."""
+    (:func:`holds`) with the sign asked for, per seed count, most seeds first (``skip_none``:
+    leaving out the seed counts where none does)."""
     by_seeds = Counter(e.seeds for e in found)
     parts = []
     for seeds in sorted(by_seeds, reverse=True):
         held = sum(1 for e in found if e.seeds == seeds and holds(e)
                    and (e.value > 0) == positive)
         word = NUMBER_WORDS.get(seeds, str(seeds))
+        if skip_none and not held:
+            continue
         parts.append(f"{held} of {by_seeds[seeds]} {word}-seed")
     return "in " + " and ".join(parts)
 
@@ -176,14 +180,15 @@ def beyond(result: KindResult, inside: Condition) -> bool:
     return spec.distance(result.condition[0][1]) > spec.distance(inside[0][1]) + 1e-9
 
 
-def largest_of(selected: int, measured: int) -> str:
-    """How a quoted effect was selected: ``the largest of 10 (one per task and
-    transform)``, or of the ``selected`` whose interval lies above 0."""
-    if selected == measured:
-        return f"the largest of {measured} (one per task and transform)"
-    if selected == 1:
-        return f"the only one of {measured} (one per task and transform) above 0"
-    return f"the largest of the {selected} of {measured} (one per task and transform) above 0"
+def largest_of(top: Estimate, found: Sequence[Estimate], noun: str) -> str:
+    """How a quoted effect was selected: ``the largest of 16 gaps (one per task and
+    transform)``, or, where a larger one has an interval reaching 0, the largest of those
+    whose interval lies above 0."""
+    held = [e for e in found if holds(e) and e.value > 0]
+    if top.value >= max(e.value for e in found):
+        return f"the largest of {len(found)} {noun} (one per task and transform)"
+    return (f"the largest of the {len(held)} of {len(found)} {noun} (one per task and "
+            "transform) whose interval lies above 0")
 
 
 @dataclass(frozen=True)
@@ -235,19 +240,21 @@ def augmentation_takeaway(results: Sequence[KindResult]) -> Takeaway | None:
     top = max(helped, key=lambda g: g.inside.value)
     result = top.result
     everywhere = len(helped) == len(found)
-    title = ("**Augmentation helps the CNN within the range it trains on**" if everywhere
-             else f"**On {task_words(result)}, augmentation helps the CNN within the range it "
-                  "trains on**")
-    text = (f"{title}: under {kind_noun(result.kind)}, {result.policy} augmentation "
-            f"(trained on {trained_words(result)}) takes it {_before_after(result, top.at)} at "
-            f"{distance_words(top.at)}, {pp(top.inside)}, {largest_of(len(helped), len(found))}")
+    claim = "augmentation helps the CNN within its trained range"
+    title = (f"**{claim[0].upper() + claim[1:]}**" if everywhere
+             else f"**On {task_words(result)}, {claim}**")
+    inside = [g.inside for g in found]
+    text = (f"{title}: {result.policy} augmentation (trained on {trained_words(result)}) takes "
+            f"it {_before_after(result, top.at)} under {kind_noun(result.kind)} at "
+            f"{distance_words(top.at)}, {pp(top.inside)}, "
+            f"{largest_of(top.inside, inside, 'gains')}")
     if top.outside is not None:
-        text += (f"; beyond that range, at {distance_words(result.condition)}, "
+        text += (f"; beyond its range, at {distance_words(result.condition)}, "
                  f"{_before_after(result, result.condition)}, {short_pp(top.outside)} pp")
-    text += f". Its interval lies above 0 {denominator([g.inside for g in found])} pairs"
+    text += f". The interval lies above 0 {denominator(inside)} pairs"
     if not everywhere:
         missed = sorted({task_words(g.result) for g in found if g not in helped})
-        text += " (not on every task: " + ", ".join(missed) + " has pairs where it does not)"
+        text += ", not in every pair of " + ", ".join(missed)
     return Takeaway(top.inside.value, text + ".")
 
 
@@ -283,18 +290,20 @@ def cnn_takeaway(results: Sequence[KindResult]) -> Takeaway | None:
     title = (f"**{claim[0].upper() + claim[1:]}**" if general
              else f"**On {task_words(result)}, {claim}**")
     loss = _loss(result, (CNN, "none"))
-    text = (f"{title}: at {distance_words(result.condition)} the CNN scores {pp(gap)} above "
-            f"the MLP, {largest_of(len(ahead), len(found))}")
+    gaps = [g for _, g in found]
+    text = (f"{title}: the CNN scores {pp(gap)} above the MLP at "
+            f"{distance_words(result.condition)}")
     if loss is not None and holds(loss[2]) and loss[2].value > 0:
-        text += f", yet {percent(loss[1])} against {percent(loss[0])} on unmoved images"
+        text += f", yet {percent(loss[1])} against {percent(loss[0])} unmoved"
+    text += f", {largest_of(gap, gaps, 'gaps')}"
     others = [(r, g) for r, g in same_kind if r is not result]
     if others and not general:
-        text += (f"; not on every task: under {noun} " + ", ".join(
-            f"{task_words(r)} {short_pp(g)} pp" for r, g in others))
-    gaps = [g for _, g in found]
-    text += f". Its interval lies above 0 {denominator(gaps)} pairs"
+        text += (f". Under {noun} elsewhere: " + ", ".join(
+            f"{r.view.run.task} ({r.view.run.profile}) {short_pp(g)}" for r, g in others)
+                 + " pp")
+    text += f". The interval lies above 0 {denominator(gaps)} pairs"
     if any(holds(g) and g.value < 0 for g in gaps):
-        text += f" and below 0 {denominator(gaps, positive=False)}"
+        text += f", below 0 {denominator(gaps, positive=False, skip_none=True)}"
     return Takeaway(gap.value, text + ".")
 
 

@@ -94,7 +94,7 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
     need."""
     kinds = answers.kinds(views)
     standard = {kind: _standard_distance(kind, views) for kind in kinds}
-    headers = ["task", "run", "model", "seeds", "clean"]
+    headers = ["task", "run, seeds", "model", "clean"]
     for kind in kinds:
         spec = next(s for s in TRANSFORMS if s.kind == kind)
         distance, noun = standard[kind], answers.kind_noun(kind)
@@ -102,8 +102,8 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
             headers.append(noun)
             continue
         extremes = spec.extremes([spec.identity - distance, spec.identity + distance])
-        headers.append(extremes if noun in extremes else f"{noun} {extremes}")
-    lines, own_grid, short, flagged = [], False, False, []
+        headers.append(extremes if spec.policy in extremes else f"{spec.policy} {extremes}")
+    lines, own_grid, short, flagged = [], {}, False, []
     for view in views:
         flags = flags_by_model(view.run)
         for index, label in enumerate(["MLP", "CNN", "CNN+aug"]):
@@ -116,8 +116,9 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
                 short = short or estimate is None
                 if condition and estimate and TRANSFORMS[condition[0][0]].distance(
                         condition[0][1]) != standard[kind]:
-                    cell += f" at {answers.distance_words(condition)}"
-                    own_grid = True
+                    cell += OWN_DISTANCE
+                    own_grid.setdefault(kind, []).append(
+                        f"{view.run.task} at {answers.distance_words(condition)}")
                 cells.append(cell)
             model = overview_plot.front_models(kinds[0])[index][1] if kinds else None
             clean = view.estimates.clean(model) if index < 2 and model else None
@@ -125,25 +126,24 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
             mark = MARK if index < 2 and model in flags else ""
             flagged += [view] if mark and view not in flagged else []
             task = (view.run.task, f"n = {view.n_test:,}", "")[index]
-            lines.append([task, f"`{view.run.profile}`", label + mark,
-                          _seed_range([clean, *shown]),
-                          plus_minus(clean) if clean else "—", *cells])
-    notes = ["Test accuracy in % ± the half-width of its 95% interval over seeds and test "
-             "images (value ± half-width is the interval), the mean of both directions; "
-             "*run*: the profile each row comes from; *seeds*: behind every cell of the row; "
-             "n: test images of the task's run; *CNN+aug*: in each column the CNN trained "
-             "with that column's matching augmentation (its clean accuracy: the task report)."]
+            lines.append([task, f"`{view.run.profile}`, {_seed_range([clean, *shown])}",
+                          label + mark, plus_minus(clean) if clean else "—", *cells])
+    notes = ["Accuracy ± the half-width of its 95% interval (seeds and test images), mean of "
+             "both directions; *run, seeds*: the profile of the row and the seeds behind each "
+             "of its cells; n: test images; *CNN+aug*: the CNN with each column's matching "
+             "augmentation."]
     if short:
-        notes.append(f"—: the run has no such model with at least {MIN_SEEDS} seeds.")
+        notes.append(f"—: no such model with {MIN_SEEDS} seeds.")
     if own_grid:
-        notes.append("A cell with its own distance uses that task's grid, which lacks the "
-                     "column's.")
-    notes.append("Reports: " + ", ".join(
-        f"[{TASKS[v.run.task].in_sentence} `{v.run.profile}`]"
-        f"({report_name(v.run.task, v.run.profile)}.md)" for v in views) + ".")
+        notes.append(f"{OWN_DISTANCE}: at the task's own distance (" + "; ".join(
+            ", ".join(dict.fromkeys(v)) for v in own_grid.values()) + ").")
     for view in flagged:
         notes += flag_note(view.run)
     return [table(lines, headers, keys=3), "", " ".join(notes)]
+
+
+#: Marks a front-table cell quoted at its task's own distance (the grid lacks the column's).
+OWN_DISTANCE = "‡"
 
 
 def task_table(views: Sequence[RunView]) -> list[str]:
@@ -235,8 +235,8 @@ def render_front_page(views: Sequence[RunView], forward_pass: bool,
     out = ["# bench: does a CNN, or augmentation, keep accuracy when images move?", "",
            *(f"{n}. {text}" for n, text in enumerate(
                takeaways(front, [r.verdict for r in results]), start=1)), "",
-           "How accurate are the MLP, the CNN and the augmented CNN when images move? Raw "
-           "test accuracy (%) per task, at one distance per transform:", "",
+           "How accurate is each model when images move? Test accuracy (%), one distance per "
+           "transform:", "",
            *raw_table(front), ""]
     if overview:
         out += ["What happens between those distances? Accuracy against magnitude, per task "

@@ -130,6 +130,13 @@ def transform_table(view: RunView, transform: str, intervals: bool = False,
                 line.append(f"{cell.iloc[0]['accuracy'] * 100:.1f}")
         lines.append(line)
     headers = ["model"] + [f"{spec.format_magnitude(m)} {spec.unit}" for m in magnitudes]
+    seeds = [sorted(set(part[(part["family"] == f) & (part["augmentation"] == a)]["seeds"]))
+             for f, a in _models_of(view, part)]
+    if len({tuple(s) for s in seeds}) > 1:  # rows differ: each says its seeds
+        lines = [[line[0], "-".join(str(int(c)) for c in dict.fromkeys([s[0], s[-1]])),
+                  *line[1:]] for line, s in zip(lines, seeds, strict=True)]
+        headers.insert(1, "seeds")
+        return table(lines, headers, keys=2)
     return table(lines, headers)
 
 
