@@ -314,4 +314,4 @@ def claims_takeaway(verdicts: Sequence[str]) -> Takeaway | None:
     counts = Counter(v.split(":")[0].strip() for v in verdicts)
     words = ", ".join(f"{count} {word}" for word, count in counts.most_common())
     return Takeaway(-1.0, f"**The cookbook's claims**: of {len(verdicts)} checked, {words} "
-                          "(the claims box below).")
+                          "(box below).")

@@ -212,12 +212,16 @@ def findings(estimates: RunEstimates, swept: dict[str, list[float]],
         condition = conditions.both_directions(spec.name, distance, swept[spec.name])
         out += [f for f in (_falls(estimates, families, condition, quiet),
                             _versus(estimates, families, condition, quiet)) if f]
+        edge = (trained_edges or {}).get(spec.name)
+        outside = edge is not None and distance > spec.distance(edge) + 1e-9
         lifted, largest = _lifts(estimates, families, spec.policy, condition, quiet)
         if largest >= 0:
+            reach = spec.distance(edge) if outside else 0.0
+            scope = (f", beyond the {spec.extremes([spec.identity - reach, spec.identity + reach])}"
+                     f" that {spec.policy} augmentation trains on" if outside else "")
             out.append(Finding(largest, functools.partial(
-                _lift_text, f"Under {conditions.describe(condition)}, training with "
+                _lift_text, f"Under {conditions.describe(condition)}{scope}, training with "
                 f"{spec.policy} augmentation moves ", lifted)))
-        edge = (trained_edges or {}).get(spec.name)
         if edge is None or spec.distance(edge) == distance:
             continue
         at_edge = conditions.both_directions(spec.name, spec.distance(edge), swept[spec.name])
