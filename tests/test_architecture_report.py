@@ -179,7 +179,7 @@ def test_architecture_or_augmentation_weighs_each_variant_against_the_augmented_
     assert "## Architecture or augmentation: which buys a CNN more?" in page
     assert "buys more: augmentation (Holm, adjusted p = " in page
     # the page prints the two head-to-head verdicts (twice each): a family of two
-    assert family.size == 2 and "the 2 printed on this page" in page
+    assert family.size == 2 and "Verdicts: 2 on this page, corrected" in page
 
 
 def test_architecture_or_augmentation_needs_three_seeds_for_a_verdict_and_a_variant():

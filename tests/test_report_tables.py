@@ -69,4 +69,4 @@ def test_a_fresh_front_page_fits_and_states_its_family(many_models):
     # test that only chose a takeaway
     # (each printed twice: in the section's sentence and its table)
     assert family.size > 0 and text.count("adjusted p = ") == 2 * family.size
-    assert f"the {family.size} printed on this page" in text
+    assert f"Verdicts: {family.size} on this page, corrected" in text

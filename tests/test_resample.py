@@ -142,7 +142,7 @@ def test_a_page_is_rendered_twice_and_its_verdicts_corrected_together():
         return lines[0]
 
     text, family = verdicts.corrected(page)
-    assert family.size == 20 and "the 20 printed on this page" in family.describe()
+    assert family.size == 20 and "Verdicts: 20 on this page, corrected" in family.describe()
     assert uncorrected.startswith("significant (p = ")
     adjusted = verdicts.p_words(min(1.0, 20 * estimates[0].p_value))
     assert text == (f"significant (Holm, adjusted p = {adjusted})"

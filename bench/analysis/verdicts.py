@@ -64,10 +64,10 @@ class Family:
         """The sentence a page prints about its family."""
         if not self.size:
             return "No statement on this page gets a significance verdict."
-        return (f"Verdicts: the {self.size} printed on this page (and no others) form one "
-                f"family, corrected together by {METHOD}'s method (familywise error "
-                f"{ALPHA:.0%}), each with its adjusted p-value; intervals are unadjusted 95% "
-                "intervals.")
+        return (f"Verdicts: {self.size} on this page, corrected together by {METHOD}'s method "
+                f"(familywise error {ALPHA:.0%}; the family is every verdict the page prints "
+                "and no other test), each with its adjusted p-value; intervals are unadjusted "
+                "95% intervals.")
 
 
 _CURRENT: ContextVar[Family | None] = ContextVar("verdict_family", default=None)
