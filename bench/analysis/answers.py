@@ -313,5 +313,4 @@ def claims_takeaway(verdicts: Sequence[str]) -> Takeaway | None:
         return None
     counts = Counter(v.split(":")[0].strip() for v in verdicts)
     words = ", ".join(f"{count} {word}" for word, count in counts.most_common())
-    return Takeaway(-1.0, f"**The cookbook's claims**: of {len(verdicts)} checked, {words} "
-                          "(box below).")
+    return Takeaway(-1.0, f"**The cookbook's claims**: of {len(verdicts)} checked, {words}.")
