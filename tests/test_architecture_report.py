@@ -168,7 +168,8 @@ def test_architecture_or_augmentation_weighs_each_variant_against_the_augmented_
     assert len(rows) == 2 and rows[1][-1].startswith("augmentation (p = ")
     assert len(headers) == len(rows[0])
     takeaway = weigh.takeaway(answers.kind_results([view]))
-    assert takeaway.text.startswith("**Of the architecture changes, CNN-AA helps most**")
+    assert takeaway.text.startswith("**On MNIST (quick), of the architecture changes, CNN-AA "
+                                    "helps most**: under shifts at ±2 px")
     assert "adds +10.0 pp (95% CI" in takeaway.text
     assert "less than shift augmentation's +30.0 pp" in takeaway.text
     assert "the largest of 2 variant gains with an interval above 0" in takeaway.text

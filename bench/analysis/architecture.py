@@ -14,7 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.analysis.answers import KindResult, Takeaway, holds, kind_noun, on_words, pp, where
+from bench.analysis.answers import (
+    KindResult,
+    Takeaway,
+    distance_words,
+    holds,
+    kind_noun,
+    pp,
+    task_words,
+    where,
+)
 from bench.analysis.resample import Estimate, significant, verdict
 from bench.catalog import FAMILIES
 
@@ -121,6 +130,7 @@ def takeaway(results: Sequence[KindResult]) -> Takeaway | None:
     else:
         versus = ""
     return Takeaway(gain.value, (
-        f"**Of the architecture changes, {FAMILIES[name].label} helps most**: under "
-        f"{kind_noun(result.kind)} on {on_words(result)}, it adds {pp(gain)} to the plain "
+        f"**On {task_words(result)}, of the architecture changes, {FAMILIES[name].label} helps "
+        f"most**: under {kind_noun(result.kind)} at {distance_words(result.condition)}, it "
+        f"adds {pp(gain)} to the plain "
         f"CNN, the largest of {len(found)} variant gains with an interval above 0{versus}."))
