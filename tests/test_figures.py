@@ -86,11 +86,16 @@ def test_the_front_overview_plots_accuracy_not_a_ratio(view):
 
 
 def test_a_run_without_augmentation_draws_its_families_in_one_panel():
-    rows = []
-    for seed in (0, 1, 2):
-        for family in FAMILIES.names():
-            rows += rows_for(family, "none", seed, GRIDS["shift_x"], profile="book")
-    figure = plots.curves_figure(RunView.of(run_data(rows, profile="book")), "shift_x")
-    (ax,) = figure.axes
-    assert len([line for line in ax.lines if line.get_linestyle() != ":"]) == len(FAMILIES)
-    assert layout.problems(figure) == []
+    """Up to MAX_LINES families share one panel; more get a panel each."""
+    def figure_of(families):
+        rows = [row for seed in (0, 1, 2) for family in families
+                for row in rows_for(family, "none", seed, GRIDS["shift_x"], profile="book")]
+        return plots.curves_figure(RunView.of(run_data(rows, profile="book")), "shift_x")
+
+    few = FAMILIES.names()[:plots.MAX_LINES]
+    (ax,) = figure_of(few).axes
+    assert len([line for line in ax.lines if line.get_linestyle() != ":"]) == len(few)
+    many = figure_of(FAMILIES.names())
+    shown = [ax for ax in many.axes if ax.get_visible()]
+    assert len(shown) == len(FAMILIES.names()) > plots.MAX_LINES
+    assert layout.problems(figure_of(few)) == layout.problems(many) == []

@@ -168,8 +168,10 @@ def curves_figure(view: RunView, transform: str):
                 POLICIES[spec.policy].colour):
             shaded = spec.policy
         trained = [a for a in shown if a != "none"]
-        ax.set_title(f"{FAMILIES[family].label}"
-                     + (f": none vs {', '.join(trained)}" if trained else ", no augmentation"),
+        ax.set_title(layout.wrap(f"{FAMILIES[family].label}"
+                                 + (f": none vs {', '.join(trained)}" if trained
+                                    else ", no augmentation"),
+                                 PANEL_IN[0] - 1.0, layout.MIN_FONT_PT + 1),
                      fontsize=layout.MIN_FONT_PT + 1)
     for index, ax in enumerate(axes):  # x label under the lowest panel of each column
         layout.style_axes(ax, spec.axis_label if index + COLUMNS >= len(axes) else "")
