@@ -7,7 +7,7 @@ import pytest
 from bench.analysis.metrics import as_class_probabilities
 from bench.catalog import FAMILIES
 from bench.run import sweep
-from bench.run.train import to_inputs
+from bench.run.inputs import to_inputs
 
 
 @pytest.mark.parametrize("family, task, shape, classes", [

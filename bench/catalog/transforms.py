@@ -17,7 +17,6 @@ import numpy as np
 from bench import geometry
 from bench.catalog.registry import Registry
 
-
 #: The name of the untransformed condition (clean accuracy) where a transform name goes.
 CLEAN = "clean"
 

@@ -1,7 +1,7 @@
 """The input contract between bench's images and a user's model, stated explicitly.
 
 bench stores images as uint8 (N, H, W, C) and feeds its own models float32 in [0, 1]
-(``bench.run.train.to_inputs``). A user's model may expect 0-255 (a ``Rescaling(1/255)``
+(``bench.run.inputs.to_inputs``). A user's model may expect 0-255 (a ``Rescaling(1/255)``
 inside), may take 3 channels on a grey task (``--repeat-channels``) and may return logits
 instead of probabilities: the range and channels are flags, never guessed; the outputs are
 read as the flag says, or detected from the clean pass where no flag is given. All of it is
@@ -212,8 +212,8 @@ class ContractModel:
         raw outputs of all images (in the sweep's batches, so the same bits) decide the
         output kind, then are read as it."""
         from bench.analysis.metrics import as_class_probabilities
+        from bench.run.inputs import to_inputs
         from bench.run.sweep import PREDICT_BATCH
-        from bench.run.train import to_inputs
 
         inputs = to_inputs(images)
         raw = np.concatenate([self.raw(inputs[start:start + PREDICT_BATCH])

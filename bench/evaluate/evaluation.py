@@ -89,7 +89,7 @@ def probe_sha256(adapter: ContractModel, image_shape: tuple[int, int, int]) -> s
     bytes are its identity."""
     if adapter.model.kind != KIND_PYTHON:
         return None
-    from bench.run.train import to_inputs
+    from bench.run.inputs import to_inputs
 
     return outputs_sha256(adapter.raw(to_inputs(probe_images(image_shape))))
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from bench.evaluate.contract import RANGES, InputContract
 from bench.evaluate.model_source import LoadedModel
+from bench.run.inputs import to_inputs
 from bench.run.sweep import PREDICT_BATCH
-from bench.run.train import to_inputs
 
 
 def verify(model: LoadedModel, contract: InputContract, images: np.ndarray) -> str:

@@ -21,13 +21,13 @@ from bench.catalog import POLICIES
 from bench.catalog.policies import LayerContext
 from bench.config import ChoiceError, Profile
 from bench.data.types import Split
+from bench.run.inputs import to_inputs
 from bench.run.train import (
     ModelSpec,
     TrainRecord,
     compile_model,
     fresh_model,
     make_record,
-    to_inputs,
 )
 
 TRAINER = "portable"

@@ -28,7 +28,8 @@ from bench.data.distorted import VARIANTS
 from bench.data.paths import cache_dir
 from bench.data.types import Split
 from bench.results.schema import pack_bits
-from bench.run.train import ModelSpec, fit, to_inputs
+from bench.run.inputs import to_inputs
+from bench.run.train import ModelSpec, fit
 
 #: Seed of the distorted data sets and of the test subset and random draws of the attacks.
 DATA_SEED = 0

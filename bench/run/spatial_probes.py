@@ -20,7 +20,7 @@ from bench.data.types import Split
 from bench.npcnn import from_keras
 from bench.npcnn.stages import stage_outputs, stages
 from bench.results.schema import pack_bits
-from bench.run.train import to_inputs
+from bench.run.inputs import to_inputs
 
 WORST_CASE, INVARIANCE = engstrom.PROBE, invariance.PROBE
 

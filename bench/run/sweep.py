@@ -19,7 +19,7 @@ from bench.config import Fill, Grid, grid_cells
 from bench.data.types import Split
 from bench.results.protocol import Store
 from bench.results.schema import ALL, ModelTag, Row, pack_bits
-from bench.run.train import to_inputs
+from bench.run.inputs import to_inputs
 
 PREDICT_BATCH = 1024
 

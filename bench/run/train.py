@@ -109,11 +109,6 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def to_inputs(images: np.ndarray) -> np.ndarray:
-    """uint8 images (N, H, W, C) -> float32 in [0, 1], the models' input."""
-    return images.astype(np.float32) / 255.0
-
-
 def compile_model(model: keras.Model, n_classes: int, learning_rate: float) -> None:
     """Adam at ``learning_rate``; cross-entropy for the head (binary for one sigmoid unit)."""
     loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
