@@ -35,9 +35,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     ev.add_argument("--data", type=Path, default=None,
                     help="your test images instead of the task's: an npz with x_test (uint8) "
                          "and y_test, or a folder with one subfolder of images per class")
-    ev.add_argument("--classes", default=None,
-                    help="with --data: class names in the order of the model's outputs, "
-                         "comma-separated (default: 0..K-1, or the sorted folder names)")
+    ev.add_argument("--classes", "--class-order", default=None,
+                    help="class names in the order of the model's outputs, comma-separated: "
+                         "with --data, its classes (default: 0..K-1, or the sorted folder "
+                         "names); without, the task's classes reordered (default: the "
+                         "task's order)")
     ev.add_argument("--source", type=Path, default=None,
                     help="file or folder of the task's data set (as for bench run)")
     ev.add_argument("--input-range", choices=list(RANGES), default=TASK_CONVENTION,

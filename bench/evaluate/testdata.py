@@ -113,11 +113,27 @@ def load_test_data(profile: Profile, data: Path | None, classes: str | None,
                    source: Path | None = None) -> TestData:
     """``--data`` when given, else the task's data set."""
     if data is None:
-        if classes is not None:
-            raise ChoiceError("--classes applies to --data (the task's data set names its "
-                              "own classes)")
-        return task_data(profile, source)
+        task = task_data(profile, source)
+        return task if classes is None else in_output_order(task, classes)
     return user_data(data, classes, profile, lambda split, n, seed: split.subset(n, seed))
+
+
+def in_output_order(task: TestData, classes: str) -> TestData:
+    """The task's test images with labels renumbered to the model's output order
+    (``--classes``/``--class-order``: the task's class names, each once, in the order of the
+    model's outputs); DataError naming the names missing or unknown."""
+    order = parse_class_names(classes, "--class-order")
+    missing = [name for name in task.classes if name not in order]
+    unknown = [name for name in order if name not in task.classes]
+    if missing or unknown:
+        raise DataError(f"--class-order {classes!r}: expected the task's classes "
+                        f"({', '.join(task.classes)}) each once in the model's output order; "
+                        + "; ".join(part for part in (
+                            f"missing {', '.join(missing)}" if missing else "",
+                            f"unknown {', '.join(unknown)}" if unknown else "") if part))
+    renumber = np.array([order.index(name) for name in task.classes])
+    test = Split(task.test.x, renumber[task.test.y])
+    return TestData(test, order, {**task.info, "classes": list(order)})
 
 
 def class_order_note(classes: Sequence[str]) -> str:
