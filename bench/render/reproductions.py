@@ -12,7 +12,6 @@ range as printed: *not comparable* where our training departs from what the sour
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -22,31 +21,12 @@ from bench.analysis.resample import MIN_SEEDS, Estimate, ImageBootstrap
 from bench.catalog.claims import BookSetting, Figure
 from bench.catalog.reproductions import REPRODUCTIONS, PublishedFigure, Reproduction
 from bench.render.tables import table
-from bench.results.schema import SchemaError, unpack_bits
+from bench.results.reproductions import load_records
+from bench.results.schema import unpack_bits
 
 PAGE = "reproductions.md"
 HEADERS = ["figure", "published", "our number [95% CI] (seeds, n)",
            "one new run (95% prediction interval)", "verdict"]
-
-
-def load_records(results: Path, name: str) -> list[dict]:
-    """The stored records of reproduction ``name`` ([] when none); SchemaError names the
-    file and line of a record that is not a JSON object with its fields."""
-    path = Path(results) / "reproductions" / f"{name}.jsonl"
-    if not path.is_file():
-        return []
-    records = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            record["seed"], record["statistic"], record["bits"], record["n"]  # noqa: B018
-        except (ValueError, TypeError, KeyError) as error:
-            raise SchemaError(f"{path}:{number}: not a reproduction record ({error}); "
-                              f"run `bench reproduce {name}` again") from error
-        records.append(record)
-    return records
 
 
 def estimate_of(records: list[dict], statistic: str) -> tuple[Estimate | None, dict | None]:

@@ -7,14 +7,20 @@ from pathlib import Path
 
 from bench.results.publish import PublishError, publish
 from bench.results.references import folder
+from bench.results.reproductions import FOLDER, publish_reproductions
 from bench.results.schema import SchemaError
 
 
 def publish_run(run: Path, results: Path, partial: bool = False) -> str:
     """Publish ``run`` under ``results``; the line to print. PublishError (``nothing
     published: ...``) for a run that is broken, missing or lacks part of its profile
-    without ``partial``."""
+    without ``partial``. A ``reproductions`` folder (``bench reproduce``'s records) is
+    checked and copied into ``<results>/reproductions/``."""
     folder(results, "--results")
+    if Path(run).name == FOLDER and not (Path(run) / "rows").exists():
+        written = publish_reproductions(run, results)
+        return (f"published {len(written)} reproduction record file(s) into "
+                f"{written[0].parent}; run `bench report` to regenerate the reports")
     try:
         published = publish(run, results, partial=partial)
     except (SchemaError, FileNotFoundError) as error:
