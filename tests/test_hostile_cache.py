@@ -56,6 +56,18 @@ def _not_an_object(model: Path, record: Path) -> Path:
     return record
 
 
+def _swapped_model(model: Path, record: Path) -> Path:
+    """Another valid model saved in the cached model's place (it would load silently)."""
+    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                      keras.layers.Dense(10, activation="softmax")]).save(model)
+    return model
+
+
+def _time_not_a_number(model: Path, record: Path) -> Path:
+    record.write_text(json.dumps({**json.loads(record.read_text()), "train_seconds": "fast"}))
+    return record
+
+
 #: id -> damage(model file, record file) -> the file that is damaged.
 DAMAGED_ENTRIES = {
     "a truncated .keras": _cut_model,
@@ -63,6 +75,8 @@ DAMAGED_ENTRIES = {
     "a record with an unknown field": _unknown_field,
     "a record of another model key": _another_key,
     "a record that is not a JSON object": _not_an_object,
+    "another valid model in the file's place": _swapped_model,
+    "a record whose time is not a number": _time_not_a_number,
 }
 
 

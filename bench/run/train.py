@@ -311,8 +311,18 @@ def load_cached(model_path: Path, record_path: Path,
         record = TrainRecord(**data)
         if record.key != key:
             raise ValueError(f"the record is of model {record.key}")
+        for name in ("train_seconds", "params", "epochs", "n_train"):
+            value = getattr(record, name, 0)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"its {name} is {value!r}, not a number")
     except (ValueError, TypeError) as error:  # bad JSON or bytes, unknown fields, not a dict
         set_aside(model_path, record_path, record_path, error)
+        return None
+    digest = digest_path(model_path)
+    if digest.is_file() and digest.read_text().strip() != file_digest(model_path):
+        set_aside(model_path, record_path, model_path, ValueError(
+            "its bytes are not those saved for this record (another file put in its place)"))
+        digest.unlink(missing_ok=True)
         return None
     try:
         model = keras.models.load_model(model_path, compile=False)
@@ -320,6 +330,20 @@ def load_cached(model_path: Path, record_path: Path,
         set_aside(model_path, record_path, model_path, error)
         return None
     return model, record
+
+
+def digest_path(model_path: Path) -> Path:
+    """``<key>.keras.sha256``: the SHA-256 of a cached model file as it was saved."""
+    return model_path.with_name(model_path.name + ".sha256")
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def set_aside(model_path: Path, record_path: Path, damaged: Path, error: Exception) -> None:
@@ -372,5 +396,7 @@ def save_atomically(
     (nor a temporary file: a full disk or Ctrl-C removes it)."""
     with replaced_atomically(model_path) as tmp_model:
         model.save(tmp_model)
+    with replaced_atomically(digest_path(model_path)) as tmp_digest:
+        tmp_digest.write_text(file_digest(model_path) + "\n")
     with replaced_atomically(record_path) as tmp_record:
         tmp_record.write_text(json.dumps(asdict(record), indent=1))
