@@ -21,6 +21,7 @@ from bench.data import download
 from bench.data.confined import OUTSIDE, SYMLINK_LOOP, UNREADABLE_ENTRY, entry_fault, is_inside
 from bench.data.gender_rows import Row, Rows
 from bench.data.images import ImageError, ImageTooLarge, load_gray
+from bench.data.types import DataError
 
 MISSING_VALUE = "missing label/image value"
 BAD_LABEL = "label not in classes"
@@ -223,6 +224,10 @@ class Drawn:
     skips: Skips = field(default_factory=Skips)
 
 
+#: Consecutive failed downloads after which a class is given up (an unreachable host).
+GIVE_UP_AFTER = 50
+
+
 def draw(
     pools: list[list[Candidate]],
     wanted: int | None,
@@ -232,7 +237,8 @@ def draw(
 ) -> Drawn:
     """Per class, open rows in the order of ``default_rng([seed, class id]).permutation``
     until ``wanted`` images are usable (None: all rows, in source order). A pixel-identical
-    image seen before (in any class) is skipped as a duplicate."""
+    image seen before (in any class) is skipped as a duplicate. DataError, with the counts,
+    after GIVE_UP_AFTER downloads of a class failed in a row."""
     drawn, seen = Drawn(), {}
     with ThreadPoolExecutor(WORKERS) as pool_executor:
         for label, pool in enumerate(pools):
@@ -241,13 +247,24 @@ def draw(
             else:
                 order = np.random.default_rng([seed, label]).permutation(len(pool))
                 target = min(wanted, len(pool))
-            taken, position = 0, 0
+            taken, position, failed_run = 0, 0, 0
             bar = tqdm(total=target, desc=f"gender {classes[label]}", unit="img", disable=None)
             while taken < target and position < len(order):
-                batch = [pool[i] for i in order[position : position + target - taken]]
+                # at most GIVE_UP_AFTER at a time, so an unreachable host is seen early
+                size = min(target - taken, GIVE_UP_AFTER)
+                batch = [pool[i] for i in order[position : position + size]]
                 position += len(batch)
                 for candidate, outcome in zip(batch, pool_executor.map(opener, batch), strict=True):
                     where = candidate.where
+                    failed_run = failed_run + 1 if outcome.reason == DOWNLOAD_FAILED else 0
+                    if failed_run >= GIVE_UP_AFTER:
+                        bar.close()
+                        raise DataError(
+                            f"gender class {classes[label]!r}: {failed_run} downloads failed "
+                            f"in a row ({position} of its {len(pool)} rows opened, {taken} "
+                            f"usable; last: {outcome.detail}); the image host looks "
+                            "unreachable: check the network or point --source at local "
+                            "copies of the images")
                     if outcome.pixels is None:
                         drawn.skips.add(outcome.reason, where, outcome.detail)
                     elif outcome.digest in seen:
