@@ -17,6 +17,7 @@ DEFAULT_RUNS = Path("runs")
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Register ``eval``, ``export`` and ``check`` on the ``bench`` parser."""
+    from bench.catalog.defences import DEFENCES
     from bench.cli_help import add_command
     from bench.evaluate.contract import OUTPUTS, RANGES, TASK_CONVENTION
     from bench.evaluate.function_source import MODEL_TIMEOUT_S
@@ -78,6 +79,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     ev.add_argument("--verify-numpy", action="store_true",
                     help="also run the model through the NumPy engine and report the largest "
                          "difference from Keras")
+    ev.add_argument("--defence", choices=list(DEFENCES.names()), default=None,
+                    help="evaluate the model under a test-time defence: tta (mean over fixed "
+                         "shifts and rotations) or vote (Engstrom's majority vote over random "
+                         "ones); its cost in forward passes is recorded")
     ev.add_argument("--model-timeout", type=float, default=None, metavar="SECONDS",
                     help="seconds a module:function model may take to import and build, and "
                          f"then for each batch of images (default {MODEL_TIMEOUT_S:g})")
@@ -143,7 +148,7 @@ def _command_line(args: argparse.Namespace) -> str:
     words = ["bench", "eval", args.model, "--task", args.task, "--profile", args.profile,
              "--input-range", args.input_range]
     words += ["--outputs", args.outputs] if args.outputs else []
-    for flag in ("data", "classes", "source", "transforms", "grid", "baseline"):
+    for flag in ("data", "classes", "source", "transforms", "grid", "baseline", "defence"):
         if getattr(args, flag) is not None:
             words += [f"--{flag}", str(getattr(args, flag))]
     if args.seed:
@@ -221,7 +226,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         reference=eval_reference(args, profile), allow_different=args.allow_different,
         baseline=args.baseline, seed=args.seed, force=args.force,
         verify_numpy=args.verify_numpy, verbose=not args.quiet,
-        model_timeout=model_timeout(args.model_timeout))
+        model_timeout=model_timeout(args.model_timeout), defence=args.defence)
     try:
         path = run_eval(request).report
     except SanityStop as stop:

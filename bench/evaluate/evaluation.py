@@ -66,6 +66,8 @@ class EvalModelRecord:
     notes: list[str] = field(default_factory=list)
     named_files: dict[str, str] = field(default_factory=dict)
     probe_sha256: str | None = None
+    defence: str | None = None
+    forward_passes: int = 1
     versions: dict[str, str] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -95,7 +97,7 @@ def probe_sha256(adapter: ContractModel, image_shape: tuple[int, int, int]) -> s
 
 
 def model_key(model: LoadedModel, contract: InputContract, seed: int, outputs: str | None = None,
-              probe: str | None = None) -> str:
+              probe: str | None = None, defence: str | None = None) -> str:
     """20 hex characters over the model's SHA-256, the contract (``outputs``: as read, where
     detected) and the seed, and for a function the hashes of the files it names and of its
     probe outputs: one rows file per way of feeding one model, a new one when a function
@@ -105,6 +107,8 @@ def model_key(model: LoadedModel, contract: InputContract, seed: int, outputs: s
         parts.append("repeat-channels")
     if model.kind == KIND_PYTHON:
         parts += [sorted(model.named_files.items()), probe]
+    if defence is not None:
+        parts.append(f"defence:{defence}")
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
 
 
@@ -145,18 +149,32 @@ def clean_pass(adapter: ContractModel, data: TestData, force: bool) -> sweep.Cle
 @dataclass(frozen=True)
 class Checked:
     """A model behind its input contract, with its clean pass done and the sanity stop
-    passed (:func:`check_model`)."""
+    passed (:func:`check_model`). swept: what the sweep feeds (the adapter, or it under a
+    test-time defence, ``bench.run.defences.DefendedModel``); clean: its clean pass."""
 
     model: LoadedModel
     adapter: ContractModel
     clean: sweep.CleanReference
+    swept: object
+    defence: str | None = None
+    forward_passes: int = 1
 
 
-def check_model(model: LoadedModel, contract: InputContract, data: TestData,
-                force: bool) -> Checked:
-    """The clean pass and the sanity stop, before anything is written."""
+def check_model(model: LoadedModel, contract: InputContract, data: TestData, force: bool,
+                defence: str | None = None, profile: Profile | None = None) -> Checked:
+    """The clean pass and the sanity stop (on the model itself), before anything is
+    written; with ``defence`` (``tta``, ``vote``) the sweep then feeds the model under that
+    test-time defence within ``profile``'s augmentation ranges."""
     adapter = ContractModel(model, contract)
-    return Checked(model, adapter, clean_pass(adapter, data, force))
+    clean = clean_pass(adapter, data, force)
+    if defence is None:
+        return Checked(model, adapter, clean, adapter)
+    from bench.run.defences import DefendedModel
+
+    defended = DefendedModel(adapter, defence, profile.augment, profile.fill)
+    return Checked(model, adapter,
+                   sweep.CleanReference(sweep.predict_proba(defended, data.test.x)),
+                   defended, defence, defended.forward_passes)
 
 
 def evaluate_model(checked: Checked, data: TestData, profile: Profile, store: ResultStore,
@@ -168,13 +186,14 @@ def evaluate_model(checked: Checked, data: TestData, profile: Profile, store: Re
     model, adapter, clean = checked.model, checked.adapter, checked.clean
     contract = adapter.contract
     probe = probe_sha256(adapter, data.test.x.shape[1:])
-    key = model_key(model, contract, seed, adapter.outputs, probe)
+    key = model_key(model, contract, seed, adapter.outputs, probe, checked.defence)
+    augmentation = UNKNOWN_AUGMENTATION + (f"+{checked.defence}" if checked.defence else "")
     tag = ModelTag(task=profile.task, data=data.info["name"], profile=profile.name.value,
-                   family=family, augmentation=UNKNOWN_AUGMENTATION, seed=seed, model_key=key)
+                   family=family, augmentation=augmentation, seed=seed, model_key=key)
     masks = sweep.group_masks(data.test, TASKS[profile.task].groups(data.test, data.classes))
     record = EvalModelRecord(
         key=key, task=profile.task, data=tag.data, family=family,
-        augmentation=UNKNOWN_AUGMENTATION, seed=seed, source=model.source, kind=model.kind,
+        augmentation=augmentation, seed=seed, source=model.source, kind=model.kind,
         sha256=model.sha256, input_range=contract.input_range, outputs=adapter.outputs,
         input_shape=None if model.input_shape is None else list(model.input_shape),
         params=None if model.keras_model is None else int(model.keras_model.count_params()),
@@ -182,7 +201,8 @@ def evaluate_model(checked: Checked, data: TestData, profile: Profile, store: Re
         clean_accuracy=float(np.mean(clean.predicted == data.test.y)),
         warnings=list(adapter.warnings), outputs_detection=adapter.detection,
         repeat_channels=contract.repeat_channels, notes=list(model.notes),
-        named_files=dict(model.named_files), probe_sha256=probe, versions=library_versions(),
+        named_files=dict(model.named_files), probe_sha256=probe, defence=checked.defence,
+        forward_passes=checked.forward_passes, versions=library_versions(),
         environment=machine.environment(),
     )
     for note in record.notes:
@@ -193,7 +213,7 @@ def evaluate_model(checked: Checked, data: TestData, profile: Profile, store: Re
     cells = sweep.cells(profile.grid)
     for index, (transform, magnitude) in enumerate(
             tqdm(cells, desc=f"sweep {model.stem}", unit="cell", disable=not verbose)):
-        cell_rows = sweep.cell_rows(store, adapter, tag, data.test, clean,
+        cell_rows = sweep.cell_rows(store, checked.swept, tag, data.test, clean,
                                     (transform, magnitude), index, profile.fill, masks)
         rows += cell_rows
         correct[(transform, float(magnitude))] = next(
@@ -201,11 +221,15 @@ def evaluate_model(checked: Checked, data: TestData, profile: Profile, store: Re
     n = len(data.test.y)
     correct = {cell: unpack_bits(bits, n) for cell, bits in correct.items()}
     stored = store.probes_of(key, worst.PROBE)
-    worst_case = stored[0] if stored else worst.worst_case_record(adapter, data, profile, tag)
+    worst_case = stored[0] if stored else worst.worst_case_record(checked.swept, data, profile,
+                                                                  tag)
     if worst_case is not None and not stored:
         store.append_probes([worst_case])
     invariance, note = store.probes_of(key, layers.PROBE), ""
-    if not invariance:
+    if checked.defence is not None:
+        note = (f"Not measured: the layers of a model under a test-time defence "
+                f"({checked.defence}) see each image several times.")
+    elif not invariance:
         invariance, note = layers.invariance_records(model, contract, data, profile, tag)
         if invariance:
             store.append_probes(invariance)

@@ -61,6 +61,7 @@ class EvalRequest:
     verify_numpy: bool = False
     verbose: bool = True
     model_timeout: float = MODEL_TIMEOUT_S
+    defence: str | None = None
 
 
 def baseline_tests(a: Evaluated, b: Evaluated) -> list[BaselineTest]:
@@ -174,7 +175,8 @@ def run_eval(request: EvalRequest) -> EvalOutcome:
              request.model, profile.task, profile.name.value, len(data.test.y),
              tuple(data.test.x.shape[1:]), request.contract.describe(),
              class_order_note(data.classes))
-    checked = [check_model(m, request.contract, data, request.force)
+    checked = [check_model(m, request.contract, data, request.force, request.defence,
+                           profile)
                for m in (model, baseline) if m is not None]  # the stop writes nothing
     with ResultStore(request.folder) as store:
         store.write_run_info(run_info(profile.task, EVAL_RUN_NAME, profile.name.value))

@@ -166,6 +166,14 @@ def baseline_lines(data: EvalReportData) -> list[str]:
     ]
 
 
+def _defence_words(record: dict) -> str:
+    """`` under test-time defence tta (7 forward passes per image)`` or ""."""
+    if not record.get("defence"):
+        return ""
+    return (f" under test-time defence {record['defence']} "
+            f"({record.get('forward_passes', 1)} forward passes per image)")
+
+
 def clean_accuracy(data: EvalReportData, key: str) -> float | None:
     """A model's clean accuracy (%) from its stored identity rows (the tables' source, never
     its record), None when it holds none."""
@@ -337,9 +345,9 @@ def render(data: EvalReportData) -> str:
            f"{n:,} test images per cell; chance is {chance * 100:.0f}%. Input contract: "
            f"inputs in {user['input_range']}, outputs read as {user['outputs']}.*", "",
            "## Clean accuracy", ""]
-    out += [f"- `{r['source']}`: {clean:.1f}% on {n:,} test images." if clean is not None
-            else f"- `{r['source']}`: no clean cell stored." for r in data.records
-            for clean in [clean_accuracy(data, r["key"])]]
+    out += [f"- `{r['source']}`{_defence_words(r)}: {clean:.1f}% on {n:,} test images."
+            if clean is not None else f"- `{r['source']}`: no clean cell stored."
+            for r in data.records for clean in [clean_accuracy(data, r["key"])]]
     out += [""]
     if data.figure is not None:
         out += [f"![accuracy against magnitude, per transform]({data.figure})", ""]
