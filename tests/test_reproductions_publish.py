@@ -38,3 +38,19 @@ def test_a_damaged_record_publishes_nothing(tmp_path, capsys):
     assert main(["publish", str(out), "--results", str(tmp_path / "results")]) == 2
     assert "stn-rts.jsonl:1: not a reproduction record" in capsys.readouterr().err
     assert not (tmp_path / "results" / "reproductions").exists()
+
+
+def test_a_figure_every_seed_scores_alike_gets_no_verdict(tmp_path):
+    """0 of 1,000 images on every seed has no interval: the verdict is inconclusive and says
+    how coarse one image is, never 'inconsistent' against a published 0.02%."""
+    from bench.catalog.reproductions import reproduction
+    from bench.render.reproductions import judged
+
+    item = reproduction("advertorch-lenet5")
+    grid = next(p for p in item.figures if p.statistic == "grid_worst")
+    records = [{**_record(seed, "grid_worst"), "n": 1000,
+                "bits": pack_bits(np.zeros(1000, dtype=bool)), "n_train": 60000, "epochs": 10,
+                "batch_size": 50, "optimizer": "Adam", "learning_rate": 1e-4}
+               for seed in range(3)]
+    _, verdict = judged(item, grid, records)
+    assert verdict.startswith("inconclusive: every seed scored 0.00% on all 1,000 images")

@@ -77,9 +77,14 @@ def judged(item: Reproduction, published: PublishedFigure, records: list[dict]
         return None, f"untested: no stored run (`bench reproduce {item.name}`)"
     setting = (f"{record['n_train']:,} training images, {record['epochs']} epochs, batch "
                f"{record['batch_size']}, {record['optimizer']} lr {record['learning_rate']:g}")
+    if estimate.high == estimate.low:  # every seed right (or wrong) on every image
+        return estimate, (f"inconclusive: every seed scored {_pct(estimate.value)} on all "
+                          f"{estimate.n:,} images, so no interval can be formed; one image "
+                          f"is {_pct(1 / estimate.n)} here")
     measured = claims.Measured(_figure(item, published), estimate,
                                differences(item, record), setting)
-    return estimate, claims.verdict([measured])
+    # the claims rule speaks of the cookbook; here the figure is the source's
+    return estimate, claims.verdict([measured]).replace("the book's", "the published")
 
 
 def _pct(value: float) -> str:
