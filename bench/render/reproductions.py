@@ -101,9 +101,17 @@ def _row(item: Reproduction, published: PublishedFigure, records: list[dict]) ->
                 f"({estimate.seeds} seeds, n = {estimate.n:,})")
         new = ("fewer than 3 seeds" if estimate.seeds < MIN_SEEDS else
                "{} to {}".format(*map(_pct, claims.one_new_run(estimate))))
-    word, _, reasons = verdict.partition(":")
-    return [published.label, shown, ours, new, f"**{word}**" + (f":{reasons}" if reasons
-                                                                  else "")]
+    return [published.label, shown, ours, new, f"**{verdict.partition(':')[0]}**"]
+
+
+def _reasons(item: Reproduction, records: list[dict]) -> list[str]:
+    """One bullet per figure whose verdict gives reasons (kept out of the table's cells)."""
+    found = []
+    for published in item.figures:
+        reasons = judged(item, published, records)[1].partition(":")[2].strip()
+        if reasons:
+            found.append(f"- {published.label}: {reasons}")
+    return found
 
 
 def section(item: Reproduction, records: list[dict]) -> list[str]:
@@ -123,7 +131,8 @@ def section(item: Reproduction, records: list[dict]) -> list[str]:
              + f". Departures: {item.departures}.",
              *([f"- Not quoted: {item.not_quoted}."] if item.not_quoted else []), "",
              table([_row(item, f, records) for f in item.figures], HEADERS), ""]
-    return lines
+    reasons = _reasons(item, records)
+    return lines + (["Verdicts' reasons:", "", *reasons, ""] if reasons else [])
 
 
 def render(results: Path) -> str:

@@ -80,8 +80,10 @@ def _mean_std(values: list[float], scale: float, fmt: str) -> str:
 
 def clean_table(view: RunView, marks: dict | None = None) -> str:
     """Clean accuracy with its interval, seed spread, n, parameters and training time;
-    ``marks``: model -> mark after its name (provenance)."""
+    ``marks``: model -> mark after its name (provenance). Each augmentation's ranges (its
+    stored words) are listed under the table, one line each, so no cell outgrows a page."""
     models = pd.DataFrame(view.run.models)
+    ranges: dict[str, str] = {}
     lines = []
     for family, augmentation in view.estimates.models():
         clean = view.estimates.clean((family, augmentation))
@@ -89,17 +91,20 @@ def clean_table(view: RunView, marks: dict | None = None) -> str:
         per_seed = view.frame[(view.frame["family"] == family)
                               & (view.frame["augmentation"] == augmentation)
                               & (view.frame["group"] == ALL)].drop_duplicates("seed")
+        if len(trained):
+            ranges.setdefault(augmentation, trained["augmentation_ranges"].iloc[0])
         lines.append([
             FAMILIES[family].label + (marks or {}).get((family, augmentation), ""),
-            augmentation, trained["augmentation_ranges"].iloc[0] if len(trained) else "",
-            shown(clean), _mean_std(per_seed["clean_accuracy"].tolist(), 100, ".1f"),
+            augmentation, shown(clean), _mean_std(per_seed["clean_accuracy"].tolist(), 100, ".1f"),
             f"{clean.n:,}", str(clean.seeds),
             f"{int(trained['params'].iloc[0]):,}" if len(trained) else "",
             f"{trained['train_seconds'].mean():.1f}" if len(trained) else "",
         ])
-    return table(lines, ["model", "augmentation", "ranges", "clean accuracy (%) [95% CI]",
-                         "mean ± std over seeds", "n test images", "seeds", "parameters",
-                         "training time (s, mean)"], keys=2)
+    words = "\n".join(f"- `{augmentation}`: {text}" for augmentation, text in ranges.items())
+    return (table(lines, ["model", "augmentation", "clean accuracy (%) [95% CI]",
+                          "mean ± std over seeds", "n test images", "seeds", "parameters",
+                          "training time (s, mean)"], keys=2)
+            + (f"\n\nAugmentation ranges (as trained):\n\n{words}" if words else ""))
 
 
 def _models_of(view: RunView, part: pd.DataFrame) -> list[tuple[str, str]]:
