@@ -90,3 +90,10 @@ def batched(run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, batch_size: 
         out = np.asarray(run(chunk))
         parts.append(out[:len(out) - pad] if pad else out)
     return np.concatenate(parts)
+
+
+def one_input_one_output(path, n_inputs: int, n_outputs: int) -> None:
+    """ModelError unless a model file has exactly one input and one output."""
+    if n_inputs != 1 or n_outputs != 1:
+        raise ModelError(f"{path}: the model has {n_inputs} inputs and {n_outputs} outputs; "
+                         "expected one image input and one output")

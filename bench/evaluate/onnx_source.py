@@ -20,6 +20,7 @@ from bench.evaluate.loaded import (
     batched,
     file_sha256,
     first_line,
+    one_input_one_output,
 )
 
 #: ONNX element types bench feeds (images as floats).
@@ -55,9 +56,7 @@ def load_onnx(path: Path, batch_size: int) -> LoadedModel:
                          f"({first_line(error)}); expected a file written by torch.onnx.export "
                          "or Keras' model.export(path, format='onnx')") from error
     inputs, outputs = session.get_inputs(), session.get_outputs()
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise ModelError(f"{path}: the model has {len(inputs)} inputs and {len(outputs)} "
-                         "outputs; expected one image input and one output")
+    one_input_one_output(path, len(inputs), len(outputs))
     spec = inputs[0]
     if spec.type not in FLOAT_TYPES:
         raise ModelError(f"{path}: its input {spec.name!r} is {spec.type}; expected a float "

@@ -16,6 +16,7 @@ from bench.evaluate.loaded import (
     batched,
     file_sha256,
     first_line,
+    one_input_one_output,
 )
 
 
@@ -55,9 +56,7 @@ def load_tflite(path: Path, batch_size: int) -> LoadedModel:
                          f"({first_line(error)}); expected a file written by "
                          "TFLiteConverter or ai-edge-torch") from error
     inputs, outputs = interpreter.get_input_details(), interpreter.get_output_details()
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise ModelError(f"{path}: the model has {len(inputs)} inputs and {len(outputs)} "
-                         "outputs; expected one image input and one output")
+    one_input_one_output(path, len(inputs), len(outputs))
     signature = [int(d) for d in inputs[0].get("shape_signature", inputs[0]["shape"])]
     fixed_batch = signature[0] if signature and signature[0] > 0 else None
     dims = tuple(d if d > 0 else None for d in signature[1:])
