@@ -5,7 +5,6 @@ Heavy imports (Keras) happen inside the command bodies, after the flags are chec
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shlex
 import sys
 from pathlib import Path
@@ -199,13 +198,10 @@ def eval_reference(args: argparse.Namespace, profile) -> Path | None:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate a user's model; exit 2 (with the likely causes) on the sanity stop."""
-    from bench.catalog.profiles import get_profile
+    from bench.catalog.profiles import get_profile, with_choices
 
-    profile = chosen_grid(get_profile(args.task, args.profile), args)
-    if args.worst_case_n is not None:
-        if args.worst_case_n < 0:
-            raise ChoiceError(f"--worst-case-n must be at least 0, got {args.worst_case_n}")
-        profile = dataclasses.replace(profile, worst_case_n=args.worst_case_n)
+    profile = with_choices(chosen_grid(get_profile(args.task, args.profile), args),
+                           worst_case_n=args.worst_case_n)
     folder = args.out or DEFAULT_RUNS / "eval" / (
         f"{_model_stem(args.model)}-{profile.task}-{profile.name.value}")
     if Path(folder).exists() and not Path(folder).is_dir():
