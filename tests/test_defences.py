@@ -119,3 +119,51 @@ def test_a_defended_variant_is_its_base_model_under_its_own_key(tmp_path):
     np.testing.assert_array_equal(model.network.get_weights()[0], base.get_weights()[0])
     out = predict_proba(model, train.x[:8])
     np.testing.assert_allclose(out.sum(axis=1), 1.0)
+
+
+def _small_cnn():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([
+        keras.Input((12, 12, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2), keras.layers.Flatten(),
+        keras.layers.Dense(3, activation="softmax")])
+
+
+@pytest.mark.parametrize("defence", ["tta", "vote"])
+def test_the_worst_case_of_a_defended_model_is_its_network_under_the_defence(defence,
+                                                                               tiny_profile):
+    # issue 32: bench run crashed on the worst case of a defended variant ('DefendedModel'
+    # object has no attribute 'name'); the probe runs the network on the NumPy engine under
+    # the defence, and gives the grid the defended Keras model gives
+    from conftest import bars_dataset
+
+    from bench.analysis import worst_case as engstrom
+    from bench.results.schema import unpack_bits
+    from bench.run.defences import DefendedModel
+    from bench.run.spatial_probes import worst_case_probe
+
+    test = bars_dataset(n_test=8).test
+    profile = dataclasses.replace(tiny_profile, worst_case_n=8)
+    model = DefendedModel(_small_cnn(), defence, RANGES, Fill.ZERO)
+    [record] = worst_case_probe(model, test, profile)
+    assert record["engine"] == "numpy"
+    assert record["forward_passes"] == DEFENCES[defence].forward_passes
+
+    part = test.subset(8, profile.subset_seed)
+    expected = engstrom.worst_case(
+        lambda x: model.predict_on_batch(x.astype(np.float32) / 255.0).argmax(axis=1),
+        part.x, part.y, profile.fill, np.random.default_rng(profile.subset_seed))
+    np.testing.assert_array_equal(unpack_bits(record["grid_bits"], 8), expected.grid.all(axis=0))
+    assert record["grid_worst"] == expected.summary()["grid_worst"]
+
+
+def test_a_defended_variant_gets_the_worst_case_but_not_the_layer_by_layer_errors():
+    from bench.catalog.profiles import get_profile
+    from bench.run.probes import probe_names
+
+    book = get_profile("mnist", "book")
+    assert probe_names(book, "none")[-2:] == ("worst_case", "invariance")
+    assert probe_names(book, "none+vote")[-1] == "worst_case"
+    assert "invariance" not in probe_names(book, "none+vote")

@@ -69,7 +69,7 @@ FAMILIES: Registry[FamilySpec] = Registry("model family", [
     # quarter turns, the maximum over rotations, global average pooling; a quarter turn of
     # the input leaves its output unchanged. 1,701,117 parameters on MNIST (the CNN:
     # 1,701,110; 98,132 in the p4 body, the rest in its Dense layers). The NumPy engine has
-    # no p4 layers, so its engine probes are stored as skipped.
+    # no p4 layers: its worst case runs through Keras, its invariance errors are skipped.
     FamilySpec("p4-cnn", label="p4-CNN", marker="P", builders={
         "mnist": "mnist_p4_cnn", "fashion-mnist": "mnist_p4_cnn",
     }, variant_of="cnn"),

@@ -75,9 +75,14 @@ class DefendedModel:
 
     def __init__(self, network, defence: str, ranges: AugmentRanges, fill: Fill) -> None:
         self.network, self.defence = network, defence
+        self.ranges, self.fill = ranges, fill
         self.forward_passes = DEFENCES[defence].forward_passes
-        self._predict = wrap(defence, lambda images: predict_proba(network, images),
-                             ranges, fill)
+        self._predict = self.defend(lambda images: predict_proba(network, images))
+
+    def defend(self, predict: Predict) -> Predict:
+        """``predict`` (uint8 images -> probabilities: the network itself, or the network
+        on another engine) under this model's defence."""
+        return wrap(self.defence, predict, self.ranges, self.fill)
 
     def predict_on_batch(self, inputs: np.ndarray) -> np.ndarray:
         images = np.rint(np.asarray(inputs) * 255.0).astype(np.uint8)

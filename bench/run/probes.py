@@ -21,7 +21,7 @@ from typing import Protocol
 import keras
 import numpy as np
 
-from bench.catalog import TASKS, TRANSFORMS
+from bench.catalog import POLICIES, TASKS, TRANSFORMS
 from bench.config import Fill, Profile
 from bench.data.types import Split
 from bench.run import book_shifts, spatial_probes
@@ -123,7 +123,8 @@ def unswept_probes(profile: Profile) -> dict[str, str]:
 PROBES = {
     MEAN_ONE: mean_one_shift_x,
     MEAN_ONE_BOOK: mean_one_book,
-    spatial_probes.WORST_CASE: _on_engine(spatial_probes.worst_case_probe),
+    spatial_probes.WORST_CASE: lambda model, splits, profile: spatial_probes.worst_case_probe(
+        model, splits.test, profile),
     spatial_probes.INVARIANCE: _on_engine(spatial_probes.invariance_probe),
 }
 
@@ -132,12 +133,17 @@ def probe_names(profile: Profile, augmentation: str) -> tuple[str, ...]:
     """The probes a model of ``profile`` trained with ``augmentation`` gets: its task's
     (less those needing a transform the grid does not sweep: :func:`unswept_probes`), then
     the worst case and the invariance errors when the profile sizes them
-    (``worst_case_n``, ``invariance_n``) and probes that policy (``probed_augmentations``)."""
+    (``worst_case_n``, ``invariance_n``) and probes that policy (``probed_augmentations``);
+    a defended variant (``none+vote``) gets no invariance errors: its layers are its base
+    model's."""
     unswept = unswept_probes(profile)
     own = tuple(name for name in TASKS[profile.task].probes if name not in unswept)
     probed = profile.probed_augmentations
     if probed is not None and augmentation not in probed:
         return own
+    # a test-time defence changes the inputs, not the layers: a defended model's layer-by-layer
+    # invariance is its base model's, stored with that model
+    defended = POLICIES[augmentation].defended is not None
     sized = ((spatial_probes.WORST_CASE, profile.worst_case_n),
-             (spatial_probes.INVARIANCE, profile.invariance_n))
+             (spatial_probes.INVARIANCE, 0 if defended else profile.invariance_n))
     return own + tuple(name for name, n in sized if n)
