@@ -3,7 +3,8 @@
 Its first screen answers: the question, at most five ranked takeaways, one small table of
 raw accuracies (MLP, CNN, CNN + matching augmentation per task), the overview figure and a
 box of the cookbook's claims. Then the sections behind them, each opening with a sentence
-that says what it shows: architecture or augmentation, per-task tables, the glossary, the
+that says what it shows: architecture or augmentation, every remedy ranked, per-task
+tables, the glossary, the
 claims in detail, links.
 """
 
@@ -12,13 +13,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.analysis import answers, architecture, claims, conditions, summary, verdicts
+from bench.analysis import (
+    answers,
+    architecture,
+    claims,
+    conditions,
+    remedies,
+    summary,
+    verdicts,
+)
 from bench.analysis.coverage import pair_label
 from bench.analysis.resample import MIN_SEEDS
 from bench.analysis.runs import RunView
 from bench.analysis.sentences import counted
 from bench.catalog import FAMILIES, TASKS, TRANSFORMS
 from bench.render import overview as overview_plot
+from bench.render import remedies as remedies_section
 from bench.render.claims import RULE, claims_box, claims_details, sources
 from bench.render.glossary import glossary_lines, profile_glossary
 from bench.render.prose import wrap_prose
@@ -128,10 +138,9 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
             task = (view.run.task, f"n = {view.n_test:,}", "")[index]
             lines.append([task, f"`{view.run.profile}`, {_seed_range([clean, *shown])}",
                           label + mark, plus_minus(clean) if clean else "—", *cells])
-    notes = ["Accuracy ± the half-width of its 95% interval (seeds and test images), mean of "
-             "both directions; *run, seeds*: the profile of the row and the seeds behind each "
-             "of its cells; n: test images; *CNN+aug*: the CNN with each column's matching "
-             "augmentation."]
+    notes = ["Accuracy ± half its 95% interval (seeds, test images), mean of both "
+             "directions; *run, seeds*: the row's profile and seeds; n: test images; "
+             "*CNN+aug*: the CNN with the column's matching augmentation."]
     if short:
         notes.append(f"—: no such model with {MIN_SEEDS} seeds.")
     if own_grid:
@@ -218,7 +227,8 @@ def takeaways(views: Sequence[RunView], verdicts: Sequence[str]) -> list[str]:
     """At most MAX_TAKEAWAYS, the largest difference first, the claims last."""
     results = answers.kind_results(views)
     found = [answers.augmentation_takeaway(results), answers.cnn_takeaway(results),
-             architecture.takeaway(results), answers.claims_takeaway(verdicts)]
+             architecture.takeaway(results), remedies.takeaway(views),
+             answers.claims_takeaway(verdicts)]
     ranked = sorted((t for t in found if t is not None), key=lambda t: -t.effect)
     return [t.text for t in ranked[:answers.MAX_TAKEAWAYS]]
 
@@ -239,10 +249,10 @@ def render_front_page(views: Sequence[RunView], forward_pass: bool,
            "transform:", "",
            *raw_table(front), ""]
     if overview:
-        out += ["What happens between those distances? Accuracy against magnitude, per task "
-                "and transform:", "",
-                f"![test accuracy against magnitude: MLP, CNN, CNN + matching augmentation, "
-                f"per task and transform]({overview})", ""]
+        out += [f"![test accuracy against magnitude: MLP, CNN, CNN + matching augmentation, "
+                f"per task and transform]({overview})", "",
+                "What happens between those distances? Above: accuracy against magnitude, per "
+                "task and transform.", ""]
     out += ["What came of the cookbook's claims? Our figure and the verdict, one line each "
             "(the rule and the settings: [the claims in detail](#the-claims-in-detail)):", "",
             *claims_box(results), *_claims_flags(results),
@@ -250,6 +260,7 @@ def render_front_page(views: Sequence[RunView], forward_pass: bool,
             "stored rows (metrics, intervals and verdicts: [glossary](#glossary)). "
             f"{verdicts.page_line()}*"]
     out += _architecture_or_augmentation(front)
+    out += remedies_section.section(views)
     out += ["", "## Per task: every model of every run", "",
             "Which model keeps most at each task's headline distances? One table per task, "
             "a line per run and model.", ""]

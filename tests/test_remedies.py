@@ -1,0 +1,123 @@
+"""Every remedy against the plain CNN on the same axes (bench.analysis.remedies) and the
+front page's section ranking them (bench.render.remedies), from hand-made rows and
+worst-case records with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rowbuilder import correct_vector, dataset_info, rows_for, run_data
+
+from bench.analysis import remedies, verdicts
+from bench.analysis.runs import RunView
+from bench.render import remedies as section
+from bench.results.schema import pack_bits
+
+SEEDS = (0, 1, 2)
+N, GRID_N = 200, 100
+RANGES = {"shift_px": 3.0, "rotate_deg": 30.0, "scale_frac": 0.3, "shear_deg": 20.0,
+          "worst_of_k": 10}
+#: model -> (clean, at the edge, beyond, grid worst case): shares of the images.
+MODELS = {
+    ("cnn", "none"): (0.98, 0.60, 0.40, 0.0),
+    ("cnn", "all"): (0.96, 0.90, 0.80, 0.30),
+    ("cnn", "worst-of-k"): (0.95, 0.92, 0.85, 0.50),
+    ("cnn", "none+vote"): (0.90, 0.70, 0.50, 0.40),
+    ("cnn-aa", "none"): (0.98, 0.62, 0.41, 0.0),
+    ("mlp", "none"): (0.97, 0.40, 0.30, 0.0),
+}
+
+
+def _rows(model, seed, shares):
+    clean, edge, beyond, _ = shares
+    # seeds differ by one image, so every interval has a seed part
+    clean, edge, beyond = (s - seed / N for s in (clean, edge, beyond))
+    rows = []
+    for transform, near, far in (("shift_x", 3.0, 4.0), ("shift_y", 3.0, 4.0),
+                                 ("rotate", 30.0, 45.0)):
+        rows += rows_for(*model, seed, {0.0: clean, near: edge, -near: edge, far: beyond,
+                                        -far: beyond}, n=N, transform=transform,
+                         profile="book")
+    return rows
+
+
+def _worst(model, seed, grid):
+    correct = correct_vector(GRID_N, max(grid - seed / GRID_N, 0.0))
+    return {"probe": "worst_case", "family": model[0], "augmentation": model[1],
+            "seed": seed, "model_key": f"{model[0]}-{model[1]}-{seed}", "n_images": GRID_N,
+            "grid_worst": float(correct.mean()), "grid_bits": pack_bits(correct)}
+
+
+def view(probed=True):
+    rows = [r for model, shares in MODELS.items() for s in SEEDS for r in _rows(model, s, shares)]
+    probes = [_worst(model, s, shares[3]) for model, shares in MODELS.items() for s in SEEDS]
+    return RunView.of(run_data(rows, profile="book", probes=probes if probed else (),
+                               dataset=dataset_info(n_test=N, augment=RANGES)))
+
+
+def test_the_remedies_are_the_cnn_and_its_variants_without_augmentation():
+    assert remedies.is_remedy(("cnn", "worst-of-k+vote"))
+    assert remedies.is_remedy(("p4-cnn", "none")) and remedies.is_remedy(("cnn-aa", "none"))
+    assert not remedies.is_remedy(("cnn-aa", "shift")) and not remedies.is_remedy(("mlp", "none"))
+
+
+def test_remedies_are_ranked_by_grid_worst_case_on_the_run_s_attack_space():
+    ranking = remedies.ranking(view())
+    assert ranking.edge == (("shift_x", -3.0), ("shift_x", 3.0), ("shift_y", -3.0),
+                            ("shift_y", 3.0), ("rotate", -30.0), ("rotate", 30.0))
+    assert {t: abs(m) for t, m in ranking.beyond} == {"shift_x": 4.0, "shift_y": 4.0,
+                                                      "rotate": 45.0}
+    order = [r.model for r in ranking.by_grid()]
+    assert order[:3] == [("cnn", "worst-of-k"), ("cnn", "none+vote"), ("cnn", "all")]
+    assert ("mlp", "none") not in {r.model for r in ranking.remedies}
+    best = ranking.best()
+    assert best.model == ("cnn", "worst-of-k")
+    # seeds 0, 1, 2 keep 50, 49 and 48 of 100 images; the plain CNN none
+    assert best.grid.value == pytest.approx(0.49) and best.grid.seeds == 3
+    assert best.grid_gain.value == pytest.approx(0.49)
+    assert best.beyond.value == pytest.approx(0.85 - 1 / N)
+    assert best.beyond_gain.value == pytest.approx(0.45)
+    vote = next(r for r in ranking.remedies if r.model == ("cnn", "none+vote"))
+    assert vote.forward_passes == 10 and best.forward_passes == 1
+    assert best.training_time == pytest.approx(1.0)  # every hand-made model trained 2 s
+
+
+def test_the_section_ranks_states_costs_and_sets_the_best_against_the_goal():
+    text, family = verdicts.corrected(lambda: "\n".join(section.section([view()])))
+    assert "## What buys robustness: every remedy, ranked" in text
+    assert "Of 4 remedies of the CNN on MNIST (`book`): CNN / worst-of-k ranks first" in text
+    assert "49.0% (95% CI" in text and "0 of 100 images on every seed" in text
+    assert "CNN / worst-of-k ranks first beyond the trained range" in text
+    assert "bench's goal of 90% on the grid at 99% clean" in text
+    assert "the grid interval lies below 90% and the clean interval below 99%." in text
+    lines = text.splitlines()
+    assert max(len(line) for line in lines if line.startswith("|")) <= 120
+    table_order = [line.split("|")[1].strip() for line in lines
+                   if line.startswith("| CNN") and "[" in line.split("|")[3]]
+    assert table_order[0] == "CNN / worst-of-k" and table_order[1] == "CNN / none+vote"
+    assert any("| 10 / 1.0x" in line for line in lines if "none+vote" in line)
+    # two verdicts per remedy (grid and beyond, against the plain CNN), one Holm family
+    assert family.size == 2 * 4
+    assert "significant (Holm" in text
+
+
+def test_the_takeaway_names_the_best_remedy_with_the_goal():
+    found = remedies.takeaway([view()])
+    assert found.effect == pytest.approx(0.49)
+    assert found.text.startswith("**On MNIST (book), CNN / worst-of-k keeps most on "
+                                 "Engstrom's grid** of 4 CNN remedies")
+    assert "the plain CNN 0.0%; bench's goal: 90%." in found.text
+
+
+def test_without_worst_case_records_nothing_is_ranked_on_the_grid():
+    ranking = remedies.ranking(view(probed=False))
+    assert ranking.best() is None and not ranking.by_grid()
+    assert remedies.takeaway([view(probed=False)]) is None
+    text, _ = verdicts.corrected(lambda: "\n".join(section.section([view(probed=False)])))
+    assert "ranks first beyond the trained range" in text and "goal" not in text
+
+
+def test_grid_words_say_zero_of_n_where_no_interval_forms():
+    ranking = remedies.ranking(view())
+    assert remedies.grid_words(ranking.plain.grid) == "0 of 100 images on every seed"
+    assert np.isclose(ranking.plain.grid.value, 0.0)
