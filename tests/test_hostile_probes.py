@@ -40,3 +40,17 @@ def test_run_without_shift_x_finishes_and_says_the_probe_was_skipped(
     assert probes  # the book's probe ran and was stored
     text = "".join(p.read_text() for p in (run_folder(tmp_path / "out") / "probes").iterdir())
     assert MEAN_ONE not in text
+
+
+def test_the_report_says_which_probe_was_not_run_and_why() -> None:
+    from rowbuilder import rows_for, run_data
+
+    from bench.render.report import skipped_probes_section
+
+    rows = rows_for("cnn", "none", 0, {0.0: 0.9, 30.0: 0.5}, transform="rotate")
+    lines = skipped_probes_section(run_data(rows))
+    assert lines[0] == "## Probes skipped"
+    assert (f"- `{MEAN_ONE}` was not run: it needs shift_x, which this run does not sweep "
+            "(add it to `--transforms` to get it).") in lines
+    swept = rows + rows_for("cnn", "none", 0, {0.0: 0.9, 1.0: 0.8}, transform="shift_x")
+    assert skipped_probes_section(run_data(swept)) == []

@@ -43,6 +43,19 @@ class TaskSpec:
         return 1.0 / self.n_classes
 
 
+#: Probe name -> the transform whose swept magnitudes it uses: a run that does not sweep it
+#: (``--transforms rotate``) skips the probe (``bench.run.probes.unswept_probes``) and its
+#: report says so.
+PROBE_NEEDS = {"mean_one_shift_x": "shift_x"}
+
+
+def unswept_probes(task: str, swept: set[str] | frozenset[str]) -> dict[str, str]:
+    """Probe name -> the transform it needs, for ``task``'s probes that need a transform
+    outside ``swept`` (transform names)."""
+    return {name: PROBE_NEEDS[name] for name in TASKS[task].probes
+            if name in PROBE_NEEDS and PROBE_NEEDS[name] not in swept}
+
+
 TASKS: Registry[TaskSpec] = Registry("task", [
     TaskSpec("mnist", title="MNIST digits", in_sentence="MNIST",
              datasets=("mnist", "mnist-5k"), input_shape=(28, 28, 1), n_classes=10,

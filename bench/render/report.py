@@ -16,6 +16,7 @@ from bench.analysis.runs import RunView
 from bench.analysis.sentences import counted
 from bench.catalog import TASKS, TRANSFORMS
 from bench.catalog.profiles import parse_run_name, run_command
+from bench.catalog.tasks import unswept_probes
 from bench.catalog.transforms import kinds_in_words
 from bench.render import architecture, plots, tables
 from bench.render.claims import RULE, claims_box, claims_details
@@ -250,16 +251,21 @@ def render_markdown(view: RunView, figures: dict[str, str],
 
 
 def skipped_probes_section(run: RunData) -> list[str]:
-    """One line per probe the data could not support: for how many models, and why."""
+    """One line per probe the data could not support (for how many models, and why), and
+    one per task probe not run because the run does not sweep the transform it needs."""
     models: dict[tuple[str, str], int] = {}
     for record in run.skipped_probes:
         reason = (record["probe"], record[SKIPPED])
         models[reason] = models.get(reason, 0) + 1
-    if not models:
+    unswept = unswept_probes(run.task, {row.transform for row in run.rows}) if run.rows else {}
+    if not models and not unswept:
         return []
     return ["## Probes skipped", "",
             *(f"- `{probe}` was skipped for {n} model{'s' if n > 1 else ''}: {why}."
-              for (probe, why), n in models.items()), ""]
+              for (probe, why), n in models.items()),
+            *(f"- `{probe}` was not run: it needs {transform}, which this run does not sweep "
+              f"(add it to `--transforms` to get it)." for probe, transform in unswept.items()),
+            ""]
 
 
 def report_name(task: str, profile: str) -> str:

@@ -21,7 +21,7 @@ from typing import Protocol
 import keras
 import numpy as np
 
-from bench.catalog import POLICIES, TASKS, TRANSFORMS
+from bench.catalog import POLICIES, TASKS, TRANSFORMS, tasks
 from bench.config import Fill, Profile
 from bench.data.types import Split
 from bench.run import book_shifts, spatial_probes
@@ -105,18 +105,11 @@ def _on_engine(probe):
     return run
 
 
-#: Probe name -> the transform whose swept magnitudes it uses: a run that does not sweep it
-#: (``--transforms rotate``) skips the probe (:func:`unswept_probes`).
-NEEDS_TRANSFORM = {MEAN_ONE: "shift_x"}
-
-
 def unswept_probes(profile: Profile) -> dict[str, str]:
     """Probe name -> the transform it needs, for the task's probes that ``profile``'s grid
     does not sweep; they are left out of :func:`probe_names` (nothing is stored, so a later
     run that sweeps the transform into the same folder computes them)."""
-    swept = {name for name, _ in profile.grid}
-    return {name: NEEDS_TRANSFORM[name] for name in TASKS[profile.task].probes
-            if name in NEEDS_TRANSFORM and NEEDS_TRANSFORM[name] not in swept}
+    return tasks.unswept_probes(profile.task, {name for name, _ in profile.grid})
 
 
 #: Probe name -> f(model, splits, profile) -> records (stored in probes.jsonl).
