@@ -136,3 +136,23 @@ def test_a_figure_over_both_directions_is_never_averaged_over_one_side():
     assert abs(estimates.accuracy(("mlp", "none"), both).value - 0.8) < 1e-9
     assert estimates.accuracy(("cnn", "none"), both) is None
     assert estimates.relative(("cnn", "none"), "shift_x") is None
+
+
+def test_a_tested_verdict_names_its_holm_adjusted_p_value():
+    from bench.analysis import verdicts
+
+    def model(accuracy_at, seeds=(0, 1, 2), offset=0):
+        return run_data([r for s in seeds
+                         for r in rows_for("mlp", "none", s, accuracy_at, offset=offset + s)])
+
+    better = model({-2.0: 0.9, 0.0: 0.9, 2.0: 0.9})
+    worse = model({-2.0: 0.5, 0.0: 0.9, 2.0: 0.5})
+    (table, counts), family = verdicts.corrected(
+        lambda: comparison_table(better, worse, ("A", "B")))
+    shift = next(line for line in table.splitlines() if "Horizontal shift" in line)
+    adjusted = verdicts.p_words(family.adjusted[next(iter(
+        k for k in family.p_values if k[3] == "shift_x"))])
+    assert f"differs (Holm, adjusted p = {adjusted})" in shift
+    clean = next(line for line in table.splitlines() if "| clean" in line)
+    assert clean.rstrip(" |").endswith("identical")  # no test, no p-value
+    assert counts == {"differs": 1, "identical": 1}

@@ -23,7 +23,9 @@ from bench.results.schema import ALL, Row, unpack_bits
 @dataclass(frozen=True)
 class Difference:
     """One model x transform compared: accuracies (shares), difference and its 95%
-    interval in percentage points, seed counts, test images per seed, verdict."""
+    interval in percentage points, seed counts, test images per seed, verdict, and the
+    p-value behind a tested verdict in words (``Holm, adjusted p = 0.43``; "" for
+    ``identical`` and too few seeds)."""
 
     family: str
     augmentation: str
@@ -37,6 +39,7 @@ class Difference:
     low_pp: float
     high_pp: float
     verdict: str
+    p_value: str = ""
 
 
 def per_image_accuracy(rows: Sequence[Row], family: str, augmentation: str,
@@ -84,6 +87,15 @@ def verdict(a: np.ndarray, b: np.ndarray, difference: resample.Contrast,
         "reproduced within noise"
 
 
+def p_value_words(key: tuple, p_value: float) -> str:
+    """``Holm, adjusted p = 0.43`` on a corrected page (its second pass), else ``p = 0.04,
+    uncorrected``."""
+    adjusted = verdicts.adjusted_p(key)
+    if adjusted is None:
+        return f"p = {verdicts.p_words(p_value)}, uncorrected"
+    return f"{verdicts.METHOD}, adjusted p = {verdicts.p_words(adjusted)}"
+
+
 def compare_runs(rows: Sequence[Row], reference: Sequence[Row],
                  paired: bool) -> list[Difference]:
     """Every model x transform (and clean accuracy) that both runs hold."""
@@ -101,7 +113,11 @@ def compare_runs(rows: Sequence[Row], reference: Sequence[Row],
             same_images = paired and a.shape[1] == b.shape[1]
             found = resample.contrast(a, b, same_images)
             key = (family, augmentation, transform, round(found.value, 12))
+            judged = verdict(a, b, found, key)
+            tested = judged in ("differs", "reproduced within noise")
             out.append(Difference(family, augmentation, transform, float(a.mean()),
                                   float(b.mean()), len(a), len(b), a.shape[1], found.diff_pp,
-                                  found.low_pp, found.high_pp, verdict(a, b, found, key)))
+                                  found.low_pp, found.high_pp, judged,
+                                  p_value_words(("reproduce", *key), found.p_value) if tested
+                                  else ""))
     return out

@@ -38,7 +38,7 @@ def comparison_table(run: RunData, other: RunData,
         f"{d.accuracy * 100:.1f} ({d.seeds})",
         f"{d.reference_accuracy * 100:.1f} ({d.reference_seeds})",
         f"{d.diff_pp:+.1f} [{d.low_pp:+.1f}, {d.high_pp:+.1f}]",
-        d.verdict,
+        f"{d.verdict} ({d.p_value})" if d.p_value else d.verdict,
     ] for d in differences]
     headers = ["model", "transform", f"{names[0]} % (seeds)", f"{names[1]} % (seeds)",
                f"{names[0]} minus {names[1]}, pp [95% interval]", "verdict"]
@@ -82,7 +82,8 @@ def comparison_section(run: RunData, reference: RunData, reference_path: Path) -
         + (", the same images for both" if paired else ", drawn separately: the runs "
            "evaluated different test images") + "). Verdicts: `identical` (the same "
         "per-image results), `differs` (the test rejects no difference, Holm-corrected with "
-        "the page's other verdicts), `reproduced within noise`; "
+        "the page's other verdicts), `reproduced within noise`, each of these two with its "
+        "Holm-adjusted p-value; "
         f"none with fewer than {MIN_SEEDS} seeds on a side trained over several seeds (a "
         "side of one model is judged as that fixed model).", "",
         *coverage_lines(run, reference, names),
