@@ -93,8 +93,10 @@ def test_the_section_ranks_states_costs_and_sets_the_best_against_the_goal():
     lines = text.splitlines()
     assert max(len(line) for line in lines if line.startswith("|")) <= 120
     table_order = [line.split("|")[1].strip() for line in lines
-                   if line.startswith("| CNN") and "[" in line.split("|")[3]]
+                   if line.startswith("| CNN") and "[" in line.split("|")[4]]
     assert table_order[0] == "CNN / worst-of-k" and table_order[1] == "CNN / none+vote"
+    vote = next(line for line in lines if line.startswith("| CNN / none+vote") and "[" in line)
+    assert vote.split("|")[2].strip() == "2 / 3"  # second on the grid, third beyond
     assert any("| 10 / 1.0x" in line for line in lines if "none+vote" in line)
     # two verdicts per remedy (grid and beyond, against the plain CNN), one Holm family
     assert family.size == 2 * 4

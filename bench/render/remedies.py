@@ -58,8 +58,13 @@ def _cost(remedy: Remedy) -> str:
 def tables(ranking: Ranking) -> list[str]:
     """The accuracy table and the difference table of one ranked run."""
     edge, beyond = (conditions.describe(c) for c in (ranking.edge, ranking.beyond))
-    accuracy = [[r.label, str(r.clean.seeds), with_ci(r.clean), with_ci(r.edge),
-                 with_ci(r.beyond), with_ci(r.grid)] for r in _ordered(ranking)]
+    by_beyond = sorted((r for r in ranking.remedies if r.beyond is not None),
+                       key=lambda r: -r.beyond.value)
+    ranks = {r.model: f"{ranking.by_grid().index(r) + 1 if r.grid else '–'} / "
+                      f"{by_beyond.index(r) + 1 if r.beyond else '–'}"
+             for r in ranking.remedies}
+    accuracy = [[r.label, ranks[r.model], str(r.clean.seeds), with_ci(r.clean),
+                 with_ci(r.edge), with_ci(r.beyond), with_ci(r.grid)] for r in _ordered(ranking)]
     gains = [[r.label, "–" if r.grid_gain is None else short_pp(r.grid_gain),
               _verdict(r.grid_gain), "–" if r.beyond_gain is None else short_pp(r.beyond_gain),
               _verdict(r.beyond_gain), _cost(r)]
@@ -68,8 +73,10 @@ def tables(ranking: Ranking) -> list[str]:
         f"{_where(ranking)}: test accuracy (%) with [95% intervals] over seeds and test images "
         f"({ranking.view.n_test:,} test images{_grid_n(ranking)}). *Edge*: {edge}; "
         f"*beyond*: {beyond} (mean of the cells); "
-        "*grid*: right under all 775 transforms of Engstrom et al.'s grid (±3 px, ±30°).", "",
-        table(accuracy, ["model / remedy", "seeds", "clean", "edge", "beyond", "grid"], keys=1),
+        "*grid*: right under all 775 transforms of Engstrom et al.'s grid (±3 px, ±30°); "
+        "*rank*: by grid worst case / by accuracy beyond the trained range (means).", "",
+        table(accuracy, ["model / remedy", "rank", "seeds", "clean", "edge", "beyond", "grid"],
+              keys=1),
         "", "Differences to the plain CNN in pp, paired by seed and image; *cost*: forward "
         "passes per test image / training time against the plain CNN's (median seconds over "
         "seeds as stored; runs at different times on a shared machine, so only large ratios "
