@@ -167,3 +167,27 @@ def test_a_defended_variant_gets_the_worst_case_but_not_the_layer_by_layer_error
     assert probe_names(book, "none")[-2:] == ("worst_case", "invariance")
     assert probe_names(book, "none+vote")[-1] == "worst_case"
     assert "invariance" not in probe_names(book, "none+vote")
+
+
+@pytest.mark.slow
+def test_a_run_with_a_defended_variant_stores_its_worst_case_and_skips_its_invariance(
+        tiny_profile, tmp_path):
+    # the end-to-end form of the crash: bench run of a profile naming none+vote with the
+    # worst case and invariance probes sized
+    from conftest import bars_dataset
+
+    from bench.results.loading import RunData
+    from bench.run import runner
+
+    profile = dataclasses.replace(tiny_profile, families=("mlp",),
+                                  augmentations=("none", "none+vote"), worst_case_n=6,
+                                  invariance_n=4)
+    prepared = runner.PreparedData.from_dataset(bars_dataset(), profile)
+    folder = runner.run_task(profile, tmp_path / "runs", verbose=0, prepared=prepared)
+    probes = RunData.load(folder).probes
+    worst = {p["augmentation"]: p for p in probes if p["probe"] == "worst_case"}
+    assert set(worst) == {"none", "none+vote"}
+    assert worst["none+vote"]["forward_passes"] == VOTE_DRAWS
+    assert worst["none"]["forward_passes"] == 1
+    invariance = {p["augmentation"] for p in probes if p["probe"] == "invariance"}
+    assert invariance == {"none"}
