@@ -114,9 +114,15 @@ def test_the_takeaway_names_the_best_remedy_with_the_goal():
 def test_without_worst_case_records_nothing_is_ranked_on_the_grid():
     ranking = remedies.ranking(view(probed=False))
     assert ranking.best() is None and not ranking.by_grid()
+    assert remedies.rankings([view(probed=False)]) == []
     assert remedies.takeaway([view(probed=False)]) is None
-    text, _ = verdicts.corrected(lambda: "\n".join(section.section([view(probed=False)])))
-    assert "ranks first beyond the trained range" in text and "goal" not in text
+    assert section.section([view(probed=False)]) == []
+
+
+def test_a_run_with_fewer_than_min_ranked_remedies_on_the_grid_is_not_ranked(monkeypatch):
+    assert len(remedies.rankings([view()])) == 1  # 4 remedies on the grid
+    monkeypatch.setattr(remedies, "MIN_RANKED", 5)
+    assert remedies.rankings([view()]) == [] and section.section([view()]) == []
 
 
 def test_grid_words_say_zero_of_n_where_no_interval_forms():

@@ -40,6 +40,8 @@ from bench.results.schema import unpack_bits
 
 #: The model every remedy is set against.
 PLAIN = ("cnn", "none")
+#: Remedies besides the plain CNN with a grid worst case a run needs to be ranked.
+MIN_RANKED = 4
 #: The transforms of the edge and beyond-range axes: Engstrom's attack space.
 ATTACK_TRANSFORMS = ("shift_x", "shift_y", "rotate")
 #: bench's goal for a remedy on GOAL_TASK, a measured figure, never a test: the grid worst
@@ -199,8 +201,9 @@ def ranking(view: RunView) -> Ranking | None:
 
 
 def rankings(views: Sequence[RunView]) -> list[Ranking]:
-    """Per task, the ranking of the run with the most remedies measured on the grid, then
-    the most remedies (one run per task; runs without a ranking left out)."""
+    """Per task, the ranking of the run with the most remedies measured on the grid (then the
+    most remedies), kept where at least MIN_RANKED remedies besides the plain CNN have a grid
+    worst case: a ranking of fewer says little that the task report does not."""
     best: dict[str, Ranking] = {}
     for view in views:
         found = ranking(view)
@@ -210,7 +213,7 @@ def rankings(views: Sequence[RunView]) -> list[Ranking]:
         held = best.get(view.run.task)
         if held is None or score > (len(held.by_grid()), len(held.remedies)):
             best[view.run.task] = found
-    return list(best.values())
+    return [r for r in best.values() if len(r.by_grid()) - 1 >= MIN_RANKED]
 
 
 def grid_words(estimate: Estimate) -> str:

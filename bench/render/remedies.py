@@ -29,8 +29,13 @@ from bench.render.tables import table, with_ci
 
 
 def _where(ranking: Ranking) -> str:
+    """``MNIST (`book`)``: the ranked run's task and run name."""
     run = ranking.view.run
     return f"{TASKS[run.task].in_sentence} (`{run.profile}`)"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _grid_n(ranking: Ranking) -> str:
@@ -70,7 +75,8 @@ def tables(ranking: Ranking) -> list[str]:
               _verdict(r.beyond_gain), _cost(r)]
              for r in _ordered(ranking) if r.model != remedies.PLAIN]
     return [
-        f"{_where(ranking)}: test accuracy (%) with [95% intervals] over seeds and test images "
+        f"{_capital(_where(ranking))}: test accuracy (%) with [95% intervals] over seeds and "
+        "test images "
         f"({ranking.view.n_test:,} test images{_grid_n(ranking)}). *Edge*: {edge}; "
         f"*beyond*: {beyond} (mean of the cells); "
         "*grid*: right under all 775 transforms of Engstrom et al.'s grid (±3 px, ±30°); "
@@ -129,7 +135,11 @@ def section(views: Sequence[RunView]) -> list[str]:
     found = remedies.rankings(views)
     if not found:
         return []
-    out = ["", "## What buys robustness: every remedy, ranked", ""]
+    out = ["", "## What buys robustness: every remedy, ranked", "",
+           f"Which remedy keeps a CNN right when images move? Each run that measured at least "
+           f"{remedies.MIN_RANKED} remedies of the CNN on Engstrom's grid, every remedy on the "
+           "same axes (docs/metrics.md, \"Every remedy, ranked\"); the other runs' remedies "
+           "are in their task reports.", ""]
     for ranking in found:
         out += [sentence(ranking), "", *tables(ranking), ""]
     return out[:-1]
