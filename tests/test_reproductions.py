@@ -139,3 +139,37 @@ def test_every_reproduction_measures_its_statistics(monkeypatch):
     measured = reproduce.measure(Stub(), test, item)
     assert set(measured) == {"clean", "random_worst", "grid_worst"}
     assert measured["clean"].mean() == pytest.approx(0.1) and measured["grid_worst"].size == 20
+
+
+def test_without_a_grid_figure_the_random_draws_are_those_of_the_full_grid():
+    """A reproduction quoting only the worst of 10 random draws searches the grid's 8
+    corners, not its 775 points: the same limits, so the same draws and the same answer."""
+    from bench.data.types import Split
+    from bench.run import reproduce
+
+    class Centroid:
+        """Class 1 where the image's ink sits right of the centre: shifts and rotations
+        move the ink of images near the centre across it."""
+
+        calls = 0
+
+        def predict(self, x, batch_size, verbose):
+            Centroid.calls += len(x)
+            ink = x.reshape(len(x), 28, 28).sum(axis=1) + 1e-9  # (N, 28) per column
+            right = (ink * np.arange(28)).sum(axis=1) / ink.sum(axis=1) > 13.5
+            return np.stack([~right, right], axis=1).astype(float)
+
+    x = np.zeros((30, 28, 28, 1), dtype=np.uint8)
+    for i, column in enumerate(np.linspace(6, 21, 30).astype(int)):
+        x[i, 10:18, column:column + 2] = 255
+    labels = ((np.linspace(6, 21, 30).astype(int) + 0.5) > 13.5).astype(np.int64)
+    test = Split(x, labels)
+    full = reproduce.measure(Centroid(), test, dataclasses.replace(
+        reproduction("advertorch-lenet5"), n_test=30))
+    calls_full, Centroid.calls = Centroid.calls, 0
+    item = reproduction("engstrom-mnist")
+    assert {f.statistic for f in item.figures} == {"clean", "random_worst"}
+    corners = reproduce.measure(Centroid(), test, dataclasses.replace(item, n_test=30))
+    assert 0.0 < full["random_worst"].mean() < 1.0  # some images flip, some do not
+    np.testing.assert_array_equal(corners["random_worst"], full["random_worst"])
+    assert "grid_worst" not in corners and Centroid.calls < calls_full / 10
