@@ -93,10 +93,16 @@ def test_the_section_ranks_states_costs_and_sets_the_best_against_the_goal():
     lines = text.splitlines()
     assert max(len(line) for line in lines if line.startswith("|")) <= 120
     table_order = [line.split("|")[1].strip() for line in lines
-                   if line.startswith("| CNN") and "[" in line.split("|")[4]]
+                   if line.startswith("| CNN") and line.count("|") == 8]  # the accuracy table
     assert table_order[0] == "CNN / worst-of-k" and table_order[1] == "CNN / none+vote"
-    vote = next(line for line in lines if line.startswith("| CNN / none+vote") and "[" in line)
+    vote = next(line for line in lines if line.startswith("| CNN / none+vote")
+                and line.count("|") == 8)
     assert vote.split("|")[2].strip() == "2 / 3"  # second on the grid, third beyond
+    plain = next(line for line in lines if line.startswith("| CNN / none ")
+                 and line.count("|") == 8)
+    aa = next(line for line in lines if line.startswith("| CNN-AA / none") and line.count("|") == 8)
+    assert plain.split("|")[2].strip().startswith("4 /")  # a tie at 0% shares rank 4
+    assert aa.split("|")[2].strip().startswith("4 /")
     assert any("| 10 / 1.0x" in line for line in lines if "none+vote" in line)
     # two verdicts per remedy (grid and beyond, against the plain CNN), one Holm family
     assert family.size == 2 * 4

@@ -51,6 +51,13 @@ def _ordered(ranking: Ranking) -> list[Remedy]:
     return ranked + [r for r in ranking.remedies if r not in ranked]
 
 
+def _rank(estimate: Estimate | None, values: list[float]) -> str:
+    """1 + how many of ``values`` lie above the estimate's (equal values share a rank)."""
+    if estimate is None:
+        return "–"
+    return str(1 + sum(value > estimate.value + 1e-12 for value in values))
+
+
 def _verdict(gain: Estimate | None) -> str:
     return "–" if gain is None else verdict(gain)
 
@@ -63,13 +70,13 @@ def _cost(remedy: Remedy) -> str:
 def tables(ranking: Ranking) -> list[str]:
     """The accuracy table and the difference table of one ranked run."""
     edge, beyond = (conditions.describe(c) for c in (ranking.edge, ranking.beyond))
-    by_beyond = sorted((r for r in ranking.remedies if r.beyond is not None),
-                       key=lambda r: -r.beyond.value)
-    ranks = {r.model: f"{ranking.by_grid().index(r) + 1 if r.grid else '–'} / "
-                      f"{by_beyond.index(r) + 1 if r.beyond else '–'}"
+    grids = [r.grid.value for r in ranking.remedies if r.grid is not None]
+    beyonds = [r.beyond.value for r in ranking.remedies if r.beyond is not None]
+    ranks = {r.model: f"{_rank(r.grid, grids)} / {_rank(r.beyond, beyonds)}"
              for r in ranking.remedies}
-    accuracy = [[r.label, ranks[r.model], str(r.clean.seeds), with_ci(r.clean),
-                 with_ci(r.edge), with_ci(r.beyond), with_ci(r.grid)] for r in _ordered(ranking)]
+    accuracy = [[r.label, ranks[r.model], str(r.clean.seeds), with_ci(r.grid),
+                 with_ci(r.clean), with_ci(r.edge), with_ci(r.beyond)]
+                for r in _ordered(ranking)]
     gains = [[r.label, "–" if r.grid_gain is None else short_pp(r.grid_gain),
               _verdict(r.grid_gain), "–" if r.beyond_gain is None else short_pp(r.beyond_gain),
               _verdict(r.beyond_gain), _cost(r)]
@@ -80,8 +87,9 @@ def tables(ranking: Ranking) -> list[str]:
         f"({ranking.view.n_test:,} test images{_grid_n(ranking)}). *Edge*: {edge}; "
         f"*beyond*: {beyond} (mean of the cells); "
         "*grid*: right under all 775 transforms of Engstrom et al.'s grid (±3 px, ±30°); "
-        "*rank*: by grid worst case / by accuracy beyond the trained range (means).", "",
-        table(accuracy, ["model / remedy", "rank", "seeds", "clean", "edge", "beyond", "grid"],
+        "*rank*: by grid worst case / by accuracy beyond the trained range (means; equal means "
+        "share a rank).", "",
+        table(accuracy, ["model / remedy", "rank", "seeds", "grid", "clean", "edge", "beyond"],
               keys=1),
         "", "Differences to the plain CNN in pp, paired by seed and image; *cost*: forward "
         "passes per test image / training time against the plain CNN's (median seconds over "
