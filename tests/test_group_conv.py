@@ -74,9 +74,13 @@ def test_same_padding_needs_an_odd_kernel():
         P4Conv(4, 2, padding="same")
 
 
-def test_the_numpy_engine_probes_are_skipped_with_a_line():
-    """The engine has no p4 layers: its NotImplementedError names the layer, and the probe
-    wrapper turns it into ProbeNotApplicable (stored as skipped, named in the report)."""
+def test_the_worst_case_runs_through_keras_and_the_invariance_probe_is_skipped_with_a_line():
+    """The engine has no p4 layers: its NotImplementedError names the layer; the worst case
+    needs only predictions, so it runs through Keras (engine "keras"), and the invariance
+    probe, which needs the engine's stages, raises ProbeNotApplicable (stored as skipped,
+    named in the report)."""
+    import dataclasses
+
     from bench.catalog.profiles import PROFILES
     from bench.data.types import Split
     from bench.npcnn import from_keras
@@ -89,6 +93,9 @@ def test_the_numpy_engine_probes_are_skipped_with_a_line():
     class Splits:
         test = Split(np.zeros((4, 28, 28, 1), np.uint8), np.arange(4) % 10)
 
-    profile = PROFILES[("mnist", "quick")]
+    profile = dataclasses.replace(PROFILES[("mnist", "quick")], worst_case_n=4,
+                                  invariance_n=4)
+    [worst] = probes.PROBES["worst_case"](model, Splits(), profile)
+    assert worst["engine"] == "keras" and worst["n_images"] == 4
     with pytest.raises(probes.ProbeNotApplicable, match="NumPy engine cannot run"):
-        probes.PROBES["worst_case"](model, Splits(), profile)
+        probes.PROBES["invariance"](model, Splits(), profile)
