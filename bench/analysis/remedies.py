@@ -36,6 +36,7 @@ from bench.analysis.sentences import accuracy_words
 from bench.analysis.worst_case import PROBE as WORST_CASE
 from bench.catalog import FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.catalog.defences import DEFENCES
+from bench.results.completeness import pair_label
 from bench.results.schema import unpack_bits
 
 #: The model every remedy is set against.
@@ -67,7 +68,7 @@ class Remedy:
     @property
     def label(self) -> str:
         """``CNN / worst-of-k``."""
-        return f"{FAMILIES[self.model[0]].label} / {self.model[1]}"
+        return pair_label(*self.model)
 
 
 @dataclass(frozen=True)
@@ -122,20 +123,20 @@ def attack_conditions(view: RunView) -> tuple[Condition, Condition] | None:
     return tuple(edge), tuple(beyond)
 
 
-def grid_correct(view: RunView, model: Model) -> dict[int, np.ndarray]:
-    """seed -> (N,) bool: the images right under every transform of Engstrom's grid, from the
-    run's worst-case probe records of ``model``."""
-    found = {}
+def grid_correct(view: RunView) -> dict[Model, dict[int, np.ndarray]]:
+    """model -> seed -> (N,) bool: the images right under every transform of Engstrom's
+    grid, from the run's worst-case probe records (one pass over them)."""
+    found: dict[Model, dict[int, np.ndarray]] = {}
     for record in view.run.probes:
-        if (record.get("probe") == WORST_CASE and record.get("grid_bits")
-                and (record["family"], record["augmentation"]) == model):
-            found[int(record["seed"])] = unpack_bits(record["grid_bits"],
-                                                     int(record["n_images"]))
+        if record.get("probe") == WORST_CASE and record.get("grid_bits"):
+            found.setdefault((record["family"], record["augmentation"]), {})[
+                int(record["seed"])] = unpack_bits(record["grid_bits"], int(record["n_images"]))
     return found
 
 
-def _grid(view: RunView, model: Model, seeds: Sequence[int]) -> Estimate | None:
-    correct = grid_correct(view, model)
+def _grid(view: RunView, correct: dict[int, np.ndarray],
+          seeds: Sequence[int]) -> Estimate | None:
+    """The grid worst case over ``seeds`` of one model's seed -> correctness."""
     if not seeds or any(s not in correct for s in seeds):
         return None
     if len({correct[s].size for s in seeds}) != 1:
@@ -143,11 +144,11 @@ def _grid(view: RunView, model: Model, seeds: Sequence[int]) -> Estimate | None:
     return view.estimates.bootstrap.estimate(np.stack([correct[s] for s in seeds]))
 
 
-def _grid_gain(view: RunView, model: Model) -> Estimate | None:
-    """model - plain CNN in grid worst case, over the seeds both hold, paired."""
-    mine, plain = grid_correct(view, model), grid_correct(view, PLAIN)
+def _grid_gain(view: RunView, mine: dict[int, np.ndarray],
+               plain: dict[int, np.ndarray]) -> Estimate | None:
+    """A model minus the plain CNN in grid worst case, over the seeds both hold, paired."""
     seeds = sorted(set(mine) & set(plain))
-    a, b = _grid(view, model, seeds), _grid(view, PLAIN, seeds)
+    a, b = _grid(view, mine, seeds), _grid(view, plain, seeds)
     if a is None or b is None or a.n != b.n:
         return None
     return difference(a, b)
@@ -183,16 +184,18 @@ def ranking(view: RunView) -> Ranking | None:
     if axes is None or PLAIN not in models or len(models) < 2:
         return None
     edge, beyond = axes
+    grids = grid_correct(view)
+    plain = grids.get(PLAIN, {})
     found = []
     for model in models:
         clean = estimates.clean(model)
         if clean is None or clean.seeds < MIN_SEEDS:
             continue
-        grid = grid_correct(view, model)
+        grid = grids.get(model, {})
         found.append(Remedy(
             model, clean, estimates.accuracy(model, edge), estimates.accuracy(model, beyond),
-            _grid(view, model, sorted(grid)),
-            None if model == PLAIN else _grid_gain(view, model),
+            _grid(view, grid, sorted(grid)),
+            None if model == PLAIN else _grid_gain(view, grid, plain),
             None if model == PLAIN else estimates.compare(model, PLAIN, beyond),
             forward_passes(model[1]), training_time(view, model)))
     if PLAIN not in {r.model for r in found} or len(found) < 2:
