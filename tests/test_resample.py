@@ -42,6 +42,25 @@ def test_seed_spread_widens_the_interval():
     assert two_level.low < 0.6 and two_level.high > 0.8
 
 
+def test_an_accuracy_interval_stays_within_0_and_1_and_a_difference_is_not_clipped():
+    # seeds at 0%, 0% and 5% correct: mean 1.7%, the t interval (2 degrees of freedom)
+    # reaches below 0, which an accuracy cannot; the clipped interval keeps its coverage
+    low_one = np.stack([bernoulli(0.0, 1000), bernoulli(0.0, 1000), bernoulli(0.05, 1000)])
+    accuracy = ImageBootstrap().estimate(low_one)
+    unclipped = resample.Estimate(accuracy.value, accuracy.per_seed, accuracy.image_draws,
+                                  accuracy.seeds, accuracy.n, accuracy.per_image)
+    assert unclipped.low < 0.0
+    assert accuracy.low == 0.0 and accuracy.high == pytest.approx(unclipped.high)
+    assert resample.prediction_interval(accuracy)[0] == 0.0
+    high_one = ImageBootstrap().estimate(1 - low_one)
+    assert high_one.high == 1.0 and resample.prediction_interval(high_one)[1] == 1.0
+    # a difference of accuracies stays within [-1, 1]: -96.7 pp, whose t interval reaches
+    # past -100 pp (per-seed differences -1, -1, -0.9)
+    gap = difference(accuracy, high_one)
+    assert gap.bounds == (-1.0, 1.0) and gap.low == -1.0 and gap.value + 0.1 < gap.high < 0.0
+    assert resample.mean_of(accuracy, accuracy).bounds == (0.0, 1.0)
+
+
 def test_images_are_drawn_once_for_all_seeds():
     # seed 0 right on the first half of the images, seed 1 on the second half: every image
     # is right in exactly one seed, so with both seeds drawn once each the mean is 0.5 in

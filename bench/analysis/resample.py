@@ -79,7 +79,9 @@ class Estimate:
     the seed-averaged per-image values of a statistic linear in them (None for a nonlinear
     one): when given, the image part is its closed form var / N. low, high and
     p_value (of the statistic being 0) are derived (module docstring); with fewer than
-    MIN_SEEDS seeds they cover the test images only (``images_only``).
+    MIN_SEEDS seeds they cover the test images only (``images_only``). ``bounds``: the
+    range the statistic cannot leave (an accuracy's (0, 1)), to which low and high are
+    clipped; clipping loses no coverage, as the true value lies within the bounds.
     """
 
     value: float
@@ -88,13 +90,21 @@ class Estimate:
     seeds: int
     n: int
     per_image: np.ndarray | None = field(default=None, repr=False, compare=False)
+    bounds: tuple[float, float] | None = field(default=None, repr=False, compare=False)
     low: float = field(init=False)
     high: float = field(init=False)
 
     def __post_init__(self) -> None:
         width = half_width(*self._variance_parts())
-        object.__setattr__(self, "low", self.value - width)
-        object.__setattr__(self, "high", self.value + width)
+        low, high = self.clip(self.value - width, self.value + width)
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+
+    def clip(self, low: float, high: float) -> tuple[float, float]:
+        """An interval of the statistic clipped to its ``bounds`` (unchanged without)."""
+        if self.bounds is None:
+            return low, high
+        return max(low, self.bounds[0]), min(high, self.bounds[1])
 
     def _variance_parts(self) -> tuple[float, int, float]:
         """(seed part, seeds, image part) of the statistic's variance."""
@@ -138,15 +148,16 @@ def prediction_interval(estimate: Estimate) -> tuple[float, float]:
     t at S - 1 degrees of freedom, with the test-image part added in quadrature."""
     seed_variance, seeds, image_variance = estimate._variance_parts()
     width = half_width(seed_variance * seeds * (1.0 + 1.0 / seeds), seeds, image_variance)
-    return estimate.value - width, estimate.value + width
+    return estimate.clip(estimate.value - width, estimate.value + width)
 
 
 def combine(function: Callable[..., np.ndarray], *estimates: Estimate,
-            linear: bool = False) -> Estimate:
+            linear: bool = False, bounds: tuple[float, float] | None = None) -> Estimate:
     """``function`` applied to the points, seed by seed to the per-seed values and resample
     by resample to the image draws of estimates over the same seeds and images (ValueError
     otherwise); ``linear``: ``function`` is linear, so it also applies image by image to
-    the per-image values and the result keeps the closed-form image part."""
+    the per-image values and the result keeps the closed-form image part; ``bounds``: the
+    range the result cannot leave (None: unbounded)."""
     shapes = {(e.seeds, e.n, e.image_draws.shape) for e in estimates}
     if len(shapes) != 1:
         raise ValueError(f"estimates to combine must share seeds, images and draws, got {shapes}")
@@ -157,17 +168,25 @@ def combine(function: Callable[..., np.ndarray], *estimates: Estimate,
     return Estimate(float(value),
                     np.asarray(function(*(e.per_seed for e in estimates)), dtype=np.float64),
                     np.asarray(function(*(e.image_draws for e in estimates)), dtype=np.float64),
-                    estimates[0].seeds, estimates[0].n, per_image)
+                    estimates[0].seeds, estimates[0].n, per_image, bounds)
 
 
 def difference(a: Estimate, b: Estimate) -> Estimate:
-    """a - b, paired by seed and by image."""
-    return combine(np.subtract, a, b, linear=True)
+    """a - b, paired by seed and by image (two accuracies: a difference within [-1, 1])."""
+    bounds = None
+    if a.bounds is not None and b.bounds is not None:
+        bounds = (a.bounds[0] - b.bounds[1], a.bounds[1] - b.bounds[0])
+    return combine(np.subtract, a, b, linear=True, bounds=bounds)
 
 
 def mean_of(*estimates: Estimate) -> Estimate:
-    """The mean of several estimates over the same seeds and images (e.g. +m and -m)."""
-    return combine(lambda *values: sum(values) / len(values), *estimates, linear=True)
+    """The mean of several estimates over the same seeds and images (e.g. +m and -m); the
+    mean of accuracies stays within their common bounds."""
+    bounds = None
+    if all(e.bounds is not None for e in estimates):
+        bounds = (min(e.bounds[0] for e in estimates), max(e.bounds[1] for e in estimates))
+    return combine(lambda *values: sum(values) / len(values), *estimates, linear=True,
+                   bounds=bounds)
 
 
 def significant(estimate: Estimate) -> bool:
@@ -235,14 +254,16 @@ class ImageBootstrap:
 
     def from_draws(self, per_seed: np.ndarray, per_seed_draws: np.ndarray, n: int,
                    per_image: np.ndarray | None = None) -> Estimate:
-        """The mean over seeds of (S,) per-seed values, with (S, B) per-seed image draws and,
-        for the closed-form image part, the (N,) seed-averaged per-image values."""
+        """The mean over seeds of (S,) per-seed shares in [0, 1] (an accuracy), with (S, B)
+        per-seed image draws and, for the closed-form image part, the (N,) seed-averaged
+        per-image values; its interval stays within [0, 1]."""
         per_seed = np.asarray(per_seed, dtype=np.float64)
         return Estimate(float(per_seed.mean()), per_seed, per_seed_draws.mean(axis=0),
-                        len(per_seed), n, per_image)
+                        len(per_seed), n, per_image, bounds=(0.0, 1.0))
 
     def estimate(self, correct: np.ndarray) -> Estimate:
-        """The mean of an (S, N) array (S seeds x N images) with its interval."""
+        """The mean of an (S, N) array (S seeds x N images, values in [0, 1]) with its
+        interval."""
         draws = self.image_draws(correct)
         correct = np.asarray(correct, dtype=np.float64)
         return self.from_draws(correct.mean(axis=1), draws, correct.shape[1],
