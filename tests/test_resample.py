@@ -149,6 +149,21 @@ def test_holm_corrects_the_verdicts_of_one_page():
     assert family.rejected == {"a", "b", "c"}
 
 
+def test_two_statements_with_equal_numbers_are_two_members_of_the_family():
+    # two contrasts of different models, both exactly 0 +- 0 (identical seeds): the page
+    # makes two statements, so its family counts two; the same contrast said twice counts once
+    same = np.stack([bernoulli(0.9, 500, seed) for seed in range(3)])
+    plain = ImageBootstrap().estimate(same)
+    first = difference(resample.named(plain, "CNN-AA / none"), resample.named(plain, "CNN"))
+    second = difference(resample.named(plain, "CNN / rotate"), resample.named(plain, "CNN"))
+    assert first.key != second.key and (first.value, first.low) == (second.value, second.low)
+    _, family = verdicts.corrected(lambda: [verdict(first), verdict(second), verdict(first)])
+    assert family.size == 2
+    unnamed = difference(plain, plain)  # no source: its numbers identify it, as before
+    _, family = verdicts.corrected(lambda: [verdict(unnamed), verdict(difference(plain, plain))])
+    assert family.size == 1
+
+
 def test_a_page_is_rendered_twice_and_its_verdicts_corrected_together():
     estimates = [resample.Estimate(0.02, np.array([0.019, 0.02, 0.021]), np.full(10, 0.02),
                                    3, 1000) for _ in range(1)]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bench.analysis import metrics
-from bench.analysis.resample import Estimate, ImageBootstrap, combine, difference
+from bench.analysis.resample import Estimate, ImageBootstrap, combine, difference, named
 from bench.catalog import FAMILIES, POLICIES, TASKS, TRANSFORMS
 from bench.results.schema import ALL, Row, unpack_bits
 
@@ -69,7 +69,7 @@ class RunEstimates:
 
     def _cached(self, key: tuple, compute: Callable[[], Estimate | None]) -> Estimate | None:
         if key not in self._cache:
-            self._cache[key] = compute()
+            self._cache[key] = named(compute(), key)
         return self._cache[key]
 
     def models(self) -> list[Model]:

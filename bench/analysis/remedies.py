@@ -30,7 +30,7 @@ import numpy as np
 from bench.analysis import conditions
 from bench.analysis.answers import Takeaway, holds
 from bench.analysis.estimates import Condition, Model
-from bench.analysis.resample import MIN_SEEDS, Estimate, difference
+from bench.analysis.resample import MIN_SEEDS, Estimate, difference, named
 from bench.analysis.runs import RunView
 from bench.analysis.sentences import accuracy_words
 from bench.analysis.worst_case import PROBE as WORST_CASE
@@ -134,21 +134,22 @@ def grid_correct(view: RunView) -> dict[Model, dict[int, np.ndarray]]:
     return found
 
 
-def _grid(view: RunView, correct: dict[int, np.ndarray],
+def _grid(view: RunView, model: Model, correct: dict[int, np.ndarray],
           seeds: Sequence[int]) -> Estimate | None:
-    """The grid worst case over ``seeds`` of one model's seed -> correctness."""
+    """The grid worst case over ``seeds`` of ``model``'s seed -> correctness."""
     if not seeds or any(s not in correct for s in seeds):
         return None
     if len({correct[s].size for s in seeds}) != 1:
         return None
-    return view.estimates.bootstrap.estimate(np.stack([correct[s] for s in seeds]))
+    return named(view.estimates.bootstrap.estimate(np.stack([correct[s] for s in seeds])),
+                 ("grid worst case", model, tuple(seeds)))
 
 
-def _grid_gain(view: RunView, mine: dict[int, np.ndarray],
+def _grid_gain(view: RunView, model: Model, mine: dict[int, np.ndarray],
                plain: dict[int, np.ndarray]) -> Estimate | None:
-    """A model minus the plain CNN in grid worst case, over the seeds both hold, paired."""
+    """``model`` minus the plain CNN in grid worst case, over the seeds both hold, paired."""
     seeds = sorted(set(mine) & set(plain))
-    a, b = _grid(view, mine, seeds), _grid(view, plain, seeds)
+    a, b = _grid(view, model, mine, seeds), _grid(view, PLAIN, plain, seeds)
     if a is None or b is None or a.n != b.n:
         return None
     return difference(a, b)
@@ -194,8 +195,8 @@ def ranking(view: RunView) -> Ranking | None:
         grid = grids.get(model, {})
         found.append(Remedy(
             model, clean, estimates.accuracy(model, edge), estimates.accuracy(model, beyond),
-            _grid(view, grid, sorted(grid)),
-            None if model == PLAIN else _grid_gain(view, grid, plain),
+            _grid(view, model, grid, sorted(grid)),
+            None if model == PLAIN else _grid_gain(view, model, grid, plain),
             None if model == PLAIN else estimates.compare(model, PLAIN, beyond),
             forward_passes(model[1]), training_time(view, model)))
     if PLAIN not in {r.model for r in found} or len(found) < 2:

@@ -26,8 +26,9 @@ part's degrees of freedom exactly when the seed variance is underestimated.) A s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,6 +83,8 @@ class Estimate:
     MIN_SEEDS seeds they cover the test images only (``images_only``). ``bounds``: the
     range the statistic cannot leave (an accuracy's (0, 1)), to which low and high are
     clipped; clipping loses no coverage, as the true value lies within the bounds.
+    ``source``: what the estimate measures (a model, cells and seeds; :func:`named`), so two
+    statements on one page with equal numbers stay two members of its verdict family.
     """
 
     value: float
@@ -91,6 +94,7 @@ class Estimate:
     n: int
     per_image: np.ndarray | None = field(default=None, repr=False, compare=False)
     bounds: tuple[float, float] | None = field(default=None, repr=False, compare=False)
+    source: Hashable = field(default=None, repr=False, compare=False)
     low: float = field(init=False)
     high: float = field(init=False)
 
@@ -134,12 +138,26 @@ class Estimate:
 
     @property
     def key(self) -> tuple:
-        """What identifies the statement the estimate backs (for one page's verdicts)."""
+        """What identifies the statement the estimate backs (for one page's verdicts): its
+        source where named, else its numbers."""
+        if self.source is not None:
+            return ("source", self.source)
         return (round(self.value, 12), round(self.high - self.low, 12), self.seeds, self.n)
 
     def excludes_zero(self) -> bool:
         """True when the (uncorrected) interval lies wholly above or wholly below 0."""
         return self.low > 0.0 or self.high < 0.0
+
+
+def named(estimate: Estimate | None, source: Hashable) -> Estimate | None:
+    """``estimate`` with its ``source`` set (None stays None)."""
+    return None if estimate is None else dataclasses.replace(estimate, source=source)
+
+
+def _sources(*estimates: Estimate) -> tuple | None:
+    """The operands' sources, or None where one is unnamed."""
+    sources = tuple(e.source for e in estimates)
+    return None if None in sources else sources
 
 
 def prediction_interval(estimate: Estimate) -> tuple[float, float]:
@@ -152,12 +170,13 @@ def prediction_interval(estimate: Estimate) -> tuple[float, float]:
 
 
 def combine(function: Callable[..., np.ndarray], *estimates: Estimate,
-            linear: bool = False, bounds: tuple[float, float] | None = None) -> Estimate:
+            linear: bool = False, bounds: tuple[float, float] | None = None,
+            source: Hashable = None) -> Estimate:
     """``function`` applied to the points, seed by seed to the per-seed values and resample
     by resample to the image draws of estimates over the same seeds and images (ValueError
     otherwise); ``linear``: ``function`` is linear, so it also applies image by image to
     the per-image values and the result keeps the closed-form image part; ``bounds``: the
-    range the result cannot leave (None: unbounded)."""
+    range the result cannot leave (None: unbounded); ``source``: what it measures."""
     shapes = {(e.seeds, e.n, e.image_draws.shape) for e in estimates}
     if len(shapes) != 1:
         raise ValueError(f"estimates to combine must share seeds, images and draws, got {shapes}")
@@ -168,7 +187,7 @@ def combine(function: Callable[..., np.ndarray], *estimates: Estimate,
     return Estimate(float(value),
                     np.asarray(function(*(e.per_seed for e in estimates)), dtype=np.float64),
                     np.asarray(function(*(e.image_draws for e in estimates)), dtype=np.float64),
-                    estimates[0].seeds, estimates[0].n, per_image, bounds)
+                    estimates[0].seeds, estimates[0].n, per_image, bounds, source)
 
 
 def difference(a: Estimate, b: Estimate) -> Estimate:
@@ -176,7 +195,9 @@ def difference(a: Estimate, b: Estimate) -> Estimate:
     bounds = None
     if a.bounds is not None and b.bounds is not None:
         bounds = (a.bounds[0] - b.bounds[1], a.bounds[1] - b.bounds[0])
-    return combine(np.subtract, a, b, linear=True, bounds=bounds)
+    sources = _sources(a, b)
+    return combine(np.subtract, a, b, linear=True, bounds=bounds,
+                   source=None if sources is None else ("difference", *sources))
 
 
 def mean_of(*estimates: Estimate) -> Estimate:
@@ -185,8 +206,9 @@ def mean_of(*estimates: Estimate) -> Estimate:
     bounds = None
     if all(e.bounds is not None for e in estimates):
         bounds = (min(e.bounds[0] for e in estimates), max(e.bounds[1] for e in estimates))
+    sources = _sources(*estimates)
     return combine(lambda *values: sum(values) / len(values), *estimates, linear=True,
-                   bounds=bounds)
+                   bounds=bounds, source=None if sources is None else ("mean", *sources))
 
 
 def significant(estimate: Estimate) -> bool:
