@@ -61,6 +61,18 @@ def test_the_vote_counts_one_class_per_random_transform_and_repeats_under_its_se
     assert len(np.unique(draws[:, 0])) == draws[:, 0].size  # one draw per image and vote
 
 
+def test_the_narrow_vote_is_the_vote_within_half_the_ranges():
+    from bench.run.defences import vote_draws, wrap
+
+    batch, half = images(), AugmentRanges(shift_px=1.5, rotate_deg=15.0)
+    narrow = wrap("vote-narrow", mass_predict, RANGES, Fill.ZERO)(batch)
+    np.testing.assert_array_equal(narrow, wrap("vote", mass_predict, half, Fill.ZERO)(batch))
+    draws = vote_draws(len(batch), half)
+    assert np.abs(draws[:, 0]).max() <= 15.0 and np.abs(draws[:, 1:]).max() <= 1.5
+    assert np.abs(draws[:, 0]).max() > 10.0  # the draws do reach past a third of the range
+    assert "rotation <= 15 deg" in DEFENCES["vote-narrow"].describe(RANGES)
+
+
 def test_an_unknown_defence_is_refused_naming_the_valid_ones():
     from bench.run.defences import wrap
 

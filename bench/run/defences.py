@@ -8,6 +8,7 @@ each wrapper returns another, so a defence applies to any family and to a user's
   per image within the profile's shift and rotation ranges, drawn from a generator seeded
   anew at every call (so an image at the same place of a call gets the same draws); the
   output is the share of the votes per class (ties go to the lower class index).
+- :func:`narrow_vote`: the same vote with draws within ``NARROW_VOTE_REACH`` of the ranges.
 
 Transforms go through ``bench.geometry.rotate_shift`` (rotation about the centre, then the
 shift), the test-time geometry of the sweep. :class:`DefendedModel` gives a wrapped model
@@ -16,13 +17,20 @@ the ``predict_on_batch`` the sweep calls (``bench.run.sweep.predict_proba``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 
 from bench import geometry
 from bench.analysis import metrics
-from bench.catalog.defences import DEFENCES, TTA_TRANSFORMS, VOTE_DRAWS, VOTE_SEED
+from bench.catalog.defences import (
+    DEFENCES,
+    NARROW_VOTE_REACH,
+    TTA_TRANSFORMS,
+    VOTE_DRAWS,
+    VOTE_SEED,
+)
 from bench.catalog.policies import Named
 from bench.config import AugmentRanges, Fill
 from bench.run.sweep import predict_proba
@@ -61,6 +69,14 @@ def vote(predict: Predict, ranges: AugmentRanges, fill: Fill) -> Predict:
             votes[np.arange(len(images)), proba.argmax(axis=1)] += 1.0
         return votes / VOTE_DRAWS
     return defended
+
+
+def narrow_vote(predict: Predict, ranges: AugmentRanges, fill: Fill) -> Predict:
+    """:func:`vote` with its draws within ``NARROW_VOTE_REACH`` of the shift and rotation
+    ranges."""
+    narrow = dataclasses.replace(ranges, shift_px=NARROW_VOTE_REACH * ranges.shift_px,
+                                 rotate_deg=NARROW_VOTE_REACH * ranges.rotate_deg)
+    return vote(predict, narrow, fill)
 
 
 def wrap(defence: str, predict: Predict, ranges: AugmentRanges, fill: Fill) -> Predict:
