@@ -48,9 +48,9 @@ def _worst(model, seed, grid):
             "grid_worst": float(correct.mean()), "grid_bits": pack_bits(correct)}
 
 
-def view(probed=True):
-    rows = [r for model, shares in MODELS.items() for s in SEEDS for r in _rows(model, s, shares)]
-    probes = [_worst(model, s, shares[3]) for model, shares in MODELS.items() for s in SEEDS]
+def view(probed=True, models=MODELS):
+    rows = [r for model, shares in models.items() for s in SEEDS for r in _rows(model, s, shares)]
+    probes = [_worst(model, s, shares[3]) for model, shares in models.items() for s in SEEDS]
     return RunView.of(run_data(rows, profile="book", probes=probes if probed else (),
                                dataset=dataset_info(n_test=N, augment=RANGES)))
 
@@ -104,8 +104,10 @@ def test_the_section_ranks_states_costs_and_sets_the_best_against_the_goal():
     assert plain.split("|")[2].strip().startswith("4 /")  # a tie at 0% shares rank 4
     assert aa.split("|")[2].strip().startswith("4 /")
     assert any("| 10 / 1.0x" in line for line in lines if "none+vote" in line)
-    # two verdicts per remedy (grid and beyond, against the plain CNN), one Holm family
+    # two verdicts per remedy (grid and beyond, against the plain CNN), one Holm family; the
+    # vote on the plain CNN is set against it there, so no defence list
     assert family.size == 2 * 4
+    assert "What a test-time defence adds" not in text
     assert "significant (Holm" in text
 
 
@@ -135,3 +137,23 @@ def test_grid_words_say_zero_of_n_where_no_interval_forms():
     ranking = remedies.ranking(view())
     assert remedies.grid_words(ranking.plain.grid) == "0 of 100 images on every seed"
     assert np.isclose(ranking.plain.grid.value, 0.0)
+
+
+def test_each_defence_is_set_against_the_model_it_defends_and_the_narrow_vote_against_the_full():
+    models = {**MODELS, ("cnn", "worst-of-k+vote"): (0.95, 0.90, 0.84, 0.30),
+              ("cnn", "worst-of-k+vote-narrow"): (0.95, 0.91, 0.85, 0.45)}
+    ranking = remedies.ranking(view(models=models))
+    found = {(c.defended.label, c.against.label): c.gain.value
+             for c in remedies.defence_contrasts(ranking)}
+    # every seed loses one image of 100 in each model, so the paired differences are exact;
+    # CNN / none+vote against the plain CNN is in the ranking's own differences
+    assert found == pytest.approx({
+        ("CNN / worst-of-k+vote", "CNN / worst-of-k"): -0.20,
+        ("CNN / worst-of-k+vote-narrow", "CNN / worst-of-k"): -0.05,
+        ("CNN / worst-of-k+vote-narrow", "CNN / worst-of-k+vote"): 0.15,
+    })
+    text, family = verdicts.corrected(lambda: "\n".join(section.section([view(models=models)])))
+    assert "What a test-time defence adds to the model it defends" in text
+    assert ("- CNN / worst-of-k+vote-narrow minus CNN / worst-of-k+vote: +15.0 [+8.2, +21.8] "
+            "pp over 3 seeds, significant (Holm") in text
+    assert family.size == 2 * 6 + 3  # 6 remedies against the plain CNN, 3 defence contrasts

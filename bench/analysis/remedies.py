@@ -17,6 +17,11 @@ images (:mod:`bench.analysis.resample`):
 Each remedy's grid worst case and beyond-range accuracy are set against the plain CNN's,
 paired by seed and image; its cost is the network's forward passes per test image and its
 measured training time against the plain CNN's (median over seeds, as stored).
+
+Stated before any defence was measured with both (docs/metrics.md, "Every remedy, ranked"):
+each test-time defence is also set against the model it defends (``worst-of-k+vote`` minus
+``worst-of-k``), and the narrow vote against the full vote of the same model
+(:func:`defence_contrasts`), in grid worst case, paired, with verdicts in the page's family.
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ class Ranking:
     remedies: list[Remedy]
     edge: Condition
     beyond: Condition
+    grids: dict[Model, dict[int, np.ndarray]]
 
     @property
     def plain(self) -> Remedy:
@@ -145,11 +151,12 @@ def _grid(view: RunView, model: Model, correct: dict[int, np.ndarray],
                  ("grid worst case", model, tuple(seeds)))
 
 
-def _grid_gain(view: RunView, model: Model, mine: dict[int, np.ndarray],
-               plain: dict[int, np.ndarray]) -> Estimate | None:
-    """``model`` minus the plain CNN in grid worst case, over the seeds both hold, paired."""
-    seeds = sorted(set(mine) & set(plain))
-    a, b = _grid(view, model, mine, seeds), _grid(view, PLAIN, plain, seeds)
+def _grid_difference(view: RunView, grids: dict[Model, dict[int, np.ndarray]], model: Model,
+                     other: Model) -> Estimate | None:
+    """``model`` minus ``other`` in grid worst case, over the seeds both hold, paired."""
+    mine, theirs = grids.get(model, {}), grids.get(other, {})
+    seeds = sorted(set(mine) & set(theirs))
+    a, b = _grid(view, model, mine, seeds), _grid(view, other, theirs, seeds)
     if a is None or b is None or a.n != b.n:
         return None
     return difference(a, b)
@@ -186,7 +193,6 @@ def ranking(view: RunView) -> Ranking | None:
         return None
     edge, beyond = axes
     grids = grid_correct(view)
-    plain = grids.get(PLAIN, {})
     found = []
     for model in models:
         clean = estimates.clean(model)
@@ -196,12 +202,48 @@ def ranking(view: RunView) -> Ranking | None:
         found.append(Remedy(
             model, clean, estimates.accuracy(model, edge), estimates.accuracy(model, beyond),
             _grid(view, model, grid, sorted(grid)),
-            None if model == PLAIN else _grid_gain(view, model, grid, plain),
+            None if model == PLAIN else _grid_difference(view, grids, model, PLAIN),
             None if model == PLAIN else estimates.compare(model, PLAIN, beyond),
             forward_passes(model[1]), training_time(view, model)))
     if PLAIN not in {r.model for r in found} or len(found) < 2:
         return None
-    return Ranking(view, found, edge, beyond)
+    return Ranking(view, found, edge, beyond, grids)
+
+
+#: The narrow vote, set against the full one of the same model.
+NARROW_VOTE, FULL_VOTE = "vote-narrow", "vote"
+
+
+@dataclass(frozen=True)
+class DefenceContrast:
+    """A defended remedy minus another model of the same base, in grid worst case (pp as a
+    fraction, paired by seed and image)."""
+
+    defended: Remedy
+    against: Remedy
+    gain: Estimate
+
+
+def defence_contrasts(ranking: Ranking) -> list[DefenceContrast]:
+    """Each defended remedy with a grid worst case against its undefended base model (but
+    the plain CNN, which the ranking's differences already give), and each narrow vote
+    against the full vote of the same base, where both are ranked."""
+    by_model = {r.model: r for r in ranking.remedies if r.grid is not None}
+    found = []
+    for remedy in by_model.values():
+        defended = POLICIES[remedy.model[1]].defended
+        if defended is None:
+            continue
+        base, defence = defended
+        others = [] if (remedy.model[0], base) == PLAIN else [(remedy.model[0], base)]
+        if defence == NARROW_VOTE:
+            others.append((remedy.model[0], f"{base}+{FULL_VOTE}"))
+        for other in others:
+            gain = (_grid_difference(ranking.view, ranking.grids, remedy.model, other)
+                    if other in by_model else None)
+            if gain is not None:
+                found.append(DefenceContrast(remedy, by_model[other], gain))
+    return found
 
 
 def rankings(views: Sequence[RunView]) -> list[Ranking]:

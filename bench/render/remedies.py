@@ -5,6 +5,8 @@ Two tables per ranked run: the four axes in raw accuracy (clean first), then eac
 difference to the plain CNN in grid worst case and beyond the trained range, with its
 verdict (the page's Holm family) and its cost. A sentence names the first remedy on each
 ranking axis and sets the best grid worst case against bench's goal, as a measured figure.
+Where a defence and the model it defends are both ranked, a list sets them against each
+other (and the narrow vote against the full one).
 """
 
 from __future__ import annotations
@@ -99,6 +101,19 @@ def tables(ranking: Ranking) -> list[str]:
                       "cost"], keys=1)]
 
 
+def defence_lines(ranking: Ranking) -> list[str]:
+    """Each defended remedy against its own base model and the narrow vote against the full
+    one, in grid worst case, one bullet each (empty where no pair is ranked)."""
+    found = remedies.defence_contrasts(ranking)
+    if not found:
+        return []
+    return ["", "What a test-time defence adds to the model it defends (and the narrow vote to "
+            "the full one), in grid worst case, paired by seed and image over the seeds both "
+            "hold:", "",
+            *(f"- {c.defended.label} minus {c.against.label}: {short_pp(c.gain)} pp over "
+              f"{counted(c.gain.seeds, 'seed')}, {verdict(c.gain)}." for c in found)]
+
+
 def _position(estimate: Estimate, goal: float) -> str:
     """Where an interval lies against a goal: ``below 90%``, ``at or above 90%``, or
     ``across 90%``."""
@@ -149,5 +164,5 @@ def section(views: Sequence[RunView]) -> list[str]:
            "same axes (docs/metrics.md, \"Every remedy, ranked\"); the other runs' remedies "
            "are in their task reports.", ""]
     for ranking in found:
-        out += [sentence(ranking), "", *tables(ranking), ""]
+        out += [sentence(ranking), "", *tables(ranking), *defence_lines(ranking), ""]
     return out[:-1]
