@@ -70,3 +70,25 @@ def test_the_newest_saved_runs_of_each_thread_count_are_read(tmp_path: Path, cap
     out = capsys.readouterr().out
     assert "2.00 / 2.00 / 2.00" in out  # the oldest, slower run is not among the newest 3
     assert "1.00 / 2.00" not in out
+
+
+def test_a_dense_network_whose_keras_runs_near_the_sgemm_peak_is_named_out_of_reach() -> None:
+    # 100 GFLOP/s peak; 0.1 GFLOP per image x 1,024 images: 1.024 s at the peak. Keras takes
+    # 1.126 s (ceiling 1.10x, below the 1.2x target), the engine 1.05 s (1.07x Keras).
+    run = _json()
+    dense = [{"name": "dense", "label": "dense 1000", "algorithm": "", "seconds": 1.0,
+              "flops_per_image": 100_000_000}]
+    run["benchmarks"] = [
+        _sgemm(1, 2 * 2048**3 / 100e9),
+        _bench("gender_mlp", 1024, "numpy-vectorised", 1.05, 5, layer_times=dense,
+               flops_per_image=100_000_000),
+        _bench("gender_mlp", 1024, "keras-call", 1.1264, 5, flops_per_image=100_000_000),
+        _bench("gender_mlp", 1024, "onnxruntime", 1.0, 5, flops_per_image=100_000_000),
+    ]
+    text = render_targets({"1": [run]})
+    assert "| 1.10x" in text  # the ceiling column
+    assert "out of reach for dense layers even at the sgemm peak: gender_mlp (1.10x)" in text
+    # the same figures for a network with a convolution: Winograd can pass the ceiling
+    conv = [{**dense[0], "name": "conv2d", "label": "conv 3x3", "algorithm": "Winograd"}]
+    run["benchmarks"][1]["extra_info"]["layer_times"] = conv
+    assert "out of reach" not in render_targets({"1": [run]})
