@@ -45,8 +45,9 @@ def test_panels_carry_at_most_four_lines_and_the_chance_line(view):
     figure = plots.curves_figure(view, "shift_x")
     # every family: none + 3 trained, then none + the other 2 (shift first in the first)
     trained = len(POLICIES.names()) - 1
-    assert len(figure.axes) == len(FAMILIES.names()) * -(-trained // plots.TRAINED_PER_PANEL)
-    for ax in figure.axes:
+    shown = [ax for ax in figure.axes if ax.get_visible()]  # an odd count leaves one hidden
+    assert len(shown) == len(FAMILIES.names()) * -(-trained // plots.TRAINED_PER_PANEL)
+    for ax in shown:
         data = [line for line in ax.lines if line.get_linestyle() != ":"]
         assert 1 <= len(data) <= 4
         assert any(line.get_linestyle() == ":" for line in ax.lines)  # chance
