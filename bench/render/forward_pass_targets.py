@@ -30,6 +30,7 @@ from bench.render.forward_pass_data import (
     KERAS_CALL,
     ONNXRUNTIME,
     VECTORISED,
+    largest_batch,
     sgemm_peaks,
     timings,
 )
@@ -49,7 +50,7 @@ def _ratios(run: dict, against: str) -> dict[str, float]:
     found = timings([run])
     ratios = {}
     for arch in dict.fromkeys(key[0] for key in found):
-        batch = max(key[1] for key in found if key[0] == arch)
+        batch = largest_batch(found, arch)
         engine = next((t for k, t in found.items() if k[:3] == (arch, batch, VECTORISED)), None)
         other = next((t for k, t in found.items() if k[:3] == (arch, batch, against)), None)
         if engine is not None and other is not None:
@@ -65,7 +66,7 @@ def _ceilings(run: dict) -> dict[str, float]:
     for (arch, batch, implementation, threads), timing in found.items():
         peak = peaks.get(threads)
         if (implementation == KERAS_CALL and peak is not None and timing.flops_per_image
-                and batch == max(k[1] for k in found if k[0] == arch)):
+                and batch == largest_batch(found, arch)):
             at_peak_s = timing.flops_per_image * batch / (peak[0] * 1e9)
             ceilings[arch] = timing.median_s / at_peak_s
     return ceilings
