@@ -223,6 +223,7 @@ def test_forward_pass(benchmark, threads: int, plan: str, arch: str, batch: int,
         input_shape=list(shape),
         parameters=model.count_params(),
         versions=_versions(),
+        warmup_s=WARMUP_SECONDS,
     )  # fmt: skip
     if implementation.startswith("numpy"):
         network = _network(arch, implementation.removeprefix("numpy-"), threads, plan)

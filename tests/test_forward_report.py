@@ -118,6 +118,17 @@ def test_report_leads_with_findings_and_ends_with_the_setup() -> None:
     assert "numpy 2.4.0, keras 3.15.0" in setup
 
 
+def test_the_warm_up_each_run_recorded_is_stated() -> None:
+    older = _prose(render_forward_pass([_json()]))
+    assert "called untimed once (a run older than the suite's recorded warm-up)" in older
+    warmed = _json()
+    for bench in warmed["benchmarks"]:
+        if "arch" in bench.get("extra_info", {}):
+            bench["extra_info"]["warmup_s"] = 0.25
+    assert "each implementation was called untimed for 0.25 s." in _prose(
+        render_forward_pass([warmed]))
+
+
 def test_json_without_forward_pass_benchmarks_is_refused() -> None:
     with pytest.raises(ValueError, match="no forward-pass benchmarks"):
         render_forward_pass([{"benchmarks": [{"name": "x", "extra_info": {}, "stats": {}}]}])

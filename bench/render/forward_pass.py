@@ -176,6 +176,14 @@ def _agreement_table(runs: Sequence[dict]) -> str:
                  + ["benchmarks compared"], keys=1)
 
 
+def _warmup_sentence(found: dict) -> str:
+    """How each implementation was warmed up before its timed rounds."""
+    seconds = sorted({timing.warmup_s for timing in found.values()}, key=lambda s: s or 0)
+    said = [f"for {s:g} s" if s is not None
+            else "once (a run older than the suite's recorded warm-up)" for s in seconds]
+    return f"Before its timed rounds each implementation was called untimed {' or '.join(said)}."
+
+
 def _setup(runs: Sequence[dict]) -> list[str]:
     """The machine of the first run, then when and at which commit each run was made."""
     machine = runs[0].get("machine_info", {})
@@ -226,7 +234,9 @@ def render_forward_pass(runs: Sequence[dict]) -> str:
             "intra- and inter-op threads, ONNX Runtime (CPU execution provider, all graph "
             "optimisations) with that many intra-op threads, LiteRT (XNNPACK) with that many "
             "interpreter threads. ONNX Runtime and LiteRT run Keras' own `model.export` of "
-            "the same model, made and cached before timing. Columns: "
+            "the same model, made and cached before timing. "
+            + _warmup_sentence(found)
+            + " Columns: "
             + ", ".join(f"{SHORT[i]} = {LABELS[i]}" for i in IMPLEMENTATIONS)
             + ". Timings come from a shared machine and are noisy; `rounds` gives the sample "
             f"size of each implementation ({' / '.join(SHORT[i] for i in IMPLEMENTATIONS)}). "

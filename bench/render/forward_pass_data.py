@@ -39,7 +39,9 @@ MISSING = "–"
 class Timing:
     """One benchmark: median and interquartile range of a round (seconds), rounds, the
     threads it ran on (None in JSON written before the suite recorded them), its FLOPs
-    per image and the NumPy engine's peak working memory (bytes) where measured."""
+    per image, the NumPy engine's peak working memory (bytes) where measured, and the
+    seconds of untimed calls before the rounds (None: one call, before the suite recorded
+    it)."""
 
     arch: str
     batch: int
@@ -50,6 +52,7 @@ class Timing:
     threads: int | None = None
     flops_per_image: int | None = None
     peak_bytes: int | None = None
+    warmup_s: float | None = None
 
     @property
     def images_per_s(self) -> float:
@@ -91,6 +94,7 @@ def timings(runs: Sequence[dict]) -> dict[Key, Timing]:
             info.get("threads"),
             info.get("flops_per_image"),
             info.get("peak_bytes"),
+            info.get("warmup_s"),
         )
         found[(timing.arch, timing.batch, timing.implementation, timing.threads)] = timing
     if not found:
