@@ -96,7 +96,9 @@ class Profile:
     options for the data loader (e.g. image size, images per class). worst_case_n /
     invariance_n: test images (a seeded subset) for the Engstrom worst-case search and
     the layer-by-layer invariance errors; 0 skips them. probed_augmentations: the policies
-    whose models get those two probes (None: every model).
+    whose models get those two probes (None: every model). family_policies: families that
+    train with only some of the profile's augmentations, and which ones (every other
+    family trains with all of them).
     """
 
     name: ProfileName
@@ -117,6 +119,17 @@ class Profile:
     worst_case_n: int = 0
     invariance_n: int = 0
     probed_augmentations: tuple[str, ...] | None = None
+    family_policies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def policies_of(self, family: str) -> tuple[str, ...]:
+        """The augmentations ``family`` trains with, in the profile's order."""
+        only = dict(self.family_policies).get(family)
+        return tuple(name for name in self.augmentations if only is None or name in only)
+
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """Every (family, augmentation) the profile trains, family by family."""
+        return tuple((family, name) for family in self.families
+                     for name in self.policies_of(family))
 
     def magnitudes(self, transform: str) -> tuple[float, ...]:
         """The swept magnitudes of one transform."""

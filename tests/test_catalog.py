@@ -270,3 +270,20 @@ def test_a_source_moves_the_profile_to_the_one_data_set_that_reads_it(monkeypatc
     with pytest.raises(ChoiceError, match="--source does not apply to data set 'mnist-5k'; "
                                           r"add --data with one of: \(none\)"):
         data_for_source(quick)
+
+
+def test_a_profile_trains_some_families_with_fewer_policies_unless_the_user_names_them():
+    from bench.catalog.profiles import with_choices
+    from bench.run.runner import model_specs
+
+    book = get_profile("mnist", "book")
+    specs = model_specs(book, (0,))
+    assert {(s.family, s.augmentation) for s in specs if s.family == "p4-cnn"} == {
+        ("p4-cnn", "none")}
+    assert len(specs) == len(book.pairs()) < len(book.families) * len(book.augmentations)
+    assert "worst-of-k+vote" in book.policies_of("cnn")
+    assert "worst-of-k+vote" not in book.policies_of("cnn-gap")
+    # policies named on the command line apply to every family named
+    asked = with_choices(book, families=("p4-cnn",), augmentations=("rotate",))
+    assert [(s.family, s.augmentation) for s in model_specs(asked, (0,))] == [
+        ("p4-cnn", "rotate")]

@@ -208,6 +208,23 @@ def test_a_family_trained_with_fewer_augmentations_marks_the_run_partial():
     assert view.partial[-1] == "CNN-AA: 1 of 5 augmentations"
 
 
+def test_a_family_is_held_to_the_policies_its_profile_trains_it_with():
+    # MNIST book trains the p4-CNN without augmentation only: its one policy is complete,
+    # while the CNN-AA, held to the book's policies, lacks the run's shift
+    book = get_profile("mnist", "book")
+    assert book.policies_of("p4-cnn") == ("none",)
+    rows = []
+    for seed in range(5):
+        for family in ("mlp", "cnn", "cnn-gap"):
+            for policy in ("none", "shift"):
+                rows += rows_for(family, policy, seed, CNN_NONE)
+        rows += rows_for("cnn-aa", "none", seed, CNN_NONE)
+        rows += rows_for("p4-cnn", "none", seed, CNN_NONE)
+    partial = RunView.of(run_data(rows, profile="book")).partial
+    assert partial[-1] == "CNN-AA: 1 of 2 augmentations"
+    assert not any("p4-CNN" in note for note in partial)
+
+
 def test_models_with_fewer_seeds_than_the_profile_mark_the_run_partial():
     # the MNIST book profile trains 5 seeds: seeds 3 and 4 of the CNN alone leave the MLP's
     # model short although the run as a whole holds every seed

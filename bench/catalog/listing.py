@@ -31,15 +31,19 @@ def _images(n: int | None, full: int | None) -> str:
 
 def profile_sizes(profile: Profile) -> list[str]:
     """One table line: task, profile, data, training images, epochs, seeds, test images,
-    models (families x augmentations x seeds)."""
-    models = len(profile.families) * len(profile.augmentations) * len(profile.seeds)
+    models (families x augmentations x seeds, or family-augmentation pairs x seeds where
+    some families train with fewer augmentations)."""
+    seeds = f"{len(profile.seeds)} seed{'s' if len(profile.seeds) > 1 else ''}"
+    models = len(profile.pairs()) * len(profile.seeds)
+    shape = (f"{len(profile.pairs())} family-augmentation pairs" if profile.family_policies
+             else f"{len(profile.families)} families x {len(profile.augmentations)} "
+                  "augmentations")
     return [
         profile.task, profile.name.value, profile.data,
         _images(profile.n_train, DATASETS[profile.data].full_train),
         str(profile.train.epochs), ",".join(str(seed) for seed in profile.seeds),
         _images(profile.n_test, None),
-        f"{models} ({len(profile.families)} families x {len(profile.augmentations)} "
-        f"augmentations x {len(profile.seeds)} seed{'s' if len(profile.seeds) > 1 else ''})",
+        f"{models} ({shape} x {seeds})",
     ]
 
 

@@ -33,12 +33,20 @@ def profile_glossary() -> str:
             str(profile.train.epochs), str(profile.train.batch_size),
             str(len(profile.seeds)),
         ])
-        models.append(f"- {TASKS[task].title} `{name.value}`: "
-                      + ", ".join(FAMILIES[f].label for f in profile.families) + " x "
-                      + ", ".join(profile.augmentations))
+        models.append(f"- {TASKS[task].title} `{name.value}`: " + _model_matrix(profile))
     return "\n".join([table(lines, ["task", "profile", "data", "training images", "test images",
                                     "epochs", "batch", "seeds"], keys=2), "",
                       "Models per profile (families x augmentations):", "", *models])
+
+
+def _model_matrix(profile) -> str:
+    """``MLP, CNN x none, shift; p4-CNN x none``: families grouped by the policies they
+    train with."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for family in profile.families:
+        groups.setdefault(profile.policies_of(family), []).append(FAMILIES[family].label)
+    return "; ".join(", ".join(labels) + " x " + ", ".join(policies)
+                     for policies, labels in groups.items())
 
 
 #: One line per metric and verdict word of the reports (definitions: docs/metrics.md).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bench.catalog import DATASETS, FAMILIES
 from bench.catalog.profiles import profile_of_run
+from bench.config import Profile
 from bench.results.loading import RunData
 
 
@@ -14,17 +15,19 @@ def pair_label(family: str, augmentation: str) -> str:
     return f"{FAMILIES[family].label} / {augmentation}"
 
 
-def _families_with_fewer_policies(run: RunData, families: tuple[str, ...],
+def _families_with_fewer_policies(run: RunData, profile: Profile,
                                   policies: set[str]) -> list[str]:
     """``CNN-GAP, CNN-AA: 1 of 6 augmentations`` for the families trained with fewer of the
-    run's augmentations than the others (one note per count)."""
-    by_count: dict[int, list[str]] = {}
-    for family in families:
+    run's augmentations than their profile trains them with (one note per count)."""
+    by_count: dict[tuple[int, int], list[str]] = {}
+    for family in profile.families:
         own = {m["augmentation"] for m in run.models if m["family"] == family}
-        if own and own < policies:
-            by_count.setdefault(len(own), []).append(FAMILIES[family].label)
-    return [f"{', '.join(labels)}: {count} of {len(policies)} augmentations"
-            for count, labels in sorted(by_count.items())]
+        meant = set(profile.policies_of(family)) & policies
+        if own and not meant <= own:
+            count = (len(own & meant), len(meant))
+            by_count.setdefault(count, []).append(FAMILIES[family].label)
+    return [f"{', '.join(labels)}: {count} of {of} augmentations"
+            for (count, of), labels in sorted(by_count.items())]
 
 
 NAMED_UP_TO = 3  # a seed note names its models when it covers at most this many
@@ -75,7 +78,7 @@ def partial_notes(run: RunData) -> list[str]:
     used = run.dataset.get("n_train_used")
     if wanted and used is not None and used < wanted:
         notes.append(f"{used:,} of {wanted:,} training images")
-    return notes + _families_with_fewer_policies(run, profile.families, policies)
+    return notes + _families_with_fewer_policies(run, profile, policies)
 
 
 def pooled_notes(run: RunData) -> list[str]:

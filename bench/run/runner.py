@@ -91,8 +91,7 @@ def model_specs(profile: Profile, seeds: tuple[int, ...] | None) -> list[ModelSp
     return [
         ModelSpec(family, augmentation, seed)
         for seed in (seeds or profile.seeds)
-        for family in profile.families
-        for augmentation in profile.augmentations
+        for family, augmentation in profile.pairs()
     ]
 
 
