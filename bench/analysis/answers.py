@@ -120,11 +120,6 @@ class Takeaway:
     text: str
 
 
-def on_words(result: KindResult) -> str:
-    return (f"{TASKS[result.view.run.task].in_sentence} ({result.view.run.profile}) "
-            f"at {distance_words(result.condition)}")
-
-
 def task_words(result: KindResult) -> str:
     """``MNIST (book)``: a result's task and run."""
     return f"{TASKS[result.view.run.task].in_sentence} ({result.view.run.profile})"

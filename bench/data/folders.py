@@ -194,13 +194,6 @@ def image_suffixes(root: Path, classes: Sequence[str]) -> set[str]:
     return {_suffix(entry.name) for entry, _ in _scan(root, classes)}
 
 
-def list_class_files(root: Path, classes: Sequence[str]) -> list[tuple[Path, int]]:
-    """(file, class id) for every image under ``root/<class>/``, sorted by class id then
-    file name. Hidden files (``.name``) are ignored; anything else that is not an image
-    of a known class raises DataError."""
-    return [(Path(entry.path), label) for entry, label in _scan(root, classes)]
-
-
 def read_image(path: Path) -> np.ndarray:
     """Decode one image file to uint8 RGB (H, W, 3); grey or RGBA files become RGB.
     ImageTooLarge (from its header, before decoding) above ``images.MAX_PIXELS`` pixels;
@@ -232,8 +225,8 @@ def read_class_folders(
     size: required (height, width) in pixels; None takes the first image's size.
     resize: scale images of another size to ``size`` (cv2 INTER_AREA) instead of raising.
     data_root: the data folder files must resolve inside (default ``root``), unless
-    ``allow_outside_paths``. Returns the images in :func:`list_class_files` order, and the
-    entries skipped.
+    ``allow_outside_paths``. Returns the images sorted by class id then file name (hidden
+    files ignored), and the entries skipped.
     """
     if resize and size is None:
         raise ValueError("resize=True needs a size (height, width)")
