@@ -28,6 +28,7 @@ from bench.analysis.runs import RunView
 from bench.analysis.sentences import accuracy_words, counted
 from bench.catalog import TASKS
 from bench.render.tables import table, with_ci
+from bench.results.completeness import retrained_base_notes
 
 
 def _where(ranking: Ranking) -> str:
@@ -114,6 +115,16 @@ def defence_lines(ranking: Ranking) -> list[str]:
               f"{counted(c.gain.seeds, 'seed')}, {verdict(c.gain)}." for c in found)]
 
 
+def retrained_lines(ranking: Ranking) -> list[str]:
+    """The ranked run's defences whose base model was trained again (empty where none)."""
+    notes = retrained_base_notes(ranking.view.run, {r.model for r in ranking.remedies})
+    if not notes:
+        return []
+    return ["", "Defences of a model trained again (the model files were not at hand): "
+            + "; ".join(notes) + ". A difference between such a defence and its base also "
+            "holds the second training."]
+
+
 def _position(estimate: Estimate, goal: float) -> str:
     """Where an interval lies against a goal: ``below 90%``, ``at or above 90%``, or
     ``across 90%``."""
@@ -164,5 +175,6 @@ def section(views: Sequence[RunView]) -> list[str]:
            "same axes (docs/metrics.md, \"Every remedy, ranked\"); the other runs' remedies "
            "are in their task reports.", ""]
     for ranking in found:
-        out += [sentence(ranking), "", *tables(ranking), *defence_lines(ranking), ""]
+        out += [sentence(ranking), "", *tables(ranking), *defence_lines(ranking),
+                *retrained_lines(ranking), ""]
     return out[:-1]

@@ -29,7 +29,7 @@ from bench.render.provenance import (
     flags_by_model,
     training_data_line,
 )
-from bench.results.completeness import pooled_notes
+from bench.results.completeness import pooled_notes, retrained_base_notes
 from bench.results.loading import SKIPPED, RunData
 from bench.results.schema import ALL
 
@@ -92,6 +92,11 @@ def _header(view: RunView) -> list[str]:
     if pooled:
         partial += (f" **Seeds pooled across code versions**: {'; '.join(pooled)}. Their "
                     "spread over seeds also holds any change between those versions.")
+    retrained = retrained_base_notes(run)
+    if retrained:
+        partial += (f" **Defences of a model trained again**: {'; '.join(retrained)}. A "
+                    "difference between such a defence and its base also holds the second "
+                    "training.")
     missing = coverage.missing_notes(run)
     if missing:
         partial += (f" **Cells missing** (against the `{profile}` grid): {'; '.join(missing)}. "

@@ -4,7 +4,7 @@ partial). No Keras here."""
 
 from __future__ import annotations
 
-from bench.catalog import DATASETS, FAMILIES
+from bench.catalog import DATASETS, FAMILIES, POLICIES
 from bench.catalog.profiles import profile_of_run
 from bench.config import Profile
 from bench.results.loading import RunData
@@ -94,3 +94,42 @@ def pooled_notes(run: RunData) -> list[str]:
     return [f"{pair_label(*pair)}: its {seeds[pair]} seeds were trained at {len(found)} "
             f"commits ({', '.join(sorted(found))})"
             for pair, found in sorted(commits.items()) if len(found) > 1]
+
+
+def _commits_by_seed(run: RunData) -> dict[tuple[str, str], dict[int, str]]:
+    """(family, augmentation) -> seed -> the commit its training record names."""
+    found: dict[tuple[str, str], dict[int, str]] = {}
+    for m in run.models:
+        commit = str((m.get("environment") or {}).get("commit"))
+        found.setdefault((m["family"], m["augmentation"]), {})[m["seed"]] = commit
+    return found
+
+
+def retrained_base_notes(run: RunData,
+                         pairs: set[tuple[str, str]] | None = None) -> list[str]:
+    """``CNN / none+tta: seeds 0, 1 defend CNN / none trained again (at 852f14a5e1c2; the
+    stored CNN / none at b21d1de2bc7d)`` for each defended variant whose wrapped model was
+    trained at another commit than its base model's stored record on some seed: the model
+    files were not at hand, so the base was trained again, and a difference between the two
+    also holds that second training. [] when every defence wraps the stored model. ``pairs``:
+    only these (family, augmentation) variants (None: all)."""
+    commits = _commits_by_seed(run)
+    notes = []
+    for (family, policy), seeds in sorted(commits.items()):
+        if pairs is not None and (family, policy) not in pairs:
+            continue
+        defended = POLICIES[policy].defended if policy in POLICIES else None
+        base = commits.get((family, defended[0])) if defended else None
+        if not base:
+            continue
+        other = sorted(s for s, commit in seeds.items() if s in base and commit != base[s])
+        if other:
+            wrapped = sorted({seeds[s] for s in other})
+            stored = sorted({base[s] for s in other})
+            which = (f"seeds {', '.join(map(str, other))} defend" if len(other) > 1
+                     else f"seed {other[0]} defends")
+            notes.append(f"{pair_label(family, policy)}: {which} "
+                         f"{pair_label(family, defended[0])} trained again (at "
+                         f"{', '.join(wrapped)}; the stored {pair_label(family, defended[0])} "
+                         f"at {', '.join(stored)})")
+    return notes
