@@ -79,21 +79,20 @@ def main(argv: list[str] | None = None) -> None:
         settings = TrainSettings(profile.train.epochs, profile.train.batch_size, rate)
         at_rate = dataclasses.replace(profile, train=settings)
         for seed in (int(s) for s in args.seeds.split(",")):
-            for family in at_rate.families:
-                for policy in at_rate.augmentations:
-                    spent = time.perf_counter() - started
-                    if spent + slowest > args.budget_s:
-                        log.info("budget: stopping after %.0f s", spent)
-                        return
-                    spec = ModelSpec(family, policy, seed)
-                    began = time.perf_counter()
-                    model, record = train_portable(spec, train, len(CLASS_NAMES[args.task]),
-                                                   at_rate, verbose=2)
-                    save_atomically(model, record, args.out / f"{record.key}.keras",
-                                    args.out / f"{record.key}.json")
-                    slowest = max(slowest, time.perf_counter() - began)
-                    log.info("trained %s lr %g in %.0f s: %s", spec.label, rate,
-                             record.train_seconds, json.dumps(record.history.get("accuracy")))
+            for family, policy in at_rate.pairs():
+                spent = time.perf_counter() - started
+                if spent + slowest > args.budget_s:
+                    log.info("budget: stopping after %.0f s", spent)
+                    return
+                spec = ModelSpec(family, policy, seed)
+                began = time.perf_counter()
+                model, record = train_portable(spec, train, len(CLASS_NAMES[args.task]),
+                                               at_rate, verbose=2)
+                save_atomically(model, record, args.out / f"{record.key}.keras",
+                                args.out / f"{record.key}.json")
+                slowest = max(slowest, time.perf_counter() - began)
+                log.info("trained %s lr %g in %.0f s: %s", spec.label, rate,
+                         record.train_seconds, json.dumps(record.history.get("accuracy")))
 
 
 if __name__ == "__main__":
