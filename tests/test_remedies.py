@@ -157,3 +157,20 @@ def test_each_defence_is_set_against_the_model_it_defends_and_the_narrow_vote_ag
     assert ("- CNN / worst-of-k+vote-narrow minus CNN / worst-of-k+vote: +15.0 [+8.2, +21.8] "
             "pp over 3 seeds, significant (Holm") in text
     assert family.size == 2 * 6 + 3  # 6 remedies against the plain CNN, 3 defence contrasts
+
+
+def test_a_ranked_defence_of_a_base_trained_again_is_named_under_the_tables():
+    from rowbuilder import model_records
+
+    found = view()
+    assert section.retrained_lines(remedies.ranking(found)) == []
+    models = model_records(found.run.rows)
+    for model in models:
+        trained_again = model["augmentation"] == "none+vote" and model["seed"] > 0
+        model["environment"] = {"commit": "bbb" if trained_again else "aaa"}
+    again = RunView.of(run_data(found.run.rows, profile="book", models=models,
+                                probes=found.run.probes, dataset=found.run.dataset))
+    text = " ".join(section.section([again])[-1].split())
+    assert text.startswith("Defences of a model trained again (the model files were not at "
+                           "hand): CNN / none+vote: seeds 1, 2 defend CNN / none trained again "
+                           "(at bbb; the stored CNN / none at aaa).")
