@@ -174,3 +174,12 @@ def test_a_ranked_defence_of_a_base_trained_again_is_named_under_the_tables():
     assert text.startswith("Defences of a model trained again (the model files were not at "
                            "hand): CNN / none+vote: seeds 1, 2 defend CNN / none trained again "
                            "(at bbb; the stored CNN / none at aaa).")
+
+
+def test_the_same_remedy_of_two_runs_is_two_statements_on_one_page():
+    # two tasks' rankings on the front page: the CNN / all of each is its own Holm member
+    mnist = view()
+    other = RunView.of(run_data(mnist.run.rows, task="fashion-mnist", profile="book",
+                                probes=mnist.run.probes, dataset=mnist.run.dataset))
+    keys = {remedies.ranking(v).remedies[1].grid_gain.key for v in (mnist, other)}
+    assert len(keys) == 2

@@ -36,11 +36,13 @@ def model_order(model: Model) -> tuple[int, int]:
 
 class RunEstimates:
     """Estimates of one run's rows (one task), cached; ``bootstrap`` draws the image
-    resamples."""
+    resamples. Each estimate's source starts with ``task`` and ``run_name``, so the same
+    model and cells of two runs on one page are two statements."""
 
     def __init__(self, rows: Sequence[Row], task: str,
-                 bootstrap: ImageBootstrap | None = None) -> None:
+                 bootstrap: ImageBootstrap | None = None, run_name: str = "") -> None:
         self.chance = TASKS[task].chance
+        self.run_id = (task, run_name)
         self.bootstrap = bootstrap or ImageBootstrap()
         self._bits: dict[tuple[Model, Cell], dict[int, np.ndarray]] = {}
         self._groups: dict[tuple[Model, Cell, str], dict[int, float]] = {}
@@ -69,7 +71,7 @@ class RunEstimates:
 
     def _cached(self, key: tuple, compute: Callable[[], Estimate | None]) -> Estimate | None:
         if key not in self._cache:
-            self._cache[key] = named(compute(), key)
+            self._cache[key] = named(compute(), (*self.run_id, *key))
         return self._cache[key]
 
     def models(self) -> list[Model]:

@@ -148,7 +148,7 @@ def _grid(view: RunView, model: Model, correct: dict[int, np.ndarray],
     if len({correct[s].size for s in seeds}) != 1:
         return None
     return named(view.estimates.bootstrap.estimate(np.stack([correct[s] for s in seeds])),
-                 ("grid worst case", model, tuple(seeds)))
+                 ("grid worst case", *view.estimates.run_id, model, tuple(seeds)))
 
 
 def _grid_difference(view: RunView, grids: dict[Model, dict[int, np.ndarray]], model: Model,

@@ -38,7 +38,7 @@ class RunView:
     @classmethod
     def of(cls, run: RunData) -> RunView:
         """Estimates and tables of a loaded run."""
-        estimates = RunEstimates(run.rows, run.task)
+        estimates = RunEstimates(run.rows, run.task, run_name=run.profile)
         frame = summary.rows_frame(run.rows)
         table = summary.over_seeds(frame, estimates)
         every = table[table["group"] == ALL]
