@@ -75,7 +75,7 @@ WARMUP_SECONDS = 0.25
 """Untimed calls for at least this long before the timed rounds (and at least one). With
 one warm-up call, the engine's first rounds on two threads after a model was built or
 another runtime had run took twice as long as the next ones (mnist_mlp, batch 1,024: 17 ms
-then 9 ms; ONNX Runtime's threads spin for about 40 ms after each call), so 4 of 5
+then 9 ms; ONNX Runtime's threads use about 40 ms of CPU after each call), so 4 of 5
 rounds, and the median, measured that transient instead of the implementation."""
 NAIVE_ROUNDS = 2
 NAIVE_MAX_WINDOWS = 500_000

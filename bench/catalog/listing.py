@@ -34,8 +34,8 @@ def profile_sizes(profile: Profile) -> list[str]:
     models (families x augmentations x seeds, or family-augmentation pairs x seeds where
     some families train with fewer augmentations)."""
     seeds = f"{len(profile.seeds)} seed{'s' if len(profile.seeds) > 1 else ''}"
-    models = len(profile.pairs()) * len(profile.seeds)
-    shape = (f"{len(profile.pairs())} family-augmentation pairs" if profile.family_policies
+    pairs = len(profile.pairs())
+    shape = (f"{pairs} family-augmentation pairs" if profile.family_policies
              else f"{len(profile.families)} families x {len(profile.augmentations)} "
                   "augmentations")
     return [
@@ -43,7 +43,7 @@ def profile_sizes(profile: Profile) -> list[str]:
         _images(profile.n_train, DATASETS[profile.data].full_train),
         str(profile.train.epochs), ",".join(str(seed) for seed in profile.seeds),
         _images(profile.n_test, None),
-        f"{models} ({shape} x {seeds})",
+        f"{pairs * len(profile.seeds)} ({shape} x {seeds})",
     ]
 
 

@@ -81,21 +81,6 @@ def partial_notes(run: RunData) -> list[str]:
     return notes + _families_with_fewer_policies(run, profile, policies)
 
 
-def pooled_notes(run: RunData) -> list[str]:
-    """``CNN / none: its 5 seeds were trained at 3 commits (a1b2c3d4e5f6, ...)`` for each model
-    whose seeds' training records name different code versions (the git commit in each
-    model record's environment); [] when every model's seeds share one."""
-    commits: dict[tuple[str, str], set[str]] = {}
-    seeds: dict[tuple[str, str], int] = {}
-    for m in run.models:
-        pair = (m["family"], m["augmentation"])
-        commits.setdefault(pair, set()).add(str((m.get("environment") or {}).get("commit")))
-        seeds[pair] = seeds.get(pair, 0) + 1
-    return [f"{pair_label(*pair)}: its {seeds[pair]} seeds were trained at {len(found)} "
-            f"commits ({', '.join(sorted(found))})"
-            for pair, found in sorted(commits.items()) if len(found) > 1]
-
-
 def _commits_by_seed(run: RunData) -> dict[tuple[str, str], dict[int, str]]:
     """(family, augmentation) -> seed -> the commit its training record names."""
     found: dict[tuple[str, str], dict[int, str]] = {}
@@ -103,6 +88,19 @@ def _commits_by_seed(run: RunData) -> dict[tuple[str, str], dict[int, str]]:
         commit = str((m.get("environment") or {}).get("commit"))
         found.setdefault((m["family"], m["augmentation"]), {})[m["seed"]] = commit
     return found
+
+
+def pooled_notes(run: RunData) -> list[str]:
+    """``CNN / none: its 5 seeds were trained at 3 commits (a1b2c3d4e5f6, ...)`` for each model
+    whose seeds' training records name different code versions (the git commit in each
+    model record's environment); [] when every model's seeds share one."""
+    notes = []
+    for pair, seeds in sorted(_commits_by_seed(run).items()):
+        commits = sorted(set(seeds.values()))
+        if len(commits) > 1:
+            notes.append(f"{pair_label(*pair)}: its {len(seeds)} seeds were trained at "
+                         f"{len(commits)} commits ({', '.join(commits)})")
+    return notes
 
 
 def retrained_base_notes(run: RunData,
