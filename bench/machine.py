@@ -21,6 +21,39 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+#: Vector extensions named in /proc/cpuinfo's flags, widest first: the first one present is
+#: the CPU's ISA in the environment (it picks TensorFlow's, oneDNN's and BLAS's kernels).
+VECTOR_EXTENSIONS = ("avx512f", "avx2", "avx", "sse4_2")
+
+
+def cpu_isa(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The widest of :data:`VECTOR_EXTENSIONS` the CPU has (e.g. ``avx2``), ``none`` if it has
+    none of them, ``unknown`` without ``cpuinfo``."""
+    if not cpuinfo.is_file():
+        return "unknown"
+    flags: set[str] = set()
+    for line in cpuinfo.read_text(errors="replace").splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    return next((name for name in VECTOR_EXTENSIONS if name in flags), "none")
+
+
+def onednn() -> str:
+    """``on`` or ``off``: whether TensorFlow runs its oneDNN CPU kernels in this process
+    (``bench`` turns them on: ``bench/__init__.py``); ``n/a`` under another Keras backend,
+    ``unknown`` where TensorFlow no longer has the private function that tells."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return "n/a"
+    try:
+        from tensorflow.python.util._pywrap_util_port import IsMklEnabled
+    except ImportError:
+        return "unknown"
+    return "on" if IsMklEnabled() else "off"
+
+
 def code_commit() -> str:
     """The git commit of the bench code (``+dirty`` with uncommitted changes), or
     ``unknown`` outside a git checkout."""
@@ -54,8 +87,8 @@ def compute_device() -> str:
 
 
 def environment() -> dict[str, str]:
-    """CPU, cores, device, OS, library versions, code commit and date (UTC) of this
-    process: what shapes the results it computes."""
+    """CPU, its vector ISA, cores, device, OS, library versions, whether oneDNN ran, code
+    commit and date (UTC) of this process: what shapes the results it computes."""
     import keras
     import numpy
     import sklearn
@@ -63,11 +96,13 @@ def environment() -> dict[str, str]:
     backend = keras.backend.backend()
     return {
         "cpu": cpu_model(),
+        "cpu_isa": cpu_isa(),
         "cores": str(os.cpu_count()),
         "device": compute_device(),
         "os": platform.platform(),
         "python": platform.python_version(),
         backend: __import__(backend).__version__,
+        "onednn": onednn(),
         "keras": keras.__version__,
         "numpy": numpy.__version__,
         "scikit-learn": sklearn.__version__,

@@ -38,6 +38,7 @@ import tensorflow as tf
 from threadpoolctl import threadpool_limits
 
 from bench.catalog import FAMILIES
+from bench.machine import cpu_isa, onednn
 from bench.npcnn import Network, from_keras
 from bench.npcnn.flops import forward_flops
 from bench.npcnn.layer_times import layer_times
@@ -223,6 +224,7 @@ def test_forward_pass(benchmark, threads: int, plan: str, arch: str, batch: int,
         input_shape=list(shape),
         parameters=model.count_params(),
         versions=_versions(),
+        kernels={"cpu_isa": cpu_isa(), "onednn": onednn()},
         warmup_s=WARMUP_SECONDS,
     )  # fmt: skip
     if implementation.startswith("numpy"):

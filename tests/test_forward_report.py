@@ -116,6 +116,16 @@ def test_report_leads_with_findings_and_ends_with_the_setup() -> None:
     assert "Threads 1: Python 3.11.7, pytest-benchmark 5.1.0" in setup
     assert "commit `abcdef1234` on main" in setup
     assert "numpy 2.4.0, keras 3.15.0" in setup
+    assert "CPU vector ISA and TensorFlow's oneDNN kernels not recorded" in setup
+
+
+def test_the_kernels_each_run_recorded_are_stated() -> None:
+    run = _json()
+    for bench in run["benchmarks"]:
+        bench["extra_info"]["kernels"] = {"cpu_isa": "avx2", "onednn": "on"}
+    setup = _prose(render_forward_pass([run]))
+    setup = setup[setup.index("## Setup") :]
+    assert "Kernels: CPU vector ISA avx2, TensorFlow's oneDNN kernels on" in setup
 
 
 def test_the_warm_up_each_run_recorded_is_stated() -> None:

@@ -387,6 +387,19 @@ def test_models_trained_otherwise_are_flagged_beside_their_name():
     assert "CNN / shift" not in note and "MLP" not in note
 
 
+def test_a_model_trained_with_onednn_off_is_flagged_and_one_without_the_record_is_not():
+    run = make_run()
+    for record in run.models:
+        off = record["family"] == "cnn" and record["augmentation"] == "none"
+        record.update(environment={"tensorflow": "2.21", "device": "CPU", "commit": "abc123",
+                                   **({"onednn": "off"} if off else {})})
+    text = render_markdown(RunView.of(run), {})
+    clean = text.split("## Clean accuracy")[1].split("\n## ")[0]
+    note = next(line for line in clean.splitlines() if line.startswith("† "))
+    assert "CNN / none: without TensorFlow's oneDNN kernels" in note
+    assert "| MLP " in clean and "| MLP† " not in clean
+
+
 def test_a_ratio_above_chance_is_shown_only_30_pp_above_chance():
     rows = []
     for seed in (0, 1, 2):

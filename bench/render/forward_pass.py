@@ -211,6 +211,12 @@ def _setup(runs: Sequence[dict]) -> list[str]:
     )  # fmt: skip
     if versions:
         lines.append("- Libraries: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    kernels = sorted({(k["cpu_isa"], k["onednn"]) for k in
+                      (b.get("extra_info", {}).get("kernels") for b in benchmarks(runs)) if k})
+    lines.append("- Kernels: " + ("; ".join(
+        f"CPU vector ISA {isa}, TensorFlow's oneDNN kernels {state}" for isa, state in kernels)
+        if kernels else "CPU vector ISA and TensorFlow's oneDNN kernels not recorded (a run "
+        "older than the suite's record of them)"))
     return lines
 
 

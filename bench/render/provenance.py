@@ -65,7 +65,8 @@ MARK = "†"
 
 def model_flags(record: dict) -> list[str]:
     """How one model record's training differs from the reference setting, in words:
-    backend, trainer, device, a working tree with uncommitted changes ([]: it does not)."""
+    backend, trainer, device, oneDNN recorded off, a working tree with uncommitted changes
+    ([]: it does not)."""
     environment = record.get("environment") or {}
     out = []
     backend = next((name for name in BACKENDS if name in environment), None)
@@ -77,6 +78,8 @@ def model_flags(record: dict) -> list[str]:
     device = environment.get("device")
     if device and device != REFERENCE_DEVICE:
         out.append(f"on {device}")
+    if environment.get("onednn") == "off":  # recorded since the field exists; older: unknown
+        out.append("without TensorFlow's oneDNN kernels")
     commit = str(environment.get("commit", ""))
     if commit.endswith("+dirty"):
         out.append(f"from a working tree with uncommitted changes (`{commit}`)")
