@@ -184,8 +184,8 @@ def test_partial_runs_are_marked(view):
     # `two`, two seeds
     quick = get_profile("mnist", "quick")
     policies = f"2 of {len(quick.augmentations)} augmentations"
-    assert view.partial == [policies, "MLP: 1 of 2 augmentations"]
-    assert f"**partial**: {policies}; MLP: 1 of 2 augmentations" in \
+    assert view.partial == [policies, "MLP: 1 of the 2 augmentations in this run"]
+    assert f"**partial**: {policies}; MLP: 1 of the 2 augmentations in this run" in \
         frontpage.render_front_page([view], forward_pass=False)
     two = RunView.of(make_run(seeds=(0, 1)))
     seeds = f"2 of {len(quick.seeds)} seeds"
@@ -205,7 +205,7 @@ def test_a_family_trained_with_fewer_augmentations_marks_the_run_partial():
     absent = [FAMILIES[f].label for f in book.families if f not in ("mlp", "cnn", "cnn-aa")]
     assert view.partial[:2] == [f"no {', '.join(absent)} models",
                                 f"5 of {len(book.augmentations)} augmentations"]
-    assert view.partial[-1] == "CNN-AA: 1 of 5 augmentations"
+    assert view.partial[-1] == "CNN-AA: 1 of the 5 augmentations in this run"
 
 
 def test_a_family_is_held_to_the_policies_its_profile_trains_it_with():
@@ -221,8 +221,20 @@ def test_a_family_is_held_to_the_policies_its_profile_trains_it_with():
         rows += rows_for("cnn-aa", "none", seed, CNN_NONE)
         rows += rows_for("p4-cnn", "none", seed, CNN_NONE)
     partial = RunView.of(run_data(rows, profile="book")).partial
-    assert partial[-1] == "CNN-AA: 1 of 2 augmentations"
+    assert partial[-1] == "CNN-AA: 1 of the 2 augmentations in this run"
     assert not any("p4-CNN" in note for note in partial)
+
+
+def test_a_family_short_of_policies_the_run_holds_all_of_is_counted_against_its_own():
+    # every policy of the book's six is in the run (the CNN's), the MLP has two of them
+    rows = []
+    for seed in range(5):
+        for policy in ("none", "shift", "rotate", "scale", "shear", "all"):
+            rows += rows_for("cnn", policy, seed, CNN_NONE)
+        for policy in ("none", "shift"):
+            rows += rows_for("mlp", policy, seed, CNN_NONE)
+    partial = RunView.of(run_data(rows, task="gender", profile="book")).partial
+    assert partial[-1] == "MLP: 2 of 6 augmentations"
 
 
 def test_models_with_fewer_seeds_than_the_profile_mark_the_run_partial():

@@ -18,16 +18,20 @@ def pair_label(family: str, augmentation: str) -> str:
 def _families_with_fewer_policies(run: RunData, profile: Profile,
                                   policies: set[str]) -> list[str]:
     """``CNN-GAP, CNN-AA: 1 of 6 augmentations`` for the families trained with fewer of the
-    run's augmentations than their profile trains them with (one note per count)."""
-    by_count: dict[tuple[int, int], list[str]] = {}
+    run's augmentations than their profile trains them with (one note per count); ``1 of the
+    3 augmentations in this run`` where the run lacks some of the family's policies (named
+    in the run's own note)."""
+    by_count: dict[tuple[int, int, bool], list[str]] = {}
     for family in profile.families:
         own = {m["augmentation"] for m in run.models if m["family"] == family}
-        meant = set(profile.policies_of(family)) & policies
+        its_own = set(profile.policies_of(family))
+        meant = its_own & policies
         if own and not meant <= own:
-            count = (len(own & meant), len(meant))
+            count = (len(own & meant), len(meant), meant < its_own)
             by_count.setdefault(count, []).append(FAMILIES[family].label)
-    return [f"{', '.join(labels)}: {count} of {of} augmentations"
-            for (count, of), labels in sorted(by_count.items())]
+    return [f"{', '.join(labels)}: {count} of {'the ' if in_run else ''}{of} augmentations"
+            + (" in this run" if in_run else "")
+            for (count, of, in_run), labels in sorted(by_count.items())]
 
 
 NAMED_UP_TO = 3  # a seed note names its models when it covers at most this many
