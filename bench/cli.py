@@ -114,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--partial", action="store_true",
                          help="publish a run that lacks part of its profile (models, seeds or "
                               "cells); its reports then say partial")
+    publish.add_argument("--drop-models", action="store_true",
+                         help="replace a reference holding models the run does not (refused "
+                              "otherwise, naming them)")
 
     repro = add_command(commands, "reproduce", "train a published architecture and measure "
                         "the figures bench/catalog/reproductions.py quotes",
@@ -179,7 +182,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     """Validate a run and make it the reference of its task and run name (from run.json)."""
     from bench.results.publish_command import publish_run
 
-    print(publish_run(args.run, args.results, args.partial))
+    print(publish_run(args.run, args.results, args.partial, args.drop_models))
     return 0
 
 

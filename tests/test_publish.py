@@ -213,3 +213,26 @@ def test_a_failed_swap_keeps_the_old_reference(run, results, monkeypatch):
 
         publish_run(run, results)
     assert tree_hash(results) == before  # old reference back in place, no staging left
+
+
+def _drop_one_model(run: Path) -> str:
+    """Remove the first model's record and rows from ``run``; its label."""
+    lines = (run / "models.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    (run / "models.jsonl").write_text("".join(line + "\n" for line in lines[1:]))
+    (run / "rows" / f"{first['key']}.jsonl").unlink()
+    return f"{first['family']}/{first['augmentation']}/s{first['seed']}"
+
+
+def test_a_run_that_would_drop_reference_models_is_refused_unless_told(run, results, capsys):
+    # a run that kept none of the reference's models (another data checksum, say) must not
+    # silently replace it with fewer
+    label = _drop_one_model(run)
+    before = tree_hash(results)
+    assert publish(run, results, "--partial") == 2
+    err = capsys.readouterr().err
+    assert "would drop 1 model(s) of the reference" in err and label in err, err
+    assert "--drop-models" in err and "Traceback" not in err
+    assert tree_hash(results) == before
+    assert publish(run, results, "--partial", "--drop-models") == 0
+    assert tree_hash(results / "mnist" / "smoke") == tree_hash(run)

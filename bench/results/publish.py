@@ -69,11 +69,13 @@ class Published:
     missing: tuple[str, ...]
 
 
-def publish(run_folder: Path, results_dir: Path, partial: bool = False) -> Published:
+def publish(run_folder: Path, results_dir: Path, partial: bool = False,
+            drop_models: bool = False) -> Published:
     """Make ``run_folder`` the reference ``<results_dir>/<task>/<run name>``.
 
     PublishError (nothing changed) when the run is not a finished, valid run folder, is
-    being written, is incomplete against its profile without ``partial``, or the target
+    being written, is incomplete against its profile without ``partial``, would drop models
+    the reference holds (family, augmentation, seed) without ``drop_models``, or the target
     would not be exactly ``<results>/<task>/<run name>`` of a folder other than the run.
     """
     run = _resolved_run(run_folder)
@@ -98,10 +100,40 @@ def publish(run_folder: Path, results_dir: Path, partial: bool = False) -> Publi
                 f"{run_folder}: the run is incomplete against its profile ({'; '.join(missing)})"
                 f"; finish it with the same `bench run` command, or publish it with --partial "
                 "(its reports then say partial)")
+        dropped = _dropped_models(run, target)
+        if dropped and not drop_models:
+            raise PublishError(
+                f"{run_folder}: publishing would drop {len(dropped)} model(s) of the reference "
+                f"{target} that the run does not hold ({', '.join(dropped[:DROPPED_NAMED])}"
+                f"{', ...' if len(dropped) > DROPPED_NAMED else ''}); extend the reference "
+                "with `bench run ... --extend-reference` (its log says how many models it "
+                "kept), or pass --drop-models to replace them anyway")
         _replace(run, target)
     finally:
         lock.release()
     return Published(target, tuple(missing))
+
+
+#: Dropped models named in the refusal (the rest are counted).
+DROPPED_NAMED = 5
+
+
+def _model_labels(folder: Path) -> set[str]:
+    """``family/augmentation/s<seed>`` of every record in ``folder``'s models.jsonl."""
+    path = folder / MODELS
+    if not path.is_file():
+        return set()
+    labels = set()
+    for line in path.read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            labels.add(f"{record['family']}/{record['augmentation']}/s{record['seed']}")
+    return labels
+
+
+def _dropped_models(run: Path, target: Path) -> list[str]:
+    """The reference's models (family/augmentation/s<seed>) the run does not hold, sorted."""
+    return sorted(_model_labels(target) - _model_labels(run))
 
 
 def _resolved_run(run_folder: Path) -> Path:
