@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import platform
 import subprocess
@@ -11,14 +12,28 @@ from pathlib import Path
 _REPO = Path(__file__).resolve().parent.parent
 
 
+CPUINFO = Path("/proc/cpuinfo")
+
+
+@functools.cache
+def _first_processor(cpuinfo: Path = CPUINFO) -> dict[str, str] | None:
+    """The fields of the first processor in ``cpuinfo`` (read once per path), None without
+    the file."""
+    if not cpuinfo.is_file():
+        return None
+    fields: dict[str, str] = {}
+    for line in cpuinfo.read_text(errors="replace").splitlines():
+        if not line.strip():
+            break
+        name, _, value = line.partition(":")
+        fields[name.strip()] = value.strip()
+    return fields
+
+
 def cpu_model() -> str:
     """The CPU model name from /proc/cpuinfo, else platform.processor()."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text(errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
+    return ((_first_processor() or {}).get("model name") or platform.processor()
+            or "unknown")
 
 
 #: Vector extensions named in /proc/cpuinfo's flags, widest first: the first one present is
@@ -26,16 +41,13 @@ def cpu_model() -> str:
 VECTOR_EXTENSIONS = ("avx512f", "avx2", "avx", "sse4_2")
 
 
-def cpu_isa(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+def cpu_isa(cpuinfo: Path = CPUINFO) -> str:
     """The widest of :data:`VECTOR_EXTENSIONS` the CPU has (e.g. ``avx2``), ``none`` if it has
     none of them, ``unknown`` without ``cpuinfo``."""
-    if not cpuinfo.is_file():
+    fields = _first_processor(cpuinfo)
+    if fields is None:
         return "unknown"
-    flags: set[str] = set()
-    for line in cpuinfo.read_text(errors="replace").splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
+    flags = set(fields.get("flags", "").split())
     return next((name for name in VECTOR_EXTENSIONS if name in flags), "none")
 
 

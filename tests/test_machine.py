@@ -6,7 +6,8 @@ from bench import machine
 
 
 def _cpuinfo(tmp_path, flags: str):
-    path = tmp_path / "cpuinfo"
+    # one file per case: machine reads each path once (the CPU does not change)
+    path = tmp_path / f"cpuinfo-{flags.replace(' ', '-')}"
     path.write_text(f"processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: fpu {flags} sse2\n\n")
     return path
 

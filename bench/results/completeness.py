@@ -29,8 +29,8 @@ def _families_with_fewer_policies(run: RunData, profile: Profile,
         if own and not meant <= own:
             count = (len(own & meant), len(meant), meant < its_own)
             by_count.setdefault(count, []).append(FAMILIES[family].label)
-    return [f"{', '.join(labels)}: {count} of {'the ' if in_run else ''}{of} augmentations"
-            + (" in this run" if in_run else "")
+    return [f"{', '.join(labels)}: {count} of "
+            + (f"the {of} augmentations in this run" if in_run else f"{of} augmentations")
             for (count, of, in_run), labels in sorted(by_count.items())]
 
 

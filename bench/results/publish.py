@@ -29,6 +29,7 @@ from bench.results.loading import (
     PROBES,
     REQUIRED,
     ROWS,
+    load_records,
     probe_paths,
     rows_files,
 )
@@ -119,16 +120,9 @@ DROPPED_NAMED = 5
 
 
 def _model_labels(folder: Path) -> set[str]:
-    """``family/augmentation/s<seed>`` of every record in ``folder``'s models.jsonl."""
-    path = folder / MODELS
-    if not path.is_file():
-        return set()
-    labels = set()
-    for line in path.read_text().splitlines():
-        if line.strip():
-            record = json.loads(line)
-            labels.add(f"{record['family']}/{record['augmentation']}/s{record['seed']}")
-    return labels
+    """``family/augmentation/s<seed>`` of every model record in ``folder`` (none: empty)."""
+    return {f"{m['family']}/{m['augmentation']}/s{m['seed']}"
+            for m in load_records(folder, MODELS)}
 
 
 def _dropped_models(run: Path, target: Path) -> list[str]:
