@@ -99,10 +99,14 @@ def compute_device() -> str:
 
 
 def environment() -> dict[str, str]:
-    """CPU, its vector ISA, cores, device, OS, library versions, whether oneDNN ran, code
-    commit and date (UTC) of this process: what shapes the results it computes."""
+    """CPU, its vector ISA, cores, device, OS, library versions (the image decoders' and
+    OpenCV's warps' among them), whether oneDNN ran, code commit and date (UTC) of this
+    process: what shapes the results it computes."""
+    import cv2
     import keras
     import numpy
+    import PIL
+    import skimage
     import sklearn
 
     backend = keras.backend.backend()
@@ -118,6 +122,9 @@ def environment() -> dict[str, str]:
         "keras": keras.__version__,
         "numpy": numpy.__version__,
         "scikit-learn": sklearn.__version__,
+        "opencv": cv2.__version__,
+        "pillow": PIL.__version__,
+        "scikit-image": skimage.__version__,
         "commit": code_commit(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
+import numpy as np
 import pytest
 from tiny_run import error_lines, tiny_npz
 
@@ -89,6 +90,25 @@ def test_a_reference_model_trained_elsewhere_is_kept(published, tmp_path, caplog
     assert (folder / "models.jsonl").read_text().splitlines()[0] == text.replace(
         '"trainer": "tf.data"', '"trainer": "portable"').splitlines()[0]
     assert rows_files(folder) == rows_files(reference)
+
+
+def test_a_reference_trained_on_other_data_is_refused_before_training(published, tmp_path,
+                                                                       isolated_cache, capsys):
+    source, reference = published
+    with np.load(source) as data:
+        arrays = dict(data)
+    arrays["x_train"][0, 0, 0] ^= 1  # one pixel's last bit, as a decoder on another CPU may
+    other = tmp_path / "other.npz"
+    np.savez(other, **arrays)
+    expected = json.loads((reference / "dataset.json").read_text())["train_checksum"]
+    out = tmp_path / "second"
+    assert main(run_args(other, out, reference.parent.parent, "--seeds", "0,1",
+                         "--extend-reference")) == 2
+    [line] = error_lines(capsys.readouterr().err)
+    assert f"trained on data of training-data checksum {expected}" in line
+    assert "without --extend-reference" in line
+    assert not list((isolated_cache / "models").glob("*.keras"))  # nothing trained
+    assert not (out / "mnist" / "smoke-mnist" / "models.jsonl").exists()
 
 
 def test_extending_a_reference_that_does_not_exist_is_one_line(tmp_path, capsys):

@@ -26,3 +26,13 @@ def test_bench_turns_onednn_on_before_tensorflow_loads_unless_told_otherwise():
     assert machine.onednn() == ("off" if asked_off else "on")
     stored = machine.environment()
     assert stored["onednn"] == machine.onednn() and stored["cpu_isa"] == machine.cpu_isa()
+
+
+def test_the_environment_names_the_image_libraries_that_shape_the_pixels():
+    import cv2
+    import PIL
+    import skimage
+
+    found = machine.environment()
+    assert (found["opencv"], found["pillow"], found["scikit-image"]) == (
+        cv2.__version__, PIL.__version__, skimage.__version__)

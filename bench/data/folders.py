@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 #: Bump when the cached arrays would change for the same files (decoder, layout). 3: an
-#: image cut short is refused (it decoded with grey rows before).
-CACHE_VERSION = 3
+#: image cut short is refused (it decoded with grey rows before). 4: RGB -> gray in a fixed
+#: float64 order (the same bits on every CPU).
+CACHE_VERSION = 4
 TOO_LARGE = "too large"
 #: The fault of a class folder with no entry at all.
 EMPTY = "holds no images"

@@ -8,7 +8,11 @@ Conversion rules (one quantisation to 8 bits, at the end):
 - RGB becomes gray with ITU-R BT.601 luma weights in RGB order,
   ``0.299 R + 0.587 G + 0.114 B`` (as cv2.COLOR_RGB2GRAY; scikit-image's ``rgb2gray`` uses
   the BT.709 weights instead), so pure red 255 -> round(76.245) = 76, pure green -> 150,
-  pure blue -> round(29.07) = 29;
+  pure blue -> round(29.07) = 29; the sum is taken in a fixed order, R then G then B, each
+  product and partial sum in float64 and rounded to float32 after each step
+  (:func:`luma_bt601`), so every CPU gives the same bits (a float32 matrix product does not:
+  its kernel differs between CPUs, and where a weighted sum falls exactly on a half, as
+  0.587 * 214 + 0.114 * 113 = 138.5, the 8-bit result depends on the last bit);
 - CMYK JPEGs are converted to RGB by Pillow; palette images arrive as RGB(A);
   of an animation (GIF) only the first frame is used;
 - the result is resized to size x size (stretched, not cropped) with cv2.INTER_AREA when
@@ -146,11 +150,24 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if channels == 2:
         color, alpha = values[..., 0], values[..., 1]
     else:
-        color = values[..., :3] @ BT601_RGB
+        color = luma_bt601(values[..., :3])
         alpha = values[..., 3] if channels == 4 else None
     if alpha is None:
         return color
     return color * alpha + (1.0 - alpha)
+
+
+def luma_bt601(rgb: np.ndarray) -> np.ndarray:
+    """float32 (..., 3) RGB in [0, 1] -> float32 (...) BT.601 luma, the same bits on every
+    CPU: ``((R * wR) + G * wG) + B * wB`` with each product and sum in float64, rounded to
+    float32 after each step (numpy's element-wise float64 operations are IEEE-exact on every
+    CPU; the published gender references were decoded with these bits)."""
+    weights = BT601_RGB.astype(np.float64)
+    total = np.zeros(rgb.shape[:-1], dtype=np.float32)
+    for channel in range(3):
+        total = (rgb[..., channel].astype(np.float64) * weights[channel]
+                 + total).astype(np.float32)
+    return total
 
 
 def resize(gray: np.ndarray, size: int) -> np.ndarray:

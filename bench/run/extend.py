@@ -8,6 +8,10 @@ reference whose key this bench no longer computes (its data, code or libraries c
 left behind, named in a warning, and trained again by the run if the run trains it. A model
 trained elsewhere (``bench run --trained``) is kept as it is: its key cannot be computed here.
 
+A reference trained on other data (its dataset.json's training-data checksum differs from
+the data loaded now: another copy of the data set, or a decoder that gives other bits) is
+refused before anything is copied or trained, as extending it would train every model again.
+
 Copying is idempotent, so the same command continues after Ctrl-C: a file the run folder
 already has is kept, and a model record is added only when the folder lacks it, after its
 rows and probe records are in place.
@@ -21,16 +25,19 @@ import shutil
 from pathlib import Path
 
 from bench.catalog import FAMILIES, POLICIES
+from bench.data.types import DataError, checksum
 from bench.os_faults import replaced_atomically
 from bench.results.loading import (
     MODELS,
     PROBE_FILES,
     PROBES,
     ROWS,
+    load_dataset_info,
     load_records,
     split_lines,
 )
 from bench.results.store import acquire_lock
+from bench.results.trained_on import TRAIN_CHECKSUM
 from bench.run.train import TRAINER, ModelSpec, model_key
 
 log = logging.getLogger(__name__)
@@ -39,7 +46,9 @@ log = logging.getLogger(__name__)
 def copy_reference(run, reference: Path) -> list[str]:
     """Copy into ``run.folder`` (a TaskRun's, before its store is opened) the records of the
     models of ``reference`` (a published run folder) that :func:`_kept` keeps; returns their
-    model keys."""
+    model keys. DataError, before anything is copied, when ``reference`` was trained on
+    other data than the run's."""
+    check_same_data(run, reference)
     records = load_records(reference, MODELS)
     keys = _keys_now(run, {_spec(m) for m in records if m.get("trainer", TRAINER) == TRAINER})
     kept = {m["key"] for m in records if _kept(m, keys)}
@@ -64,6 +73,22 @@ def copy_reference(run, reference: Path) -> list[str]:
     log.info("%s: started from %d of the %d models of the reference %s", folder, len(kept),
              len({m["key"] for m in records}), reference)
     return sorted(kept)
+
+
+def check_same_data(run, reference: Path) -> None:
+    """DataError naming both checksums when the training data of ``run`` (after subsetting)
+    is not the data ``reference``'s dataset.json says its models were trained on."""
+    expected = load_dataset_info(reference).get(TRAIN_CHECKSUM)
+    here = checksum(run.prepared.train.x, run.prepared.train.y)
+    if expected is not None and expected != here:
+        raise DataError(
+            f"{reference}: its models were trained on data of training-data checksum "
+            f"{expected}, but the data loaded here gives {here} (another copy of the data set, "
+            "or a decoder that gives other pixels); extending it would keep none of its "
+            "models and train them all again on other data. Load the data the reference "
+            "names in its dataset.json (--source or BENCH_DATA_DIR), or run without "
+            "--extend-reference to start a new reference."
+        )
 
 
 def _spec(model: dict) -> ModelSpec:
