@@ -184,6 +184,19 @@ def test_a_page_is_rendered_twice_and_its_verdicts_corrected_together():
                     f"not shown after Holm (20 tests, 3 seeds; adjusted p = {adjusted})")
 
 
+def test_a_compact_verdict_leaves_the_page_counts_to_the_page():
+    def page() -> tuple[str, str]:
+        for k in range(4):
+            verdicts.rejects(("other", k), 0.9)
+        return (verdicts.words(("mine",), 0.5, 3),
+                verdicts.words(("mine",), 0.5, 3, compact=True))
+
+    (full, compact), family = verdicts.corrected(page)
+    assert family.size == 5
+    assert full == "not shown after Holm (5 tests, 3 seeds; adjusted p = 1)"
+    assert compact == "not shown after Holm (adjusted p = 1)"
+
+
 def test_mean_of_both_directions_and_mismatched_estimates():
     boot = ImageBootstrap()
     left, right = boot.estimate(bernoulli(0.4, 200)[None]), boot.estimate(bernoulli(0.8, 200)[None])

@@ -67,12 +67,13 @@ def _gap(estimate: Estimate) -> str:
     return f"{estimate.value * 100:+.1f} [{estimate.low * 100:+.1f}, {estimate.high * 100:+.1f}]"
 
 
-def _winner(tradeoff: Tradeoff, name: str) -> str:
-    """Which buys more, augmentation or the variant, by the head-to-head difference."""
+def _winner(tradeoff: Tradeoff, name: str, compact: bool = False) -> str:
+    """Which buys more, augmentation or the variant, by the head-to-head difference
+    (``compact``: a table cell, without the page's test and seed counts)."""
     gap = tradeoff.head_to_head.get(name)
     if gap is None:
         return "–"
-    judged = verdict(gap)  # "significant (Holm, adjusted p = ...)" or "not shown after ..."
+    judged = verdict(gap, compact)  # "significant (Holm, adjusted p = ...)" or "not shown ..."
     if not significant(gap):
         return judged
     winner = "augmentation" if gap.value > 0 else FAMILIES[name].label
@@ -92,7 +93,7 @@ def table(found: Sequence[Tradeoff]) -> tuple[list[str], list[list[str]]]:
                 f"{kind_noun(t.result.kind)}, {where(t.result)}", FAMILIES[name].label,
                 f"{t.plain.value * 100:.1f} [{t.plain.low * 100:.1f}, {t.plain.high * 100:.1f}]",
                 f"{t.result.policy}: {_gap(t.augmented)}", _gap(gap),
-                "–" if head is None else _gap(head), _winner(t, name)])
+                "–" if head is None else _gap(head), _winner(t, name, compact=True)])
     return headers, rows
 
 

@@ -218,15 +218,16 @@ def significant(estimate: Estimate) -> bool:
             and verdicts.rejects(("difference", *estimate.key), estimate.p_value))
 
 
-def verdict(estimate: Estimate) -> str:
+def verdict(estimate: Estimate, compact: bool = False) -> str:
     """The rule for a difference, in the words a page prints: no verdict with fewer than
     MIN_SEEDS seeds; otherwise ``significant (Holm, adjusted p = ...)`` when its test
     rejects 0 at the page's Holm-corrected level, else ``not shown after Holm (k tests, s
-    seeds; adjusted p = ...)`` (:func:`bench.analysis.verdicts.words`; 5% uncorrected
-    outside a page)."""
+    seeds; adjusted p = ...)``, without the counts when ``compact``
+    (:func:`bench.analysis.verdicts.words`; 5% uncorrected outside a page)."""
     if estimate.seeds < MIN_SEEDS:
         return f"too few seeds to judge ({estimate.seeds})"
-    return verdicts.words(("difference", *estimate.key), estimate.p_value, estimate.seeds)
+    return verdicts.words(("difference", *estimate.key), estimate.p_value, estimate.seeds,
+                          compact)
 
 
 class ImageBootstrap:

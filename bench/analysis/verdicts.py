@@ -91,11 +91,12 @@ def p_words(p_value: float) -> str:
     return f"{p_value:.2g}" if p_value >= 1e-3 else f"{p_value:.1e}"
 
 
-def words(key: Hashable, p_value: float, seeds: int) -> str:
+def words(key: Hashable, p_value: float, seeds: int, compact: bool = False) -> str:
     """The printed verdict of statement ``key`` (its raw ``p_value``, over ``seeds`` seeds):
     on a corrected page ``significant (Holm, adjusted p = ...)`` or ``not shown after Holm
-    (k tests, s seeds; adjusted p = ...)``, k the page's family size; outside a page the
-    uncorrected test at ALPHA, its raw p named."""
+    (k tests, s seeds; adjusted p = ...)``, k the page's family size (``compact``, for a
+    table cell on a page that states its family once: ``not shown after Holm (adjusted p =
+    ...)``); outside a page the uncorrected test at ALPHA, its raw p named."""
     family = _CURRENT.get()
     rejected = rejects(key, p_value)
     if family is None or family.rejected is None:
@@ -105,6 +106,8 @@ def words(key: Hashable, p_value: float, seeds: int) -> str:
     adjusted = p_words(family.adjusted[key])
     if rejected:
         return f"significant ({METHOD}, adjusted p = {adjusted})"
+    if compact:
+        return f"not shown after {METHOD} (adjusted p = {adjusted})"
     return (f"not shown after {METHOD} ({family.size} tests, {seeds} seeds; "
             f"adjusted p = {adjusted})")
 
