@@ -6,7 +6,8 @@ Conversion rules (one quantisation to 8 bits, at the end):
   integer types must hold 0..65535 and are read as 16-bit; floats must already lie in [0, 1];
 - alpha is composited on white (a transparent pixel becomes white), for RGBA and gray+alpha;
 - RGB becomes gray with ITU-R BT.601 luma weights in RGB order,
-  ``0.299 R + 0.587 G + 0.114 B`` (as cv2.COLOR_RGB2GRAY; scikit-image's ``rgb2gray`` uses
+  ``0.299 R + 0.587 G + 0.114 B`` (cv2.COLOR_RGB2GRAY's weights, though its fixed-point sums
+  round some half-way colours the other way; scikit-image's ``rgb2gray`` uses
   the BT.709 weights instead), so pure red 255 -> round(76.245) = 76, pure green -> 150,
   pure blue -> round(29.07) = 29; the sum is taken in a fixed order, R then G then B, each
   product and partial sum in float64 and rounded to float32 after each step
