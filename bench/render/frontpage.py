@@ -138,16 +138,15 @@ def raw_table(views: Sequence[RunView]) -> list[str]:
             task = (view.run.task, f"n = {view.n_test:,}", "")[index]
             lines.append([task, f"`{view.run.profile}`, {_seed_range([clean, *shown])}",
                           label + mark, plus_minus(clean) if clean else "—", *cells])
-    notes = ["Accuracy ± half its 95% interval (seeds, test images), mean of both "
-             "directions; *run, seeds*: the row's profile and seeds; n: test images; "
-             "*CNN+aug*: the CNN with the column's matching augmentation."]
+    notes = ["Accuracy ± half its 95% interval, both directions' mean; n: "
+             "test images; *CNN+aug*: with the column's augmentation."]
     if short:
         notes.append(f"—: no such model with {MIN_SEEDS} seeds.")
     if own_grid:
         notes.append(f"{OWN_DISTANCE}: at the task's own distance (" + "; ".join(
             ", ".join(dict.fromkeys(v)) for v in own_grid.values()) + ").")
     for view in flagged:
-        notes += flag_note(view.run)
+        notes += flag_note(view.run, compact=True)  # the task report says it in full
     return [table(lines, headers, keys=3), "", " ".join(notes)]
 
 

@@ -96,20 +96,23 @@ def flags_by_model(run: RunData) -> dict[tuple[str, str], str]:
     return {model: ", ".join(flags) for model, flags in found.items() if flags}
 
 
-def flag_line(entries: dict[str, str]) -> str:
+def flag_line(entries: dict[str, str], compact: bool = False) -> str:
     """``† Trained otherwise than ...: <model>: <how>; ...`` with models of the same
-    flags joined; ``entries``: model label -> how it was trained."""
+    flags joined; ``entries``: model label -> how it was trained. ``compact`` (the front
+    page's first screen) leaves out what the other models were trained with."""
     grouped: dict[str, list[str]] = defaultdict(list)
     for label, words in entries.items():
         grouped[words].append(label)
-    return (f"{MARK} Trained otherwise than the other published models ({REFERENCE_BACKEND}, "
-            f"`{REFERENCE_TRAINER}` trainer, {REFERENCE_DEVICE}, committed code): "
+    reference = "" if compact else (
+        f"Trained otherwise than the other published models ({REFERENCE_BACKEND}, "
+        f"`{REFERENCE_TRAINER}` trainer, {REFERENCE_DEVICE}, committed code): ")
+    return (f"{MARK} {reference}"
             + "; ".join(f"{', '.join(models)}: {words}" for words, models in grouped.items())
             + ".")
 
 
-def flag_note(run: RunData) -> list[str]:
+def flag_note(run: RunData, compact: bool = False) -> list[str]:
     """One line naming the flagged models of a run and how they were trained ([]: none)."""
     flags = flags_by_model(run)
     return [flag_line({pair_label(f, a): words
-                       for (f, a), words in flags.items()})] if flags else []
+                       for (f, a), words in flags.items()}, compact)] if flags else []
