@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.catalog.profiles import get_profile, parse_run_name, with_data
+from bench.catalog.profiles import profile_of_run
 from bench.data.types import DataError, checksum
 from bench.results.trained_on import TRAIN_CHECKSUM
 from bench.run.runner import prepare
@@ -33,10 +33,8 @@ def test_the_repository_publishes_references():
 @pytest.mark.parametrize("folder", PUBLISHED, ids=lambda f: f"{f.parent.name}-{f.name}")
 def test_the_reference_data_decodes_to_its_checksum_here(folder):
     expected = json.loads((folder / "dataset.json").read_text())[TRAIN_CHECKSUM]
-    name, data, _ = parse_run_name(folder.name)  # the learning rate does not touch the data
-    profile = get_profile(folder.parent.name, name)
-    if data is not None:
-        profile = with_data(profile, data)
+    profile = profile_of_run(folder.parent.name, folder.name)
+    assert profile is not None, f"{folder}: its name is no profile of {folder.parent.name}"
     try:
         prepared = prepare(profile, None)
     except DataError as error:
